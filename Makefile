@@ -1,0 +1,193 @@
+# hvutils top-level Makefile: hand-written, non-recursive.
+#
+# configure only finds things (config.mk); this file knows how to build them.
+# Each tools/<cmd>/build.mk names its sources' libraries; lib/ is one static
+# library; kmod/<module>/ is built by Kbuild against the guest kernel.
+
+# Goals that must work before the build dependencies exist (a fresh machine
+# has no autoconf yet) do not read the configuration; check and demo install
+# the dependencies first and then re-enter make.
+NOCONF_GOALS := deps clean distclean check demo
+ifeq ($(MAKECMDGOALS),)
+  NEED_CONF := 1
+else ifneq ($(filter-out $(NOCONF_GOALS),$(MAKECMDGOALS)),)
+  NEED_CONF := 1
+endif
+ifeq ($(NEED_CONF),1)
+  # A fresh clone generates its configuration here; make then re-reads itself.
+  include config.mk
+endif
+config.mk config.h: configure.ac config.mk.in
+	@echo "  CONFIG  (autoreconf + configure)"
+	$(Q)autoreconf -fi && ./configure $(CONFIGURE_FLAGS) && touch config.mk config.h
+
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+prefix      ?= /usr/local
+bindir      ?= $(prefix)/bin
+libdir      ?= $(prefix)/lib
+libexecdir  ?= $(prefix)/libexec
+mandir      ?= $(prefix)/share/man
+datadir     ?= $(prefix)/share
+bashcompdir ?= $(datadir)/bash-completion/completions
+zshcompdir  ?= $(datadir)/zsh/vendor-completions
+
+CC      ?= gcc
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
+           -Wmissing-prototypes -Wstrict-prototypes
+CFLAGS  ?= -O2 -g
+HV_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -Ilib -include config.h \
+             -DHV_VERSION='"$(VERSION)"' -DHV_LIBEXECDIR='"$(libexecdir)/hvutils"' \
+             $(POPT_CFLAGS)
+ifeq ($(SANITIZE),1)
+  CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
+  LDFLAGS += -fsanitize=address,undefined
+endif
+
+.DEFAULT_GOAL := all
+ALL :=
+
+# ---- lib/ ------------------------------------------------------------------
+LIB_SRCS := $(wildcard lib/*.c)
+ifneq ($(HAVE_XENSTORE),yes)
+  LIB_SRCS := $(filter-out lib/xs.c,$(LIB_SRCS))
+endif
+LIB_OBJS := $(LIB_SRCS:.c=.o)
+LIBHV    := lib/libhvutils.a
+$(LIB_OBJS): CFLAGS_EXTRA := $(XENSTORE_CFLAGS)
+$(LIBHV): $(LIB_OBJS)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+%.o: %.c config.h
+	@echo "  CC      $@"
+	$(Q)$(CC) $(HV_CFLAGS) $(CFLAGS_EXTRA) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# ---- tools/ ----------------------------------------------------------------
+# A tool's build.mk may set:
+#   <cmd>_LIBS   libraries it links (only those it uses: start-up time matters)
+#   <cmd>_CFLAGS extra compiler flags
+#   <cmd>_NEEDS  HAVE_* variables that must be 'yes' for it to build
+#   <cmd>_EXTRA  further targets the tool owns (preload agents, helpers)
+TOOLS := $(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/build.mk))))
+include $(wildcard tools/*/build.mk)
+
+define tool_rules
+$(1)_SRCS := $$(wildcard tools/$(1)/*.c)
+$(1)_OBJS := $$($(1)_SRCS:.c=.o)
+$$($(1)_OBJS): CFLAGS_EXTRA := $$($(1)_CFLAGS)
+tools/$(1)/$(1): $$($(1)_OBJS) $(LIBHV)
+	@echo "  LD      $$@"
+	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$($(1)_OBJS) $(LIBHV) $$($(1)_LIBS) $(POPT_LIBS)
+ifeq ($$(strip $$(foreach n,$$($(1)_NEEDS),$$(filter-out yes,$$($$(n))))),)
+BUILT_TOOLS += $(1)
+ALL += tools/$(1)/$(1) $$($(1)_EXTRA)
+else
+SKIPPED_TOOLS += $(1)
+endif
+endef
+$(foreach t,$(TOOLS),$(eval $(call tool_rules,$(t))))
+
+# ---- man/ ------------------------------------------------------------------
+# Pages are written in roff directly; 'make man' checks they render cleanly.
+MANPAGES := $(wildcard man/*.[1-8])
+
+# ---- kmod/ -----------------------------------------------------------------
+KMODS := $(patsubst kmod/%/Kbuild,%,$(wildcard kmod/*/Kbuild))
+KDIR  ?= /lib/modules/$(KVER)/build
+ifeq ($(HAVE_KERNEL),yes)
+ALL += kmod
+endif
+kmod:
+	$(Q)for m in $(KMODS); do $(MAKE) -C kmod/$$m KDIR=$(KDIR) || exit 1; done
+.PHONY: kmod
+
+# ---- tests -----------------------------------------------------------------
+UNIT_SRCS := $(wildcard tests/unit/test-*.c)
+UNIT_BINS := $(UNIT_SRCS:.c=)
+tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBHV)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(HV_CFLAGS) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIBHV) $(POPT_LIBS)
+include $(wildcard tests/*/build.mk)
+
+all: $(ALL)
+	@test -z "$(SKIPPED_TOOLS)" || echo "  SKIP    $(SKIPPED_TOOLS) (missing libraries: see ./configure's summary or run 'make deps')"
+
+check-build: all $(UNIT_BINS) $(TEST_EXTRA)
+
+# make check: deps, build, then every suite (unit, host bats, each guest
+# profile) through one runner that ends with 'N passed, N failed'.
+check: deps
+	$(Q)$(MAKE) --no-print-directory check-build
+	$(Q)$(MAKE) --no-print-directory check-run
+
+check-run:
+	$(Q)$(MAKE_ENV) tests/run-all
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory demo-run
+
+demo-run:
+	$(Q)$(MAKE_ENV) tests/demo/run
+
+# What the test bench and the demo need, by Debian package name.
+DEPS_PKGS := build-essential autoconf automake pkg-config clang file kmod pciutils \
+  libpopt-dev libpci-dev libkmod-dev libjson-c-dev libxen-dev \
+  qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio bats \
+  xen-hypervisor-4.17-amd64 xen-utils-4.17 xenstore-utils hyperfine
+deps:
+	$(Q)missing=; for p in $(DEPS_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "  DEPS    all present"; \
+	else echo "  DEPS    installing:$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null || \
+	  { echo "make deps: apt-get install failed:$$missing (run as root on Debian 12)" >&2; exit 1; }; \
+	  rm -f config.mk; \
+	fi
+
+# Variables the test and demo scripts read.
+MAKE_ENV = HV_TOP=$(CURDIR) KVER=$(KVER) QEMU=$(QEMU) BATS=$(BATS) BUSYBOX=$(BUSYBOX) \
+  XENSTORED=$(XENSTORED) OXENSTORED=$(OXENSTORED) XEN_IMAGE=$(XEN_IMAGE) \
+  HV_BUILT_TOOLS="$(BUILT_TOOLS)" HV_UNIT_BINS="$(UNIT_BINS)"
+
+.PHONY: all check check-build check-run demo demo-run deps install uninstall clean distclean dist
+
+# ---- install ---------------------------------------------------------------
+install: all
+	$(Q)install -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man4 \
+	  $(DESTDIR)$(bashcompdir) $(DESTDIR)$(zshcompdir) $(DESTDIR)$(libexecdir)/hvutils
+	$(Q)for t in $(BUILT_TOOLS); do install -m 0755 tools/$$t/$$t $(DESTDIR)$(bindir)/$$t; \
+	  test ! -f completions/bash/$$t || install -m 0644 completions/bash/$$t $(DESTDIR)$(bashcompdir)/$$t; \
+	  test ! -f completions/zsh/_$$t || install -m 0644 completions/zsh/_$$t $(DESTDIR)$(zshcompdir)/_$$t; \
+	done
+	$(Q)for m in $(MANPAGES); do s=$${m##*.}; install -d $(DESTDIR)$(mandir)/man$$s; \
+	  install -m 0644 $$m $(DESTDIR)$(mandir)/man$$s/; done
+	$(Q)for f in $(INSTALL_LIBEXEC); do install -m 0755 $$f $(DESTDIR)$(libexecdir)/hvutils/; done
+
+uninstall:
+	$(Q)for t in $(TOOLS); do rm -f $(DESTDIR)$(bindir)/$$t $(DESTDIR)$(bashcompdir)/$$t $(DESTDIR)$(zshcompdir)/_$$t; done
+	$(Q)for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(mandir)/man$$s/$${m##*/}; done
+	$(Q)rm -rf $(DESTDIR)$(libexecdir)/hvutils
+
+# ---- dist ------------------------------------------------------------------
+DISTNAME := hvutils-$(VERSION)
+dist:
+	$(Q)test -x configure || autoreconf -fi
+	$(Q)rm -rf $(DISTNAME) $(DISTNAME).tar.gz
+	$(Q)mkdir $(DISTNAME) && git ls-files | tar -cf - -T - | tar -C $(DISTNAME) -xf - \
+	  && cp configure config.h.in $(DISTNAME)/ \
+	  && tar -czf $(DISTNAME).tar.gz $(DISTNAME) && rm -rf $(DISTNAME)
+	@echo "  DIST    $(DISTNAME).tar.gz"
+
+clean:
+	$(Q)rm -f $(LIBHV) lib/*.o lib/*.d tools/*/*.o tools/*/*.d $(UNIT_BINS) $(CLEAN_EXTRA)
+	$(Q)for t in $(TOOLS); do rm -f tools/$$t/$$t; done
+	$(Q)for m in $(KMODS); do $(MAKE) -s -C kmod/$$m KDIR=$(KDIR) clean 2>/dev/null || true; done
+
+distclean: clean
+	$(Q)rm -rf config.mk config.h config.log config.status autom4te.cache configure config.h.in config.h.in~ build
+
+-include $(wildcard lib/*.d tools/*/*.d)

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "opts.h"
+
+const struct hv_verb *hv_verb_find(const struct hv_verb *verbs, const char *name,
+				   const char **why)
+{
+	const struct hv_verb *match = NULL;
+	size_t len = strlen(name);
+	int nmatch = 0;
+
+	*why = "unknown";
+	if (!len)
+		return NULL;
+	for (const struct hv_verb *v = verbs; v->name; v++) {
+		if (!strcmp(v->name, name))
+			return v;
+		if (!strncmp(v->name, name, len)) {
+			match = v;
+			nmatch++;
+		}
+	}
+	if (nmatch == 1)
+		return match;
+	if (nmatch > 1)
+		*why = "ambiguous";
+	return NULL;
+}
+
+/* Optimal string alignment distance: typos are often swapped letters. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t d[65][65];
+
+	if (la > 64 || lb > 64)
+		return (size_t)-1;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+			size_t v = d[i - 1][j - 1] + cost;
+
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
+}
+
+const char *hv_suggest(const char *word, const char *const *candidates, size_t n)
+{
+	const char *best = NULL;
+	size_t best_d = (size_t)-1, wl = strlen(word);
+	/* A third of the word may be wrong, at least one edit, at most three. */
+	size_t limit = wl / 3 < 1 ? 1 : (wl / 3 > 3 ? 3 : wl / 3);
+
+	for (size_t i = 0; i < n; i++) {
+		size_t d = edit_distance(word, candidates[i]);
+
+		if (d < best_d) {
+			best_d = d;
+			best = candidates[i];
+		}
+	}
+	return best_d <= limit ? best : NULL;
+}
+
+int hv_verb_unknown(const struct hv_verb *verbs, const char *name)
+{
+	const char *names[128];
+	const char *why, *s;
+	size_t n = 0;
+
+	hv_verb_find(verbs, name, &why);
+	for (const struct hv_verb *v = verbs; v->name && n < 128; v++)
+		names[n++] = v->name;
+	s = hv_suggest(name, names, n);
+	if (s)
+		return hv_usage_error("%s verb '%s': did you mean '%s'?", why, name, s);
+	return hv_usage_error("%s verb '%s'", why, name);
+}
+
+static void collect_long_names(const struct poptOption *t, const char **out, size_t *n,
+			       size_t max)
+{
+	for (; t && (t->longName || t->shortName || t->arg); t++) {
+		if ((t->argInfo & POPT_ARG_MASK) == POPT_ARG_INCLUDE_TABLE) {
+			collect_long_names(t->arg, out, n, max);
+			continue;
+		}
+		if (t->longName && *n < max)
+			out[(*n)++] = t->longName;
+	}
+}
+
+int hv_popt_next(poptContext pc, const struct poptOption *table)
+{
+	int rc = poptGetNextOpt(pc);
+	const char *bad, *names[128], *s;
+	size_t n = 0;
+
+	if (rc >= -1)
+		return rc;
+	bad = poptBadOption(pc, POPT_BADOPTION_NOALIAS);
+	if (rc == POPT_ERROR_BADOPT && bad && !strncmp(bad, "--", 2)) {
+		char word[128];
+
+		snprintf(word, sizeof(word), "%s", bad + 2);
+		word[strcspn(word, "=")] = '\0';
+		collect_long_names(table, names, &n, 128);
+		s = hv_suggest(word, names, n);
+		if (s) {
+			hv_usage_error("unknown option '%s': did you mean '--%s'?", bad, s);
+			return HV_POPT_FAILED;
+		}
+	}
+	hv_usage_error("%s: %s", bad ? bad : "option", poptStrerror(rc));
+	return HV_POPT_FAILED;
+}
+
+void hv_print_help(FILE *out, poptContext pc, const char *synopsis,
+		   const struct hv_verb *verbs, const char *manpage)
+{
+	fprintf(out, "Usage:\n");
+	for (const char *l = synopsis; l && *l;) {
+		size_t len = strcspn(l, "\n");
+
+		fprintf(out, "  %s %.*s\n", hv_progname(), (int)len, l);
+		l += len;
+		if (*l)
+			l++;
+	}
+	if (verbs) {
+		fprintf(out, "\nVerbs:\n");
+		for (const struct hv_verb *v = verbs; v->name; v++) {
+			char head[64];
+
+			snprintf(head, sizeof(head), "%s %s", v->name, v->args ? v->args : "");
+			fprintf(out, "  %-28s %s\n", head, v->summary ? v->summary : "");
+		}
+	}
+	fprintf(out, "\n");
+	poptPrintHelp(pc, out, 0);
+	if (manpage)
+		fprintf(out, "\nFor more details see %s.\n", manpage);
+}
+
+void hv_print_version(FILE *out)
+{
+	fprintf(out, "%s (hvutils) %s\n", hv_progname(), HV_VERSION);
+}
+
+int hv_common_done(const struct hv_common *c, poptContext pc, const char *synopsis,
+		   const struct hv_verb *verbs, const char *manpage, bool *exit_now)
+{
+	*exit_now = false;
+	if (c->help) {
+		hv_print_help(stdout, pc, synopsis, verbs, manpage);
+		*exit_now = true;
+		return HV_EXIT_OK;
+	}
+	if (c->version) {
+		hv_print_version(stdout);
+		*exit_now = true;
+		return HV_EXIT_OK;
+	}
+	if (c->quiet && c->verbose) {
+		*exit_now = true;
+		return hv_usage_error("--quiet and --verbose exclude each other");
+	}
+	return HV_EXIT_OK;
+}
+
+const char **hv_popt_args(poptContext pc, int *argc)
+{
+	const char **args = poptGetArgs(pc);
+	static const char *none[] = { NULL };
+	int n = 0;
+
+	if (!args)
+		args = none;
+	while (args[n])
+		n++;
+	*argc = n;
+	return args;
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Command-line plumbing every tool shares: the common options, help and
+ * version screens, verb tables with unique-prefix matching, and "did you
+ * mean" suggestions for unknown verbs and options.
+ */
+#ifndef HV_OPTS_H
+#define HV_OPTS_H
+
+#include <popt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Lives in each tool's context struct. */
+struct hv_common {
+	int json;
+	int verbose;
+	int quiet;
+	int help;
+	int version;
+};
+
+#define HV_POPT_COMMON(c)                                                                   \
+	{ "json", 'j', POPT_ARG_NONE, &(c).json, 0, "print records as JSON", NULL },       \
+	{ "verbose", 'v', POPT_ARG_NONE, &(c).verbose, 0, "say more on stderr", NULL },    \
+	{ "quiet", 'q', POPT_ARG_NONE, &(c).quiet, 0, "print only errors", NULL },         \
+	{ "help", 'h', POPT_ARG_NONE, &(c).help, 0, "show this help and exit", NULL },     \
+	{ "version", 'V', POPT_ARG_NONE, &(c).version, 0, "show the version and exit", NULL }
+
+/*
+ * A verb's handler gets the tool context and its own argv (argv[0] is the
+ * verb); it returns an exit code.
+ */
+struct hv_verb {
+	const char *name;
+	int (*run)(void *ctx, int argc, const char **argv);
+	const char *args;	/* synopsis of its arguments, for --help */
+	const char *summary;	/* one line, for --help */
+};
+
+/*
+ * Finds a verb by exact name or unique prefix. NULL if unknown or ambiguous;
+ * then *why says which ("unknown", "ambiguous").
+ */
+const struct hv_verb *hv_verb_find(const struct hv_verb *verbs, const char *name,
+				   const char **why);
+
+/* Reports an unknown/ambiguous verb with a suggestion; returns HV_EXIT_USAGE. */
+int hv_verb_unknown(const struct hv_verb *verbs, const char *name);
+
+/* Closest candidate by edit distance, NULL if none is close enough. */
+const char *hv_suggest(const char *word, const char *const *candidates, size_t n);
+
+/*
+ * Parses options with poptGetNextOpt until the first error or the end.
+ * Returns -1 when all options were consumed, 0..N for an option whose val
+ * the caller handles, or reports the error (with a suggestion for unknown
+ * long options) and returns -HV_EXIT_USAGE - 1000 (test with hv_popt_failed).
+ */
+int hv_popt_next(poptContext pc, const struct poptOption *table);
+#define HV_POPT_FAILED (-3000)
+
+/* Usage screen: synopsis line(s), the verb table if any, the options, and the man page. */
+void hv_print_help(FILE *out, poptContext pc, const char *synopsis,
+		   const struct hv_verb *verbs, const char *manpage);
+void hv_print_version(FILE *out);
+
+/*
+ * Handles the common --help/--version after parsing: returns 0 when the
+ * tool should go on, or the exit code to return now (0 for help/version).
+ */
+int hv_common_done(const struct hv_common *c, poptContext pc, const char *synopsis,
+		   const struct hv_verb *verbs, const char *manpage, bool *exit_now);
+
+/* Counts the remaining (non-option) arguments and returns them NULL-terminated. */
+const char **hv_popt_args(poptContext pc, int *argc);
+
+#endif

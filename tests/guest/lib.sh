@@ -1,0 +1,115 @@
+# shellcheck shell=bash
+# Shared by tests/guest/mkinitramfs, tests/guest/run, tests/run-all and
+# tests/demo/run: where the bench's inputs are and what each guest profile is.
+# Sourced, never run; callers have `set -euo pipefail` on.
+
+# The make targets pass these in (from configure); a developer running a
+# script by hand gets the same answers found here. Empty counts as unset
+# because make passes empty values for things configure did not find.
+hv_defaults() {
+	: "${HV_TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+	: "${KVER:=$(hv_detect_kver)}"
+	: "${QEMU:=$(command -v qemu-system-x86_64 || true)}"
+	: "${BATS:=$(command -v bats || true)}"
+	: "${BUSYBOX:=$(command -v busybox || true)}"
+	: "${XEN_IMAGE:=$(hv_first_file /boot/xen-4.17-amd64.gz /boot/xen-*.gz)}"
+	: "${XEN_BIN_DIR:=$(hv_detect_xen_bin_dir)}"
+	: "${XENSTORED:=$(hv_first_file "$XEN_BIN_DIR/xenstored")}"
+	: "${OXENSTORED:=$(hv_first_file "$XEN_BIN_DIR/oxenstored")}"
+	# Images, the Xen ELF and per-run files live outside tests/ so that the
+	# copy of tests/ inside every initramfs does not contain them.
+	: "${HV_GUEST_BUILD:=$HV_TOP/build/guest}"
+	: "${HV_GUEST_LOGS:=$HV_TOP/tests/guest/logs}"
+	export HV_TOP KVER QEMU BATS BUSYBOX XEN_IMAGE XEN_BIN_DIR XENSTORED OXENSTORED \
+		HV_GUEST_BUILD HV_GUEST_LOGS
+}
+
+hv_first_file() {
+	local f
+	for f in "$@"; do
+		if [[ -f $f ]]; then
+			printf '%s\n' "$f"
+			return 0
+		fi
+	done
+}
+
+# The guest kernel is the newest Debian release with both an image to boot
+# and a build dir (the one kmod/ is built against); the host's running
+# kernel is a different one and has no modules.
+hv_detect_kver() {
+	local f v best=
+	for f in /boot/vmlinuz-*; do
+		[[ -e $f ]] || continue
+		v=${f#/boot/vmlinuz-}
+		[[ -d /lib/modules/$v/build ]] || continue
+		if [[ -z $best ]] || [[ $(printf '%s\n%s\n' "$best" "$v" | sort -V | tail -n 1) == "$v" ]]; then
+			best=$v
+		fi
+	done
+	printf '%s\n' "$best"
+}
+
+# Debian's /usr/sbin/xenstored and friends are wrappers that pick the tools
+# of the running hypervisor's version; the image carries the real binaries.
+hv_detect_xen_bin_dir() {
+	local d best=
+	for d in /usr/lib/xen-*/bin; do
+		[[ -x $d/xenstored ]] && best=$d
+	done
+	printf '%s\n' "$best"
+}
+
+HV_PROFILES=(xen xen-ocaml pci pci-noiommu)
+
+# A family is a directory of suites (tests/guest/<family>/) and one cached
+# initramfs; several profiles (machines) can run the same family.
+hv_family() {
+	case $1 in
+	xen | xen-ocaml) echo xen ;;
+	pci) echo pci ;;
+	pci-noiommu) echo pci-noiommu ;;
+	*) return 1 ;;
+	esac
+}
+
+# Modules every guest of a family loads at boot, in this order (the order
+# test-bench.md found to work; dependencies are added before each).
+hv_family_modules() {
+	case $1 in
+	xen) echo xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc ;;
+	pci | pci-noiommu)
+		# vfio_iommu_type1 is only a soft dependency of vfio: name it.
+		echo vfio vfio_iommu_type1 vfio_virqfd irqbypass vfio-pci-core vfio-pci mdev \
+			kvm kvm_amd e1000e e1000
+		;;
+	esac
+}
+
+# Prints one line per missing prerequisite of a profile; prints nothing when
+# the profile can run.
+hv_missing_prereqs() {
+	local profile=$1
+	[[ -n $QEMU && -x $QEMU ]] || echo "qemu-system-x86_64 not found (Debian: qemu-system-x86)"
+	[[ -n $KVER && -f /boot/vmlinuz-$KVER && -d /lib/modules/$KVER ]] ||
+		echo "no guest kernel with /boot/vmlinuz-KVER and /lib/modules/KVER/build (Debian: linux-image-amd64 linux-headers-amd64)"
+	[[ -n $BUSYBOX && -x $BUSYBOX ]] || echo "busybox not found (Debian: busybox-static)"
+	[[ -n $BATS && -x $BATS ]] || echo "bats not found (Debian: bats)"
+	command -v cpio >/dev/null || echo "cpio not found (Debian: cpio)"
+	command -v modprobe >/dev/null || echo "modprobe not found (Debian: kmod)"
+	case $profile in
+	xen | xen-ocaml)
+		[[ -n $XEN_IMAGE && -f $XEN_IMAGE ]] || echo "no Xen hypervisor image in /boot (Debian: xen-hypervisor-4.17-amd64)"
+		[[ -n $XEN_BIN_DIR && -x $XEN_BIN_DIR/xl ]] || echo "Xen tools not found (Debian: xen-utils-4.17)"
+		command -v xenstore-read >/dev/null || echo "xenstore clients not found (Debian: xenstore-utils)"
+		;;
+	esac
+	case $profile in
+	xen) [[ -n $XENSTORED && -x $XENSTORED ]] || echo "xenstored not found (Debian: xen-utils-4.17)" ;;
+	xen-ocaml) [[ -n $OXENSTORED && -x $OXENSTORED ]] || echo "oxenstored not found (Debian: xen-utils-4.17)" ;;
+	esac
+}
+
+# Seconds since the epoch with centiseconds, and a difference of two of those.
+hv_now() { date +%s.%N | cut -c1-13; }
+hv_elapsed() { awk -v a="$1" -v b="$(hv_now)" 'BEGIN { printf "%.1f", b - a }'; }

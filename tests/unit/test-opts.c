@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "opts.h"
+#include "signals.h"
+#include "unit.h"
+
+static int run_nothing(void *ctx, int argc, const char **argv)
+{
+	(void)ctx;
+	(void)argc;
+	(void)argv;
+	return 0;
+}
+
+static const struct hv_verb verbs[] = {
+	{ "read", run_nothing, "PATH", "read" },
+	{ "rm", run_nothing, "PATH", "remove" },
+	{ "write", run_nothing, "PATH VALUE", "write" },
+	{ "watch", run_nothing, "PATH", "watch" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+int main(void)
+{
+	struct unit u = { 0 };
+	const char *why = NULL;
+	const char *cands[] = { "read", "write", "watch", "domain-path" };
+	struct hv_signals s;
+	struct hv_common c = { 0 };
+	struct poptOption table[] = { HV_POPT_COMMON(c), POPT_TABLEEND };
+	const char *argv[] = { "t", "--jsno", NULL };
+	poptContext pc;
+
+	CHECK(&u, hv_verb_find(verbs, "read", &why) == &verbs[0], "exact verb");
+	CHECK(&u, hv_verb_find(verbs, "wr", &why) == &verbs[2], "unique prefix");
+	CHECK(&u, !hv_verb_find(verbs, "w", &why) && !strcmp(why, "ambiguous"),
+	      "ambiguous prefix");
+	CHECK(&u, !hv_verb_find(verbs, "reed", &why) && !strcmp(why, "unknown"), "unknown verb");
+	CHECK(&u, hv_suggest("reed", cands, 4) && !strcmp(hv_suggest("reed", cands, 4), "read"),
+	      "suggest read for reed");
+	CHECK(&u, !strcmp(hv_suggest("domain-pth", cands, 4), "domain-path"), "suggest long");
+	CHECK(&u, hv_suggest("xyzzy", cands, 4) == NULL, "no suggestion when far");
+
+	CHECK(&u, hv_exit_code(-ENOENT) == HV_EXIT_NOTFOUND, "ENOENT exit code");
+	CHECK(&u, hv_exit_code(-EACCES) == HV_EXIT_PERM, "EACCES exit code");
+	CHECK(&u, hv_exit_code(-ETIMEDOUT) == HV_EXIT_TIMEOUT, "ETIMEDOUT exit code");
+	CHECK(&u, hv_exit_code(-ENOSPC) == HV_EXIT_LIMIT, "ENOSPC exit code");
+	CHECK(&u, hv_exit_code(-EIO) == HV_EXIT_FAILURE, "other errors exit 1");
+	CHECK(&u, hv_exit_code(0) == 0, "success exit 0");
+
+	pc = poptGetContext("t", 2, argv, table, 0);
+	CHECK(&u, hv_popt_next(pc, table) == HV_POPT_FAILED, "unknown option fails (--jsno)");
+	poptFreeContext(pc);
+
+	CHECK(&u, hv_signals_block(&s, 0) == 0, "signalfd set up");
+	CHECK(&u, hv_signals_pending(&s) == 0, "no signal pending");
+	kill(getpid(), SIGTERM);
+	CHECK(&u, hv_signals_pending(&s) == SIGTERM, "SIGTERM read from the fd, not delivered");
+	hv_signals_restore(&s);
+	CHECK(&u, s.fd == -1 && hv_signal_exit_code(SIGINT) == 130, "restore, exit code 130");
+	return unit_done(&u);
+}
