@@ -19,9 +19,10 @@ ifeq ($(NEED_CONF),1)
 endif
 config.mk config.h: configure.ac config.mk.in
 	@echo "  CONFIG  (autoreconf + configure)"
-	$(Q)autoreconf -fi && ./configure $(CONFIGURE_FLAGS) && touch config.mk config.h
+	$(Q){ test configure -nt configure.ac || autoreconf -fi; } && ./configure $(CONFIGURE_FLAGS) && touch config.mk config.h
 
 V ?= 0
+LIBHV := lib/libhvutils.a
 Q := $(if $(filter 1,$(V)),,@)
 prefix      ?= /usr/local
 bindir      ?= $(prefix)/bin
@@ -45,7 +46,7 @@ ifeq ($(SANITIZE),1)
 endif
 
 .DEFAULT_GOAL := all
-ALL :=
+ALL := $(LIBHV)
 
 # ---- lib/ ------------------------------------------------------------------
 LIB_SRCS := $(wildcard lib/*.c)
@@ -53,7 +54,6 @@ ifneq ($(HAVE_XENSTORE),yes)
   LIB_SRCS := $(filter-out lib/xs.c,$(LIB_SRCS))
 endif
 LIB_OBJS := $(LIB_SRCS:.c=.o)
-LIBHV    := lib/libhvutils.a
 $(LIB_OBJS): CFLAGS_EXTRA := $(XENSTORE_CFLAGS)
 $(LIBHV): $(LIB_OBJS)
 	@echo "  AR      $@"
