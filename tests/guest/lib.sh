@@ -60,6 +60,7 @@ hv_detect_xen_bin_dir() {
 	printf '%s\n' "$best"
 }
 
+# shellcheck disable=SC2034 # used by the scripts that source this file
 HV_PROFILES=(xen xen-ocaml pci pci-noiommu)
 
 # A family is a directory of suites (tests/guest/<family>/) and one cached

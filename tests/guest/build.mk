@@ -1,0 +1,9 @@
+# Helpers the guest suites run. Built by `make check-build` (TEST_EXTRA) and
+# carried into every bench initramfs with the rest of tests/.
+GUEST_HELPERS := tests/guest/pci/kvm-api
+TEST_EXTRA  += $(GUEST_HELPERS)
+CLEAN_EXTRA += $(GUEST_HELPERS)
+
+tests/guest/pci/kvm-api: tests/guest/pci/kvm-api.c
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
