@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "xs.h"
 
@@ -24,6 +25,18 @@ int hv_xs_open(struct hv_xs *x, enum hv_xs_transport t, const char *socket_path)
 			return -errno;
 		flags = XS_OPEN_SOCKETONLY;
 		snprintf(x->tried, sizeof(x->tried), "socket %s", socket_path);
+		/*
+		 * libxenstore opens anything that is not a socket as a device:
+		 * a forced socket must really be one.
+		 */
+		{
+			struct stat st;
+
+			if (stat(socket_path, &st) < 0)
+				return -errno;
+			if (!S_ISSOCK(st.st_mode))
+				return -ENOTSOCK;
+		}
 		break;
 	case HV_XS_XENBUS:
 		if (setenv("XENSTORED_PATH", XENBUS_DEV, 1) < 0)
@@ -34,8 +47,8 @@ int hv_xs_open(struct hv_xs *x, enum hv_xs_transport t, const char *socket_path)
 		if (env)
 			snprintf(x->tried, sizeof(x->tried), "XENSTORED_PATH=%s", env);
 		else
-			snprintf(x->tried, sizeof(x->tried), "%s and socket %s", XENBUS_DEV,
-				 DEFAULT_SOCKET);
+			snprintf(x->tried, sizeof(x->tried), "socket %s, then %s",
+				 DEFAULT_SOCKET, XENBUS_DEV);
 		break;
 	}
 	errno = 0;
@@ -84,4 +97,214 @@ int hv_xs_rm(struct hv_xs *x, xs_transaction_t t, const char *path)
 	if (!xs_rm(x->h, t, path))
 		return errno ? -errno : -EIO;
 	return 0;
+}
+
+int hv_xs_mkdir(struct hv_xs *x, xs_transaction_t t, const char *path)
+{
+	errno = 0;
+	if (!xs_mkdir(x->h, t, path))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+int hv_xs_directory(struct hv_xs *x, xs_transaction_t t, const char *path, char ***names,
+		    unsigned int *n)
+{
+	char **d;
+
+	errno = 0;
+	d = xs_directory(x->h, t, path, n);
+	if (!d)
+		return errno ? -errno : -EIO;
+	*names = d;
+	return 0;
+}
+
+static bool path_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '/' || c == '_' || c == '-' || c == '@';
+}
+
+int hv_xs_check_path(const char *path, bool allow_special, const char **why)
+{
+	size_t len = strlen(path);
+
+	*why = NULL;
+	if (allow_special &&
+	    (!strcmp(path, "@introduceDomain") || !strcmp(path, "@releaseDomain")))
+		return 0;
+	if (!len) {
+		*why = "empty path";
+		return -EINVAL;
+	}
+	if (path[0] == '/' ? len > HV_XS_ABS_PATH_MAX : len > HV_XS_REL_PATH_MAX) {
+		*why = path[0] == '/' ? "longer than 3072 bytes (absolute path limit)"
+				      : "longer than 2048 bytes (relative path limit)";
+		return -ENAMETOOLONG;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if (!path_char_ok(path[i])) {
+			*why = "only A-Z a-z 0-9 / _ @ - are allowed";
+			return -EINVAL;
+		}
+		if (path[i] == '/' && path[i + 1] == '/') {
+			*why = "empty path component ('//')";
+			return -EINVAL;
+		}
+	}
+	if (len > 1 && path[len - 1] == '/') {
+		*why = "trailing '/'";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int hv_xs_get_perms(struct hv_xs *x, xs_transaction_t t, const char *path,
+		    struct xs_permissions **perms, unsigned int *n)
+{
+	struct xs_permissions *p;
+
+	errno = 0;
+	p = xs_get_permissions(x->h, t, path, n);
+	if (!p)
+		return errno ? -errno : -EIO;
+	*perms = p;
+	return 0;
+}
+
+int hv_xs_set_perms(struct hv_xs *x, xs_transaction_t t, const char *path,
+		    struct xs_permissions *perms, unsigned int n)
+{
+	errno = 0;
+	if (!xs_set_permissions(x->h, t, path, perms, n))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+int hv_xs_perm_parse(const char *tok, struct xs_permissions *p)
+{
+	char *end;
+	unsigned long id;
+
+	switch (tok[0]) {
+	case 'n':
+		p->perms = XS_PERM_NONE;
+		break;
+	case 'r':
+		p->perms = XS_PERM_READ;
+		break;
+	case 'w':
+		p->perms = XS_PERM_WRITE;
+		break;
+	case 'b':
+		p->perms = XS_PERM_READ | XS_PERM_WRITE;
+		break;
+	default:
+		return -EINVAL;
+	}
+	/* Domain ids are 16 bits (DOMID_FIRST_RESERVED is 0x7ff0). */
+	if (tok[1] < '0' || tok[1] > '9')
+		return -EINVAL;
+	errno = 0;
+	id = strtoul(tok + 1, &end, 10);
+	if (errno || *end || id > 65535)
+		return -EINVAL;
+	p->id = (unsigned int)id;
+	return 0;
+}
+
+char *hv_xs_perm_format(const struct xs_permissions *p, char *buf, size_t len)
+{
+	char c;
+
+	switch (p->perms & (XS_PERM_READ | XS_PERM_WRITE)) {
+	case XS_PERM_READ:
+		c = 'r';
+		break;
+	case XS_PERM_WRITE:
+		c = 'w';
+		break;
+	case XS_PERM_READ | XS_PERM_WRITE:
+		c = 'b';
+		break;
+	default:
+		c = 'n';
+		break;
+	}
+	snprintf(buf, len, "%c%u", c, p->id);
+	return buf;
+}
+
+char *hv_xs_perms_string(const struct xs_permissions *perms, unsigned int n)
+{
+	char *s = malloc((size_t)n * 16 + 1), tok[16];
+	size_t used = 0;
+
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	for (unsigned int i = 0; i < n; i++) {
+		hv_xs_perm_format(&perms[i], tok, sizeof(tok));
+		used += (size_t)sprintf(s + used, "%s%s", i ? " " : "", tok);
+	}
+	return s;
+}
+
+int hv_xs_domain_path(struct hv_xs *x, unsigned int domid, char **path)
+{
+	char *p;
+
+	errno = 0;
+	p = xs_get_domain_path(x->h, domid);
+	if (!p)
+		return errno ? -errno : -EIO;
+	*path = p;
+	return 0;
+}
+
+int hv_xs_tx_start(struct hv_xs *x, xs_transaction_t *t)
+{
+	errno = 0;
+	*t = xs_transaction_start(x->h);
+	if (*t == XBT_NULL)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+int hv_xs_tx_end(struct hv_xs *x, xs_transaction_t t, bool abort)
+{
+	errno = 0;
+	if (!xs_transaction_end(x->h, t, abort))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+int hv_xs_publish(struct hv_xs *x, const char *path, const void *val, size_t len, int owner,
+		  int reader)
+{
+	struct xs_permissions p[2] = {
+		{ .id = (unsigned int)owner, .perms = XS_PERM_NONE },
+		{ .id = (unsigned int)reader, .perms = XS_PERM_READ },
+	};
+	xs_transaction_t t;
+	int err;
+
+	/* A bounded number of attempts: a conflict means someone else is busy there. */
+	for (int attempt = 0; attempt < 16; attempt++) {
+		err = hv_xs_tx_start(x, &t);
+		if (err)
+			return err;
+		err = hv_xs_write(x, t, path, val, len);
+		if (!err)
+			err = hv_xs_set_perms(x, t, path, p, reader < 0 ? 1 : 2);
+		if (err) {
+			hv_xs_tx_end(x, t, true);
+			return err;
+		}
+		err = hv_xs_tx_end(x, t, false);
+		if (err != -EAGAIN)
+			return err;
+	}
+	return -EAGAIN;
 }

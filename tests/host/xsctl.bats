@@ -1,0 +1,316 @@
+#!/usr/bin/env bats
+# xsctl on the host: there is no XenStore here, so this pins down everything
+# that must be decided before a daemon is contacted: usage, option parsing,
+# path and size checks, the tx/batch script parser (--dry-run), dump
+# validation, and the "no daemon" error for each transport.
+
+setup() {
+	HV_TOP=${HV_TOP:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
+	X=$HV_TOP/tools/xsctl/xsctl
+	[ -x "$X" ] || {
+		echo "xsctl is not built: run make" >&2
+		return 1
+	}
+	# A missing daemon must be missing for every transport the tests name.
+	export XENSTORED_PATH=$BATS_TEST_TMPDIR/no-such-socket
+}
+
+# Exit status and the single stderr line of a failing run.
+fails_with() {
+	local code=$1 pattern=$2
+	[ "$status" -eq "$code" ] || {
+		echo "expected exit $code, got $status: $output" >&2
+		return 1
+	}
+	[ "${#lines[@]}" -eq 1 ] || {
+		echo "expected one line, got: $output" >&2
+		return 1
+	}
+	[[ $output == $pattern ]] || {
+		echo "message '$output' does not match '$pattern'" >&2
+		return 1
+	}
+}
+
+@test "--help lists every verb and the man page, exits 0" {
+	run "$X" --help
+	[ "$status" -eq 0 ]
+	for v in read write mkdir rm exists incr ls tree perms chmod domain-path watch wait \
+		tx batch dump restore; do
+		[[ $output == *"  $v "* ]] || { echo "verb $v missing" >&2; false; }
+	done
+	[[ $output == *"xsctl(1)"* ]]
+}
+
+@test "a verb's --help shows its own options" {
+	run "$X" tree --help
+	[ "$status" -eq 0 ]
+	[[ $output == *"tree [-f] [-p] [--depth N] [PATH]"* ]]
+	[[ $output == *"--depth"* ]]
+	[[ $output != *"--skip-initial"* ]]
+}
+
+@test "--version prints the hvutils version" {
+	run "$X" --version
+	[ "$status" -eq 0 ]
+	[[ $output == "xsctl (hvutils) "[0-9]* ]]
+}
+
+@test "no verb is a usage error (exit 2)" {
+	run "$X"
+	fails_with 2 "xsctl: no verb given (try 'xsctl --help')"
+}
+
+@test "an unknown verb exits 2 and suggests the closest" {
+	run "$X" raed /x
+	fails_with 2 "xsctl: unknown verb 'raed': did you mean 'read'?*"
+	run "$X" frobnicate /x
+	fails_with 2 "xsctl: unknown verb 'frobnicate'*"
+}
+
+@test "an ambiguous verb prefix exits 2; a unique prefix runs the verb" {
+	run "$X" re /x
+	fails_with 2 "xsctl: ambiguous verb 're'*"
+	run "$X" domain 0
+	fails_with 5 "xsctl: cannot reach XenStore via XENSTORED_PATH=*"
+}
+
+@test "an unknown option exits 2 and suggests the closest, before and after the verb" {
+	run "$X" --jsno read /x
+	fails_with 2 "xsctl: unknown option '--jsno': did you mean '--json'?*"
+	run "$X" read --prefx /x
+	fails_with 2 "xsctl: unknown option '--prefx': did you mean '--prefix'?*"
+	run "$X" watch --skip-initail /x
+	fails_with 2 "*did you mean '--skip-initial'?*"
+}
+
+@test "an option of another verb is unknown to this one" {
+	run "$X" read --tidy /x
+	fails_with 2 "xsctl: *--tidy*"
+}
+
+@test "--quiet with --verbose, and --socket with --xenbus, exclude each other" {
+	run "$X" -q -v read /x
+	fails_with 2 "xsctl: --quiet and --verbose exclude each other*"
+	run "$X" --socket /run/s --xenbus read /x
+	fails_with 2 "xsctl: --socket and --xenbus exclude each other*"
+}
+
+@test "missing or extra arguments are usage errors naming the verb" {
+	run "$X" read
+	fails_with 2 "xsctl: read: expected PATH...*"
+	run "$X" write /a
+	fails_with 2 "xsctl: write: expected PATH VALUE*"
+	run "$X" write /a 1 /b
+	fails_with 2 "xsctl: write: expected PATH VALUE*"
+	run "$X" ls /a /b
+	fails_with 2 "xsctl: ls: expected one PATH*"
+	run "$X" chmod /a
+	fails_with 2 "xsctl: chmod: expected PATH PERM...*"
+	run "$X" wait /a /b --timeout 1
+	fails_with 2 "xsctl: wait: expected one PATH*"
+	run "$X" tx extra
+	fails_with 2 "xsctl: tx: unexpected argument*"
+}
+
+@test "invalid path characters exit 2 before any daemon is contacted" {
+	for p in 'a b' '/a:b' '/a/é' '/a.b' '/a*'; do
+		run "$X" read "$p"
+		fails_with 2 "xsctl: invalid path '*': only A-Z a-z 0-9 / _ @ - are allowed*"
+	done
+}
+
+@test "empty components, trailing slashes and empty paths are invalid" {
+	run "$X" write //a 1
+	fails_with 2 "xsctl: invalid path '//a': empty path component ('//')*"
+	run "$X" rm /a/
+	fails_with 2 "xsctl: invalid path '/a/': trailing '/'*"
+	run "$X" read ''
+	fails_with 2 "xsctl: invalid path '': empty path*"
+}
+
+@test "paths over 3072 bytes (absolute) or 2048 (relative) exit 2; the limits themselves pass" {
+	abs=/$(printf 'a%.0s' $(seq 3072))
+	run "$X" read "$abs"
+	fails_with 2 "*longer than 3072 bytes (absolute path limit)*"
+	run "$X" read "${abs:0:3072}"
+	fails_with 5 "xsctl: cannot reach XenStore*"
+	rel=$(printf 'b%.0s' $(seq 2049))
+	run "$X" read "$rel"
+	fails_with 2 "*longer than 2048 bytes (relative path limit)*"
+	run "$X" read "${rel:0:2048}"
+	fails_with 5 "xsctl: cannot reach XenStore*"
+}
+
+@test "watch accepts the special @introduceDomain and @releaseDomain paths" {
+	run "$X" watch @introduceDomain @releaseDomain
+	fails_with 5 "xsctl: cannot reach XenStore*"
+}
+
+@test "a value over 4096 bytes exits 2 before sending, from argv or from stdin" {
+	big=$(head -c 4097 /dev/zero | tr '\0' v)
+	run "$X" write /a "$big"
+	fails_with 2 "xsctl: value for /a is 4097 bytes, over the 4096-byte XenStore payload limit*"
+	run bash -c "head -c 5000 /dev/zero | '$X' write /a -"
+	fails_with 2 "xsctl: value for /a from stdin is over the 4096-byte XenStore payload limit*"
+}
+
+@test "path plus value over the 4096-byte payload exits 2; escapes count decoded" {
+	run "$X" write /abc "$(head -c 4094 /dev/zero | tr '\0' v)"
+	fails_with 2 "xsctl: path and value for /abc are 4099 bytes together*"
+	# 1400 escapes of 4 characters are 1400 bytes: fine, so it gets to the daemon.
+	run "$X" write /a "$(printf '\\x00%.0s' $(seq 1400))"
+	fails_with 5 "xsctl: cannot reach XenStore*"
+}
+
+@test "nothing is sent when any pair of a multi-pair write is bad" {
+	run "$X" write /a 1 '/b c' 2
+	fails_with 2 "xsctl: invalid path '/b c'*"
+}
+
+@test "a value ending in a lone backslash exits 2" {
+	run "$X" write /a 'abc\'
+	fails_with 2 "xsctl: value for /a ends in a lone * (write * for a backslash)*"
+}
+
+@test "chmod rejects permission tokens that are not n/r/w/b<domid>" {
+	for t in x5 r rr5 r-1 r70000 'r 5' n0x; do
+		run "$X" chmod /a n0 "$t"
+		fails_with 2 "xsctl: chmod: invalid permission '$t'*"
+	done
+}
+
+@test "domain-path, incr, tree, watch and wait check their numbers" {
+	run "$X" domain-path 99999
+	fails_with 2 "xsctl: domain-path: DOMID '99999' is not a domain id*"
+	run "$X" domain-path 0x1
+	fails_with 2 "xsctl: domain-path: DOMID*"
+	run "$X" incr /c 1.5
+	fails_with 2 "xsctl: incr: DELTA '1.5' is not an integer*"
+	run "$X" tree --depth 0 /
+	fails_with 2 "xsctl: --depth must be 1 or more*"
+	run "$X" watch -n -1 /a
+	fails_with 2 "xsctl: --count must be 1 or more*"
+	run "$X" wait --timeout soon /a
+	fails_with 2 "xsctl: --timeout 'soon': expected seconds*"
+	run "$X" wait --value 1 --gone --timeout 1 /a
+	fails_with 2 "xsctl: --value, --exists and --gone exclude each other*"
+	run "$X" tx --retries -1 </dev/null
+	fails_with 2 "xsctl: --retries must be 0 or more*"
+}
+
+@test "no daemon: the default transport names the socket and xenbus, exit 5 with the hint" {
+	run env -u XENSTORED_PATH "$X" read /local/domain/0/name
+	fails_with 5 "xsctl: cannot reach XenStore via socket /run/xenstored/socket, then /dev/xen/xenbus: No such file or directory (is xenstored running? is xenfs mounted on /proc/xen?)*"
+}
+
+@test "no daemon: XENSTORED_PATH, --socket and --xenbus each name what was tried" {
+	run "$X" read /a
+	fails_with 5 "xsctl: cannot reach XenStore via XENSTORED_PATH=$XENSTORED_PATH: No such file or directory (is xenstored running?*"
+	run "$X" --socket /nonexistent/sock read /a
+	fails_with 5 "xsctl: cannot reach XenStore via socket /nonexistent/sock: *"
+	run "$X" read --xenbus /a
+	fails_with 5 "xsctl: cannot reach XenStore via /dev/xen/xenbus: *"
+}
+
+@test "--socket on something that is not a socket is refused, not opened as a device" {
+	: >"$BATS_TEST_TMPDIR/plain"
+	run "$X" --socket "$BATS_TEST_TMPDIR/plain" read /a
+	fails_with 5 "xsctl: cannot reach XenStore via socket $BATS_TEST_TMPDIR/plain: Socket operation on non-socket*"
+}
+
+@test "batch --dry-run prints each line's words as JSON, without a daemon" {
+	cat >"$BATS_TEST_TMPDIR/s" <<'EOF'
+# a comment line
+
+write /a "two words"   # trailing comment
+write /b 'single \x00 "quoted"' /c ""
+read -p /a\ b/../c
+write /d "say \"hi\" \\ \n"
+EOF
+	sed -i 's|^read -p .*|read -p /a /b|' "$BATS_TEST_TMPDIR/s"
+	run "$X" batch --dry-run -f "$BATS_TEST_TMPDIR/s"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = '{"line":3,"argv":["write","/a","two words"]}' ]
+	[ "${lines[1]}" = '{"line":4,"argv":["write","/b","single \\x00 \"quoted\"","/c",""]}' ]
+	[ "${lines[2]}" = '{"line":5,"argv":["read","-p","/a","/b"]}' ]
+	[ "${lines[3]}" = '{"line":6,"argv":["write","/d","say \"hi\" \\ \\n"]}' ]
+	[ "${#lines[@]}" -eq 4 ]
+}
+
+@test "the script parser: backslash outside quotes, # inside a word, tabs" {
+	run "$X" batch -n < <(printf 'write\t/a\\_b x\\ y\nwrite /e x#y #z\n')
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = '{"line":1,"argv":["write","/a_b","x y"]}' ]
+	[ "${lines[1]}" = '{"line":2,"argv":["write","/e","x#y"]}' ]
+}
+
+@test "script lines are checked like argv: the line number is in the one-line error" {
+	run "$X" tx -n < <(printf 'write /a 1\n\nmkdir /e#f\n')
+	fails_with 2 "xsctl: line 3: invalid path '/e#f': only A-Z*"
+	run "$X" batch -n < <(printf 'read /a\nread /b\nwrte /c 1\n')
+	fails_with 2 "xsctl: line 3: unknown verb 'wrte': did you mean 'write'?*"
+	run "$X" batch -n < <(printf 'read --prefx /a\n')
+	fails_with 2 "xsctl: unknown option '--prefx': did you mean '--prefix'?*"
+	run "$X" tx -n < <(printf 'write /a\n')
+	fails_with 2 "xsctl: line 1: write: expected PATH VALUE*"
+}
+
+@test "unterminated quotes and a trailing backslash are syntax errors with the line" {
+	run "$X" batch -n < <(printf 'read /a\nwrite /a "x\n')
+	fails_with 2 "xsctl: line 2: unterminated double quote*"
+	run "$X" tx -n < <(printf "write /a 'x\n")
+	fails_with 2 "xsctl: line 1: unterminated single quote*"
+	run "$X" tx -n < <(printf 'write /a x\\')
+	fails_with 2 "xsctl: line 1: lone backslash at the end of the line*"
+}
+
+@test "a syntax error anywhere stops the script before the daemon is contacted" {
+	# Without --dry-run: the parse error wins over the missing daemon.
+	run "$X" tx < <(printf 'write /a 1\nwrite /b "2\n')
+	fails_with 2 "xsctl: line 2: unterminated double quote*"
+}
+
+@test "watch, wait, tx, batch, restore and transport options are refused inside scripts" {
+	for v in "watch /a" "wait /a" "tx" "batch" "restore f"; do
+		run "$X" batch -n < <(echo "$v")
+		fails_with 2 "xsctl: line 1: '${v%% *}' cannot run inside a tx or batch script*"
+	done
+	run "$X" tx -n < <(echo "read --xenbus /a")
+	fails_with 2 "xsctl: line 1: --socket and --xenbus belong on the command line*"
+	run "$X" tx -n < <(echo "write /a -")
+	fails_with 2 "xsctl: line 1: write: a value of '-' (stdin) is not available in scripts*"
+}
+
+@test "tx and batch without --dry-run need the daemon (exit 5); a missing -f file exits 3" {
+	run "$X" tx < <(echo "read /a")
+	fails_with 5 "xsctl: cannot reach XenStore*"
+	run "$X" batch -f "$BATS_TEST_TMPDIR/none"
+	fails_with 3 "xsctl: reading the script from $BATS_TEST_TMPDIR/none: No such file or directory"
+}
+
+@test "restore checks the whole dump before connecting" {
+	d=$BATS_TEST_TMPDIR
+	echo '{"path": "/a", "value": "x"' >"$d/trunc.json"
+	run "$X" restore "$d/trunc.json"
+	fails_with 2 "xsctl: restore: $d/trunc.json is not JSON*"
+	echo '{"value": "x"}' >"$d/nopath.json"
+	run "$X" restore "$d/nopath.json"
+	fails_with 2 "xsctl: restore: $d/nopath.json has no \"path\": give --to PATH*"
+	echo '{"path": "/a", "children": {"b": {"perms": ["q1"]}}}' >"$d/perm.json"
+	run "$X" restore "$d/perm.json"
+	fails_with 2 "xsctl: restore: /a/b: invalid permission in \"perms\"*"
+	echo '{"path": "/a", "children": {"b c": {}}}' >"$d/name.json"
+	run "$X" restore "$d/name.json"
+	fails_with 2 "xsctl: invalid path '/a/b c'*"
+	echo '{"path": "/a", "value_hex": "0g"}' >"$d/hex.json"
+	run "$X" restore "$d/hex.json"
+	fails_with 2 "xsctl: restore: /a: \"value_hex\" is not hexadecimal*"
+	printf '{"path": "/a", "value": "%s"}' "$(head -c 4100 /dev/zero | tr '\0' v)" >"$d/big.json"
+	run "$X" restore "$d/big.json"
+	fails_with 2 "xsctl: value for /a is 4100 bytes*"
+	# A valid dump passes every check and then needs the daemon.
+	echo '{"path": "/a", "value_hex": "00ff", "perms": ["n0", "r5"], "children": {"b": {"value": "é"}}}' >"$d/ok.json"
+	run "$X" restore --to /z "$d/ok.json"
+	fails_with 5 "xsctl: cannot reach XenStore*"
+}

@@ -1,0 +1,8 @@
+# xsctl: XenStore command line.
+# Every scripted call pays the start-up, so the libraries are linked
+# statically (Debian ships the .a files): the binary needs only libc.
+# --as-needed drops the dynamic -lpopt the top Makefile adds afterwards.
+xsctl_LIBS   := -Wl,--as-needed -Wl,-Bstatic $(XENSTORE_LIBS) -lxentoolcore $(JSONC_LIBS) \
+                $(POPT_LIBS) -Wl,-Bdynamic
+xsctl_CFLAGS := $(XENSTORE_CFLAGS) $(JSONC_CFLAGS)
+xsctl_NEEDS  := HAVE_XENSTORE HAVE_JSONC HAVE_POPT

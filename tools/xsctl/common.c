@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* What every verb needs: the connection, argument checks, escaping, errors. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+#include "xsctl.h"
+
+int xsctl_connect(struct xsctl *x)
+{
+	int err;
+
+	if (x->connected || x->dry_run)
+		return 0;
+	err = hv_xs_open(&x->xs, x->transport, x->socket_path);
+	if (err) {
+		/* ENOENT here is a missing daemon, not a missing node: exit 5. */
+		hv_err(err, HV_XS_HINT_CONNECT, "cannot reach XenStore via %s", x->xs.tried);
+		return HV_EXIT_NODEV;
+	}
+	x->connected = true;
+	return 0;
+}
+
+int xsctl_usage(struct xsctl *x, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return hv_usage_error("%s%s", x->where, msg);
+}
+
+int xsctl_check_path(struct xsctl *x, const char *path, bool special)
+{
+	const char *why;
+	int err = hv_xs_check_path(path, special, &why);
+
+	if (!err)
+		return 0;
+	/* The path itself may be 3 KiB: show its start only. */
+	return xsctl_usage(x, "invalid path '%.64s%s': %s", path, strlen(path) > 64 ? "..." : "",
+			   why);
+}
+
+int xsctl_check_size(struct xsctl *x, const char *path, size_t len)
+{
+	size_t total = strlen(path) + 1 + len;
+
+	if (len > HV_XS_PAYLOAD_MAX)
+		return xsctl_usage(x, "value for %s is %zu bytes, over the %d-byte XenStore "
+				      "payload limit", path, len, HV_XS_PAYLOAD_MAX);
+	if (total > HV_XS_PAYLOAD_MAX)
+		return xsctl_usage(x, "path and value for %s are %zu bytes together, over the "
+				      "%d-byte XenStore payload limit", path, total,
+				   HV_XS_PAYLOAD_MAX);
+	return 0;
+}
+
+/*
+ * Permission errors name the permissions of the node, or of its nearest
+ * existing parent when the node does not exist yet: that is what decides.
+ */
+static void perms_hint(struct xsctl *x, const char *path, char *hint, size_t len)
+{
+	char *p = strdup(path), *slash, *s;
+	struct xs_permissions *perms;
+	unsigned int n;
+
+	snprintf(hint, len, "the node's permissions are not readable by this domain either");
+	if (!p)
+		return;
+	for (;;) {
+		int err = hv_xs_get_perms(&x->xs, XBT_NULL, p, &perms, &n);
+
+		if (!err) {
+			s = hv_xs_perms_string(perms, n);
+			free(perms);
+			if (s)
+				snprintf(hint, len, "permissions of %s: %s", p, s);
+			free(s);
+			break;
+		}
+		if (err != -ENOENT || !strcmp(p, "/"))
+			break;
+		slash = strrchr(p, '/');
+		if (!slash)
+			break;
+		if (slash == p)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	free(p);
+}
+
+int xsctl_fail(struct xsctl *x, int err, const char *op, const char *path)
+{
+	char hint[256];
+
+	if (err == -EACCES || err == -EPERM) {
+		perms_hint(x, path, hint, sizeof(hint));
+		return hv_fail(err, hint, "%s%s %s", x->where, op, path);
+	}
+	if (err == -E2BIG)
+		return hv_fail(err, "the XenStore payload limit is 4096 bytes", "%s%s %s",
+			       x->where, op, path);
+	if (err == -ENOSPC || err == -EDQUOT)
+		return hv_fail(err, "a daemon quota was hit", "%s%s %s", x->where, op, path);
+	return hv_fail(err, NULL, "%s%s %s", x->where, op, path);
+}
+
+void xsctl_escape(FILE *out, const char *val, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)val[i];
+
+		if (c >= ' ' && c <= '~' && c != '\\') {
+			fputc(c, out);
+			continue;
+		}
+		switch (c) {
+		case '\t':
+			fputs("\\t", out);
+			break;
+		case '\n':
+			fputs("\\n", out);
+			break;
+		case '\r':
+			fputs("\\r", out);
+			break;
+		case '\\':
+			fputs("\\\\", out);
+			break;
+		default:
+			/* Xen's clients write octal below 8, hex above. */
+			if (c < 010)
+				fprintf(out, "\\%03o", c);
+			else
+				fprintf(out, "\\x%02x", c);
+		}
+	}
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int xsctl_unescape(const char *in, char **out, size_t *len)
+{
+	char *o = malloc(strlen(in) + 1), *op = o;
+	const char *ip = in;
+
+	if (!o)
+		return -ENOMEM;
+	while (*ip) {
+		unsigned int v;
+		int d, k;
+
+		if (*ip != '\\') {
+			*op++ = *ip++;
+			continue;
+		}
+		ip++;
+		switch (*ip) {
+		case '\0':
+			free(o);
+			return -EINVAL;
+		case 't':
+			*op++ = '\t';
+			ip++;
+			break;
+		case 'n':
+			*op++ = '\n';
+			ip++;
+			break;
+		case 'r':
+			*op++ = '\r';
+			ip++;
+			break;
+		case 'x':
+			/* One or two hex digits; "\x" alone is an 'x', as in Xen. */
+			ip++;
+			v = 0;
+			for (k = 0; k < 2 && (d = hexval(*ip)) >= 0; k++, ip++)
+				v = v * 16 + (unsigned int)d;
+			*op++ = k ? (char)v : 'x';
+			break;
+		case '0' ... '7':
+			v = 0;
+			for (k = 0; k < 3 && *ip >= '0' && *ip <= '7'; k++, ip++)
+				v = v * 8 + (unsigned int)(*ip - '0');
+			*op++ = (char)v;
+			break;
+		default:
+			/* \\ and any other escaped character stand for themselves. */
+			*op++ = *ip++;
+			break;
+		}
+	}
+	*op = '\0';
+	*out = o;
+	*len = (size_t)(op - o);
+	return 0;
+}
+
+char *xsctl_join(const char *dir, const char *name)
+{
+	char *p;
+	size_t dl = strlen(dir);
+
+	/* The root's children are "/name", not "//name". */
+	if (asprintf(&p, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", name) < 0)
+		return NULL;
+	return p;
+}
+
+int xsctl_timeout(struct xsctl *x, int64_t *ms)
+{
+	uint64_t v;
+
+	*ms = -1;
+	if (!x->o.timeout)
+		return 0;
+	/* A day is plenty for a scripted wait, and keeps poll()'s int happy. */
+	if (hv_parse_duration_ms(x->o.timeout, 86400000ULL, &v))
+		return xsctl_usage(x, "--timeout '%s': expected seconds (e.g. 2, 0.5, 300ms)",
+				   x->o.timeout);
+	*ms = (int64_t)v;
+	return 0;
+}
+
+int xsctl_atomic(struct xsctl *x, const char *what, int (*fn)(struct xsctl *x, void *arg),
+		 void *arg)
+{
+	int rc, err;
+
+	/* Inside tx or restore the caller's transaction already covers it. */
+	if (x->t != XBT_NULL)
+		return fn(x, arg);
+	for (int attempt = 0; attempt <= x->o.retries; attempt++) {
+		err = hv_xs_tx_start(&x->xs, &x->t);
+		if (err) {
+			x->t = XBT_NULL;
+			return hv_fail(err, NULL, "%sstarting a transaction for %s", x->where,
+				       what);
+		}
+		rc = fn(x, arg);
+		err = hv_xs_tx_end(&x->xs, x->t, rc != 0);
+		x->t = XBT_NULL;
+		if (rc)
+			return rc;
+		if (!err)
+			return 0;
+		if (err != -EAGAIN)
+			return hv_fail(err, NULL, "%scommitting %s", x->where, what);
+	}
+	hv_err(-EAGAIN, "others keep changing the same nodes; raise --retries",
+	       "%s%s: transaction still conflicting after %d retries", x->where, what,
+	       x->o.retries);
+	return HV_EXIT_BUSY;
+}

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * xsctl: verb table and option parsing. Each verb's options are parsed here,
+ * the same way for argv and for tx/batch script lines, so a script line
+ * means exactly what the same words mean on the command line.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xsctl.h"
+
+#define MANPAGE "xsctl(1)"
+#define DEFAULT_RETRIES 50
+
+static const struct hv_verb verbs[] = {
+	{ "read", xsctl_read, "[-p] [-r] [--default V] PATH...", "print values" },
+	{ "write", xsctl_write, "[-r] PATH VALUE [PATH VALUE...]", "set values (- reads stdin)" },
+	{ "mkdir", xsctl_mkdir, "PATH...", "create empty nodes" },
+	{ "rm", xsctl_rm, "[-t] PATH...", "remove nodes and their children" },
+	{ "exists", xsctl_exists, "PATH...", "exit status 0 if all exist, 3 if not" },
+	{ "incr", xsctl_incr, "PATH [DELTA]", "add to an integer value atomically" },
+	{ "ls", xsctl_ls, "[-p] PATH", "list children" },
+	{ "tree", xsctl_tree, "[-f] [-p] [--depth N] [PATH]", "print a subtree" },
+	{ "perms", xsctl_perms, "[-p] PATH...", "print permissions" },
+	{ "chmod", xsctl_chmod, "[-r] [-u] PATH PERM...", "set permissions (n/r/w/b<domid>)" },
+	{ "domain-path", xsctl_domain_path, "DOMID", "print a domain's home path" },
+	{ "watch", xsctl_watch, "[-n N] [--timeout S] [--skip-initial] [--depth N] PATH...",
+	  "print changes as they happen" },
+	{ "wait", xsctl_wait, "[--value V|--exists|--gone] --timeout S PATH",
+	  "wait until a condition holds" },
+	{ "tx", xsctl_tx, "[-f FILE] [--retries N] [--dry-run]",
+	  "run script lines in one transaction" },
+	{ "batch", xsctl_batch, "[-f FILE] [--dry-run]", "run script lines on one connection" },
+	{ "dump", xsctl_dump, "[PATH]", "print a subtree as JSON" },
+	{ "restore", xsctl_restore, "[--to PATH] [--replace] FILE",
+	  "re-create a dump in one transaction" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+/* Verbs that hold the connection for a long time or run scripts themselves. */
+static bool script_verb(const char *name)
+{
+	static const char *const no[] = { "watch", "wait", "tx", "batch", "restore" };
+
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (!strcmp(name, no[i]))
+			return false;
+	return true;
+}
+
+#define OPT(l, s, kind, field, help, arg) { l, s, kind, &x->o.field, 0, help, arg }
+#define END POPT_TABLEEND
+
+/* The options of one verb; the common and transport options come after them. */
+static void verb_options(struct xsctl *x, const char *verb, struct poptOption *t)
+{
+	struct poptOption none[] = { END };
+	const struct poptOption *src = none;
+	struct poptOption read_o[] = {
+		OPT("prefix", 'p', POPT_ARG_NONE, prefix, "prefix each value with its path", NULL),
+		OPT("raw", 'r', POPT_ARG_NONE, raw, "print values as raw bytes", NULL),
+		OPT("default", 0, POPT_ARG_STRING, def, "print V for missing paths", "V"),
+		END
+	};
+	struct poptOption write_o[] = {
+		OPT("raw", 'r', POPT_ARG_NONE, raw, "take values literally (no \\ escapes)", NULL),
+		END
+	};
+	struct poptOption rm_o[] = {
+		OPT("tidy", 't', POPT_ARG_NONE, tidy, "also remove parents left empty", NULL),
+		END
+	};
+	struct poptOption ls_o[] = {
+		OPT("prefix", 'p', POPT_ARG_NONE, prefix, "print full paths", NULL),
+		END
+	};
+	struct poptOption tree_o[] = {
+		OPT("full", 'f', POPT_ARG_NONE, full, "print full paths", NULL),
+		OPT("perms", 'p', POPT_ARG_NONE, prefix, "print permissions", NULL),
+		OPT("depth", 0, POPT_ARG_INT, depth, "descend at most N levels", "N"),
+		END
+	};
+	struct poptOption chmod_o[] = {
+		OPT("recursive", 'r', POPT_ARG_NONE, recursive, "also every node below", NULL),
+		OPT("up", 'u', POPT_ARG_NONE, up, "also the parents up to the root", NULL),
+		END
+	};
+	struct poptOption watch_o[] = {
+		OPT("count", 'n', POPT_ARG_INT, count, "stop after N events", "N"),
+		OPT("timeout", 0, POPT_ARG_STRING, timeout, "stop after S seconds (exit 7)", "S"),
+		OPT("skip-initial", 0, POPT_ARG_NONE, skip_initial,
+		    "skip the event every watch fires when it is set", NULL),
+		OPT("depth", 0, POPT_ARG_INT, depth, "ignore changes more than N levels below",
+		    "N"),
+		END
+	};
+	struct poptOption wait_o[] = {
+		OPT("value", 0, POPT_ARG_STRING, value, "until PATH holds V", "V"),
+		OPT("exists", 0, POPT_ARG_NONE, exists, "until PATH exists (the default)", NULL),
+		OPT("gone", 0, POPT_ARG_NONE, gone, "until PATH is gone", NULL),
+		OPT("timeout", 0, POPT_ARG_STRING, timeout, "give up after S seconds (exit 7)",
+		    "S"),
+		END
+	};
+	struct poptOption tx_o[] = {
+		OPT("file", 'f', POPT_ARG_STRING, file, "read the script from FILE", "FILE"),
+		OPT("retries", 0, POPT_ARG_INT, retries, "re-runs after a conflict (default 50)",
+		    "N"),
+		OPT("dry-run", 'n', POPT_ARG_NONE, dry_run,
+		    "parse and check the script, print each line's words as JSON", NULL),
+		END
+	};
+	struct poptOption batch_o[] = {
+		OPT("file", 'f', POPT_ARG_STRING, file, "read the script from FILE", "FILE"),
+		OPT("dry-run", 'n', POPT_ARG_NONE, dry_run,
+		    "parse and check the script, print each line's words as JSON", NULL),
+		END
+	};
+	struct poptOption incr_o[] = {
+		OPT("retries", 0, POPT_ARG_INT, retries, "re-runs after a conflict (default 50)",
+		    "N"),
+		END
+	};
+	struct poptOption restore_o[] = {
+		OPT("to", 0, POPT_ARG_STRING, to, "re-create under PATH instead", "PATH"),
+		OPT("replace", 0, POPT_ARG_NONE, replace, "remove the target subtree first", NULL),
+		END
+	};
+	struct poptOption common[] = {
+		HV_POPT_COMMON(x->o.c),
+		OPT("socket", 0, POPT_ARG_STRING, socket, "use the daemon socket at PATH",
+		    "PATH"),
+		OPT("xenbus", 0, POPT_ARG_NONE, xenbus, "use /dev/xen/xenbus", NULL),
+		END
+	};
+	size_t n = 0;
+
+	if (!strcmp(verb, "read"))
+		src = read_o;
+	else if (!strcmp(verb, "write"))
+		src = write_o;
+	else if (!strcmp(verb, "rm"))
+		src = rm_o;
+	else if (!strcmp(verb, "ls"))
+		src = ls_o;
+	else if (!strcmp(verb, "tree"))
+		src = tree_o;
+	else if (!strcmp(verb, "perms"))
+		src = ls_o;
+	else if (!strcmp(verb, "chmod"))
+		src = chmod_o;
+	else if (!strcmp(verb, "watch"))
+		src = watch_o;
+	else if (!strcmp(verb, "wait"))
+		src = wait_o;
+	else if (!strcmp(verb, "tx"))
+		src = tx_o;
+	else if (!strcmp(verb, "batch"))
+		src = batch_o;
+	else if (!strcmp(verb, "incr"))
+		src = incr_o;
+	else if (!strcmp(verb, "restore"))
+		src = restore_o;
+	for (; src->longName || src->shortName; src++)
+		t[n++] = *src;
+	for (const struct poptOption *c = common; c->longName || c->shortName; c++)
+		t[n++] = *c;
+	t[n] = (struct poptOption)END;
+}
+
+/* The transport is chosen once, on the command line. */
+static int set_transport(struct xsctl *x)
+{
+	if (x->o.socket && x->o.xenbus)
+		return xsctl_usage(x, "--socket and --xenbus exclude each other");
+	if (x->in_script && (x->o.socket || x->o.xenbus))
+		return xsctl_usage(x, "--socket and --xenbus belong on the command line, "
+				      "not in a script");
+	if (x->o.socket) {
+		x->transport = HV_XS_SOCKET;
+		x->socket_path = *x->o.socket ? x->o.socket : NULL;
+	} else if (x->o.xenbus) {
+		x->transport = HV_XS_XENBUS;
+	}
+	return 0;
+}
+
+int xsctl_dispatch(struct xsctl *x, int argc, const char **argv)
+{
+	const struct hv_verb *v;
+	struct poptOption table[32];
+	struct hv_common global = x->o.c;
+	char synopsis[160];
+	poptContext pc;
+	const char **args;
+	const char *why;
+	bool exit_now;
+	int rc, nargs;
+
+	v = hv_verb_find(verbs, argv[0], &why);
+	if (!v && x->in_script) {
+		/* One line for the whole error, with the script line in front. */
+		const char *names[32], *s;
+		size_t n = 0;
+
+		for (const struct hv_verb *p = verbs; p->name; p++)
+			names[n++] = p->name;
+		s = hv_suggest(argv[0], names, n);
+		if (s)
+			return xsctl_usage(x, "%s verb '%s': did you mean '%s'?", why, argv[0], s);
+		return xsctl_usage(x, "%s verb '%s'", why, argv[0]);
+	}
+	if (!v)
+		return hv_verb_unknown(verbs, argv[0]);
+	if (x->in_script && !script_verb(v->name))
+		return xsctl_usage(x, "'%s' cannot run inside a tx or batch script", v->name);
+
+	memset(&x->o, 0, sizeof(x->o));
+	/* Output options given before the verb apply to it. */
+	x->o.c.json = global.json;
+	x->o.c.verbose = global.verbose;
+	x->o.c.quiet = global.quiet;
+	x->o.depth = -1;
+	x->o.count = 0;
+	x->o.retries = DEFAULT_RETRIES;
+	verb_options(x, v->name, table);
+	pc = poptGetContext(v->name, argc, argv, table, 0);
+	while ((rc = hv_popt_next(pc, table)) >= 0)
+		;
+	if (rc == HV_POPT_FAILED) {
+		poptFreeContext(pc);
+		return HV_EXIT_USAGE;
+	}
+	snprintf(synopsis, sizeof(synopsis), "%s %s", v->name, v->args);
+	rc = hv_common_done(&x->o.c, pc, synopsis, NULL, MANPAGE, &exit_now);
+	if (exit_now) {
+		poptFreeContext(pc);
+		return rc;
+	}
+	rc = set_transport(x);
+	if (!rc) {
+		args = hv_popt_args(pc, &nargs);
+		rc = v->run(x, nargs, args);
+	}
+	poptFreeContext(pc);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct xsctl x = { .out = stdout, .t = XBT_NULL, .where = "" };
+	struct poptOption table[] = {
+		HV_POPT_COMMON(x.o.c),
+		{ "socket", 0, POPT_ARG_STRING, &x.o.socket, 0,
+		  "use the daemon socket (default /run/xenstored/socket)", "PATH" },
+		{ "xenbus", 0, POPT_ARG_NONE, &x.o.xenbus, 0, "use /dev/xen/xenbus", NULL },
+		POPT_TABLEEND
+	};
+	const char **args;
+	poptContext pc;
+	bool exit_now;
+	int rc, nargs;
+
+	/* Options before the verb are global; the verb's own parse takes the rest. */
+	pc = poptGetContext("xsctl", argc, (const char **)argv, table, POPT_CONTEXT_POSIXMEHARDER);
+	while ((rc = hv_popt_next(pc, table)) >= 0)
+		;
+	if (rc == HV_POPT_FAILED) {
+		poptFreeContext(pc);
+		return HV_EXIT_USAGE;
+	}
+	rc = hv_common_done(&x.o.c, pc, "[OPTIONS] VERB [VERB-OPTIONS] ARGS...", verbs, MANPAGE,
+			    &exit_now);
+	if (exit_now) {
+		poptFreeContext(pc);
+		return rc;
+	}
+	rc = set_transport(&x);
+	if (rc) {
+		poptFreeContext(pc);
+		return rc;
+	}
+	args = hv_popt_args(pc, &nargs);
+	if (nargs < 1) {
+		poptFreeContext(pc);
+		return hv_usage_error("no verb given");
+	}
+	rc = xsctl_dispatch(&x, nargs, args);
+	if (fflush(stdout) == EOF && !rc)
+		rc = hv_fail(-EIO, NULL, "writing the output");
+	hv_xs_close(&x.xs);
+	poptFreeContext(pc);
+	return rc;
+}
