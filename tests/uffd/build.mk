@@ -1,0 +1,9 @@
+# Test programs for uffd-watch (tests/host/uffd-watch.bats and the pci guest).
+UFFD_TEST_BINS := tests/uffd/uffd-touch tests/uffd/uffd-threads tests/uffd/uffd-forker \
+	tests/uffd/uffd-fc-client tests/uffd/uffd-entry
+TEST_EXTRA  += $(UFFD_TEST_BINS)
+CLEAN_EXTRA += $(UFFD_TEST_BINS)
+
+tests/uffd/uffd-%: tests/uffd/%.c
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=gnu11 $(WARN) -D_GNU_SOURCE $(CFLAGS) $(LDFLAGS) -o $@ $< -lpthread

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * uffd-fc-client: plays Firecracker's part of the snapshot-restore handler
+ * protocol against `uffd-watch serve`, so serve can be tested without a VMM.
+ *
+ *   uffd-fc-client make-memory FILE PAGES
+ *       page i of FILE: its index as a 64-bit number, then bytes (i*31+7)
+ *   uffd-fc-client run SOCKET FILE [-o ORDER] [-R] [-d PAGE] [-j JSON] [-n] [-t]
+ *       Maps two regions (file pages 0-15 and 16-31 unless -r), registers
+ *       them with a userfaultfd (EVENT_REMOVE on), connects to SOCKET and
+ *       sends the region JSON and the descriptor in one message, as
+ *       Firecracker does. Then reads the pages in ORDER (file page indices)
+ *       and checks each against FILE.
+ *       -r N      one region of N pages instead
+ *       -R        first wait until every page is resident (prefetch tests)
+ *       -d PAGE   then madvise(MADV_DONTNEED) it (a balloon) and expect zeros
+ *       -j JSON   send JSON verbatim instead (malformed-message tests)
+ *       -n        send no descriptor
+ *       -t        touch nothing: wait for the server to hang up, print "closed"
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PG 4096
+
+static void fill(unsigned char *pg, uint64_t i)
+{
+	for (int b = 0; b < PG; b++)
+		pg[b] = (unsigned char)(i * 31 + 7);
+	memcpy(pg, &i, sizeof(i));
+}
+
+static int make_memory(const char *path, long pages)
+{
+	unsigned char pg[PG];
+	FILE *f = fopen(path, "w");
+
+	if (!f || pages < 1)
+		return 1;
+	for (long i = 0; i < pages; i++) {
+		fill(pg, (uint64_t)i);
+		if (fwrite(pg, PG, 1, f) != 1)
+			return 1;
+	}
+	return fclose(f) ? 1 : 0;
+}
+
+static int die(const char *what)
+{
+	fprintf(stderr, "uffd-fc-client: %s: %s\n", what, strerror(errno));
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_EVENT_REMOVE };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int order[4096], norder = -1, one = 0, resident = 0, dontneed = -1, nofd = 0, notouch = 0;
+	const char *json = NULL;
+	char body[4096];
+	unsigned char *base[2], expect[PG];
+	int nreg, sizes[2], fd, s, opt;
+
+	if (argc == 4 && !strcmp(argv[1], "make-memory"))
+		return make_memory(argv[2], atol(argv[3]));
+	if (argc < 4 || strcmp(argv[1], "run"))
+		return 2;
+	optind = 4;
+	while ((opt = getopt(argc, argv, "o:r:Rd:j:nt")) != -1) {
+		switch (opt) {
+		case 'o': {
+			char *p = optarg, *end;
+
+			for (norder = 0; *p && norder < 4096; p = *end ? end + 1 : end) {
+				order[norder++] = (int)strtol(p, &end, 10);
+				if (end == p)
+					return 2;
+			}
+			break;
+		}
+		case 'r': one = atoi(optarg); break;
+		case 'R': resident = 1; break;
+		case 'd': dontneed = atoi(optarg); break;
+		case 'j': json = optarg; break;
+		case 'n': nofd = 1; break;
+		case 't': notouch = 1; break;
+		default: return 2;
+		}
+	}
+	nreg = one ? 1 : 2;
+	sizes[0] = one ? one : 16;
+	sizes[1] = 16;
+	fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, UFFDIO_API, &api) < 0)
+		return die("userfaultfd");
+	for (int r = 0; r < nreg; r++) {
+		struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+
+		/* a guard page between regions, like the MMIO gap of a real guest */
+		base[r] = mmap(NULL, (size_t)(sizes[r] + 1) * PG, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (base[r] == MAP_FAILED)
+			return die("mmap");
+		munmap(base[r] + (size_t)sizes[r] * PG, PG);
+		reg.range.start = (unsigned long)base[r];
+		reg.range.len = (unsigned long)sizes[r] * PG;
+		if (ioctl(fd, UFFDIO_REGISTER, &reg) < 0)
+			return die("UFFDIO_REGISTER");
+	}
+	if (!json) {
+		int n = snprintf(body, sizeof(body), "[");
+
+		for (int r = 0; r < nreg; r++)
+			n += snprintf(body + n, sizeof(body) - (size_t)n,
+				      "%s{\"base_host_virt_addr\":%lu,\"size\":%d,\"offset\":%d,"
+				      "\"page_size\":4096,\"page_size_kib\":4096}",
+				      r ? "," : "", (unsigned long)base[r], sizes[r] * PG,
+				      r ? sizes[0] * PG : 0);
+		snprintf(body + n, sizeof(body) - (size_t)n, "]");
+		json = body;
+	}
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[2]);
+	for (int i = 0; connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0; i++) {
+		struct timespec ts = { 0, 10000000 };
+
+		if (i > 500)
+			return die("connect");
+		nanosleep(&ts, NULL);
+	}
+	{
+		struct iovec iov = { .iov_base = (void *)json, .iov_len = strlen(json) };
+		union {
+			char b[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr a;
+		} c;
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+		if (!nofd) {
+			struct cmsghdr *h;
+
+			memset(&c, 0, sizeof(c));
+			mh.msg_control = c.b;
+			mh.msg_controllen = sizeof(c.b);
+			h = CMSG_FIRSTHDR(&mh);
+			h->cmsg_level = SOL_SOCKET;
+			h->cmsg_type = SCM_RIGHTS;
+			h->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(h), &fd, sizeof(int));
+		}
+		if (sendmsg(s, &mh, MSG_NOSIGNAL) < 0)
+			return die("sendmsg");
+	}
+	if (notouch) {
+		char b;
+
+		while (read(s, &b, 1) > 0)
+			;
+		printf("closed\n");
+		return 0;
+	}
+	if (norder < 0) {
+		norder = sizes[0] + (nreg > 1 ? sizes[1] : 0);
+		for (int i = 0; i < norder; i++)
+			order[i] = i;
+	}
+	if (resident) {
+		for (int tries = 0;; tries++) {
+			int all = 1;
+
+			for (int i = 0; i < norder && all; i++) {
+				int r = order[i] >= sizes[0], pg = r ? order[i] - sizes[0] : order[i];
+				unsigned char v = 0;
+
+				mincore(base[r] + (size_t)pg * PG, PG, &v);
+				all = v & 1;
+			}
+			if (all)
+				break;
+			if (tries > 1000) {
+				fprintf(stderr, "uffd-fc-client: pages not resident after 10 s\n");
+				return 1;
+			}
+			{
+				struct timespec ts = { 0, 10000000 };
+
+				nanosleep(&ts, NULL);
+			}
+		}
+	}
+	for (int i = 0; i < norder; i++) {
+		int r = order[i] >= sizes[0], pg = r ? order[i] - sizes[0] : order[i];
+
+		if (order[i] < 0 || r >= nreg || pg >= sizes[r])
+			return 2;
+		fill(expect, (uint64_t)order[i]);
+		if (memcmp(base[r] + (size_t)pg * PG, expect, PG)) {
+			fprintf(stderr, "uffd-fc-client: page %d: content differs from the file\n",
+				order[i]);
+			return 1;
+		}
+	}
+	if (dontneed >= 0) {
+		int r = dontneed >= sizes[0], pg = r ? dontneed - sizes[0] : dontneed;
+		static const unsigned char zero[PG];
+
+		if (madvise(base[r] + (size_t)pg * PG, PG, MADV_DONTNEED) < 0)
+			return die("madvise");
+		if (memcmp(base[r] + (size_t)pg * PG, zero, PG)) {
+			fprintf(stderr, "uffd-fc-client: page %d: not zero after removal\n",
+				dontneed);
+			return 1;
+		}
+	}
+	printf("ok %d pages\n", norder);
+	return 0;
+}

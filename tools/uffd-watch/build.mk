@@ -1,0 +1,16 @@
+# uffd-watch: the tool, plus its preload agent (a shared library installed
+# to $(libexecdir)/hvutils and found next to the binary in the build tree).
+uffd-watch_LIBS   := $(JSONC_LIBS)
+uffd-watch_CFLAGS := $(JSONC_CFLAGS)
+uffd-watch_NEEDS  := HAVE_JSONC
+uffd-watch_EXTRA  := tools/uffd-watch/uffd-watch-agent.so
+INSTALL_LIBEXEC   += tools/uffd-watch/uffd-watch-agent.so
+CLEAN_EXTRA       += tools/uffd-watch/uffd-watch-agent.so tools/uffd-watch/agent/*.d
+
+# No libhvutils in the agent: it lives inside other programs.
+tools/uffd-watch/uffd-watch-agent.so: tools/uffd-watch/agent/uffd-watch-agent.c \
+		tools/uffd-watch/proto.h
+	@echo "  LD      $@"
+	$(Q)$(CC) -std=gnu11 $(WARN) -D_GNU_SOURCE $(CFLAGS) -fPIC -shared -fvisibility=hidden \
+	  -MMD -MP -MF tools/uffd-watch/agent/uffd-watch-agent.d $(LDFLAGS) -o $@ $< -lpthread
+-include tools/uffd-watch/agent/uffd-watch-agent.d

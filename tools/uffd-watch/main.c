@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * uffd-watch: probe, trace and serve page faults with userfaultfd.
+ * This file holds the verb table and the top-level options only.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "opts.h"
+#include "uffd.h"
+
+static const struct hv_verb verbs[] = {
+	{ "probe", uw_probe, "", "entry points, API, features and ioctls per memory type" },
+	{ "run", uw_run, "[options] -- CMD [ARGS...]", "run a program, serve and trace its faults" },
+	{ "serve", uw_serve, "--socket PATH --memory FILE", "Firecracker snapshot page server" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+static const char synopsis[] = "[-h] [-V] VERB [OPTIONS] [ARGS]\n"
+			       "probe [--json]\n"
+			       "run [--mode missing|wp|minor] [--serve zero|file:PATH] [--trace] "
+			       "[--stats] [--json] [--min-size SIZE] [-o FILE] -- CMD [ARGS...]\n"
+			       "serve --socket PATH --memory FILE [--record TRACE] "
+			       "[--prefetch TRACE] [--trace] [--stats] [--json] [-o FILE]";
+
+int main(int argc, const char **argv)
+{
+	struct uw_ctx x;
+	const struct hv_verb *v;
+	const char *why;
+
+	memset(&x, 0, sizeof(x));
+	if (argc > 1 && argv[1][0] == '-') {
+		struct poptOption opts[] = { HV_POPT_COMMON(x.c), POPT_TABLEEND };
+		poptContext pc = poptGetContext(NULL, argc, argv, opts, POPT_CONTEXT_POSIXMEHARDER);
+		bool done;
+		int rc;
+
+		while ((rc = hv_popt_next(pc, opts)) >= 0)
+			;
+		if (rc == HV_POPT_FAILED) {
+			poptFreeContext(pc);
+			return HV_EXIT_USAGE;
+		}
+		rc = hv_common_done(&x.c, pc, synopsis, verbs, "uffd-watch(1)", &done);
+		if (done) {
+			poptFreeContext(pc);
+			return rc;
+		}
+		poptFreeContext(pc);
+		return hv_usage_error("a verb is needed before other options");
+	}
+	if (argc < 2)
+		return hv_usage_error("missing verb (probe, run or serve)");
+	v = hv_verb_find(verbs, argv[1], &why);
+	if (!v)
+		return hv_verb_unknown(verbs, argv[1]);
+	return v->run(&x, argc - 1, argv + 1);
+}

@@ -1,0 +1,944 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * run: start a program with the preload agent, take the userfaultfd it
+ * creates, register the mappings it reports and serve every fault from one
+ * epoll loop (see proto.h for the agent protocol and the handler-death rule).
+ *
+ * One struct proc per traced process (the program, its fork children, and
+ * what they exec). A fork child's context arrives twice: the kernel hands it
+ * over with UFFD_EVENT_FORK while the parent is still inside fork(), then the
+ * child's agent says hello with its parent's pid; the two are matched in
+ * fork order. Until then the child's faults are served all the same.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "parse.h"
+#include "proto.h"
+#include "signals.h"
+#include "uffd.h"
+
+#define UW_ADDR_LIMIT (1ull << 57) /* above any user address, 5-level paging included */
+
+enum tag_kind { T_LISTEN, T_SIGNAL, T_CONN, T_UFFD };
+
+struct tag {
+	enum tag_kind kind;
+	struct proc *p;
+};
+
+struct region {
+	uint64_t start, len;
+};
+
+struct proc {
+	struct proc *next;
+	int pid;      /* 0 while a fork child has not said hello */
+	int ppid;     /* fork children: the parent that forked them */
+	uint64_t seq; /* fork order, to match hellos with contexts */
+	int conn;
+	int uffd;
+	bool fork_child;
+	struct tag conn_tag, uffd_tag;
+	struct region *regs;
+	size_t nregs, cap;
+};
+
+struct run {
+	struct uw_ctx *x;
+	int mode;
+	const char *serve_path;
+	uint64_t min_size;
+	const unsigned char *file; /* --serve file: the content */
+	uint64_t file_len;
+	int ep;
+	struct hv_signals sig;
+	int listen;
+	char dir[256], sock[sizeof(((struct sockaddr_un *)0)->sun_path) + 300];
+	struct tag listen_tag, sig_tag;
+	struct proc *procs;
+	uint64_t fork_seq;
+	uint64_t kfeatures; /* what the kernel offers */
+	uint64_t want;	    /* what we ask for on each context */
+	pid_t child;
+	int status;
+	bool child_done;
+	bool warned_fork_perm, warned_ioctl;
+	struct uw_stats st;
+	void *zero; /* one zero page, source for written zero-fills */
+};
+
+static int mode_from_name(const char *s)
+{
+	if (!strcmp(s, "missing"))
+		return UW_MODE_MISSING;
+	if (!strcmp(s, "wp"))
+		return UW_MODE_WP;
+	if (!strcmp(s, "minor"))
+		return UW_MODE_MINOR;
+	return -1;
+}
+
+/* ---- regions ------------------------------------------------------------ */
+
+static int regs_remove(struct proc *p, uint64_t start, uint64_t len)
+{
+	uint64_t end = start + len;
+	size_t i = 0;
+	int hit = 0;
+
+	while (i < p->nregs) {
+		struct region *r = &p->regs[i];
+		uint64_t rend = r->start + r->len;
+
+		if (rend <= start || r->start >= end) {
+			i++;
+			continue;
+		}
+		hit = 1;
+		if (r->start < start && rend > end) {
+			/* the hole splits it in two */
+			struct region tail = { end, rend - end };
+
+			r->len = start - r->start;
+			if (p->nregs == p->cap) {
+				size_t cap = p->cap ? p->cap * 2 : 8;
+				struct region *n = realloc(p->regs, cap * sizeof(*n));
+
+				if (!n)
+					return -ENOMEM;
+				p->regs = n;
+				p->cap = cap;
+			}
+			p->regs[p->nregs++] = tail;
+			return hit;
+		}
+		if (r->start < start) {
+			r->len = start - r->start;
+			i++;
+		} else if (rend > end) {
+			r->len = rend - end;
+			r->start = end;
+			i++;
+		} else {
+			p->regs[i] = p->regs[--p->nregs];
+		}
+	}
+	return hit;
+}
+
+static int regs_add(struct proc *p, uint64_t start, uint64_t len)
+{
+	if (regs_remove(p, start, len) < 0)
+		return -ENOMEM;
+	if (p->nregs == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 8;
+		struct region *n = realloc(p->regs, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		p->regs = n;
+		p->cap = cap;
+	}
+	p->regs[p->nregs++] = (struct region){ start, len };
+	return 0;
+}
+
+static const struct region *regs_find(const struct proc *p, uint64_t addr)
+{
+	for (size_t i = 0; i < p->nregs; i++)
+		if (addr >= p->regs[i].start && addr - p->regs[i].start < p->regs[i].len)
+			return &p->regs[i];
+	return NULL;
+}
+
+/* ---- processes ------------------------------------------------------------ */
+
+static struct proc *proc_new(struct run *r)
+{
+	struct proc *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->conn = p->uffd = -1;
+	p->conn_tag = (struct tag){ T_CONN, p };
+	p->uffd_tag = (struct tag){ T_UFFD, p };
+	p->next = r->procs;
+	r->procs = p;
+	return p;
+}
+
+static void proc_free(struct run *r, struct proc *p)
+{
+	struct proc **pp;
+
+	for (pp = &r->procs; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	if (p->conn >= 0)
+		close(p->conn); /* closing also drops it from the epoll set */
+	if (p->uffd >= 0)
+		close(p->uffd); /* the last reference: see proto.h */
+	free(p->regs);
+	free(p);
+}
+
+static int ep_add(struct run *r, int fd, struct tag *t)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = t };
+
+	return epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+/* ---- faults and events ------------------------------------------------------ */
+
+static const void *content(struct run *r, const struct region *reg, uint64_t page)
+{
+	uint64_t off;
+
+	if (!r->file || !reg)
+		return r->zero;
+	off = page - reg->start;
+	return off < r->file_len ? r->file + off : r->zero;
+}
+
+static void serve_fault(struct run *r, struct proc *p, const struct uffd_msg *m, uint64_t t0)
+{
+	uint64_t addr = m->arg.pagefault.address, page = addr & ~(UW_PAGE - 1);
+	const struct region *reg = regs_find(p, page);
+	enum uw_kind k = uw_fault_kind(m);
+	const void *src = content(r, reg, page);
+	int err;
+
+	switch (k) {
+	case UW_K_WP:
+		err = uw_writeprotect(p->uffd, page, UW_PAGE, false);
+		break;
+	case UW_K_MINOR:
+		err = uw_continue(p->uffd, page, UW_PAGE);
+		break;
+	case UW_K_READ:
+		/* A read keeps wp mode's protection, so the first write still reports. */
+		if (src == r->zero && r->mode == UW_MODE_MISSING)
+			err = uw_zeropage(p->uffd, page, UW_PAGE);
+		else
+			err = uw_copy(p->uffd, page, src, UW_PAGE,
+				      r->mode == UW_MODE_WP ? UFFDIO_COPY_MODE_WP : 0, NULL);
+		break;
+	default:
+		err = uw_copy(p->uffd, page, src, UW_PAGE, 0, NULL);
+		break;
+	}
+	if (err == -EAGAIN) {
+		/* The mm is changing (an event is pending): let the thread fault again. */
+		r->st.retries++;
+		uw_wake(p->uffd, page, UW_PAGE);
+	} else if (err == -EEXIST) {
+		uw_wake(p->uffd, page, UW_PAGE); /* another thread's fault got there first */
+	} else if (err && err != -ENOENT && err != -ESRCH) {
+		if (!r->warned_ioctl)
+			hv_warn("pid %d: cannot resolve the fault at 0x%llx: %s; waking the thread",
+				p->pid, (unsigned long long)addr, strerror(-err));
+		r->warned_ioctl = true;
+		uw_wake(p->uffd, page, UW_PAGE);
+	}
+	{
+		uint64_t t1 = uw_now_ns();
+
+		uw_hist_add(&r->st.lat, t1 - t0);
+		if (!r->st.first_ns)
+			r->st.first_ns = t1;
+		r->st.last_ns = t1;
+	}
+	r->st.faults[k]++;
+	if (r->x->trace)
+		uw_trace_fault(r->x, t0, p->pid, m->arg.pagefault.feat.ptid, k, addr,
+			       reg ? reg->start : 0, reg ? page - reg->start : 0);
+}
+
+static void on_fork(struct run *r, struct proc *parent, const struct uffd_msg *m, uint64_t t)
+{
+	int fd = (int)m->arg.fork.ufd;
+	struct proc *c;
+
+	r->st.events[UW_E_FORK]++;
+	if (r->x->trace)
+		uw_trace_event(r->x, t, parent->pid, "fork", NULL, 0, NULL, 0, NULL, 0);
+	c = proc_new(r);
+	if (!c || (parent->nregs && !(c->regs = malloc(parent->nregs * sizeof(*c->regs))))) {
+		hv_warn("pid %d: out of memory for a fork child: it runs untraced", parent->pid);
+		if (c)
+			proc_free(r, c);
+		close(fd);
+		return;
+	}
+	c->uffd = fd;
+	c->fork_child = true;
+	c->ppid = parent->pid;
+	c->seq = ++r->fork_seq;
+	memcpy(c->regs, parent->regs, parent->nregs * sizeof(*c->regs));
+	c->nregs = c->cap = parent->nregs;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	if (ep_add(r, fd, &c->uffd_tag) < 0) {
+		hv_warn("pid %d: cannot watch a fork child's userfaultfd", parent->pid);
+		proc_free(r, c);
+	}
+}
+
+static void handle_uffd(struct run *r, struct proc *p)
+{
+	struct uffd_msg msgs[64];
+
+	for (;;) {
+		ssize_t n = read(p->uffd, msgs, sizeof(msgs));
+		uint64_t t = uw_now_ns();
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		for (size_t i = 0; i < (size_t)n / sizeof(msgs[0]); i++) {
+			const struct uffd_msg *m = &msgs[i];
+
+			switch (m->event) {
+			case UFFD_EVENT_PAGEFAULT:
+				serve_fault(r, p, m, t);
+				break;
+			case UFFD_EVENT_FORK:
+				on_fork(r, p, m, t);
+				break;
+			case UFFD_EVENT_REMAP:
+				r->st.events[UW_E_REMAP]++;
+				if (regs_remove(p, m->arg.remap.from, m->arg.remap.len) > 0)
+					regs_add(p, m->arg.remap.to, m->arg.remap.len);
+				if (r->x->trace)
+					uw_trace_event(r->x, t, p->pid, "remap", "from",
+						       m->arg.remap.from, "to", m->arg.remap.to,
+						       "length", m->arg.remap.len);
+				break;
+			case UFFD_EVENT_REMOVE:
+				r->st.events[UW_E_REMOVE]++;
+				if (r->x->trace)
+					uw_trace_event(r->x, t, p->pid, "remove", "start",
+						       m->arg.remove.start, "end", m->arg.remove.end,
+						       NULL, 0);
+				break;
+			case UFFD_EVENT_UNMAP:
+				r->st.events[UW_E_UNMAP]++;
+				if (m->arg.remove.end > m->arg.remove.start)
+					regs_remove(p, m->arg.remove.start,
+						    m->arg.remove.end - m->arg.remove.start);
+				if (r->x->trace)
+					uw_trace_event(r->x, t, p->pid, "unmap", "start",
+						       m->arg.remove.start, "end", m->arg.remove.end,
+						       NULL, 0);
+				break;
+			default:
+				break;
+			}
+		}
+	}
+}
+
+/* ---- the agent connection ---------------------------------------------------- */
+
+static void reply(struct proc *p, int status, uint64_t features)
+{
+	struct uw_msg m = { .magic = UW_MAGIC,
+			    .version = UW_VERSION,
+			    .type = UW_REPLY,
+			    .status = status,
+			    .features = features };
+
+	send(p->conn, &m, sizeof(m), MSG_NOSIGNAL);
+}
+
+static bool range_ok(uint64_t addr, uint64_t len)
+{
+	return len && !(addr % UW_PAGE) && !(len % UW_PAGE) && addr < UW_ADDR_LIMIT &&
+	       len <= UW_ADDR_LIMIT - addr;
+}
+
+static uint64_t reg_mode(const struct run *r)
+{
+	switch (r->mode) {
+	case UW_MODE_WP:
+		return UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_WP;
+	case UW_MODE_MINOR:
+		return UFFDIO_REGISTER_MODE_MINOR;
+	default:
+		return UFFDIO_REGISTER_MODE_MISSING;
+	}
+}
+
+static int do_register(struct run *r, struct proc *p, uint64_t addr, uint64_t len)
+{
+	int err = uw_register(p->uffd, addr, len, reg_mode(r), NULL);
+
+	if (err)
+		return err;
+	/* Pages already present are protected now; absent ones arrive protected. */
+	if (r->mode == UW_MODE_WP)
+		uw_writeprotect(p->uffd, addr, len, true);
+	err = regs_add(p, addr, len);
+	if (!err && r->x->trace)
+		uw_trace_event(r->x, uw_now_ns(), p->pid, "map", "address", addr, "length", len,
+			       NULL, 0);
+	return err;
+}
+
+/* A process's first words. A fork child is matched with its context. */
+static int on_hello(struct run *r, struct proc *p, const struct uw_msg *m)
+{
+	struct proc *q, *best = NULL, *next;
+
+	/* exec: the old image's context is dead, whatever epoll says first */
+	for (q = r->procs; q; q = next) {
+		next = q->next;
+		if (q != p && q->pid == p->pid && !q->fork_child)
+			proc_free(r, q);
+	}
+	for (q = r->procs; q; q = q->next)
+		if (q->fork_child && q->pid == 0 && q->ppid == m->ppid && m->ppid > 0 &&
+		    (!best || q->seq < best->seq))
+			best = q;
+	if (!best) {
+		reply(p, UW_NEED_UFFD, 0);
+		return 0;
+	}
+	/* The context found its process: move the connection over to it. */
+	best->pid = p->pid;
+	best->conn = p->conn;
+	p->conn = -1;
+	{
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &best->conn_tag };
+
+		epoll_ctl(r->ep, EPOLL_CTL_MOD, best->conn, &ev);
+	}
+	proc_free(r, p);
+	reply(best, UW_LINKED, 0);
+	return 0;
+}
+
+static int on_uffd(struct run *r, struct proc *p, const struct uw_msg *m, int fd)
+{
+	uint64_t want = r->want & r->kfeatures, got;
+	int err;
+
+	if (m->status < 0 || fd < 0) {
+		err = m->status < 0 ? m->status : -EBADF;
+		hv_err(err,
+		       err == -EPERM ? "run as root, set vm.unprivileged_userfaultfd=1 or grant "
+				       "access to /dev/userfaultfd"
+				     : NULL,
+		       "pid %d: the agent cannot create a userfaultfd; the process runs untraced",
+		       p->pid);
+		if (fd >= 0)
+			close(fd);
+		reply(p, err, 0);
+		return 0;
+	}
+	if (p->uffd >= 0 || !uw_is_uffd(fd)) {
+		close(fd);
+		return -EPROTO;
+	}
+	err = uw_api(fd, want, NULL, NULL);
+	if (err == -EPERM && (want & UFFD_FEATURE_EVENT_FORK)) {
+		if (!r->warned_fork_perm)
+			hv_warn("fork children are not followed (UFFD_FEATURE_EVENT_FORK needs "
+				"CAP_SYS_PTRACE)");
+		r->warned_fork_perm = true;
+		want &= ~(uint64_t)UFFD_FEATURE_EVENT_FORK;
+		err = uw_api(fd, want, NULL, NULL);
+	}
+	if (err) {
+		hv_err(err, NULL, "pid %d: UFFDIO_API", p->pid);
+		close(fd);
+		reply(p, err, 0);
+		return 0;
+	}
+	got = want;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	p->uffd = fd;
+	if (ep_add(r, fd, &p->uffd_tag) < 0) {
+		close(fd);
+		p->uffd = -1;
+		reply(p, -ENOMEM, 0);
+		return 0;
+	}
+	reply(p, 0, got);
+	return 0;
+}
+
+static int on_msg(struct run *r, struct proc *p, const struct uw_msg *m, int fd)
+{
+	int err;
+
+	if (m->magic != UW_MAGIC || m->version != UW_VERSION || m->reserved)
+		return -EPROTO;
+	if (m->type != UW_UFFD && fd >= 0) {
+		close(fd);
+		return -EPROTO;
+	}
+	switch (m->type) {
+	case UW_HELLO:
+		return on_hello(r, p, m);
+	case UW_UFFD:
+		return on_uffd(r, p, m, fd);
+	case UW_MAP:
+		if (!range_ok(m->addr, m->len) || p->uffd < 0)
+			return -EPROTO;
+		err = do_register(r, p, m->addr, m->len);
+		reply(p, err, 0);
+		return 0;
+	case UW_REMAP:
+		if (!range_ok(m->addr, m->len) || !range_ok(m->addr2, m->len2) || p->uffd < 0)
+			return -EPROTO;
+		err = 0;
+		if (regs_remove(p, m->addr, m->len) > 0) {
+			/* moved or grown VMAs keep their registration */
+			err = regs_add(p, m->addr2, m->len2);
+		} else if (m->len2 >= r->min_size) {
+			err = do_register(r, p, m->addr2, m->len2);
+		}
+		reply(p, err, 0);
+		return 0;
+	case UW_UNMAP:
+		if (!range_ok(m->addr, (m->len + UW_PAGE - 1) & ~(UW_PAGE - 1)))
+			return -EPROTO;
+		regs_remove(p, m->addr, m->len);
+		reply(p, 0, 0);
+		return 0;
+	default:
+		return -EPROTO;
+	}
+}
+
+static void handle_conn(struct run *r, struct proc *p)
+{
+	struct uw_msg m;
+	size_t got;
+	int fd, err;
+
+	err = uw_recv_fd(p->conn, &m, sizeof(m), &fd, &got);
+	if (err == -EAGAIN)
+		return;
+	if (err || got == 0) {
+		/* exit or exec: the process's context goes with its connection */
+		if (r->x->trace && p->pid)
+			uw_trace_event(r->x, uw_now_ns(), p->pid, "exit", NULL, 0, NULL, 0, NULL,
+				       0);
+		proc_free(r, p);
+		return;
+	}
+	if (got != sizeof(m))
+		err = -EPROTO;
+	else
+		err = on_msg(r, p, &m, fd);
+	if (err == -EPROTO || (got != sizeof(m) && fd >= 0)) {
+		if (fd >= 0 && got != sizeof(m))
+			close(fd);
+		hv_warn("pid %d: malformed message from the agent (%zu bytes, type %u): "
+			"dropping that process's userfaultfd, it goes on untraced",
+			p->pid, got, got >= 8 ? m.type : 0);
+		proc_free(r, p);
+	}
+}
+
+static void handle_accept(struct run *r)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct proc *p;
+	int s;
+
+	s = accept4(r->listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (s < 0)
+		return;
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || !(p = proc_new(r))) {
+		close(s);
+		return;
+	}
+	p->pid = cred.pid;
+	p->conn = s;
+	if (ep_add(r, s, &p->conn_tag) < 0)
+		proc_free(r, p);
+}
+
+/* ---- child and signals ---------------------------------------------------- */
+
+static void handle_signals(struct run *r)
+{
+	int sig;
+
+	while ((sig = hv_signals_pending(&r->sig)) > 0) {
+		if (sig == SIGCHLD) {
+			int st;
+			pid_t pid;
+
+			while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+				if (pid == r->child) {
+					r->status = st;
+					r->child_done = true;
+				}
+		} else if (!r->child_done) {
+			kill(r->child, sig); /* the program decides what the signal means */
+		}
+	}
+}
+
+static int find_agent(char *buf, size_t len)
+{
+	const char *env = getenv("UFFD_WATCH_AGENT");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env) {
+		if (access(env, R_OK) < 0)
+			return hv_fail(-errno, "UFFD_WATCH_AGENT names the preload agent",
+				       "agent %s", env);
+		snprintf(buf, len, "%s", env);
+		return 0;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		snprintf(buf, len, "%s/uffd-watch-agent.so", dirname(exe));
+		if (access(buf, R_OK) == 0)
+			return 0;
+	}
+	snprintf(buf, len, "%s/uffd-watch-agent.so", HV_LIBEXECDIR);
+	if (access(buf, R_OK) == 0)
+		return 0;
+	return hv_fail(-errno, "reinstall hvutils, or set UFFD_WATCH_AGENT",
+		       "cannot find the preload agent %s", buf);
+}
+
+static int spawn(struct run *r, const char *agent, const char **cmd)
+{
+	char min[32], preload[PATH_MAX * 2];
+	const char *old = getenv("LD_PRELOAD");
+	int pfd[2], err = 0;
+	ssize_t n;
+
+	if (strpbrk(agent, " :"))
+		return hv_fail(-EINVAL, "LD_PRELOAD cannot hold spaces or colons",
+			       "agent path %s", agent);
+	snprintf(preload, sizeof(preload), "%s%s%s", agent, old && *old ? " " : "",
+		 old ? old : "");
+	snprintf(min, sizeof(min), "%llu", (unsigned long long)r->min_size);
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return hv_fail(-errno, NULL, "pipe");
+	fflush(NULL);
+	r->child = fork();
+	if (r->child < 0) {
+		err = -errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return hv_fail(err, NULL, "fork");
+	}
+	if (r->child == 0) {
+		hv_signals_restore(&r->sig);
+		close(pfd[0]);
+		setenv("LD_PRELOAD", preload, 1);
+		setenv(UW_ENV_SOCKET, r->sock, 1);
+		setenv(UW_ENV_MIN_SIZE, min, 1);
+		setenv(UW_ENV_MODE, r->mode == UW_MODE_WP ? "wp" :
+				    r->mode == UW_MODE_MINOR ? "minor" : "missing", 1);
+		execvp(cmd[0], (char *const *)cmd);
+		err = errno;
+		if (write(pfd[1], &err, sizeof(err)) < 0)
+			_exit(127);
+		_exit(err == ENOENT ? 127 : 126);
+	}
+	close(pfd[1]);
+	do
+		n = read(pfd[0], &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(pfd[0]);
+	if (n == sizeof(err)) {
+		waitpid(r->child, NULL, 0);
+		r->child_done = true;
+		hv_err(-err, err == ENOENT ? "check the name and PATH" : NULL, "cannot run %s",
+		       cmd[0]);
+		return err == ENOENT ? 127 : 126;
+	}
+	return 0;
+}
+
+static int setup_socket(struct run *r)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(r->dir, sizeof(r->dir), "%s/uffd-watch.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(r->dir)) {
+		r->dir[0] = '\0';
+		return hv_fail(-errno, "set TMPDIR to a writable directory",
+			       "cannot create a socket directory");
+	}
+	snprintf(r->sock, sizeof(r->sock), "%s/agent.sock", r->dir);
+	if (strlen(r->sock) >= sizeof(sa.sun_path))
+		return hv_fail(-ENAMETOOLONG, "set TMPDIR to a shorter path", "socket %s",
+			       r->sock);
+	memcpy(sa.sun_path, r->sock, strlen(r->sock) + 1);
+	r->listen = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (r->listen < 0 || bind(r->listen, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(r->listen, 64) < 0)
+		return hv_fail(-errno, NULL, "agent socket %s", r->sock);
+	return 0;
+}
+
+static int map_file(struct run *r)
+{
+	struct stat st;
+	int fd = open(r->serve_path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return hv_fail(-errno, NULL, "--serve file: %s", r->serve_path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return hv_fail(-EINVAL, "give a regular file", "--serve file: %s", r->serve_path);
+	}
+	r->file_len = (uint64_t)st.st_size;
+	if (r->file_len) {
+		void *p = mmap(NULL, r->file_len, PROT_READ, MAP_PRIVATE, fd, 0);
+
+		if (p == MAP_FAILED) {
+			int err = -errno;
+
+			close(fd);
+			return hv_fail(err, NULL, "mmap %s", r->serve_path);
+		}
+		r->file = p;
+	}
+	close(fd);
+	/* Pages past the end of the file come from the zero page instead. */
+	r->file_len = r->file_len / UW_PAGE * UW_PAGE;
+	return 0;
+}
+
+static void cleanup(struct run *r)
+{
+	while (r->procs)
+		proc_free(r, r->procs);
+	if (r->listen >= 0)
+		close(r->listen);
+	if (r->sock[0])
+		unlink(r->sock);
+	if (r->dir[0])
+		rmdir(r->dir);
+	if (r->ep >= 0)
+		close(r->ep);
+}
+
+static int loop(struct run *r)
+{
+	struct epoll_event evs[32];
+
+	while (!r->child_done) {
+		int n = epoll_wait(r->ep, evs, 32, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return hv_fail(-errno, NULL, "epoll_wait");
+		/* Faults first: a process may be blocked on one while it talks to us. */
+		for (int i = 0; i < n; i++) {
+			struct tag *t = evs[i].data.ptr;
+
+			if (t->kind == T_UFFD)
+				handle_uffd(r, t->p);
+		}
+		for (int i = 0; i < n; i++) {
+			struct tag *t = evs[i].data.ptr;
+
+			if (t->kind == T_LISTEN)
+				handle_accept(r);
+			else if (t->kind == T_SIGNAL)
+				handle_signals(r);
+		}
+		/* Connections last: one may free a proc another event points to. */
+		for (int i = 0; i < n; i++) {
+			struct tag *t = evs[i].data.ptr;
+
+			if (t->kind != T_CONN)
+				continue;
+			for (struct proc *q = r->procs; q; q = q->next)
+				if (q == t->p) {
+					handle_conn(r, q);
+					break;
+				}
+		}
+	}
+	return 0;
+}
+
+int uw_run(void *ctx, int argc, const char **argv)
+{
+	struct uw_ctx *x = ctx;
+	struct run r = { .x = x, .ep = -1, .listen = -1, .min_size = 1 << 20 };
+	char *mode = NULL, *serve = NULL, *min = NULL, *output = NULL;
+	struct poptOption opts[] = {
+		{ "mode", 'm', POPT_ARG_STRING, &mode, 0, "missing (default), wp or minor",
+		  "MODE" },
+		{ "serve", 's', POPT_ARG_STRING, &serve, 0, "zero (default) or file:PATH",
+		  "HOW" },
+		{ "trace", 't', POPT_ARG_NONE, &x->trace, 0, "print every fault and event",
+		  NULL },
+		{ "stats", 0, POPT_ARG_NONE, &x->stats, 0, "print fault statistics at exit",
+		  NULL },
+		{ "min-size", 0, POPT_ARG_STRING, &min, 0,
+		  "register anonymous mappings of at least SIZE (default 1M)", "SIZE" },
+		{ "output", 'o', POPT_ARG_STRING, &output, 0, "write trace and stats to FILE",
+		  "FILE" },
+		HV_POPT_COMMON(x->c),
+		POPT_TABLEEND
+	};
+	poptContext pc = poptGetContext(NULL, argc, argv, opts, POPT_CONTEXT_POSIXMEHARDER);
+	const char **cmd;
+	char agent[PATH_MAX];
+	bool done;
+	int rc, nargs;
+	uint64_t kioctls;
+
+	while ((rc = hv_popt_next(pc, opts)) >= 0)
+		;
+	if (rc == HV_POPT_FAILED) {
+		rc = HV_EXIT_USAGE;
+		goto out_popt;
+	}
+	rc = hv_common_done(&x->c, pc,
+			    "run [--mode missing|wp|minor] [--serve zero|file:PATH] [--trace] "
+			    "[--stats] [--json] [--min-size SIZE] [-o FILE] -- CMD [ARGS...]",
+			    NULL, "uffd-watch(1)", &done);
+	if (done)
+		goto out_popt;
+	cmd = hv_popt_args(pc, &nargs);
+	if (!nargs) {
+		rc = hv_usage_error("run needs a command: run [OPTIONS] -- CMD [ARGS...]");
+		goto out_popt;
+	}
+	r.mode = mode ? mode_from_name(mode) : UW_MODE_MISSING;
+	if (r.mode < 0) {
+		rc = hv_usage_error("--mode %s: use missing, wp or minor", mode);
+		goto out_popt;
+	}
+	if (serve && strcmp(serve, "zero")) {
+		if (strncmp(serve, "file:", 5) || !serve[5]) {
+			rc = hv_usage_error("--serve %s: use zero or file:PATH", serve);
+			goto out_popt;
+		}
+		if (r.mode == UW_MODE_MINOR) {
+			rc = hv_usage_error("--serve file: does not apply to --mode minor (the page "
+					    "cache already holds the content)");
+			goto out_popt;
+		}
+		r.serve_path = serve + 5;
+	}
+	if (min && hv_parse_size(min, UW_PAGE, UW_ADDR_LIMIT, &r.min_size) < 0) {
+		rc = hv_usage_error("--min-size %s: use a size of at least 4K, like 64K or 1M",
+				    min);
+		goto out_popt;
+	}
+	x->output = output;
+
+	rc = uw_kernel_features(&r.kfeatures, &kioctls);
+	if (rc < 0) {
+		rc = hv_fail(rc,
+			     rc == -EPERM ? "run as root, set vm.unprivileged_userfaultfd=1 or "
+					    "grant access to /dev/userfaultfd"
+					  : NULL,
+			     "cannot create a userfaultfd");
+		goto out_popt;
+	}
+	r.want = UFFD_FEATURE_THREAD_ID | UFFD_FEATURE_EVENT_FORK | UFFD_FEATURE_EVENT_REMAP |
+		 UFFD_FEATURE_EVENT_REMOVE | UFFD_FEATURE_EVENT_UNMAP;
+	if (r.mode == UW_MODE_WP) {
+		if (!(r.kfeatures & UFFD_FEATURE_PAGEFAULT_FLAG_WP)) {
+			rc = hv_fail(-EOPNOTSUPP, "write-protect faults need Linux 5.7 or later",
+				     "--mode wp: the kernel lacks UFFD_FEATURE_PAGEFAULT_FLAG_WP");
+			goto out_popt;
+		}
+		r.want |= UFFD_FEATURE_PAGEFAULT_FLAG_WP;
+	}
+	if (r.mode == UW_MODE_MINOR) {
+		if (!(r.kfeatures & UFFD_FEATURE_MINOR_SHMEM)) {
+			rc = hv_fail(-EOPNOTSUPP, "minor faults on shmem need Linux 5.14 or later",
+				     "--mode minor: the kernel lacks UFFD_FEATURE_MINOR_SHMEM");
+			goto out_popt;
+		}
+		r.want |= UFFD_FEATURE_MINOR_SHMEM;
+	}
+	if ((rc = find_agent(agent, sizeof(agent))))
+		goto out_popt;
+	r.zero = mmap(NULL, UW_PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r.zero == MAP_FAILED) {
+		rc = hv_fail(-errno, NULL, "mmap");
+		goto out_popt;
+	}
+	if (r.serve_path && (rc = map_file(&r)))
+		goto out_popt;
+	if ((rc = uw_output_open(x)))
+		goto out_popt;
+	if (hv_signals_block(&r.sig, 1) < 0) {
+		rc = hv_fail(-errno, NULL, "signalfd");
+		goto out_popt;
+	}
+	r.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (r.ep < 0) {
+		rc = hv_fail(-errno, NULL, "epoll_create1");
+		goto out;
+	}
+	if ((rc = setup_socket(&r)))
+		goto out;
+	r.listen_tag = (struct tag){ T_LISTEN, NULL };
+	r.sig_tag = (struct tag){ T_SIGNAL, NULL };
+	if (ep_add(&r, r.listen, &r.listen_tag) < 0 || ep_add(&r, r.sig.fd, &r.sig_tag) < 0) {
+		rc = hv_fail(-errno, NULL, "epoll_ctl");
+		goto out;
+	}
+	x->t0_ns = uw_now_ns();
+	if ((rc = spawn(&r, agent, cmd)))
+		goto out;
+	if ((rc = loop(&r)))
+		goto out;
+	if (x->stats)
+		uw_print_stats(x, &r.st, NULL, NULL);
+	if (WIFEXITED(r.status)) {
+		rc = WEXITSTATUS(r.status);
+	} else if (WIFSIGNALED(r.status)) {
+		rc = hv_signal_exit_code(WTERMSIG(r.status));
+		if (x->c.verbose)
+			hv_note("%s: killed by signal %d", cmd[0], WTERMSIG(r.status));
+	}
+out:
+	if (!r.child_done && r.child > 0) {
+		/* we are failing: do not leave the program waiting on us */
+		cleanup(&r);
+		r.ep = -1;
+		r.listen = -1;
+		r.sock[0] = r.dir[0] = '\0';
+	}
+	cleanup(&r);
+	hv_signals_restore(&r.sig);
+	uw_output_close(x);
+out_popt:
+	poptFreeContext(pc);
+	return rc;
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the three verbs share: the tool context, userfaultfd entry points and
+ * names, page resolution ioctls, the event line/JSON writer and the fault
+ * statistics (counts, rate, latency histogram).
+ */
+#ifndef UW_UFFD_H
+#define UW_UFFD_H
+
+#include <linux/userfaultfd.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "opts.h"
+
+struct hv_json;
+
+/* Newer than Debian 12's headers; named so probe can report them. */
+#ifndef UFFD_FEATURE_WP_UNPOPULATED
+#define UFFD_FEATURE_WP_UNPOPULATED (1 << 13)
+#endif
+#ifndef UFFD_FEATURE_POISON
+#define UFFD_FEATURE_POISON (1 << 14)
+#endif
+#ifndef UFFD_FEATURE_WP_ASYNC
+#define UFFD_FEATURE_WP_ASYNC (1 << 15)
+#endif
+#ifndef UFFD_FEATURE_MOVE
+#define UFFD_FEATURE_MOVE (1 << 16)
+#endif
+
+#define UW_PAGE 4096ull
+
+struct uw_ctx {
+	struct hv_common c;
+	const char *output; /* -o: trace and stats go there instead of stdout */
+	FILE *out;
+	int trace;
+	int stats;
+	uint64_t t0_ns; /* event times are relative to this */
+};
+
+struct uw_name {
+	uint64_t bit;
+	const char *name;
+};
+/* NULL-name terminated tables. */
+extern const struct uw_name uw_feature_names[];
+extern const struct uw_name uw_ioctl_names[];
+
+/* Entry points; each returns an fd or -errno. */
+int uw_open_syscall(int flags);
+int uw_open_dev(int flags);
+/* Any entry point that works, for the handler's own feature query. */
+int uw_open_any(int flags);
+int uw_api(int fd, uint64_t want, uint64_t *features, uint64_t *ioctls);
+/* Features and ioctls this kernel offers, from a throwaway context. */
+int uw_kernel_features(uint64_t *features, uint64_t *ioctls);
+/* Is fd really a userfaultfd (never trust a passed descriptor)? */
+bool uw_is_uffd(int fd);
+
+/* Resolution. All return 0 or -errno; copy reports bytes done. */
+int uw_copy(int uffd, uint64_t dst, const void *src, uint64_t len, uint64_t mode, uint64_t *done);
+int uw_zeropage(int uffd, uint64_t dst, uint64_t len);
+int uw_wake(int uffd, uint64_t start, uint64_t len);
+int uw_writeprotect(int uffd, uint64_t start, uint64_t len, bool wp);
+int uw_continue(int uffd, uint64_t start, uint64_t len);
+int uw_register(int uffd, uint64_t start, uint64_t len, uint64_t mode, uint64_t *ioctls);
+
+uint64_t uw_now_ns(void);
+
+/* Log-linear histogram: 32 sub-buckets per power of two, so ±3% per value. */
+#define UW_HIST_BUCKETS (64 + 58 * 32)
+struct uw_hist {
+	uint64_t count;
+	uint64_t sum;
+	uint64_t max;
+	uint32_t b[UW_HIST_BUCKETS];
+};
+void uw_hist_add(struct uw_hist *h, uint64_t v);
+uint64_t uw_hist_pct(const struct uw_hist *h, double pct);
+
+enum uw_kind { UW_K_READ, UW_K_WRITE, UW_K_WP, UW_K_MINOR, UW_K_NR };
+extern const char *const uw_kind_names[UW_K_NR];
+
+enum uw_ev { UW_E_FORK, UW_E_REMAP, UW_E_REMOVE, UW_E_UNMAP, UW_E_NR };
+extern const char *const uw_ev_names[UW_E_NR];
+
+struct uw_stats {
+	uint64_t faults[UW_K_NR];
+	uint64_t events[UW_E_NR];
+	uint64_t first_ns, last_ns; /* first and last fault served */
+	uint64_t retries;	    /* faults woken to retry after EAGAIN */
+	struct uw_hist lat;	    /* read of the message to page installed */
+};
+
+/* Classifies a pagefault message. */
+enum uw_kind uw_fault_kind(const struct uffd_msg *m);
+
+/* Trace records. */
+void uw_trace_fault(struct uw_ctx *x, uint64_t t_ns, int pid, uint32_t tid, enum uw_kind k,
+		    uint64_t addr, uint64_t map, uint64_t off);
+/* Non-fault events: a, b are addresses or lengths as the event defines. */
+void uw_trace_event(struct uw_ctx *x, uint64_t t_ns, int pid, const char *ev, const char *ka,
+		    uint64_t a, const char *kb, uint64_t b, const char *kc, uint64_t c);
+/* --stats block; extra JSON members are written by the callback (may be NULL). */
+void uw_print_stats(struct uw_ctx *x, const struct uw_stats *s,
+		    void (*extra)(struct uw_ctx *, struct hv_json *, void *), void *arg);
+
+/* Opens -o or uses stdout. */
+int uw_output_open(struct uw_ctx *x);
+void uw_output_close(struct uw_ctx *x);
+
+/* Sends/receives one message with at most one fd. */
+int uw_recv_fd(int sock, void *buf, size_t len, int *fd, size_t *got);
+
+int uw_probe(void *ctx, int argc, const char **argv);
+int uw_run(void *ctx, int argc, const char **argv);
+int uw_serve(void *ctx, int argc, const char **argv);
+
+#endif
