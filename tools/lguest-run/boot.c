@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Loading what the guest boots: a bzImage through the 64-bit boot protocol
+ * (Documentation/x86/boot.rst), or a flat test image with a small header of
+ * our own. Both files are untrusted input: every header field is checked
+ * against the file's size and the guest's memory before it is used.
+ */
+#include <asm/bootparam.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "fileio.h"
+#include "lguest-run.h"
+
+/*
+ * Flat test image: this header at file offset 0, the file loaded as a whole
+ * at load_addr, entered in 64-bit mode at entry with the launcher's identity
+ * page tables, rsp = LG_FLAT_STACK and rsi = 0. Little-endian.
+ */
+struct lg_flat_hdr {
+	char magic[8]; /* "LGRUNFLT" */
+	uint32_t version; /* 1 */
+	uint32_t hdr_size; /* 64 */
+	uint64_t load_addr;
+	uint64_t entry;
+	uint64_t mem_size; /* bytes from load_addr the image may use (>= file size) */
+	uint64_t reserved[3]; /* 0 */
+};
+_Static_assert(sizeof(struct lg_flat_hdr) == 64, "flat header layout");
+
+#define LG_FLAT_MAGIC "LGRUNFLT"
+#define HDRS_MAGIC    0x53726448 /* "HdrS" */
+#define BZ_MIN_VERSION 0x020c	 /* 64-bit entry point and xloadflags */
+#define BZ_KERNEL_ADDR 0x100000ULL
+
+__attribute__((format(printf, 2, 3))) static int bad_image(const char *path, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	hv_err(0, "a bzImage or a flat test image is expected", "%s: invalid kernel image: %s", path,
+	       why);
+	return HV_EXIT_FAILURE;
+}
+
+static int too_small(const struct lg *lg, const char *what, uint64_t need)
+{
+	hv_err(0, "raise --memory", "%llu MiB of guest memory is too small for %s (needs %llu MiB)",
+	       (unsigned long long)(lg->mem.size >> 20), what,
+	       (unsigned long long)((need + (1 << 20) - 1) >> 20));
+	return HV_EXIT_LIMIT;
+}
+
+/* Reads a whole regular file of at most max bytes. */
+static int read_file(const char *path, const char *what, uint64_t max, uint8_t **out, size_t *len)
+{
+	struct stat sb;
+	ssize_t n;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return hv_fail(-errno, NULL, "opening %s %s", what, path);
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		err = S_ISDIR(sb.st_mode) ? -EISDIR : -errno;
+		close(fd);
+		if (!err)
+			err = -EINVAL;
+		hv_err(err, NULL, "%s %s: not a regular file", what, path);
+		return HV_EXIT_FAILURE;
+	}
+	if ((uint64_t)sb.st_size > max) {
+		close(fd);
+		hv_err(0, "raise --memory", "%s %s: %llu bytes do not fit in %llu MiB of guest memory",
+		       what, path, (unsigned long long)sb.st_size, (unsigned long long)(max >> 20));
+		return HV_EXIT_LIMIT;
+	}
+	*out = malloc(sb.st_size ? sb.st_size : 1);
+	if (!*out) {
+		close(fd);
+		return hv_fail(-ENOMEM, NULL, "reading %s", path);
+	}
+	n = hv_read_full(fd, *out, sb.st_size);
+	err = n < 0 ? (int)n : 0;
+	close(fd);
+	if (err || (size_t)n != (size_t)sb.st_size) {
+		free(*out);
+		*out = NULL;
+		return hv_fail(err ? err : -EIO, NULL, "reading %s %s", what, path);
+	}
+	*len = sb.st_size;
+	return 0;
+}
+
+static int load_flat(struct lg *lg, const uint8_t *img, size_t len)
+{
+	const char *path = lg->kernel_path;
+	struct lg_flat_hdr h;
+	void *dst;
+
+	if (len < sizeof(h))
+		return bad_image(path, "truncated flat header (%zu of 64 bytes)", len);
+	memcpy(&h, img, sizeof(h));
+	if (h.version != 1)
+		return bad_image(path, "flat image version %u, expected 1", h.version);
+	if (h.hdr_size < sizeof(h) || h.hdr_size > len)
+		return bad_image(path, "flat header size %u outside 64..%zu", h.hdr_size, len);
+	if (h.reserved[0] || h.reserved[1] || h.reserved[2])
+		return bad_image(path, "reserved flat header fields are not zero");
+	if (h.mem_size < len)
+		return bad_image(path, "mem_size 0x%llx is smaller than the file (%zu bytes)",
+				 (unsigned long long)h.mem_size, len);
+	if (h.load_addr < LG_HIGH_START)
+		return bad_image(path, "load address 0x%llx is below 1 MiB (launcher data lives there)",
+				 (unsigned long long)h.load_addr);
+	if (h.entry < h.load_addr + h.hdr_size || h.entry - h.load_addr >= len)
+		return bad_image(path, "entry 0x%llx is outside the loaded code", (unsigned long long)h.entry);
+	dst = lg_gpa(lg, h.load_addr, h.mem_size);
+	if (!dst) {
+		if (h.load_addr > LG_4G * 1024 || h.mem_size > LG_4G * 1024)
+			return bad_image(path, "load address 0x%llx + size 0x%llx is not guest memory",
+					 (unsigned long long)h.load_addr, (unsigned long long)h.mem_size);
+		return too_small(lg, "the flat image", h.load_addr + h.mem_size);
+	}
+	memcpy(dst, img, len);
+	memset((uint8_t *)dst + len, 0, h.mem_size - len);
+	lg->entry = h.entry;
+	lg->is_bzimage = false;
+	return lg_kvm_set_long_mode(lg, h.entry, 0, LG_FLAT_STACK);
+}
+
+/* The part of the command line lguest-run always passes; see lguest-run(1). */
+static int build_cmdline(struct lg *lg, char *buf, size_t size)
+{
+	uint32_t khz = lg_tsc_khz(lg);
+	int n;
+
+	/*
+	 * lpj: the stock kernel otherwise calibrates its delay loop against
+	 * the PIT, slow and unreliable under nested virtualization. It is TSC
+	 * cycles per jiffy for HZ=250 (Debian's); a later lpj= overrides it.
+	 * reboot=t: a triple fault ends the guest without an i8042 model.
+	 */
+	n = snprintf(buf, size, "console=ttyS0 panic=-1 reboot=t no_timer_check tsc=reliable");
+	if (khz && n >= 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - n, " lpj=%u", khz * 4);
+	if (lg->user_cmdline && n >= 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - n, " %s", lg->user_cmdline);
+	if (n < 0 || (size_t)n >= size)
+		return -E2BIG;
+	return n;
+}
+
+static int load_initrd(struct lg *lg, struct boot_params *bp, uint64_t kernel_end)
+{
+	uint64_t max_addr = bp->hdr.initrd_addr_max, top, addr;
+	uint8_t *data;
+	size_t len;
+	void *dst;
+	int rc;
+
+	rc = read_file(lg->initrd_path, "initrd", lg->mem.low_size, &data, &len);
+	if (rc)
+		return rc;
+	top = lg->mem.low_size;
+	if (max_addr + 1 < top)
+		top = max_addr + 1;
+	if (len > top || ((top - len) & ~0xfffULL) < kernel_end) {
+		free(data);
+		return too_small(lg, "the kernel and the initrd", kernel_end + len + 4096);
+	}
+	addr = (top - len) & ~0xfffULL;
+	dst = lg_gpa(lg, addr, len);
+	if (!dst) {
+		free(data);
+		return too_small(lg, "the initrd", addr + len);
+	}
+	memcpy(dst, data, len);
+	free(data);
+	bp->hdr.ramdisk_image = (uint32_t)addr;
+	bp->hdr.ramdisk_size = (uint32_t)len;
+	if (lg->common.verbose)
+		hv_note("initrd: %zu bytes at 0x%llx", len, (unsigned long long)addr);
+	return 0;
+}
+
+static int load_bzimage(struct lg *lg, const uint8_t *img, size_t len)
+{
+	const char *path = lg->kernel_path;
+	const struct setup_header *h;
+	struct boot_params *bp;
+	uint64_t setup_size, payload, pref, init_size, kernel_end;
+	size_t hdr_len;
+	char *cmdline;
+	int n, rc;
+
+	if (len < 0x264)
+		return bad_image(path, "truncated (%zu bytes, a bzImage header needs 612)", len);
+	h = (const struct setup_header *)(img + 0x1f1);
+	if (h->boot_flag != 0xaa55)
+		return bad_image(path, "no boot sector signature 0xaa55");
+	if (h->header != HDRS_MAGIC)
+		return bad_image(path, "no \"HdrS\" boot protocol signature");
+	if (h->version < BZ_MIN_VERSION)
+		return bad_image(path, "boot protocol %u.%02u, 64-bit boot needs 2.12 or later",
+				 h->version >> 8, h->version & 0xff);
+	if (!(h->xloadflags & XLF_KERNEL_64))
+		return bad_image(path, "kernel has no 64-bit entry point (XLF_KERNEL_64)");
+	if (!(h->loadflags & LOADED_HIGH))
+		return bad_image(path, "not a bzImage (zImage loaded low)");
+	setup_size = ((uint64_t)(h->setup_sects ? h->setup_sects : 4) + 1) * 512;
+	if (setup_size >= len)
+		return bad_image(path, "truncated: %llu setup bytes, file has %zu",
+				 (unsigned long long)setup_size, len);
+	payload = len - setup_size;
+	if ((uint64_t)h->syssize * 16 > payload)
+		return bad_image(path, "truncated: header says %llu bytes of kernel, file has %llu",
+				 (unsigned long long)h->syssize * 16, (unsigned long long)payload);
+	/* The header's own length: it ends where the jump at 0x200 lands. */
+	hdr_len = 0x202 + img[0x201] - 0x1f1;
+	if (hdr_len > sizeof(struct setup_header) || 0x1f1 + hdr_len > setup_size)
+		return bad_image(path, "setup header length %zu out of bounds", hdr_len);
+	if (h->relocatable_kernel &&
+	    (h->kernel_alignment < 4096 || h->kernel_alignment > (1u << 30) ||
+	     (h->kernel_alignment & (h->kernel_alignment - 1))))
+		return bad_image(path, "kernel_alignment 0x%x is not a power of two in 4K..1G",
+				 h->kernel_alignment);
+	pref = h->pref_address;
+	init_size = h->init_size;
+	if (pref >= LG_LOWMEM_MAX || init_size >= LG_LOWMEM_MAX)
+		return bad_image(path, "pref_address 0x%llx or init_size 0x%llx beyond 3 GiB",
+				 (unsigned long long)pref, (unsigned long long)init_size);
+	if (init_size < payload)
+		return bad_image(path, "init_size 0x%llx is smaller than the kernel (0x%llx)",
+				 (unsigned long long)init_size, (unsigned long long)payload);
+	if (pref < BZ_KERNEL_ADDR)
+		pref = BZ_KERNEL_ADDR;
+	/* The kernel decompresses itself to pref_address and needs init_size there. */
+	kernel_end = pref + init_size;
+	if (kernel_end > lg->mem.low_size || BZ_KERNEL_ADDR + payload > lg->mem.low_size)
+		return too_small(lg, "the kernel", kernel_end);
+
+	bp = lg_gpa(lg, LG_BOOT_PARAMS_ADDR, sizeof(*bp));
+	cmdline = lg_gpa(lg, LG_CMDLINE_ADDR, LG_CMDLINE_MAX);
+	if (!bp || !cmdline)
+		return too_small(lg, "the boot data", LG_CMDLINE_ADDR + LG_CMDLINE_MAX);
+	memset(bp, 0, sizeof(*bp));
+	memcpy(&bp->hdr, h, hdr_len);
+	memcpy(lg_gpa(lg, BZ_KERNEL_ADDR, payload), img + setup_size, payload);
+
+	n = build_cmdline(lg, cmdline, LG_CMDLINE_MAX);
+	if (n < 0 || (uint64_t)n + 1 > (h->version >= 0x0206 ? h->cmdline_size + 1ULL : 256)) {
+		hv_err(0, "shorten KERNEL-ARGS", "kernel command line too long (%d bytes, the kernel takes %u)",
+		       n, h->version >= 0x0206 ? h->cmdline_size : 255);
+		return HV_EXIT_USAGE;
+	}
+	bp->hdr.type_of_loader = 0xff;
+	bp->hdr.loadflags |= CAN_USE_HEAP;
+	bp->hdr.heap_end_ptr = 0xfe00;
+	bp->hdr.cmd_line_ptr = LG_CMDLINE_ADDR;
+	bp->hdr.vid_mode = 0xffff;
+	bp->e820_entries = lg_e820(lg, bp->e820_table, E820_MAX_ENTRIES_ZEROPAGE);
+	if (lg->initrd_path) {
+		rc = load_initrd(lg, bp, kernel_end);
+		if (rc)
+			return rc;
+	}
+	if (lg->common.verbose)
+		hv_note("bzImage: boot protocol %u.%02u, %llu bytes at 0x%llx, init_size 0x%llx; command line: %s",
+			h->version >> 8, h->version & 0xff, (unsigned long long)payload,
+			(unsigned long long)BZ_KERNEL_ADDR, (unsigned long long)init_size, cmdline);
+	lg->is_bzimage = true;
+	lg->entry = BZ_KERNEL_ADDR + 0x200;
+	lg->boot_params_gpa = LG_BOOT_PARAMS_ADDR;
+	return lg_kvm_set_long_mode(lg, lg->entry, LG_BOOT_PARAMS_ADDR, 0);
+}
+
+int lg_load_kernel(struct lg *lg)
+{
+	uint8_t *img;
+	size_t len;
+	int rc;
+
+	rc = read_file(lg->kernel_path, "kernel", lg->mem.size, &img, &len);
+	if (rc)
+		return rc;
+	if (len >= 8 && !memcmp(img, LG_FLAT_MAGIC, 8))
+		rc = load_flat(lg, img, len);
+	else if (len >= 0x206 && !memcmp(img + 0x202, "HdrS", 4))
+		rc = load_bzimage(lg, img, len);
+	else if (len < 0x206 && len >= 0x200 && img[0x1fe] == 0x55 && img[0x1ff] == 0xaa)
+		rc = bad_image(lg->kernel_path, "truncated (%zu bytes, a bzImage header needs 612)", len);
+	else
+		rc = bad_image(lg->kernel_path, "neither a bzImage (no \"HdrS\" at 0x202) nor a flat image (no \"LGRUNFLT\")");
+	free(img);
+	return rc;
+}

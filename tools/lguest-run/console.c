@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The console thread: stdin to the UART (raw mode on a terminal, with
+ * Ctrl-A x to quit and Ctrl-A Ctrl-A for a literal Ctrl-A), the --timeout
+ * deadline, SIGINT/SIGTERM/SIGHUP through the signalfd, and a periodic
+ * flush of guest output that has no newline yet (a shell prompt).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "lguest-run.h"
+
+#define CTRL_A	      0x01
+#define FLUSH_MS      50
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Feeds input to the guest, interpreting the escape in raw mode. */
+static void input(struct lg *lg, const uint8_t *buf, unsigned len)
+{
+	uint8_t out[512];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < len; i++) {
+		uint8_t c = buf[i];
+
+		if (lg->raw && lg->escape_pending) {
+			lg->escape_pending = false;
+			if (c == 'x' || c == 'X') {
+				lg_request_stop(lg, LG_STOP_ESCAPE, LG_EXIT_ESCAPE);
+				return;
+			}
+			if (c != CTRL_A)
+				out[n++] = CTRL_A;
+			out[n++] = c;
+			continue;
+		}
+		if (lg->raw && c == CTRL_A) {
+			lg->escape_pending = true;
+			continue;
+		}
+		out[n++] = c;
+	}
+	/* Room was checked before reading; the UART drops nothing here. */
+	lg_uart_feed(lg, out, n);
+}
+
+static void *console_thread(void *arg)
+{
+	struct lg *lg = arg;
+	bool stdin_open = lg->stdin_fd >= 0;
+	uint64_t deadline = lg->timeout_ms ? lg->t_start_ns + lg->timeout_ms * 1000000ULL : 0;
+
+	while (atomic_load(&lg->stop) == LG_RUNNING) {
+		struct pollfd pfd[3];
+		unsigned room = stdin_open ? lg_uart_rx_room(lg) : 0;
+		int timeout = FLUSH_MS, n;
+
+		pfd[0] = (struct pollfd){ .fd = lg->wake_fd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = lg->sigs.fd, .events = POLLIN };
+		/* A full FIFO stops reading: the guest drains it, we look again soon. */
+		pfd[2] = (struct pollfd){ .fd = room >= 8 ? lg->stdin_fd : -1, .events = POLLIN };
+		if (deadline) {
+			uint64_t t = now_ns();
+
+			if (t >= deadline) {
+				lg_request_stop(lg, LG_STOP_TIMEOUT, LG_EXIT_TIMEOUT);
+				break;
+			}
+			if ((deadline - t) / 1000000 < (uint64_t)timeout)
+				timeout = (deadline - t) / 1000000 + 1;
+		}
+		n = poll(pfd, 3, timeout);
+		if (n < 0 && errno != EINTR)
+			break;
+		lg_uart_flush(lg);
+		if (n <= 0)
+			continue;
+		if (pfd[0].revents)
+			break;
+		if (pfd[1].revents) {
+			int sig = hv_signals_pending(&lg->sigs);
+
+			if (sig > 0)
+				lg_request_stop(lg, LG_STOP_SIGNAL, hv_signal_exit_code(sig));
+		}
+		if (pfd[2].revents) {
+			uint8_t buf[256];
+			ssize_t r;
+
+			if (room > sizeof(buf))
+				room = sizeof(buf);
+			/* Escape pairs can expand one byte into two: keep slack. */
+			r = read(lg->stdin_fd, buf, room / 2);
+			if (r > 0)
+				input(lg, buf, r);
+			else if (r == 0 || (errno != EINTR && errno != EAGAIN))
+				stdin_open = false; /* EOF (CI, </dev/null): the guest just gets no input */
+		}
+	}
+	return NULL;
+}
+
+int lg_console_start(struct lg *lg)
+{
+	int rc;
+
+	lg->stdin_fd = STDIN_FILENO;
+	if (isatty(lg->stdin_fd) && tcgetattr(lg->stdin_fd, &lg->saved_tio) == 0) {
+		struct termios raw = lg->saved_tio;
+
+		/* Raw: Ctrl-C and friends go to the guest; Ctrl-A x is ours. */
+		cfmakeraw(&raw);
+		if (tcsetattr(lg->stdin_fd, TCSANOW, &raw) == 0)
+			lg->raw = true;
+	}
+	lg->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (lg->wake_fd < 0)
+		return hv_fail(-errno, NULL, "eventfd");
+	rc = pthread_create(&lg->io_thread, NULL, console_thread, lg);
+	if (rc)
+		return hv_fail(-rc, NULL, "starting the console thread");
+	lg->io_started = true;
+	return 0;
+}
+
+void lg_console_stop(struct lg *lg)
+{
+	uint64_t one = 1;
+
+	if (lg->io_started) {
+		if (write(lg->wake_fd, &one, sizeof(one)) < 0)
+			hv_warn("waking the console thread: %s", strerror(errno));
+		pthread_join(lg->io_thread, NULL);
+		lg->io_started = false;
+	}
+	if (lg->wake_fd >= 0)
+		close(lg->wake_fd);
+	lg->wake_fd = -1;
+	lg_uart_flush(lg);
+	if (lg->raw) {
+		tcsetattr(lg->stdin_fd, TCSANOW, &lg->saved_tio);
+		lg->raw = false;
+	}
+}

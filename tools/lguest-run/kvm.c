@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The KVM side: /dev/kvm and its capabilities, the VM with an in-kernel
+ * irqchip and PIT, one vCPU started directly in 64-bit mode (the 64-bit boot
+ * protocol, no firmware), and the exit loop that hands port and MMIO
+ * accesses to the device models.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "lguest-run.h"
+
+/* What a launcher without firmware cannot do without. */
+static const struct {
+	int cap;
+	const char *name;
+} needed_caps[] = {
+	{ KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP" },
+	{ KVM_CAP_PIT2, "KVM_CAP_PIT2" },
+	{ KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR" },
+	{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
+	{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
+	{ KVM_CAP_SET_IDENTITY_MAP_ADDR, "KVM_CAP_SET_IDENTITY_MAP_ADDR" },
+};
+
+static const char *kvm_dev_path(void)
+{
+	const char *p = getenv("LGUEST_RUN_KVM");
+
+	return p && *p ? p : "/dev/kvm";
+}
+
+int lg_kvm_open(struct lg *lg)
+{
+	const char *dev = kvm_dev_path();
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	int v;
+
+	lg->kvm_fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (lg->kvm_fd < 0) {
+		int err = -errno;
+
+		if (err == -ENOENT)
+			return hv_fail(-ENODEV, "load kvm_intel or kvm_amd; in a VM enable nested virtualization",
+				       "opening %s", dev);
+		if (err == -EACCES || err == -EPERM)
+			return hv_fail(err, "run as root or join the kvm group", "opening %s", dev);
+		return hv_fail(err, NULL, "opening %s", dev);
+	}
+	v = ioctl(lg->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (v < 0)
+		return hv_fail(-ENODEV, NULL, "%s: not a KVM device (KVM_GET_API_VERSION: %s)", dev,
+			       strerror(errno));
+	if (v != KVM_API_VERSION)
+		return hv_fail(-ENODEV, NULL, "%s: KVM API version %d, lguest-run needs %d", dev, v,
+			       KVM_API_VERSION);
+	for (size_t i = 0; i < sizeof(needed_caps) / sizeof(needed_caps[0]); i++) {
+		/* LGUEST_RUN_HIDE_CAP lets the tests see the error without such a host. */
+		const char *hide = getenv("LGUEST_RUN_HIDE_CAP");
+
+		if (ioctl(lg->kvm_fd, KVM_CHECK_EXTENSION, needed_caps[i].cap) <= 0 ||
+		    (hide && !strcmp(hide, needed_caps[i].name)))
+			return hv_fail(-ENODEV, "a newer host kernel or a real x86 KVM module is needed",
+				       "%s lacks %s", dev, needed_caps[i].name);
+	}
+	lg->run_size = ioctl(lg->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if ((ssize_t)lg->run_size < (ssize_t)sizeof(struct kvm_run))
+		return hv_fail(-errno, NULL, "KVM_GET_VCPU_MMAP_SIZE");
+
+	lg->vm_fd = ioctl(lg->kvm_fd, KVM_CREATE_VM, 0);
+	if (lg->vm_fd < 0)
+		return hv_fail(-errno, NULL, "KVM_CREATE_VM");
+	/* Intel needs three pages for the real-mode TSS and one for its EPT identity map. */
+	if (ioctl(lg->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000UL) < 0)
+		return hv_fail(-errno, NULL, "KVM_SET_TSS_ADDR");
+	{
+		uint64_t idmap = 0xfffbc000;
+
+		if (ioctl(lg->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
+			return hv_fail(-errno, NULL, "KVM_SET_IDENTITY_MAP_ADDR");
+	}
+	if (ioctl(lg->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		return hv_fail(-errno, NULL, "KVM_CREATE_IRQCHIP");
+	if (ioctl(lg->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+		return hv_fail(-errno, NULL, "KVM_CREATE_PIT2");
+	return 0;
+}
+
+static int setup_cpuid(struct lg *lg)
+{
+	unsigned n = 128;
+	struct kvm_cpuid2 *c;
+	int rc;
+
+	for (;;) {
+		c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+		if (!c)
+			return hv_fail(-ENOMEM, NULL, "CPUID table");
+		c->nent = n;
+		if (ioctl(lg->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
+			break;
+		rc = -errno;
+		free(c);
+		if (rc != -E2BIG || n >= 4096)
+			return hv_fail(rc, NULL, "KVM_GET_SUPPORTED_CPUID");
+		n *= 2;
+	}
+	for (unsigned i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		if (e->function == 1) {
+			/* One vCPU, APIC id 0; say we are a guest. */
+			e->ebx &= 0x0000ffff;
+			e->ebx |= 1 << 16;
+			e->ecx |= 1u << 31;
+		}
+	}
+	rc = ioctl(lg->vcpu_fd, KVM_SET_CPUID2, c);
+	rc = rc < 0 ? -errno : 0;
+	free(c);
+	if (rc)
+		return hv_fail(rc, NULL, "KVM_SET_CPUID2");
+	return 0;
+}
+
+/* Without firmware nobody routes the PIC to the CPU: LINT0 ExtINT, LINT1 NMI. */
+static int setup_lapic(struct lg *lg)
+{
+	struct kvm_lapic_state ls;
+	uint32_t *lvt0, *lvt1;
+
+	if (ioctl(lg->vcpu_fd, KVM_GET_LAPIC, &ls) < 0)
+		return hv_fail(-errno, NULL, "KVM_GET_LAPIC");
+	lvt0 = (uint32_t *)&ls.regs[0x350];
+	lvt1 = (uint32_t *)&ls.regs[0x360];
+	*lvt0 = (*lvt0 & ~0x1c7ffu) | (7u << 8);
+	*lvt1 = (*lvt1 & ~0x1c7ffu) | (4u << 8);
+	if (ioctl(lg->vcpu_fd, KVM_SET_LAPIC, &ls) < 0)
+		return hv_fail(-errno, NULL, "KVM_SET_LAPIC");
+	return 0;
+}
+
+int lg_kvm_create_vcpu(struct lg *lg)
+{
+	struct kvm_fpu fpu;
+	int rc;
+
+	lg->vcpu_fd = ioctl(lg->vm_fd, KVM_CREATE_VCPU, 0);
+	if (lg->vcpu_fd < 0)
+		return hv_fail(-errno, NULL, "KVM_CREATE_VCPU");
+	lg->run = mmap(NULL, lg->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, lg->vcpu_fd, 0);
+	if (lg->run == MAP_FAILED) {
+		lg->run = NULL;
+		return hv_fail(-errno, NULL, "mapping the vCPU's kvm_run");
+	}
+	rc = setup_cpuid(lg);
+	if (!rc)
+		rc = setup_lapic(lg);
+	if (rc)
+		return rc;
+	memset(&fpu, 0, sizeof(fpu));
+	fpu.fcw = 0x37f;
+	fpu.mxcsr = 0x1f80;
+	if (ioctl(lg->vcpu_fd, KVM_SET_FPU, &fpu) < 0)
+		return hv_fail(-errno, NULL, "KVM_SET_FPU");
+	return 0;
+}
+
+uint32_t lg_tsc_khz(struct lg *lg)
+{
+	int khz = ioctl(lg->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+
+	return khz > 0 ? (uint32_t)khz : 0;
+}
+
+/*
+ * 64-bit entry as the boot protocol describes it: flat 4 GiB segments from
+ * a GDT at selectors 0x10/0x18, identity-mapped page tables, paging and long
+ * mode on, interrupts off. The page tables use 2 MiB pages (no 1 GiB page
+ * support needed).
+ */
+int lg_kvm_set_long_mode(struct lg *lg, uint64_t entry, uint64_t rsi, uint64_t rsp)
+{
+	uint64_t *gdt = lg_gpa(lg, LG_GDT_ADDR, 4 * 8);
+	uint64_t *pml4 = lg_gpa(lg, LG_PML4_ADDR, 4096);
+	uint64_t *pdpt = lg_gpa(lg, LG_PDPT_ADDR, 4096);
+	uint64_t *pd = lg_gpa(lg, LG_PD_ADDR, 4 * 4096);
+	struct kvm_segment code = {
+		.base = 0, .limit = 0xffffffff, .selector = 0x10, .type = 11,
+		.present = 1, .dpl = 0, .db = 0, .s = 1, .l = 1, .g = 1,
+	};
+	struct kvm_segment data = code;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	if (!gdt || !pml4 || !pdpt || !pd)
+		return hv_fail(-ENOMEM, NULL, "guest memory too small for the boot page tables");
+	gdt[0] = 0;
+	gdt[1] = 0;
+	gdt[2] = 0x00af9b000000ffffULL; /* 0x10: 64-bit code */
+	gdt[3] = 0x00cf93000000ffffULL; /* 0x18: data */
+	memset(pml4, 0, 4096);
+	memset(pdpt, 0, 4096);
+	pml4[0] = LG_PDPT_ADDR | 3;
+	for (unsigned i = 0; i < 4; i++)
+		pdpt[i] = (LG_PD_ADDR + i * 4096ULL) | 3;
+	for (unsigned i = 0; i < 4 * 512; i++)
+		pd[i] = ((uint64_t)i << 21) | 0x83; /* present, writable, 2 MiB */
+
+	if (ioctl(lg->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+		return hv_fail(-errno, NULL, "KVM_GET_SREGS");
+	data.selector = 0x18;
+	data.type = 3;
+	data.l = 0;
+	data.db = 1;
+	sregs.cs = code;
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
+	sregs.gdt.base = LG_GDT_ADDR;
+	sregs.gdt.limit = 4 * 8 - 1;
+	sregs.idt.base = 0;
+	sregs.idt.limit = 0;
+	sregs.cr0 = 0x80000033; /* PG NE ET MP PE */
+	sregs.cr3 = LG_PML4_ADDR;
+	sregs.cr4 = 0x20; /* PAE */
+	sregs.efer = 0x500; /* LME LMA */
+	if (ioctl(lg->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
+		return hv_fail(-errno, NULL, "KVM_SET_SREGS");
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rflags = 2;
+	regs.rip = entry;
+	regs.rsi = rsi;
+	regs.rsp = rsp;
+	if (ioctl(lg->vcpu_fd, KVM_SET_REGS, &regs) < 0)
+		return hv_fail(-errno, NULL, "KVM_SET_REGS");
+	return 0;
+}
+
+int lg_irq_line(struct lg *lg, unsigned irq, int level)
+{
+	struct kvm_irq_level l = { .irq = irq, .level = level };
+
+	if (ioctl(lg->vm_fd, KVM_IRQ_LINE, &l) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Called from either thread. The first reason wins; the vCPU thread is
+ * kicked out of KVM_RUN with SIGUSR1, which it only accepts inside KVM_RUN.
+ */
+void lg_request_stop(struct lg *lg, enum lg_stop why, int code)
+{
+	int expected = LG_RUNNING;
+
+	if (atomic_compare_exchange_strong(&lg->stop, &expected, (int)why)) {
+		lg->exit_code = code;
+		if (!pthread_equal(pthread_self(), lg->vcpu_thread))
+			pthread_kill(lg->vcpu_thread, SIGUSR1);
+	}
+}
+
+/*
+ * A reset (triple fault, keyboard-controller or 0xcf9 reset) is the end of
+ * the guest. Linux masks every line of the legacy PIC in its syscore
+ * shutdown, which runs on reboot and power-off but not on a panic or an
+ * emergency reboot: that tells an orderly end (0) from a crash (255).
+ */
+static void guest_reset(struct lg *lg, const char *how)
+{
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
+	bool orderly = false;
+
+	if (ioctl(lg->vm_fd, KVM_GET_IRQCHIP, &chip) == 0)
+		orderly = chip.chip.pic.imr == 0xff;
+	if (lg->common.verbose)
+		hv_note("guest reset (%s), %s", how, orderly ? "after an orderly shutdown" :
+				"without an orderly shutdown: a crash");
+	lg_request_stop(lg, orderly ? LG_STOP_RESET : LG_STOP_CRASH, 0);
+}
+
+static void pio(struct lg *lg, uint16_t port, bool write, unsigned size, uint8_t *data)
+{
+	struct lg_stats *st = &lg->st;
+
+	if (port >= 0x3f8 && port <= 0x3ff) {
+		st->io_serial++;
+		for (unsigned i = 0; i < size; i++)
+			lg_uart_io(lg, port, write, &data[i]);
+		return;
+	}
+	if (port == 0x70 || port == 0x71) {
+		st->io_rtc++;
+		lg_rtc_io(lg, port, write, &data[0]);
+		return;
+	}
+	/* Byte writes to 0xcf9 are the reset control register, not PCI config. */
+	if (write && size == 1 && ((port == 0x64 && data[0] == 0xfe) || (port == 0xcf9 && (data[0] & 4)))) {
+		guest_reset(lg, port == 0x64 ? "keyboard controller" : "port 0xcf9");
+		return;
+	}
+	if (port >= 0xcf8 && port <= 0xcff) {
+		st->io_pci++;
+		lg_pci_io(lg, port, write, size, data);
+		return;
+	}
+	if (lg_virtio_io(lg, port, write, size, data)) {
+		st->io_virtio++;
+		return;
+	}
+	if (port == LG_EXIT_PORT && write) {
+		lg_request_stop(lg, LG_STOP_EXITPORT, data[0]);
+		return;
+	}
+	st->io_unhandled++;
+	/* Nothing there: the bus floats high, which is what probes expect. */
+	if (!write)
+		memset(data, 0xff, size);
+}
+
+static int handle_exit(struct lg *lg)
+{
+	struct kvm_run *r = lg->run;
+
+	lg->st.exits++;
+	switch (r->exit_reason) {
+	case KVM_EXIT_IO: {
+		uint8_t *p = (uint8_t *)r + r->io.data_offset;
+
+		lg->st.io++;
+		if (r->io.size != 1 && r->io.size != 2 && r->io.size != 4)
+			return hv_fail(-EINVAL, NULL, "KVM_EXIT_IO of %u bytes", r->io.size);
+		for (uint32_t i = 0; i < r->io.count; i++, p += r->io.size)
+			pio(lg, r->io.port, r->io.direction == KVM_EXIT_IO_OUT, r->io.size, p);
+		return 0;
+	}
+	case KVM_EXIT_MMIO:
+		lg->st.mmio++;
+		lg->st.mmio_unhandled++;
+		if (!r->mmio.is_write)
+			memset(r->mmio.data, 0xff, sizeof(r->mmio.data));
+		return 0;
+	case KVM_EXIT_SHUTDOWN:
+		guest_reset(lg, "triple fault");
+		return 0;
+	case KVM_EXIT_SYSTEM_EVENT:
+		if (r->system_event.type == KVM_SYSTEM_EVENT_CRASH)
+			lg_request_stop(lg, LG_STOP_CRASH, 0);
+		else
+			guest_reset(lg, "system event");
+		return 0;
+	case KVM_EXIT_HLT:
+		/* Only without an in-kernel irqchip; a halted guest waits for us. */
+		lg->st.other++;
+		return 0;
+	case KVM_EXIT_INTR:
+		lg->st.intr++;
+		return 0;
+	case KVM_EXIT_FAIL_ENTRY:
+		hv_err(0, NULL, "guest cannot run: KVM_EXIT_FAIL_ENTRY, reason 0x%llx",
+		       (unsigned long long)r->fail_entry.hardware_entry_failure_reason);
+		lg_request_stop(lg, LG_STOP_CRASH, 0);
+		return 0;
+	case KVM_EXIT_INTERNAL_ERROR:
+		hv_err(0, NULL, "guest cannot run: KVM internal error, suberror %u",
+		       r->internal.suberror);
+		lg_request_stop(lg, LG_STOP_CRASH, 0);
+		return 0;
+	default:
+		lg->st.other++;
+		return hv_fail(-EINVAL, NULL, "unexpected KVM exit reason %u", r->exit_reason);
+	}
+}
+
+/* Runs the vCPU until a stop is requested; returns 0 or an exit code. */
+int lg_kvm_run(struct lg *lg)
+{
+	uint64_t kmbuf[2];
+	struct kvm_signal_mask *km = (struct kvm_signal_mask *)kmbuf;
+	sigset_t during, usr1;
+	int rc;
+
+	/* Inside KVM_RUN the vCPU accepts SIGUSR1: that is how it gets kicked. */
+	pthread_sigmask(SIG_SETMASK, NULL, &during);
+	sigdelset(&during, SIGUSR1);
+	km->len = 8; /* the kernel's sigset_t, not glibc's 128 bytes */
+	memcpy(km->sigset, &during, 8);
+	if (ioctl(lg->vcpu_fd, KVM_SET_SIGNAL_MASK, km) < 0)
+		return hv_fail(-errno, NULL, "KVM_SET_SIGNAL_MASK");
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+
+	while (atomic_load(&lg->stop) == LG_RUNNING) {
+		if (ioctl(lg->vcpu_fd, KVM_RUN, 0) < 0) {
+			rc = -errno;
+			if (rc == -EINTR || rc == -EAGAIN) {
+				struct timespec zero = { 0, 0 };
+
+				/* Eat the kick, or every later KVM_RUN returns at once. */
+				while (sigtimedwait(&usr1, NULL, &zero) > 0)
+					;
+				lg->st.intr++;
+				continue;
+			}
+			lg_request_stop(lg, LG_STOP_ERROR, 0);
+			return hv_fail(rc, NULL, "KVM_RUN");
+		}
+		rc = handle_exit(lg);
+		if (rc) {
+			lg_request_stop(lg, LG_STOP_ERROR, 0);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void lg_kvm_close(struct lg *lg)
+{
+	if (lg->run)
+		munmap(lg->run, lg->run_size);
+	lg->run = NULL;
+	if (lg->vcpu_fd >= 0)
+		close(lg->vcpu_fd);
+	if (lg->vm_fd >= 0)
+		close(lg->vm_fd);
+	if (lg->kvm_fd >= 0)
+		close(lg->kvm_fd);
+	lg->vcpu_fd = lg->vm_fd = lg->kvm_fd = -1;
+}

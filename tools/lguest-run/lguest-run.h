@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * lguest-run: a small KVM launcher. One vCPU thread runs the guest and
+ * handles its port and MMIO exits; one I/O thread feeds stdin to the UART
+ * and enforces --timeout and signals. Everything lives in struct lg.
+ */
+#ifndef LGUEST_RUN_H
+#define LGUEST_RUN_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <termios.h>
+
+#include "opts.h"
+#include "signals.h"
+
+/* Exit statuses beyond the shared ones (see lguest-run(1)). */
+#define LG_EXIT_GUEST_CRASH 255 /* panic, triple fault without orderly shutdown */
+#define LG_EXIT_TIMEOUT	    124 /* --timeout, like timeout(1) */
+#define LG_EXIT_ESCAPE	    130 /* Ctrl-A x on the console, like an interrupt */
+
+#define LG_EXIT_PORT  0x501 /* QEMU's isa-debug-exit port */
+#define LG_MAX_BLOCKS 4
+
+/* Guest-physical layout of what the launcher writes below 1 MiB. */
+#define LG_GDT_ADDR	    0x500
+#define LG_BOOT_PARAMS_ADDR 0x7000
+#define LG_PML4_ADDR	    0x9000
+#define LG_PDPT_ADDR	    0xa000
+#define LG_PD_ADDR	    0xb000 /* four pages: 4 GiB of 2 MiB pages */
+#define LG_CMDLINE_ADDR	    0x20000
+#define LG_CMDLINE_MAX	    0x10000
+#define LG_FLAT_STACK	    0x80000
+#define LG_EBDA_START	    0x9fc00
+#define LG_HIGH_START	    0x100000ULL
+/* RAM above this goes above 4 GiB: the gap is the PCI/APIC hole. */
+#define LG_LOWMEM_MAX 0xc0000000ULL
+#define LG_4G	      0x100000000ULL
+
+enum lg_stop {
+	LG_RUNNING = 0,
+	LG_STOP_EXITPORT,
+	LG_STOP_RESET,
+	LG_STOP_CRASH,
+	LG_STOP_TIMEOUT,
+	LG_STOP_SIGNAL,
+	LG_STOP_ESCAPE,
+	LG_STOP_ERROR,
+};
+
+struct lg_block_opt {
+	const char *path;
+	bool ro;
+};
+
+struct lg_mem {
+	uint8_t *base;	    /* host mapping of all guest RAM */
+	uint64_t size;	    /* bytes of guest RAM */
+	uint64_t low_size;  /* RAM mapped at guest-physical 0 */
+	uint64_t high_size; /* RAM mapped at 4 GiB */
+};
+
+/* 16550A, enough of it for Linux's 8250 driver with interrupts. */
+struct lg_uart {
+	pthread_mutex_t lock;
+	uint8_t ier, lcr, mcr, lsr_extra, scr, dll, dlm, fcr;
+	bool thr_ipending;
+	bool irq_level;
+	uint8_t rx[256];
+	unsigned rx_head, rx_len;
+	uint8_t tx[512];
+	unsigned tx_len;
+	int out_fd;
+};
+
+struct lg_rtc {
+	uint8_t index;
+	uint8_t ram[128];
+};
+
+struct lg_virtq {
+	uint16_t size;
+	uint32_t pfn;
+	uint16_t last_avail;
+	uint64_t desc, avail, used; /* guest-physical */
+};
+
+struct lg;
+struct lg_virtio;
+struct lg_virtio_ops {
+	const char *name;
+	uint16_t pci_device; /* transitional PCI device id */
+	uint16_t type;	     /* virtio device id (subsystem id) */
+	uint32_t class_code;
+	unsigned nqueues;
+	uint32_t (*features)(struct lg_virtio *v);
+	/* Reads device config bytes [off, off + len); off + len is checked. */
+	void (*config_read)(struct lg_virtio *v, unsigned off, uint8_t *buf, unsigned len);
+	unsigned config_size;
+	/* Handles the avail ring of queue q; returns true if it used buffers. */
+	bool (*notify)(struct lg *lg, struct lg_virtio *v, unsigned q);
+};
+
+struct lg_virtio {
+	const struct lg_virtio_ops *ops;
+	uint8_t slot;
+	uint8_t irq;
+	uint16_t io_base;
+	uint32_t bar0;	/* as the guest wrote it (sizing probes) */
+	uint16_t command;
+	uint32_t guest_features;
+	uint16_t queue_sel;
+	uint8_t status, isr;
+	struct lg_virtq vq[2];
+	/* device state */
+	int fd;
+	bool ro;
+	uint64_t capacity; /* 512-byte sectors */
+	uint64_t requests, bytes;
+};
+
+struct lg_pci {
+	uint32_t addr; /* 0xcf8 */
+	uint32_t host_bar_dummy;
+};
+
+struct lg_stats {
+	uint64_t exits, io, mmio, intr, other;
+	uint64_t io_serial, io_pci, io_rtc, io_virtio, io_unhandled, mmio_unhandled;
+};
+
+struct lg {
+	struct hv_common common;
+	/* options */
+	uint64_t mem_size;
+	const char *kernel_path, *initrd_path;
+	const char *user_cmdline;
+	struct lg_block_opt blocks[LG_MAX_BLOCKS];
+	unsigned nblocks;
+	int rng;
+	uint64_t timeout_ms;
+	unsigned cpus;
+	/* KVM */
+	int kvm_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+	bool is_bzimage;
+	uint64_t entry, boot_params_gpa;
+	/* devices */
+	struct lg_mem mem;
+	struct lg_uart uart;
+	struct lg_rtc rtc;
+	struct lg_pci pci;
+	struct lg_virtio *virtio[LG_MAX_BLOCKS + 1];
+	unsigned nvirtio;
+	/* console */
+	int stdin_fd;
+	bool raw;
+	struct termios saved_tio;
+	bool escape_pending;
+	/* threads and stopping */
+	pthread_t vcpu_thread, io_thread;
+	bool io_started;
+	atomic_int stop;
+	int exit_code; /* for LG_STOP_EXITPORT / signals */
+	int wake_fd;   /* eventfd: the vCPU thread tells the I/O thread to stop */
+	struct hv_signals sigs;
+	bool sigs_blocked;
+	struct lg_stats st;
+	uint64_t t_start_ns;
+	uint64_t t_end_ns;
+};
+
+/* kvm.c */
+int lg_kvm_open(struct lg *lg);
+int lg_kvm_create_vcpu(struct lg *lg);
+int lg_kvm_set_long_mode(struct lg *lg, uint64_t entry, uint64_t rsi, uint64_t rsp);
+int lg_kvm_run(struct lg *lg);
+int lg_irq_line(struct lg *lg, unsigned irq, int level);
+void lg_request_stop(struct lg *lg, enum lg_stop why, int code);
+void lg_kvm_close(struct lg *lg);
+uint32_t lg_tsc_khz(struct lg *lg);
+
+/* mem.c */
+int lg_mem_init(struct lg *lg);
+void *lg_gpa(struct lg *lg, uint64_t gpa, uint64_t len);
+unsigned lg_e820(const struct lg *lg, void *table, unsigned max);
+void lg_mem_free(struct lg *lg);
+
+/* boot.c */
+int lg_load_kernel(struct lg *lg);
+
+/* serial.c */
+void lg_uart_init(struct lg *lg);
+void lg_uart_io(struct lg *lg, uint16_t port, bool write, uint8_t *val);
+/* Appends input bytes for the guest; returns how many fitted. */
+unsigned lg_uart_feed(struct lg *lg, const uint8_t *buf, unsigned len);
+unsigned lg_uart_rx_room(struct lg *lg);
+void lg_uart_flush(struct lg *lg);
+
+/* rtc.c */
+void lg_rtc_init(struct lg *lg);
+void lg_rtc_io(struct lg *lg, uint16_t port, bool write, uint8_t *val);
+
+/* pci.c */
+void lg_pci_io(struct lg *lg, uint16_t port, bool write, unsigned size, uint8_t *data);
+bool lg_virtio_io(struct lg *lg, uint16_t port, bool write, unsigned size, uint8_t *data);
+int lg_virtio_add(struct lg *lg, struct lg_virtio *v);
+/* Virtqueue helpers for the device models. */
+struct lg_desc_chain {
+	unsigned n;
+	uint16_t head;
+	struct {
+		uint64_t addr;
+		uint32_t len;
+		bool write; /* device writes into it */
+	} d[130];
+};
+int lg_vq_pop(struct lg *lg, struct lg_virtio *v, unsigned q, struct lg_desc_chain *c);
+void lg_vq_push(struct lg *lg, struct lg_virtio *v, unsigned q, uint16_t head, uint32_t len);
+void lg_virtio_interrupt(struct lg *lg, struct lg_virtio *v, unsigned q);
+
+/* virtio-blk.c, virtio-rng.c */
+int lg_blk_add(struct lg *lg, const struct lg_block_opt *opt);
+int lg_rng_add(struct lg *lg);
+void lg_virtio_free(struct lg *lg);
+
+/* console.c */
+int lg_console_start(struct lg *lg);
+void lg_console_stop(struct lg *lg);
+
+#endif

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * lguest-run [options] KERNEL [-- KERNEL-ARGS...]
+ *
+ * Options and the order of start-up and tear-down; the work is in kvm.c
+ * (VM and vCPU), boot.c (images), mem.c, the device models and console.c.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "json.h"
+#include "lguest-run.h"
+#include "parse.h"
+
+#define SYNOPSIS "[options] KERNEL [-- KERNEL-ARGS...]"
+#define MANPAGE	 "lguest-run(1)"
+
+enum { OPT_BLOCK = 1, OPT_MEMORY, OPT_TIMEOUT, OPT_CPUS };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int parse_block(struct lg *lg, const char *arg)
+{
+	struct lg_block_opt *b;
+	const char *comma = strrchr(arg, ',');
+	char *path;
+
+	if (lg->nblocks >= LG_MAX_BLOCKS)
+		return hv_usage_error("--block: at most %d disks", LG_MAX_BLOCKS);
+	b = &lg->blocks[lg->nblocks];
+	b->ro = false;
+	/* Only a known suffix is an option: other commas belong to the path. */
+	if (comma && (!strcmp(comma, ",ro") || !strcmp(comma, ",rw"))) {
+		b->ro = !strcmp(comma, ",ro");
+		path = strndup(arg, comma - arg);
+	} else {
+		path = strdup(arg);
+	}
+	if (!path)
+		return hv_fail(-ENOMEM, NULL, "--block");
+	if (!*path) {
+		free(path);
+		return hv_usage_error("--block: empty file name");
+	}
+	b->path = path;
+	lg->nblocks++;
+	return 0;
+}
+
+/* Joins KERNEL-ARGS with spaces; NULL when there are none. */
+static char *join_args(int argc, char **argv)
+{
+	size_t len = 1;
+	char *s;
+
+	if (argc <= 0)
+		return NULL;
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = calloc(1, len);
+	if (!s)
+		return NULL;
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+static int parse_args(struct lg *lg, int argc, char **argv)
+{
+	char *memory = NULL, *timeout = NULL, *block = NULL, *cpus = NULL;
+	struct poptOption table[] = {
+		{ "memory", 'm', POPT_ARG_STRING, &memory, OPT_MEMORY,
+		  "guest memory (default 256M; K, M, G suffixes)", "SIZE" },
+		{ "initrd", 'i', POPT_ARG_STRING, &lg->initrd_path, 0, "initial ramdisk for a bzImage",
+		  "FILE" },
+		{ "block", 0, POPT_ARG_STRING, &block, OPT_BLOCK,
+		  "virtio-blk disk (repeatable, at most 4; ,ro for read-only)", "FILE[,ro]" },
+		{ "rng", 0, POPT_ARG_NONE, &lg->rng, 0, "virtio-rng fed from the host's getrandom(2)",
+		  NULL },
+		{ "timeout", 0, POPT_ARG_STRING, &timeout, OPT_TIMEOUT,
+		  "stop the guest after this long, exit 124 (s, ms, m suffixes)", "SEC" },
+		{ "cpus", 0, POPT_ARG_STRING, &cpus, OPT_CPUS, "number of vCPUs (only 1 is supported)",
+		  "N" },
+		HV_POPT_COMMON(lg->common),
+		POPT_TABLEEND
+	};
+	const char **rest;
+	poptContext pc;
+	int dashdash = argc, nrest, rc = 0;
+	bool exit_now;
+
+	/* Everything after the first "--" is the kernel's, untouched by popt. */
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			dashdash = i;
+			break;
+		}
+	}
+	pc = poptGetContext(NULL, dashdash, (const char **)argv, table, 0);
+	for (;;) {
+		int o = hv_popt_next(pc, table);
+		uint64_t v;
+
+		if (o == -1)
+			break;
+		if (o == HV_POPT_FAILED) {
+			rc = HV_EXIT_USAGE;
+			goto out;
+		}
+		switch (o) {
+		case OPT_MEMORY:
+			/* 2 MiB holds a flat image; the 1 TiB cap only keeps sums from wrapping. */
+			if (hv_parse_size(memory, 2ULL << 20, 1ULL << 40, &lg->mem_size)) {
+				rc = hv_usage_error("--memory '%s': expected a size from 2M to 1T (e.g. 512M)",
+						    memory);
+				goto out;
+			}
+			break;
+		case OPT_TIMEOUT:
+			if (hv_parse_duration_ms(timeout, 100ULL * 24 * 3600 * 1000, &lg->timeout_ms) ||
+			    !lg->timeout_ms) {
+				rc = hv_usage_error("--timeout '%s': expected a positive duration (e.g. 30, 1.5, 500ms)",
+						    timeout);
+				goto out;
+			}
+			break;
+		case OPT_CPUS:
+			if (hv_parse_dec(cpus, 1, 1024, &v)) {
+				rc = hv_usage_error("--cpus '%s': expected a number from 1", cpus);
+				goto out;
+			}
+			if (v != 1) {
+				rc = hv_usage_error("--cpus %s: only 1 vCPU is supported so far", cpus);
+				goto out;
+			}
+			lg->cpus = v;
+			break;
+		case OPT_BLOCK:
+			rc = parse_block(lg, block);
+			if (rc)
+				goto out;
+			break;
+		}
+	}
+	rc = hv_common_done(&lg->common, pc, SYNOPSIS, NULL, MANPAGE, &exit_now);
+	if (exit_now) {
+		rc = rc ? rc : -1;
+		goto out;
+	}
+	rest = hv_popt_args(pc, &nrest);
+	if (nrest == 0) {
+		rc = hv_usage_error("missing KERNEL (a bzImage or a flat test image)");
+		goto out;
+	}
+	if (nrest > 1) {
+		rc = hv_usage_error("unexpected argument '%s' (kernel arguments go after --)", rest[1]);
+		goto out;
+	}
+	lg->kernel_path = strdup(rest[0]);
+	if (lg->initrd_path)
+		lg->initrd_path = strdup(lg->initrd_path);
+	if (dashdash < argc - 1)
+		lg->user_cmdline = join_args(argc - dashdash - 1, argv + dashdash + 1);
+	if (!lg->kernel_path || (dashdash < argc - 1 && !lg->user_cmdline))
+		rc = hv_fail(-ENOMEM, NULL, "arguments");
+out:
+	poptFreeContext(pc);
+	return rc;
+}
+
+static const char *stop_name(int stop)
+{
+	switch (stop) {
+	case LG_STOP_EXITPORT:
+		return "exit-port";
+	case LG_STOP_RESET:
+		return "reset";
+	case LG_STOP_CRASH:
+		return "crash";
+	case LG_STOP_TIMEOUT:
+		return "timeout";
+	case LG_STOP_SIGNAL:
+		return "signal";
+	case LG_STOP_ESCAPE:
+		return "escape";
+	default:
+		return "error";
+	}
+}
+
+static void print_stats(struct lg *lg, int status)
+{
+	const struct lg_stats *s = &lg->st;
+	double secs = (lg->t_end_ns - lg->t_start_ns) / 1e9;
+
+	if (lg->common.json) {
+		struct hv_json j;
+
+		hv_json_init(&j, stderr, true);
+		hv_json_object_open(&j, NULL);
+		hv_json_str(&j, "end", stop_name(atomic_load(&lg->stop)));
+		hv_json_i64(&j, "status", status);
+		hv_json_double(&j, "seconds", secs);
+		hv_json_u64(&j, "exits", s->exits);
+		hv_json_u64(&j, "io", s->io);
+		hv_json_u64(&j, "io_serial", s->io_serial);
+		hv_json_u64(&j, "io_pci", s->io_pci);
+		hv_json_u64(&j, "io_rtc", s->io_rtc);
+		hv_json_u64(&j, "io_virtio", s->io_virtio);
+		hv_json_u64(&j, "io_unhandled", s->io_unhandled);
+		hv_json_u64(&j, "mmio", s->mmio);
+		hv_json_u64(&j, "interrupted", s->intr);
+		hv_json_array_open(&j, "virtio");
+		for (unsigned i = 0; i < lg->nvirtio; i++) {
+			hv_json_object_open(&j, NULL);
+			hv_json_str(&j, "device", lg->virtio[i]->ops->name);
+			hv_json_u64(&j, "requests", lg->virtio[i]->requests);
+			hv_json_u64(&j, "bytes", lg->virtio[i]->bytes);
+			hv_json_object_close(&j);
+		}
+		hv_json_array_close(&j);
+		hv_json_object_close(&j);
+		hv_json_end(&j);
+		return;
+	}
+	hv_note("guest ended by %s, status %d, after %.3f s", stop_name(atomic_load(&lg->stop)),
+		status, secs);
+	hv_note("exits: %llu (port I/O %llu: serial %llu, pci %llu, rtc %llu, virtio %llu, unhandled %llu; mmio %llu; interrupted %llu)",
+		(unsigned long long)s->exits, (unsigned long long)s->io,
+		(unsigned long long)s->io_serial, (unsigned long long)s->io_pci,
+		(unsigned long long)s->io_rtc, (unsigned long long)s->io_virtio,
+		(unsigned long long)s->io_unhandled, (unsigned long long)s->mmio,
+		(unsigned long long)s->intr);
+	for (unsigned i = 0; i < lg->nvirtio; i++)
+		hv_note("%s at 00:%02x.0 (irq %u): %llu requests, %llu bytes",
+			lg->virtio[i]->ops->name, lg->virtio[i]->slot, lg->virtio[i]->irq,
+			(unsigned long long)lg->virtio[i]->requests,
+			(unsigned long long)lg->virtio[i]->bytes);
+}
+
+/* The exit status for how the guest ended; see EXIT STATUS in lguest-run(1). */
+static int guest_status(struct lg *lg, int run_rc)
+{
+	switch (atomic_load(&lg->stop)) {
+	case LG_STOP_EXITPORT:
+		return lg->exit_code;
+	case LG_STOP_RESET:
+		return 0;
+	case LG_STOP_CRASH:
+		if (!lg->common.quiet)
+			hv_err(0, NULL, "guest crashed: it reset without an orderly shutdown (panic?)");
+		return LG_EXIT_GUEST_CRASH;
+	case LG_STOP_TIMEOUT:
+		if (!lg->common.quiet)
+			hv_err(0, NULL, "guest still running after --timeout: stopped it");
+		return LG_EXIT_TIMEOUT;
+	case LG_STOP_SIGNAL:
+	case LG_STOP_ESCAPE:
+		return lg->exit_code;
+	default:
+		return run_rc ? run_rc : HV_EXIT_FAILURE;
+	}
+}
+
+static int setup(struct lg *lg)
+{
+	int rc;
+
+	rc = lg_kvm_open(lg);
+	if (!rc)
+		rc = lg_mem_init(lg);
+	if (!rc)
+		rc = lg_kvm_create_vcpu(lg);
+	if (rc)
+		return rc;
+	lg_uart_init(lg);
+	lg_rtc_init(lg);
+	for (unsigned i = 0; i < lg->nblocks && !rc; i++)
+		rc = lg_blk_add(lg, &lg->blocks[i]);
+	if (!rc && lg->rng)
+		rc = lg_rng_add(lg);
+	if (!rc)
+		rc = lg_load_kernel(lg);
+	if (!rc && lg->is_bzimage && !lg->common.quiet && access("/sys/module/kvm_pvm", F_OK) == 0)
+		hv_warn("this host's KVM is PVM (/sys/module/kvm_pvm): it emulates guest kernel code at about 1M instructions/s, a Linux kernel will not boot in useful time");
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct lg lg = {
+		.mem_size = 256ULL << 20,
+		.cpus = 1,
+		.kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1, .wake_fd = -1, .stdin_fd = -1,
+		.sigs = { .fd = -1 },
+	};
+	sigset_t usr1;
+	int rc, run_rc = 0;
+
+	lg.t_start_ns = now_ns();
+	rc = parse_args(&lg, argc, argv);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	lg.vcpu_thread = pthread_self();
+	atomic_init(&lg.stop, LG_RUNNING);
+
+	/* Blocked before any thread exists, so every thread inherits it. */
+	rc = hv_signals_block(&lg.sigs, 0);
+	if (rc) {
+		rc = hv_fail(rc, NULL, "signalfd");
+		goto out;
+	}
+	lg.sigs_blocked = true;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+
+	rc = setup(&lg);
+	if (rc)
+		goto out;
+	rc = lg_console_start(&lg);
+	if (rc)
+		goto out;
+	run_rc = lg_kvm_run(&lg);
+	lg.t_end_ns = now_ns();
+	lg_console_stop(&lg);
+	rc = guest_status(&lg, run_rc);
+	if (lg.common.verbose)
+		print_stats(&lg, rc);
+out:
+	lg_console_stop(&lg);
+	lg_virtio_free(&lg);
+	lg_mem_free(&lg);
+	lg_kvm_close(&lg);
+	if (lg.sigs_blocked)
+		hv_signals_restore(&lg.sigs);
+	return rc;
+}

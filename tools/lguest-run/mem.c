@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Guest RAM: one anonymous mapping of the launcher's own memory, shown to
+ * the guest below the PCI hole and, for the rest, above 4 GiB. The e820 map
+ * the kernel gets describes exactly that, with the legacy BIOS areas
+ * (EBDA, VGA, ROM) reserved so Linux leaves them alone.
+ */
+#include <asm/bootparam.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "diag.h"
+#include "lguest-run.h"
+
+int lg_mem_init(struct lg *lg)
+{
+	struct lg_mem *m = &lg->mem;
+	struct kvm_userspace_memory_region r;
+	void *p;
+
+	m->size = lg->mem_size;
+	m->low_size = m->size < LG_LOWMEM_MAX ? m->size : LG_LOWMEM_MAX;
+	m->high_size = m->size - m->low_size;
+	/* MAP_NORESERVE: untouched guest pages cost nothing (RSS). */
+	p = mmap(NULL, m->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		return hv_fail(-errno, "lower --memory", "allocating %llu bytes of guest memory",
+			       (unsigned long long)m->size);
+	m->base = p;
+	madvise(p, m->size, MADV_MERGEABLE);
+
+	memset(&r, 0, sizeof(r));
+	r.slot = 0;
+	r.guest_phys_addr = 0;
+	r.memory_size = m->low_size;
+	r.userspace_addr = (uintptr_t)m->base;
+	if (ioctl(lg->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		return hv_fail(-errno, NULL, "KVM_SET_USER_MEMORY_REGION (low memory)");
+	if (m->high_size) {
+		r.slot = 1;
+		r.guest_phys_addr = LG_4G;
+		r.memory_size = m->high_size;
+		r.userspace_addr = (uintptr_t)(m->base + m->low_size);
+		if (ioctl(lg->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+			return hv_fail(-errno, NULL, "KVM_SET_USER_MEMORY_REGION (high memory)");
+	}
+	return 0;
+}
+
+void lg_mem_free(struct lg *lg)
+{
+	if (lg->mem.base)
+		munmap(lg->mem.base, lg->mem.size);
+	lg->mem.base = NULL;
+}
+
+/*
+ * The host pointer for [gpa, gpa + len) if it lies entirely in one RAM
+ * range, NULL otherwise. Every address that comes from the guest or from
+ * an image goes through here.
+ */
+void *lg_gpa(struct lg *lg, uint64_t gpa, uint64_t len)
+{
+	const struct lg_mem *m = &lg->mem;
+
+	if (gpa < m->low_size) {
+		if (len > m->low_size - gpa)
+			return NULL;
+		return m->base + gpa;
+	}
+	if (gpa >= LG_4G && gpa - LG_4G < m->high_size) {
+		if (len > m->high_size - (gpa - LG_4G))
+			return NULL;
+		return m->base + m->low_size + (gpa - LG_4G);
+	}
+	return NULL;
+}
+
+static unsigned add(struct boot_e820_entry *t, unsigned n, unsigned max, uint64_t addr,
+		    uint64_t size, uint32_t type)
+{
+	if (n < max && size) {
+		t[n].addr = addr;
+		t[n].size = size;
+		t[n].type = type;
+		n++;
+	}
+	return n;
+}
+
+unsigned lg_e820(const struct lg *lg, void *table, unsigned max)
+{
+	struct boot_e820_entry *t = table;
+	const struct lg_mem *m = &lg->mem;
+	unsigned n = 0;
+
+	/* 1 = RAM, 2 = reserved (the E820_TYPE_* values of the boot protocol) */
+	n = add(t, n, max, 0, LG_EBDA_START, 1);
+	n = add(t, n, max, LG_EBDA_START, 0xa0000 - LG_EBDA_START, 2);
+	n = add(t, n, max, 0xf0000, 0x10000, 2);
+	n = add(t, n, max, LG_HIGH_START, m->low_size - LG_HIGH_START, 1);
+	n = add(t, n, max, LG_4G, m->high_size, 1);
+	return n;
+}
