@@ -1,0 +1,688 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * bind and restore: moving devices between their host driver and vfio-pci
+ * through driver_override, the driver's unbind and the bus's drivers_probe.
+ *
+ * Safety rule: the original driver is recorded durably (atomic replace under
+ * /run/hvutils/vfio-bind/<address>) BEFORE the first sysfs write, and a
+ * record that already exists is never overwritten. So whatever kills a bind
+ * half-way (SIGKILL, power loss of the shell, a bug), a later restore knows
+ * where the device came from. restore removes the record only once the
+ * original driver has taken the device back.
+ *
+ * Test hook: HVUTILS_TEST_STOP_AFTER=<step> makes the process kill itself
+ * with SIGKILL right after that step (record, override, unbind, probe;
+ * restore: override, unbind, reprobe), so tests can reproduce a bind killed
+ * between its steps. It has no other use.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libkmod.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "fileio.h"
+#include "parse.h"
+#include "vfio-bind.h"
+
+#define PROBE_WAIT_MS 2000
+
+struct user_id {
+	bool set;
+	uid_t uid;
+	gid_t gid;
+	char name[64];
+};
+
+static void test_hook(const char *step)
+{
+	const char *want = getenv("HVUTILS_TEST_STOP_AFTER");
+
+	if (want && !strcmp(want, step)) {
+		fflush(NULL);
+		raise(SIGKILL);
+	}
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Every change to sysfs goes through here: --dry-run prints it as the shell
+ * command that would do the same, -v prints it as it happens.
+ */
+static int sys_write(struct vb_ctx *c, const char *val, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int sys_write(struct vb_ctx *c, const char *val, const char *fmt, ...)
+{
+	char live[PATH_MAX], full[PATH_MAX];
+	va_list ap;
+	int n, rc;
+
+	va_start(ap, fmt);
+	n = vsnprintf(live, sizeof(live), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(live))
+		return -ENAMETOOLONG;
+	if (c->dry_run || c->common.verbose) {
+		size_t l = strcspn(val, "\n");
+
+		fprintf(c->dry_run ? stdout : stderr, "%secho%s%.*s > %s\n",
+			c->dry_run ? "" : "vfio-bind: ", l ? " " : "", (int)l, val, live);
+	}
+	if (c->dry_run)
+		return 0;
+	rc = hv_path_build(&c->root, full, sizeof(full), "%s", live);
+	return rc ? rc : hv_write_attr(full, val);
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+static bool valid_driver_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= VB_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.'))
+			return false;
+	return true;
+}
+
+/* 0, -ENOENT when there is none, -EINVAL when it is not ours. */
+static int record_read(struct vb_ctx *c, const char *name, char *driver, char *override)
+{
+	char buf[512], *line, *save = NULL;
+	bool have_driver = false;
+	int n = hv_path_read(&c->root, buf, sizeof(buf), VB_STATE_DIR "/%s", name);
+
+	if (n < 0)
+		return n;
+	driver[0] = override[0] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *val = strchr(line, '=');
+
+		if (!val)
+			return -EINVAL;
+		*val++ = '\0';
+		/* The record is input like any other: only names we could have written. */
+		if (!valid_driver_name(val))
+			return -EINVAL;
+		if (!strcmp(line, "driver")) {
+			strcpy(driver, val);
+			have_driver = true;
+		} else if (!strcmp(line, "override")) {
+			strcpy(override, val);
+		}
+	}
+	return have_driver ? 0 : -EINVAL;
+}
+
+static int mkdir_p(struct vb_ctx *c, const char *live)
+{
+	char full[PATH_MAX];
+	size_t rl = strlen(c->root.root);
+	int rc = hv_path_build(&c->root, full, sizeof(full), "%s", live);
+
+	if (rc)
+		return rc;
+	for (char *p = full + rl + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(full, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(full, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int record_write(struct vb_ctx *c, const char *name, const char *driver,
+			const char *override)
+{
+	char path[PATH_MAX], data[256];
+	int n, rc;
+
+	if (c->dry_run) {
+		printf("# record %s/%s: driver=%s override=%s\n", VB_STATE_DIR, name, driver,
+		       override);
+		return 0;
+	}
+	rc = mkdir_p(c, VB_STATE_DIR);
+	if (rc)
+		return rc;
+	rc = hv_path_build(&c->root, path, sizeof(path), VB_STATE_DIR "/%s", name);
+	if (rc)
+		return rc;
+	n = snprintf(data, sizeof(data), "driver=%s\noverride=%s\n", driver, override);
+	return hv_write_file_atomic(path, data, (size_t)n, 0644);
+}
+
+static int record_remove(struct vb_ctx *c, const char *name)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	if (c->dry_run) {
+		printf("# remove record %s/%s\n", VB_STATE_DIR, name);
+		return 0;
+	}
+	rc = hv_path_build(&c->root, path, sizeof(path), VB_STATE_DIR "/%s", name);
+	if (rc)
+		return rc;
+	return unlink(path) && errno != ENOENT ? -errno : 0;
+}
+
+/* driver_override reads "(null)" when unset. */
+static void read_override(struct vb_ctx *c, const struct vb_dev *d, char *buf, size_t len)
+{
+	if (hv_path_read(&c->root, buf, len, "%s/driver_override", d->sysdir) < 0 ||
+	    !strcmp(buf, "(null)") || !valid_driver_name(buf))
+		buf[0] = '\0';
+}
+
+/* ---- modules ------------------------------------------------------------- */
+
+static int load_module(struct vb_ctx *c, struct kmod_ctx **kctx, const char *name,
+		       const char *sysname)
+{
+	struct kmod_list *list = NULL, *it;
+	int rc;
+
+	if (hv_path_exists(&c->root, "/sys/module/%s", sysname))
+		return 0;
+	if (c->dry_run) {
+		printf("modprobe %s\n", name);
+		return 0;
+	}
+	if (!*kctx) {
+		char dir[PATH_MAX];
+		struct utsname u;
+
+		/* A test tree's modules (none) are looked up in the tree, never the host's. */
+		uname(&u);
+		if (hv_path_build(&c->root, dir, sizeof(dir), "/lib/modules/%s", u.release))
+			return -ENAMETOOLONG;
+		*kctx = kmod_new(c->root.root[0] ? dir : NULL, NULL);
+		if (!*kctx)
+			return -ENOMEM;
+	}
+	rc = kmod_module_new_from_lookup(*kctx, name, &list);
+	if (rc < 0)
+		return rc;
+	if (!list)
+		return -ENOENT;
+	rc = 0;
+	kmod_list_foreach(it, list)
+	{
+		struct kmod_module *m = kmod_module_get_module(it);
+
+		if (!rc)
+			rc = kmod_module_probe_insert_module(m, 0, NULL, NULL, NULL, NULL);
+		kmod_module_unref(m);
+	}
+	kmod_module_unref_list(list);
+	if (rc > 0)
+		rc = -EPERM; /* blacklisted or otherwise refused by policy */
+	if (c->common.verbose && !rc)
+		hv_note("loaded module %s", name);
+	return rc;
+}
+
+/* vfio_iommu_type1 is only a soft dependency of vfio: name it explicitly. */
+static int ensure_modules(struct vb_ctx *c)
+{
+	static const char *const mods[][2] = {
+		{ "vfio-pci", "vfio_pci" },
+		{ "vfio_iommu_type1", "vfio_iommu_type1" },
+	};
+	struct kmod_ctx *kctx = NULL;
+	int rc = 0;
+
+	for (size_t i = 0; i < 2 && !rc; i++) {
+		rc = load_module(c, &kctx, mods[i][0], mods[i][1]);
+		if (rc)
+			hv_err(rc, "is the kernel's vfio built as modules? see 'vfio-bind doctor'",
+			       "loading module %s", mods[i][0]);
+	}
+	if (kctx)
+		kmod_unref(kctx);
+	return rc ? hv_exit_code(rc) : 0;
+}
+
+/* ---- steps --------------------------------------------------------------- */
+
+/* Waits for the device's driver to become want ("" = any but none). */
+static void wait_driver(struct vb_ctx *c, const struct vb_dev *d, const char *want, char *drv,
+			size_t len)
+{
+	for (int waited = 0;; waited += 10) {
+		vb_dev_driver(c, d, drv, len);
+		if (want[0] ? !strcmp(drv, want) : drv[0] != '\0')
+			return;
+		if (waited >= PROBE_WAIT_MS)
+			return;
+		sleep_ms(10);
+	}
+}
+
+/*
+ * Back to the recorded driver. With no record (bound by another tool), the
+ * kernel's own matching picks the driver, as driverctl unset-override does.
+ */
+static int restore_one(struct vb_ctx *c, const struct vb_dev *d, bool quiet_if_clean)
+{
+	char orig[VB_NAME_MAX], oovr[VB_NAME_MAX], cur[VB_NAME_MAX], ovr[VB_NAME_MAX];
+	bool have_record;
+	int rc;
+
+	rc = record_read(c, d->name, orig, oovr);
+	if (rc == -EINVAL)
+		return hv_fail(rc, "remove it by hand if it is not vfio-bind's",
+			       "%s: unreadable record %s/%s", d->name, VB_STATE_DIR, d->name);
+	if (rc && rc != -ENOENT)
+		return hv_fail(rc, NULL, "%s: reading record", d->name);
+	have_record = rc == 0;
+	vb_dev_driver(c, d, cur, sizeof(cur));
+	read_override(c, d, ovr, sizeof(ovr));
+	if (!have_record) {
+		if (strcmp(cur, VB_DRIVER) && strcmp(ovr, VB_DRIVER)) {
+			if (!quiet_if_clean && !c->common.quiet)
+				hv_note("%s: not bound by vfio-bind (driver %s): nothing to restore",
+					d->name, cur[0] ? cur : "none");
+			return 0;
+		}
+		orig[0] = oovr[0] = '\0';
+	}
+
+	rc = sys_write(c, oovr[0] ? oovr : "\n", "%s/driver_override", d->sysdir);
+	if (rc)
+		return hv_fail(rc, NULL, "%s: writing driver_override", d->name);
+	test_hook("override");
+	if (cur[0] && (!have_record || strcmp(cur, orig))) {
+		rc = sys_write(c, d->name, "/sys/bus/pci/drivers/%s/unbind", cur);
+		if (rc)
+			return hv_fail(rc, NULL, "%s: unbinding from %s", d->name, cur);
+	}
+	test_hook("unbind");
+	if (!have_record || (orig[0] && strcmp(cur, orig))) {
+		rc = sys_write(c, d->name, "/sys/bus/pci/drivers_probe");
+		/* ENODEV/EINVAL here only means no driver matched: checked below. */
+		if (rc && rc != -ENODEV && rc != -EINVAL)
+			return hv_fail(rc, NULL, "%s: probing drivers", d->name);
+	}
+	test_hook("reprobe");
+	if (c->dry_run) {
+		if (have_record)
+			record_remove(c, d->name);
+		return 0;
+	}
+	if (orig[0]) {
+		wait_driver(c, d, orig, cur, sizeof(cur));
+		if (strcmp(cur, orig) && hv_path_exists(&c->root, "/sys/bus/pci/drivers/%s", orig)) {
+			/* A driver that took it through new_id/override before: ask it by name. */
+			sys_write(c, d->name, "/sys/bus/pci/drivers/%s/bind", orig);
+			vb_dev_driver(c, d, cur, sizeof(cur));
+		}
+		if (strcmp(cur, orig)) {
+			hv_err(0, "the record stays; check dmesg, then run restore again",
+			       "%s: driver %s did not take the device back (driver now: %s)",
+			       d->name, orig, cur[0] ? cur : "none");
+			return HV_EXIT_FAILURE;
+		}
+	} else if (!have_record) {
+		wait_driver(c, d, "", cur, sizeof(cur));
+		if (!strcmp(cur, VB_DRIVER)) {
+			hv_err(0, "no record of its original driver",
+			       "%s: still on vfio-pci after clearing driver_override", d->name);
+			return HV_EXIT_FAILURE;
+		}
+	}
+	if (have_record) {
+		rc = record_remove(c, d->name);
+		if (rc)
+			return hv_fail(rc, NULL, "%s: removing record", d->name);
+	}
+	if (!c->common.quiet)
+		printf("%s: restored to %s\n", d->name, cur[0] ? cur : "no driver");
+	return 0;
+}
+
+static int give_to_user(struct vb_ctx *c, int group, const struct user_id *u)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	if (c->dry_run) {
+		printf("chown %s /dev/vfio/%d\n", u->name, group);
+		return 0;
+	}
+	rc = hv_path_build(&c->root, path, sizeof(path), "/dev/vfio/%d", group);
+	if (rc)
+		return rc;
+	/* devtmpfs creates the node when vfio-pci registers the group. */
+	for (int waited = 0; access(path, F_OK) && waited < PROBE_WAIT_MS; waited += 10)
+		sleep_ms(10);
+	if (chown(path, u->uid, (gid_t)-1))
+		return -errno;
+	return chmod(path, 0600) ? -errno : 0;
+}
+
+static int bind_one(struct vb_ctx *c, const struct vb_dev *d, const struct user_id *u)
+{
+	char cur[VB_NAME_MAX], ovr[VB_NAME_MAX], orig[VB_NAME_MAX], oovr[VB_NAME_MAX];
+	char before[VB_NAME_MAX];
+	uint16_t ven, dev;
+	uint32_t cls;
+	int group, rc;
+
+	rc = vb_dev_ids(c, d, &ven, &dev, &cls);
+	if (rc)
+		return hv_fail(rc, NULL, "%s: reading its ids", d->name);
+	if ((cls >> 8) == 0x0604 || (cls >> 8) == 0x0607 || (cls >> 8) == 0x0609) {
+		hv_err(0, "vfio-pci takes endpoints only", "%s: a PCI bridge", d->name);
+		return HV_EXIT_USAGE;
+	}
+	group = vb_dev_group(c, d);
+	if (group < 0)
+		return hv_fail(group == -ENOENT ? -ENODEV : group,
+			       "the IOMMU is off or missing: see 'vfio-bind doctor'",
+			       "%s: no IOMMU group", d->name);
+	vb_dev_driver(c, d, cur, sizeof(cur));
+	read_override(c, d, ovr, sizeof(ovr));
+
+	if (!strcmp(cur, VB_DRIVER)) {
+		if (!c->common.quiet && !c->dry_run)
+			printf("%s: already on %s (group %d)\n", d->name, VB_DRIVER, group);
+		if (u->set) {
+			rc = give_to_user(c, group, u);
+			if (rc)
+				return hv_fail(rc, NULL, "/dev/vfio/%d: handing to %s", group,
+					       u->name);
+		}
+		return 0;
+	}
+	rc = ensure_modules(c);
+	if (rc)
+		return rc;
+
+	/* First the record, then sysfs: a kill between any two steps is restorable. */
+	rc = record_read(c, d->name, orig, oovr);
+	snprintf(before, sizeof(before), "%s", cur);
+	if (rc == -ENOENT) {
+		rc = record_write(c, d->name, cur, ovr);
+		if (rc)
+			return hv_fail(rc, "is /run writable?", "%s: recording driver %s in %s",
+				       d->name, cur[0] ? cur : "(none)", VB_STATE_DIR);
+	} else if (rc == 0) {
+		/* An earlier bind died half-way: its record has the true original. */
+		snprintf(before, sizeof(before), "%s", orig);
+		if (c->common.verbose)
+			hv_note("%s: keeping the earlier record (driver=%s)", d->name, orig);
+	} else if (rc == -EINVAL) {
+		return hv_fail(rc, "remove it by hand if it is not vfio-bind's",
+			       "%s: unreadable record %s/%s", d->name, VB_STATE_DIR, d->name);
+	} else {
+		return hv_fail(rc, "is /run writable?", "%s: reading record %s/%s", d->name,
+			       VB_STATE_DIR, d->name);
+	}
+	test_hook("record");
+
+	rc = sys_write(c, VB_DRIVER, "%s/driver_override", d->sysdir);
+	if (rc)
+		return hv_fail(rc, "the kernel needs driver_override (3.16 or later)",
+			       "%s: writing driver_override", d->name);
+	test_hook("override");
+	if (cur[0]) {
+		rc = sys_write(c, d->name, "/sys/bus/pci/drivers/%s/unbind", cur);
+		if (rc) {
+			hv_err(rc, NULL, "%s: unbinding from %s", d->name, cur);
+			restore_one(c, d, true);
+			return hv_exit_code(rc);
+		}
+	}
+	test_hook("unbind");
+	rc = sys_write(c, d->name, "/sys/bus/pci/drivers_probe");
+	test_hook("probe");
+	if (c->dry_run)
+		return u->set ? give_to_user(c, group, u) : 0;
+	wait_driver(c, d, VB_DRIVER, cur, sizeof(cur));
+	if (strcmp(cur, VB_DRIVER)) {
+		hv_err(rc, "see dmesg; the device was given back",
+		       "%s: vfio-pci refused the device (driver now: %s)", d->name,
+		       cur[0] ? cur : "none");
+		restore_one(c, d, true);
+		return HV_EXIT_FAILURE;
+	}
+	if (u->set) {
+		rc = give_to_user(c, group, u);
+		if (rc)
+			return hv_fail(rc, NULL, "/dev/vfio/%d: handing to %s", group, u->name);
+	}
+	if (!c->common.quiet)
+		printf("%s: bound to %s (was %s), group %d, /dev/vfio/%d\n", d->name, VB_DRIVER,
+		       before[0] ? before : "no driver", group, group);
+	return 0;
+}
+
+/* The devices to bind: each DEV, or with --group every endpoint of its group. */
+static int collect(struct vb_ctx *c, int nargs, const char **args, struct vb_devs *out)
+{
+	for (int i = 0; i < nargs; i++) {
+		struct vb_devs one = { 0 };
+		int rc = vb_resolve(c, args[i], &one);
+
+		if (rc)
+			return rc;
+		for (size_t k = 0; k < one.n; k++) {
+			struct vb_group g;
+			int gid = c->group ? vb_dev_group(c, &one.v[k]) : -1;
+
+			if (gid < 0 || vb_group_load(c, gid, &g)) {
+				vb_devs_add(out, &one.v[k]);
+				continue;
+			}
+			for (size_t m = 0; m < g.n; m++) {
+				struct vb_dev md;
+				uint16_t v, id;
+				uint32_t cls;
+
+				vb_dev_init_pci(&md, g.m[m].name);
+				/* Bridges stay: vfio-pci refuses them and they never block. */
+				if (!vb_dev_ids(c, &md, &v, &id, &cls) && (cls >> 16) == 0x06 &&
+				    !g.m[m].blocks)
+					continue;
+				vb_devs_add(out, &md);
+			}
+			vb_group_free(&g);
+		}
+		vb_devs_free(&one);
+	}
+	return 0;
+}
+
+static int parse_user(const char *s, struct user_id *u)
+{
+	struct passwd *pw;
+	uint64_t id;
+
+	snprintf(u->name, sizeof(u->name), "%s", s);
+	pw = getpwnam(s);
+	if (!pw && !hv_parse_dec(s, 0, UINT32_MAX - 1, &id)) {
+		u->uid = (uid_t)id;
+		u->set = true;
+		return 0;
+	}
+	if (!pw)
+		return -ENOENT;
+	u->uid = pw->pw_uid;
+	u->gid = pw->pw_gid;
+	u->set = true;
+	return 0;
+}
+
+int vb_cmd_bind(void *ctx, int argc, const char **argv)
+{
+	struct vb_ctx *c = ctx;
+	const struct poptOption opts[] = {
+		{ "group", 'g', POPT_ARG_NONE, &c->group, 0,
+		  "bind every member of the device's IOMMU group", NULL },
+		{ "force", 'f', POPT_ARG_NONE, &c->force, 0,
+		  "take devices that are in use (interface up, mounted)", NULL },
+		{ "user", 'u', POPT_ARG_STRING, &c->user, 0, "hand /dev/vfio/N to this user",
+		  "USER" },
+		{ "dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0,
+		  "print each sysfs write, change nothing", NULL },
+		POPT_TABLEEND,
+	};
+	struct user_id u = { 0 };
+	struct vb_devs devs = { 0 };
+	const char **args;
+	int rc, nargs, worst = 0;
+
+	rc = vb_parse_verb(c, argc, argv, opts,
+			   "DEV... [--group] [--force] [--user USER] [--dry-run]", 1, -1, &args,
+			   &nargs);
+	if (rc >= 0)
+		return rc;
+	if (c->user && parse_user(c->user, &u)) {
+		free((void *)args);
+		return hv_fail(-ENOENT, "a user name or numeric uid", "--user %s: no such user",
+			       c->user);
+	}
+	/* Every DEV is checked before anything changes. */
+	rc = collect(c, nargs, args, &devs);
+	free((void *)args);
+	if (rc) {
+		vb_devs_free(&devs);
+		return rc;
+	}
+	if (!c->force) {
+		for (size_t i = 0; i < devs.n; i++) {
+			char why[256], cur[VB_NAME_MAX];
+
+			vb_dev_driver(c, &devs.v[i], cur, sizeof(cur));
+			if (!strcmp(cur, VB_DRIVER))
+				continue;
+			vb_dev_in_use(c, &devs.v[i], why, sizeof(why));
+			if (why[0]) {
+				hv_err(0, "stop using it first, or --force", "%s: in use: %s",
+				       devs.v[i].name, why);
+				vb_devs_free(&devs);
+				return HV_EXIT_BUSY;
+			}
+		}
+	}
+	for (size_t i = 0; i < devs.n; i++) {
+		rc = bind_one(c, &devs.v[i], &u);
+		if (rc && !worst)
+			worst = rc;
+	}
+	/* A bound device in a group others still block cannot be opened yet. */
+	for (size_t i = 0; !worst && !c->dry_run && i < devs.n; i++) {
+		struct vb_group g;
+		int gid = vb_dev_group(c, &devs.v[i]);
+		char who[512];
+
+		if (gid < 0 || vb_group_load(c, gid, &g))
+			continue;
+		if (!g.viable && !c->common.quiet) {
+			vb_group_blockers(&g, who, sizeof(who));
+			hv_warn("%s: group %d is not viable yet: %s still on a host driver "
+				"(bind them too, or use --group)",
+				devs.v[i].name, gid, who);
+		}
+		vb_group_free(&g);
+	}
+	vb_devs_free(&devs);
+	return worst;
+}
+
+int vb_cmd_restore(void *ctx, int argc, const char **argv)
+{
+	struct vb_ctx *c = ctx;
+	const struct poptOption opts[] = {
+		{ "all", 'a', POPT_ARG_NONE, &c->all, 0, "every device vfio-bind has a record of",
+		  NULL },
+		{ "dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0,
+		  "print each sysfs write, change nothing", NULL },
+		POPT_TABLEEND,
+	};
+	struct vb_devs devs = { 0 };
+	const char **args;
+	int rc, nargs, worst = 0;
+
+	rc = vb_parse_verb(c, argc, argv, opts, "DEV...|--all [--dry-run]", 0, -1, &args,
+			   &nargs);
+	if (rc >= 0)
+		return rc;
+	if (c->all && nargs) {
+		free((void *)args);
+		return hv_usage_error("%s: --all and DEV exclude each other", argv[0]);
+	}
+	if (!c->all && !nargs) {
+		free((void *)args);
+		return hv_usage_error("%s: give DEV... or --all", argv[0]);
+	}
+	for (int i = 0; i < nargs; i++) {
+		rc = vb_resolve(c, args[i], &devs);
+		if (rc) {
+			free((void *)args);
+			vb_devs_free(&devs);
+			return rc;
+		}
+	}
+	free((void *)args);
+	if (c->all) {
+		char **names;
+		int n = hv_path_list(&c->root, &names, VB_STATE_DIR);
+
+		if (n == -ENOENT)
+			n = 0, names = NULL;
+		if (n < 0)
+			return hv_fail(n, NULL, "reading " VB_STATE_DIR);
+		for (int i = 0; i < n; i++) {
+			struct vb_pciaddr a;
+			struct vb_dev d;
+
+			/* Leftover temp files of an interrupted atomic write are not records. */
+			if (vb_parse_pci_addr(names[i], &a))
+				continue;
+			vb_dev_init_pci(&d, names[i]);
+			if (!hv_path_exists(&c->root, "%s", d.sysdir)) {
+				hv_warn("%s: recorded but gone (hot-unplugged?)", names[i]);
+				continue;
+			}
+			vb_devs_add(&devs, &d);
+		}
+		if (names)
+			hv_strv_free(names);
+		if (!devs.n && !c->common.quiet)
+			hv_note("nothing to restore");
+	}
+	for (size_t i = 0; i < devs.n; i++) {
+		rc = restore_one(c, &devs.v[i], false);
+		if (rc && !worst)
+			worst = rc;
+	}
+	vb_devs_free(&devs);
+	return worst;
+}

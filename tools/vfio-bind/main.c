@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfio-bind: the verb table and option parsing. Each verb lives in the file
+ * named after its family (bind.c holds bind and restore).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "opts.h"
+#include "vfio-bind.h"
+
+#define MANPAGE "vfio-bind(1)"
+
+static const struct hv_verb verbs[] = {
+	{ "list", vb_cmd_list, "[--vfio]", "PCI devices, drivers, IOMMU groups, viability" },
+	{ "bind", vb_cmd_bind, "DEV... [options]", "hand devices to vfio-pci" },
+	{ "restore", vb_cmd_restore, "DEV...|--all", "give devices back to their original driver" },
+	{ "unbind", vb_cmd_restore, "DEV...|--all", "same as restore" },
+	{ "info", vb_cmd_info, "DEV", "regions, IRQs and config space through VFIO" },
+	{ "peek", vb_cmd_peek, "DEV REGION OFFSET", "read a register (--width 1|2|4|8)" },
+	{ "poke", vb_cmd_poke, "DEV REGION OFF VALUE", "write a register (--width 1|2|4|8)" },
+	{ "doctor", vb_cmd_doctor, "", "check IOMMU, interrupt remapping, modules, limits" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+static const char synopsis[] = "[OPTIONS] VERB [ARGS...]";
+
+static int init_root(struct vb_ctx *c)
+{
+	int rc;
+
+	if (c->sysroot)
+		rc = hv_path_init(&c->root, c->sysroot);
+	else
+		rc = hv_path_init_env(&c->root);
+	if (rc)
+		return hv_fail(rc, NULL, "sysroot");
+	return 0;
+}
+
+int vb_parse_verb(struct vb_ctx *c, int argc, const char **argv, const struct poptOption *opts,
+		  const char *syn, int min_args, int max_args, const char ***args, int *nargs)
+{
+	static const struct poptOption none[] = { POPT_TABLEEND };
+	const struct poptOption table[] = {
+		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, (void *)(opts ? opts : none), 0, NULL,
+		  NULL },
+		{ "sysroot", '\0', POPT_ARG_STRING, &c->sysroot, 0,
+		  "read /sys, /proc, /dev, /run below DIR (tests)", "DIR" },
+		HV_POPT_COMMON(c->common),
+		POPT_TABLEEND,
+	};
+	char usage[256];
+	poptContext pc;
+	bool exit_now;
+	int rc;
+
+	snprintf(usage, sizeof(usage), "%s %s", argv[0], syn);
+	pc = poptGetContext(hv_progname(), argc, argv, table, 0);
+	while ((rc = hv_popt_next(pc, table)) >= 0)
+		;
+	if (rc == HV_POPT_FAILED) {
+		poptFreeContext(pc);
+		return HV_EXIT_USAGE;
+	}
+	rc = hv_common_done(&c->common, pc, usage, NULL, MANPAGE, &exit_now);
+	if (exit_now) {
+		poptFreeContext(pc);
+		return rc;
+	}
+	rc = init_root(c);
+	if (rc) {
+		poptFreeContext(pc);
+		return rc;
+	}
+	/*
+	 * popt frees its leftovers with the context: copy them, array and
+	 * strings in one block, so the caller's single free() releases all.
+	 */
+	*args = hv_popt_args(pc, nargs);
+	{
+		size_t need = ((size_t)*nargs + 1) * sizeof(char *);
+		const char **copy;
+		char *p;
+
+		for (int i = 0; i < *nargs; i++)
+			need += strlen((*args)[i]) + 1;
+		copy = calloc(1, need);
+		if (!copy) {
+			poptFreeContext(pc);
+			return hv_fail(-ENOMEM, NULL, "parsing arguments");
+		}
+		p = (char *)(copy + *nargs + 1);
+		for (int i = 0; i < *nargs; i++) {
+			size_t l = strlen((*args)[i]) + 1;
+
+			memcpy(p, (*args)[i], l);
+			copy[i] = p;
+			p += l;
+		}
+		*args = copy;
+	}
+	poptFreeContext(pc);
+	if (*nargs < min_args) {
+		free((void *)*args);
+		return hv_usage_error("%s: missing argument (usage: %s)", argv[0], usage);
+	}
+	if (max_args >= 0 && *nargs > max_args) {
+		const char *extra = (*args)[max_args];
+
+		free((void *)*args);
+		return hv_usage_error("%s: unexpected argument '%s'", argv[0], extra);
+	}
+	return -1;
+}
+
+int main(int argc, const char **argv)
+{
+	struct vb_ctx c = { 0 };
+	const struct poptOption table[] = {
+		{ "sysroot", '\0', POPT_ARG_STRING, &c.sysroot, 0,
+		  "read /sys, /proc, /dev, /run below DIR (tests)", "DIR" },
+		HV_POPT_COMMON(c.common),
+		POPT_TABLEEND,
+	};
+	const struct hv_verb *v;
+	const char **rest, *why;
+	poptContext pc;
+	bool exit_now;
+	int rc, nrest;
+
+	/* Options before the verb are global; the verb parses the rest. */
+	pc = poptGetContext(hv_progname(), argc, argv, table, POPT_CONTEXT_POSIXMEHARDER);
+	while ((rc = hv_popt_next(pc, table)) >= 0)
+		;
+	if (rc == HV_POPT_FAILED) {
+		poptFreeContext(pc);
+		return HV_EXIT_USAGE;
+	}
+	rc = hv_common_done(&c.common, pc, synopsis, verbs, MANPAGE, &exit_now);
+	if (exit_now) {
+		poptFreeContext(pc);
+		return rc;
+	}
+	rest = hv_popt_args(pc, &nrest);
+	if (nrest == 0) {
+		poptFreeContext(pc);
+		return hv_usage_error("no verb given");
+	}
+	v = hv_verb_find(verbs, rest[0], &why);
+	if (!v) {
+		rc = hv_verb_unknown(verbs, rest[0]);
+		poptFreeContext(pc);
+		return rc;
+	}
+	{
+		/* popt owns rest[]; the verb gets its own argv with the full name. */
+		const char **vargv = calloc((size_t)nrest + 1, sizeof(*vargv));
+
+		if (!vargv) {
+			poptFreeContext(pc);
+			return hv_fail(-ENOMEM, NULL, "parsing arguments");
+		}
+		vargv[0] = v->name;
+		for (int i = 1; i < nrest; i++)
+			vargv[i] = rest[i];
+		rc = v->run(&c, nrest, vargv);
+		free(vargv);
+	}
+	poptFreeContext(pc);
+	vb_names_free(&c);
+	return rc;
+}

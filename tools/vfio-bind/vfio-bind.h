@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vfio-bind: sysfs driver binding and the VFIO container/group/device
+ * protocol on the command line. Shared declarations of the verb files.
+ *
+ * Every path under /sys, /proc, /dev and /run goes through ctx->root so the
+ * host tests can run the tool against a fake tree (--sysroot or
+ * HVUTILS_SYSROOT). Paths in messages and in --dry-run output are the live
+ * ones, without the prefix: they are what a user would type.
+ */
+#ifndef VFIO_BIND_H
+#define VFIO_BIND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "opts.h"
+#include "sysfs.h"
+
+struct pci_access;
+
+#define VB_DRIVER "vfio-pci"
+#define VB_STATE_DIR "/run/hvutils/vfio-bind"
+#define VB_NAME_MAX 64
+
+struct vb_ctx {
+	struct hv_common common;
+	struct hv_path root;
+	const char *sysroot;
+	struct pci_access *pacc;	/* created on first name lookup only */
+	int pci_flags;			/* extra PCI_LOOKUP_* flags */
+	/* verb options */
+	int dry_run;
+	int group;
+	int force;
+	int all;
+	int vfio_only;
+	const char *user;
+	const char *width;
+};
+
+/* ---- main.c: per-verb option parsing ------------------------------------ */
+/*
+ * Parses a verb's argv (argv[0] is the verb) with its own options plus the
+ * common ones. Positional arguments land in args and nargs. Returns -1 to go
+ * on, or the exit code to return now (help, usage error).
+ */
+int vb_parse_verb(struct vb_ctx *c, int argc, const char **argv, const struct poptOption *opts,
+		  const char *synopsis, int min_args, int max_args, const char ***args, int *nargs);
+
+/* ---- pciaddr.c: argument syntax ----------------------------------------- */
+struct vb_pciaddr {
+	uint32_t domain;
+	uint8_t bus, dev, fn;
+};
+/* "0000:01:00.0" or the short "01:00.0" (domain 0). -EINVAL / -ERANGE. */
+int vb_parse_pci_addr(const char *s, struct vb_pciaddr *a);
+void vb_format_pci_addr(const struct vb_pciaddr *a, char *buf, size_t len);
+/* "8086:10d3": exactly four hex digits each. */
+int vb_parse_ids(const char *s, uint16_t *vendor, uint16_t *device);
+bool vb_looks_like_uuid(const char *s);
+
+/* ---- dev.c: DEV resolution and device state ---------------------------- */
+enum vb_dev_kind {
+	VB_DEV_PCI,
+	/* VB_DEV_MDEV: mdev UUIDs resolve in vb_resolve() (see mdev.c). */
+};
+
+struct vb_dev {
+	enum vb_dev_kind kind;
+	char name[VB_NAME_MAX];	/* sysfs name: 0000:01:00.0 */
+	char sysdir[128];	/* live path: /sys/bus/pci/devices/0000:01:00.0 */
+};
+
+struct vb_devs {
+	struct vb_dev *v;
+	size_t n;
+};
+
+/*
+ * The one place a DEV argument becomes devices: PCI address (long or short),
+ * vendor:device (every match), or a /sys path. Reports its own errors and
+ * returns an exit code (0 on success).
+ */
+int vb_resolve(struct vb_ctx *c, const char *arg, struct vb_devs *out);
+/* Same, but exactly one device (info, peek, poke). */
+int vb_resolve_one(struct vb_ctx *c, const char *arg, struct vb_dev *out);
+void vb_devs_free(struct vb_devs *d);
+int vb_devs_add(struct vb_devs *d, const struct vb_dev *dev);
+int vb_dev_init_pci(struct vb_dev *d, const char *name);
+
+/* Current driver name, "" when none. 0 or -errno. */
+int vb_dev_driver(struct vb_ctx *c, const struct vb_dev *d, char *buf, size_t len);
+/* IOMMU group number, -ENOENT when the device has none (no IOMMU). */
+int vb_dev_group(struct vb_ctx *c, const struct vb_dev *d);
+int vb_dev_ids(struct vb_ctx *c, const struct vb_dev *d, uint16_t *vendor, uint16_t *device,
+	       uint32_t *class);
+/* libpci names; "" when unknown (no pci.ids needed). */
+void vb_names(struct vb_ctx *c, uint16_t vendor, uint16_t device, uint32_t class, char *vname,
+	      size_t vlen, char *dname, size_t dlen, char *cname, size_t clen);
+void vb_names_free(struct vb_ctx *c);
+
+/*
+ * Why a device must not be taken from its driver: an interface that is up,
+ * a block device that is mounted, held or used as swap. "" when idle.
+ */
+void vb_dev_in_use(struct vb_ctx *c, const struct vb_dev *d, char *why, size_t len);
+
+/* ---- group.c: IOMMU group viability ------------------------------------- */
+struct vb_member {
+	char name[VB_NAME_MAX];
+	char driver[VB_NAME_MAX];	/* "" when none */
+	bool blocks;			/* its driver keeps the group from VFIO */
+};
+
+struct vb_group {
+	int id;
+	size_t n;
+	struct vb_member *m;
+	bool viable;
+};
+
+int vb_group_load(struct vb_ctx *c, int id, struct vb_group *g);
+void vb_group_free(struct vb_group *g);
+/* Drivers that leave a group usable by VFIO (none counts as allowed). */
+bool vb_driver_allows_vfio(const char *driver);
+/* "0000:05:01.0 (e1000), 0000:05:02.0 (e1000)": the members that block. */
+void vb_group_blockers(const struct vb_group *g, char *buf, size_t len);
+
+/* ---- bind.c -------------------------------------------------------------- */
+int vb_cmd_bind(void *ctx, int argc, const char **argv);
+int vb_cmd_restore(void *ctx, int argc, const char **argv);
+
+/* ---- list.c, info.c, regs.c, doctor.c ------------------------------------ */
+int vb_cmd_list(void *ctx, int argc, const char **argv);
+int vb_cmd_info(void *ctx, int argc, const char **argv);
+int vb_cmd_peek(void *ctx, int argc, const char **argv);
+int vb_cmd_poke(void *ctx, int argc, const char **argv);
+int vb_cmd_doctor(void *ctx, int argc, const char **argv);
+
+/* ---- vfio.c: container → group → device ---------------------------------- */
+struct vb_vfio {
+	int container;
+	int group;
+	int device;
+	int group_id;
+	uint32_t flags;		/* VFIO_DEVICE_FLAGS_* */
+	uint32_t num_regions;
+	uint32_t num_irqs;
+};
+
+/*
+ * Opens the device through VFIO: checks it is on a VFIO driver and its group
+ * is viable (explaining which members block it), then container, group,
+ * IOMMU model and device fd. Works for any device with an iommu_group link
+ * under d->sysdir (PCI now, mdev later). Reports its errors; returns an exit
+ * code.
+ */
+int vb_vfio_open(struct vb_ctx *c, const struct vb_dev *d, struct vb_vfio *v);
+void vb_vfio_close(struct vb_vfio *v);
+
+struct vfio_region_info;
+/* Region info with its capability chain; caller frees. 0 or -errno. */
+int vb_vfio_region(const struct vb_vfio *v, uint32_t index, struct vfio_region_info **out);
+/* bar0..bar5, rom, config, vga → index; -EINVAL when unknown. */
+int vb_region_index(const char *name);
+const char *vb_region_name(uint32_t index);
+
+#endif
