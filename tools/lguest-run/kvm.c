@@ -366,13 +366,15 @@ static int handle_exit(struct lg *lg)
 		lg->st.intr++;
 		return 0;
 	case KVM_EXIT_FAIL_ENTRY:
-		hv_err(0, NULL, "guest cannot run: KVM_EXIT_FAIL_ENTRY, reason 0x%llx",
-		       (unsigned long long)r->fail_entry.hardware_entry_failure_reason);
+		snprintf(lg->crash_why, sizeof(lg->crash_why),
+			 "KVM cannot enter it (hardware entry failure 0x%llx)",
+			 (unsigned long long)r->fail_entry.hardware_entry_failure_reason);
 		lg_request_stop(lg, LG_STOP_CRASH, 0);
 		return 0;
 	case KVM_EXIT_INTERNAL_ERROR:
-		hv_err(0, NULL, "guest cannot run: KVM internal error, suberror %u",
-		       r->internal.suberror);
+		/* A PVM host reports a triple fault this way (emulation failure). */
+		snprintf(lg->crash_why, sizeof(lg->crash_why),
+			 "KVM cannot run it (internal error, suberror %u)", r->internal.suberror);
 		lg_request_stop(lg, LG_STOP_CRASH, 0);
 		return 0;
 	default:

@@ -166,6 +166,7 @@ struct lg {
 	bool io_started;
 	atomic_int stop;
 	int exit_code; /* for LG_STOP_EXITPORT / signals */
+	char crash_why[96];
 	int wake_fd;   /* eventfd: the vCPU thread tells the I/O thread to stop */
 	struct hv_signals sigs;
 	bool sigs_blocked;

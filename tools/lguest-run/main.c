@@ -263,7 +263,8 @@ static int guest_status(struct lg *lg, int run_rc)
 		return 0;
 	case LG_STOP_CRASH:
 		if (!lg->common.quiet)
-			hv_err(0, NULL, "guest crashed: it reset without an orderly shutdown (panic?)");
+			hv_err(0, NULL, "guest crashed: %s",
+			       lg->crash_why[0] ? lg->crash_why : "it reset without an orderly shutdown (panic?)");
 		return LG_EXIT_GUEST_CRASH;
 	case LG_STOP_TIMEOUT:
 		if (!lg->common.quiet)
