@@ -24,6 +24,12 @@ setup() {
 	T=$BATS_TEST_TMPDIR
 }
 
+# A missing prerequisite skips, except in CI where it fails.
+missing() {
+	[ "${CI:-}" = true ] && { echo "missing prerequisite: $*" >&2; return 1; }
+	skip "$*"
+}
+
 need_kvm() {
 	if [ ! -c /dev/kvm ] || [ ! -w /dev/kvm ]; then
 		[ "${CI:-}" = true ] && { echo "no usable /dev/kvm" >&2; return 1; }
@@ -367,8 +373,8 @@ bz_head() {
 
 @test "/dev/kvm without permission exits 4 with a hint" {
 	need_kvm
-	command -v setpriv >/dev/null || skip "no setpriv"
-	[ "$(id -u)" -eq 0 ] || skip "needs root to drop privileges"
+	command -v setpriv >/dev/null || missing "no setpriv (Debian: util-linux)"
+	[ "$(id -u)" -eq 0 ] || missing "needs root to drop privileges"
 	cp "$LG" "$G/hello.img" "$T/" && chmod 0755 "$T" "$T/lguest-run" && chmod 0644 "$T/hello.img"
 	run setpriv --reuid=65534 --regid=65534 --clear-groups "$T/lguest-run" "$T/hello.img"
 	[ "$status" -eq 4 ]
@@ -499,6 +505,22 @@ bz_head() {
 	wait "$pid" || rc=$?
 	[ "$rc" -eq 143 ]
 	[ "$(cat "$T/out")" = "hang: halted for good" ]
+}
+
+@test "on a terminal (raw mode) Ctrl-A x quits with 130" {
+	need_kvm
+	command -v script >/dev/null || missing "no script(1) (Debian: bsdutils)"
+	run bash -c "(sleep 0.5; printf '\\001x') | script -qec '$LG $G/hang.img' /dev/null"
+	[ "$status" -eq 130 ]
+	[[ $output == "hang: halted for good"* ]]
+}
+
+@test "on a terminal Ctrl-A Ctrl-A sends one Ctrl-A to the guest" {
+	need_kvm
+	command -v script >/dev/null || missing "no script(1) (Debian: bsdutils)"
+	run bash -c "(sleep 0.5; printf '\\001\\0017\\n') | script -qec '$LG $G/echo.img' /dev/null"
+	[ "$status" -eq 7 ]
+	[[ $output == *$'got \x017'* ]]
 }
 
 @test "a bzImage on a PVM host gets the warning; --timeout still ends it with 124" {
