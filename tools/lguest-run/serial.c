@@ -40,7 +40,7 @@ void lg_uart_init(struct lg *lg)
 static void flush_locked(struct lg_uart *u)
 {
 	if (u->tx_len) {
-		/* A closed stdout must not stop the guest: its output is then lost. */
+		/* Errors are ignored; a closed pipe ends us by SIGPIPE like any filter. */
 		(void)hv_write_full(u->out_fd, u->tx, u->tx_len);
 		u->tx_len = 0;
 	}

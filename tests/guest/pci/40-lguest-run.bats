@@ -1,0 +1,104 @@
+#!/usr/bin/env bats
+# lguest-run on nested KVM (kvm_amd inside the TCG pci guest): it boots the
+# stock Debian bzImage with a small initramfs (tests/lguest/mkinner, added by
+# extra.sh) whose init prints a marker, checksums a virtio-blk disk and ends
+# through the exit port; a panic gives 255, a hang 124 at --timeout, an
+# orderly reboot 0. Each test is one inner boot (about 15-25 s here).
+
+setup_file() {
+	export KERNEL=/boot/vmlinuz-$KVER
+	export INNER=/boot/lguest-inner.cpio.gz
+	export MARKER=LGUEST-RUN-INIT-MARKER
+}
+
+setup() {
+	[ -x "$(command -v lguest-run)" ] || skip_or_fail "lguest-run is not installed"
+	[ -c /dev/kvm ] || skip_or_fail "no /dev/kvm (kvm_amd not loaded?)"
+	[ -f "$KERNEL" ] || skip_or_fail "no $KERNEL in the image (tests/guest/pci/extra.sh)"
+	[ -f "$INNER" ] || skip_or_fail "no $INNER in the image (tests/guest/pci/extra.sh)"
+}
+
+skip_or_fail() {
+	if [ "${CI:-}" = true ]; then
+		echo "missing prerequisite: $*" >&2
+		return 1
+	fi
+	skip "$*"
+}
+
+# Console lines end in CR LF; compare without the CR.
+has_line() {
+	printf '%s\n' "${lines[@]}" | tr -d '\r' | grep -qx -- "$1"
+}
+
+@test "the tiny test guests behave on nested kvm_amd as on the host" {
+	local g=/tests/lguest
+	run lguest-run "$g/hello.img"
+	[ "$status" -eq 42 ]
+	[ "$output" = "Hello from a lguest-run test guest" ]
+	run lguest-run "$g/irq.img" < <(printf Q)
+	[ "$status" -eq 17 ]
+	[ "${lines[2]}" = "irq: received Q" ]
+	run lguest-run -m 32M "$g/devices.img"
+	[ "$status" -eq 0 ]
+	printf 'lguest-run test disk, sector 0\n' >"$BATS_TEST_TMPDIR/disk"
+	truncate -s 64K "$BATS_TEST_TMPDIR/disk"
+	run lguest-run -m 32M --block "$BATS_TEST_TMPDIR/disk" "$g/blk.img"
+	[ "$status" -eq 0 ]
+	# Real KVM reports the triple fault as a shutdown; the PIC decides.
+	run lguest-run "$g/crash.img"
+	[ "$status" -eq 255 ]
+	[ "${lines[-1]}" = "lguest-run: guest crashed: it reset without an orderly shutdown (panic?)" ]
+	run lguest-run "$g/reboot.img"
+	[ "$status" -eq 0 ]
+}
+
+@test "boots the Debian kernel: marker, virtio-blk checksum, virtio-rng, exit-port code" {
+	local disk=$BATS_TEST_TMPDIR/disk.img sum
+	head -c 1048576 /dev/urandom >"$disk"
+	sum=$(sha256sum "$disk" | cut -d' ' -f1)
+	run lguest-run -m 256M -i "$INNER" --block "$disk" --rng --timeout 240 "$KERNEL" -- \
+		quiet lgmode=disk lgexit=7
+	printf '%s\n' "${lines[@]}" | tail -n 20
+	[ "$status" -eq 7 ]
+	has_line "$MARKER"
+	has_line "VDA-SIZE 2048"
+	has_line "VDA-SHA256 $sum"
+	has_line "VDA-WRITE ok"
+	printf '%s\n' "${lines[@]}" | tr -d '\r' | grep -Eq '^RNG virtio_rng\.[0-9]+ [0-9a-f]{32}$'
+	# The guest's write reached the file: sector 1 now starts with its text.
+	[ "$(dd if="$disk" bs=512 skip=1 count=1 2>/dev/null | head -c 20)" = "written by the guest" ]
+}
+
+@test "a read-only disk (,ro) is read-only in the guest and the file is unchanged" {
+	local disk=$BATS_TEST_TMPDIR/ro.img sum
+	head -c 65536 /dev/urandom >"$disk"
+	sum=$(sha256sum "$disk" | cut -d' ' -f1)
+	run lguest-run -q -i "$INNER" --block "$disk,ro" --timeout 240 "$KERNEL" -- quiet lgmode=disk lgexit=3
+	[ "$status" -eq 3 ]
+	has_line "VDA-SHA256 $sum"
+	! has_line "VDA-WRITE ok"
+	[ "$(sha256sum "$disk" | cut -d' ' -f1)" = "$sum" ]
+}
+
+@test "a guest kernel panic makes lguest-run exit 255" {
+	run lguest-run -i "$INNER" --timeout 240 "$KERNEL" -- quiet lgmode=panic
+	printf '%s\n' "${lines[@]}" | tail -n 5
+	[ "$status" -eq 255 ]
+	has_line "$MARKER"
+	printf '%s\n' "${lines[@]}" | grep -q "Kernel panic - not syncing"
+	[[ ${lines[-1]} == "lguest-run: guest crashed: it reset without an orderly shutdown (panic?)" ]]
+}
+
+@test "an orderly reboot -f makes lguest-run exit 0" {
+	run lguest-run -i "$INNER" --timeout 240 "$KERNEL" -- quiet lgmode=reboot
+	[ "$status" -eq 0 ]
+	has_line "$MARKER"
+}
+
+@test "a hanging guest is stopped at --timeout with exit status 124" {
+	run lguest-run -i "$INNER" --timeout 45 "$KERNEL" -- quiet lgmode=hang
+	[ "$status" -eq 124 ]
+	has_line "LGUEST-RUN-HANGING"
+	[[ ${lines[-1]} == "lguest-run: guest still running after --timeout: stopped it" ]]
+}
