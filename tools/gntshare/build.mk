@@ -1,0 +1,14 @@
+# gntshare: the grant devices through their ioctls (kernel UAPI headers from
+# linux-libc-dev), XenStore for --publish/--refs-from through lib/xs.
+gntshare_LIBS   := $(XENSTORE_LIBS)
+gntshare_CFLAGS := $(XENSTORE_CFLAGS)
+gntshare_NEEDS  := HAVE_XENSTORE
+
+# The benchmark's reference program on Xen's libxengnttab (bench/gntshare).
+ifeq ($(HAVE_XENGNTTAB),yes)
+TEST_EXTRA  += bench/gntshare/gntshare-ref
+endif
+CLEAN_EXTRA += bench/gntshare/gntshare-ref
+bench/gntshare/gntshare-ref: bench/gntshare/gntshare-ref.c
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(XENGNTTAB_CFLAGS) $(LDFLAGS) -o $@ $< $(XENGNTTAB_LIBS)

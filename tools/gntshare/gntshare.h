@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * gntshare: Xen grant sharing on argv and stdout, straight on the kernel's
+ * /dev/xen/gntalloc (this domain grants its pages) and /dev/xen/gntdev (this
+ * domain maps another domain's grants). See gntshare(1) and gntalloc(4).
+ */
+#ifndef GNTSHARE_H
+#define GNTSHARE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "opts.h"
+#include "sysfs.h"
+
+#define GS_PAGE_SIZE 4096u
+/* DOMID_FIRST_RESERVED is 0x7FF0: ids above are DOMID_SELF, DOMID_IO... */
+#define GS_DOMID_MAX 0x7FEFu
+/* A syntax bound only; the kernel's limits (gntshare status) apply on top. */
+#define GS_PAGES_MAX (1u << 20)
+
+#define GS_GNTALLOC "/dev/xen/gntalloc"
+#define GS_GNTDEV "/dev/xen/gntdev"
+#define GS_GNTALLOC_LIMIT "/sys/module/xen_gntalloc/parameters/limit"
+#define GS_GNTDEV_LIMIT "/sys/module/xen_gntdev/parameters/limit"
+
+struct gs_ctx {
+	struct hv_common common;
+	struct hv_path root;	/* HVUTILS_SYSROOT: /sys, /proc and /dev/xen for tests */
+};
+
+/* Everything argv says, validated by main.c before any device is opened. */
+struct gs_notify {
+	bool byte;		/* UNMAP_NOTIFY_CLEAR_BYTE at byte_off */
+	uint64_t byte_off;
+	bool event;		/* UNMAP_NOTIFY_SEND_EVENT on port */
+	uint32_t port;
+};
+
+struct gs_share_opts {
+	uint16_t domid;
+	uint32_t pages;
+	bool readonly;
+	bool hold;		/* ignore stdin: release on a signal only */
+	bool hexdump;
+	const char *from;
+	const char *to;		/* the content at release */
+	const char *publish;
+	struct gs_notify notify;
+	const char **exec_argv;	/* NULL-terminated, or NULL */
+};
+
+struct gs_map_opts {
+	uint16_t domid;
+	bool have_domid;
+	uint32_t *refs;
+	uint32_t count;
+	bool writable;
+	bool hold;
+	bool hexdump;
+	bool have_offset, have_length;
+	uint64_t offset, length;
+	const char *from;
+	const char *to;
+	const char *refs_from;
+	struct gs_notify notify;
+};
+
+/* ---- gntalloc.c: this domain grants pages -------------------------------- */
+struct gs_alloc {
+	int fd;
+	uint32_t count;
+	uint64_t index;		/* mmap offset the kernel chose */
+	uint32_t *refs;
+	void *map;		/* count pages, MAP_SHARED, read/write */
+	bool allocated;		/* DEALLOC_GREF still owed */
+};
+
+/*
+ * Opens a grant device; on failure reports why in one line (not a Xen
+ * domain, or which module is missing) and returns the exit code as -code.
+ */
+int gs_open_dev(const struct gs_ctx *c, const char *dev, const char *module, int flags);
+int gs_alloc_open(const struct gs_ctx *c, struct gs_alloc *a);
+/* ALLOC_GREF of count pages for domid, then mmap; -errno, nothing held on error. */
+int gs_alloc_grant(struct gs_alloc *a, uint16_t domid, uint32_t count, bool writable);
+/* SET_UNMAP_NOTIFY on the page holding byte off; flags UNMAP_NOTIFY_*. */
+int gs_alloc_notify(struct gs_alloc *a, uint64_t off, uint32_t action, uint32_t port);
+/* munmap + DEALLOC_GREF + close, whatever state a is in; first error or 0. */
+int gs_alloc_release(struct gs_alloc *a);
+/*
+ * How many grants one ALLOC_GREF could take now, up to max: allocates and
+ * releases at once (the kernel exposes no count of grants in use).
+ */
+int gs_alloc_probe(struct gs_alloc *a, uint16_t domid, uint32_t max, uint32_t *avail);
+#define GS_PROBE_MAX 8192u
+/* Reports an ALLOC_GREF failure with the limit and how to raise it. */
+int gs_alloc_fail(const struct gs_ctx *c, int err, uint32_t count, uint16_t domid);
+
+/* ---- gntdev.c: this domain maps another domain's grants ------------------- */
+struct gs_map {
+	int fd;
+	uint32_t count;
+	uint64_t index;
+	void *map;
+	bool mapped;		/* UNMAP_GRANT_REF still owed */
+	bool writable;
+};
+
+int gs_map_open(const struct gs_ctx *c, struct gs_map *m);
+/* MAP_GRANT_REF + mmap of refs from domid; -errno, nothing held on error. */
+int gs_map_refs(struct gs_map *m, uint16_t domid, const uint32_t *refs, uint32_t count,
+		bool writable);
+int gs_map_notify(struct gs_map *m, uint64_t off, uint32_t action, uint32_t port);
+int gs_map_release(struct gs_map *m);
+/*
+ * After gs_map_refs failed with EINVAL (Xen refused a ref): finds the first
+ * ref that cannot be mapped alone, and whether it maps read-only. Returns
+ * its position or -1.
+ */
+int gs_map_diagnose(const struct gs_ctx *c, uint16_t domid, const uint32_t *refs,
+		    uint32_t count, bool writable, bool *maps_readonly);
+
+/* ---- publish.c: grant refs in XenStore ------------------------------------- */
+/*
+ * XSPATH/refs (space-separated, continued in refs-1, refs-2... past the
+ * store's 4096-byte payload), XSPATH/domid (the granting domain),
+ * XSPATH/count written last, so a reader that sees count sees all.
+ */
+struct hv_xs;
+int gs_publish(struct hv_xs *x, const char *path, uint16_t self, uint16_t peer,
+	       const uint32_t *refs, uint32_t count, bool writable);
+int gs_unpublish(struct hv_xs *x, const char *path);
+/* Reads what gs_publish wrote: *refs malloc'ed; *domid the granting domain. */
+int gs_read_published(struct hv_xs *x, const char *path, uint32_t **refs, uint32_t *count,
+		      uint16_t *domid);
+/* The store's path syntax: [A-Za-z0-9/_@-], no //, at most 3072 bytes. */
+bool gs_xs_path_valid(const char *path);
+/* This domain's id: XenStore "domid", else 0 for the control domain. */
+int gs_self_domid(const struct gs_ctx *c, uint16_t *domid);
+
+/* ---- output.c: content out and in ------------------------------------------ */
+/* Reads FILE or "-" (stdin) completely; -E2BIG when it holds more than max. */
+int gs_read_input(const char *name, size_t max, char **buf, size_t *len);
+/* Raw bytes to FILE or "-", or a hexdump -C style dump with hexdump. */
+int gs_write_output(const char *name, const void *buf, size_t len, size_t base, bool hexdump);
+void gs_print_refs(const struct gs_ctx *c, uint16_t domid, const uint32_t *refs, uint32_t count,
+		   uint64_t index);
+
+/* Checks a notify byte against the mapped size; a usage error code or 0. */
+int gs_check_notify(const struct gs_notify *n, uint64_t size, const char *what);
+
+int gs_share(struct gs_ctx *c, const struct gs_share_opts *o);
+int gs_map(struct gs_ctx *c, struct gs_map_opts *o);
+int gs_status(struct gs_ctx *c);
+
+#endif

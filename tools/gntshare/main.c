@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * gntshare: verbs and options. Every argument is parsed and range-checked
+ * here, before a verb opens a device: a bad size must never leave a grant
+ * allocated behind it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "gntshare.h"
+#include "parse.h"
+#include "xs.h"
+
+#define MANPAGE "gntshare(1)"
+
+static const char syn_share[] = "share --domid D [--pages N] [OPTIONS] [--exec CMD [ARGS...]]";
+static const char syn_map[] = "map --domid D REF... [OPTIONS]\n"
+			      "map --refs-from XSPATH [OPTIONS]";
+static const char syn_status[] = "status [--json]";
+static const char synopsis[] = "[-j] [-v|-q] VERB [OPTIONS]\n"
+			       "share --domid D [--pages N] [OPTIONS] [--exec CMD [ARGS...]]\n"
+			       "map --domid D REF... [OPTIONS]\n"
+			       "map --refs-from XSPATH [OPTIONS]\n"
+			       "status [--json]";
+
+static int run_share(void *ctx, int argc, const char **argv);
+static int run_map(void *ctx, int argc, const char **argv);
+static int run_status(void *ctx, int argc, const char **argv);
+
+static const struct hv_verb verbs[] = {
+	{ "share", run_share, "--domid D [OPTIONS]", "grant pages to a domain and hold them" },
+	{ "map", run_map, "--domid D REF... [OPTIONS]", "map a domain's grants, read or write them" },
+	{ "status", run_status, "", "this domain's id, the grant limits, what is available" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+static int bad_value(const char *opt, const char *val, int err, const char *expect)
+{
+	return hv_usage_error("%s '%s': %s (expected %s)", opt, val,
+			      err == -ERANGE ? "out of range" : "not a number", expect);
+}
+
+static int parse_domid(const char *s, uint16_t *out)
+{
+	uint64_t v;
+	int rc = hv_parse_dec(s, 0, GS_DOMID_MAX, &v);
+
+	if (rc)
+		return bad_value("--domid", s, rc, "a domain id 0..32751");
+	*out = (uint16_t)v;
+	return 0;
+}
+
+static int parse_notify(const char *byte, const char *port, struct gs_notify *n)
+{
+	uint64_t v;
+	int rc;
+
+	if (byte) {
+		rc = hv_parse_size(byte, 0, (uint64_t)GS_PAGES_MAX * GS_PAGE_SIZE - 1, &v);
+		if (rc)
+			return bad_value("--notify-byte", byte, rc, "a byte offset into the pages");
+		n->byte = true;
+		n->byte_off = v;
+	}
+	if (port) {
+		/* Event channel ports are 0 < port < 2^17 (FIFO ABI). */
+		rc = hv_parse_dec(port, 1, (1u << 17) - 1, &v);
+		if (rc)
+			return bad_value("--notify-port", port, rc, "an event channel port 1..131071");
+		n->event = true;
+		n->port = (uint32_t)v;
+	}
+	return 0;
+}
+
+/* A REF argument may hold several, space-separated, as 'share' prints them. */
+static int parse_refs(const char **args, int nargs, uint32_t **refs, uint32_t *count)
+{
+	uint64_t n = 0, v;
+	uint32_t *r;
+	int rc;
+
+	for (int i = 0; i < nargs; i++) {
+		const char *p = args[i];
+
+		while (*p) {
+			p += strspn(p, " \t\n");
+			if (*p)
+				n++;
+			p += strcspn(p, " \t\n");
+		}
+	}
+	if (!n)
+		return hv_usage_error("map needs at least one REF, or --refs-from XSPATH");
+	if (n > GS_PAGES_MAX)
+		return hv_usage_error("map: %llu refs, at most %u", (unsigned long long)n,
+				      GS_PAGES_MAX);
+	r = calloc(n, sizeof(*r));
+	if (!r)
+		return hv_fail(-ENOMEM, NULL, "refs");
+	n = 0;
+	for (int i = 0; i < nargs; i++) {
+		char *dup = strdup(args[i]), *tok, *save = NULL;
+
+		if (!dup) {
+			free(r);
+			return hv_fail(-ENOMEM, NULL, "refs");
+		}
+		for (char *s = dup; (tok = strtok_r(s, " \t\n", &save)); s = NULL) {
+			rc = hv_parse_dec(tok, 0, UINT32_MAX, &v);
+			if (rc) {
+				rc = bad_value("REF", tok, rc, "a grant reference 0..4294967295");
+				free(dup);
+				free(r);
+				return rc;
+			}
+			r[n++] = (uint32_t)v;
+		}
+		free(dup);
+	}
+	*refs = r;
+	*count = (uint32_t)n;
+	return 0;
+}
+
+static int check_xs_path(const char *opt, const char *path)
+{
+	const char *why;
+	int rc = hv_xs_check_path(path, false, &why);
+
+	/* Messages are one bounded line: long paths are cut. */
+	if (rc)
+		return hv_usage_error("%s '%.64s%s': %s", opt, path, strlen(path) > 64 ? "..." : "",
+				      why ? why : "invalid XenStore path");
+	return 0;
+}
+
+/*
+ * popt around the verb's table, with the common options accepted after the
+ * verb too. Returns 0 and the remaining args, or an exit code.
+ */
+static int parse_verb(struct gs_ctx *c, int argc, const char **argv, struct poptOption *table,
+		      const char *verb_synopsis, poptContext *pcp, const char ***args, int *nargs)
+{
+	poptContext pc = poptGetContext(argv[0], argc, argv, table, 0);
+	bool exit_now;
+	int rc;
+
+	while ((rc = hv_popt_next(pc, table)) >= 0)
+		;
+	if (rc == HV_POPT_FAILED) {
+		poptFreeContext(pc);
+		return HV_EXIT_USAGE;
+	}
+	rc = hv_common_done(&c->common, pc, verb_synopsis, NULL, MANPAGE, &exit_now);
+	if (exit_now) {
+		poptFreeContext(pc);
+		return rc ? rc : -1;
+	}
+	*args = hv_popt_args(pc, nargs);
+	*pcp = pc;
+	return 0;
+}
+
+/* The common options, accepted after the verb as well. */
+#define COMMON_TABLE(t) { NULL, '\0', POPT_ARG_INCLUDE_TABLE, (t), 0, "Common options:", NULL }
+
+static int run_share(void *ctx, int argc, const char **argv)
+{
+	struct gs_ctx *c = ctx;
+	struct gs_share_opts o = { 0 };
+	const char *domid = NULL, *pages = NULL, *nbyte = NULL, *nport = NULL;
+	const char *from = NULL, *to = NULL, *publish = NULL;
+	int readonly = 0, hold = 0, hexdump = 0;
+	struct poptOption common[] = { HV_POPT_COMMON(c->common), POPT_TABLEEND };
+	struct poptOption table[] = {
+		{ "domid", 'd', POPT_ARG_STRING, &domid, 0, "domain that may map the pages", "D" },
+		{ "pages", 'n', POPT_ARG_STRING, &pages, 0, "number of pages (default 1)", "N" },
+		{ "readonly", 'r', POPT_ARG_NONE, &readonly, 0, "the peer may only read", NULL },
+		{ "from", 'f', POPT_ARG_STRING, &from, 0, "fill the pages from FILE or stdin",
+		  "FILE|-" },
+		{ "to", 'o', POPT_ARG_STRING, &to, 0, "at release, save the pages to FILE or stdout",
+		  "FILE|-" },
+		{ "hexdump", 'x', POPT_ARG_NONE, &hexdump, 0, "--to as a hexdump", NULL },
+		{ "notify-byte", '\0', POPT_ARG_STRING, &nbyte, 0,
+		  "clear this byte when the pages are released", "OFF" },
+		{ "notify-port", '\0', POPT_ARG_STRING, &nport, 0,
+		  "signal this event channel when released", "PORT" },
+		{ "publish", 'p', POPT_ARG_STRING, &publish, 0,
+		  "write the refs to XenStore, remove them on release", "XSPATH" },
+		{ "hold", '\0', POPT_ARG_NONE, &hold, 0, "ignore stdin: hold until a signal", NULL },
+		{ "exec", 'e', POPT_ARG_NONE, NULL, 0,
+		  "run CMD with the refs in its environment, release when it exits (last)",
+		  "CMD [ARGS...]" },
+		COMMON_TABLE(common),
+		POPT_TABLEEND
+	};
+	const char **args, **exec_argv = NULL;
+	poptContext pc;
+	int nargs, rc, n = argc;
+
+	/* Everything after --exec belongs to the command. */
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--exec") || !strcmp(argv[i], "-e")) {
+			n = i;
+			exec_argv = argv + i + 1;
+			if (!*exec_argv)
+				return hv_usage_error("--exec needs a command");
+			break;
+		}
+	}
+	rc = parse_verb(c, n, argv, table, syn_share, &pc, &args, &nargs);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (nargs)
+		return hv_usage_error("share: unexpected argument '%s'", args[0]);
+	if (!domid)
+		return hv_usage_error("share needs --domid D (the domain that will map the pages)");
+	rc = parse_domid(domid, &o.domid);
+	if (rc)
+		return rc;
+	o.pages = 1;
+	if (pages) {
+		uint64_t v;
+
+		rc = hv_parse_dec(pages, 1, GS_PAGES_MAX, &v);
+		if (rc)
+			return bad_value("--pages", pages, rc, "1..1048576");
+		o.pages = (uint32_t)v;
+	}
+	rc = parse_notify(nbyte, nport, &o.notify);
+	if (rc)
+		return rc;
+	rc = gs_check_notify(&o.notify, (uint64_t)o.pages * GS_PAGE_SIZE, "shared pages");
+	if (rc)
+		return rc;
+	if (publish && (rc = check_xs_path("--publish", publish)))
+		return rc;
+	if (hexdump && !to)
+		return hv_usage_error("--hexdump formats --to: give --to FILE or --to -");
+	if (exec_argv && hold)
+		return hv_usage_error("--hold and --exec exclude each other (--exec holds until CMD exits)");
+	o.readonly = readonly;
+	o.hold = hold;
+	o.hexdump = hexdump;
+	o.from = from;
+	o.to = to;
+	o.publish = publish;
+	o.exec_argv = exec_argv;
+	return gs_share(c, &o);
+}
+
+static int run_map(void *ctx, int argc, const char **argv)
+{
+	struct gs_ctx *c = ctx;
+	struct gs_map_opts o = { 0 };
+	const char *domid = NULL, *offset = NULL, *length = NULL, *nbyte = NULL, *nport = NULL;
+	const char *from = NULL, *to = NULL, *refs_from = NULL;
+	int writable = 0, hold = 0, hexdump = 0;
+	struct poptOption common[] = { HV_POPT_COMMON(c->common), POPT_TABLEEND };
+	struct poptOption table[] = {
+		{ "domid", 'd', POPT_ARG_STRING, &domid, 0, "the domain that granted the refs", "D" },
+		{ "writable", 'w', POPT_ARG_NONE, &writable, 0, "map read/write", NULL },
+		{ "offset", '\0', POPT_ARG_STRING, &offset, 0, "start at this byte of the pages",
+		  "O" },
+		{ "length", '\0', POPT_ARG_STRING, &length, 0, "this many bytes", "L" },
+		{ "from", 'f', POPT_ARG_STRING, &from, 0, "write FILE or stdin into the pages",
+		  "FILE|-" },
+		{ "to", 'o', POPT_ARG_STRING, &to, 0, "save the content to FILE (default stdout)",
+		  "FILE|-" },
+		{ "hexdump", 'x', POPT_ARG_NONE, &hexdump, 0, "print the content as a hexdump",
+		  NULL },
+		{ "notify-byte", '\0', POPT_ARG_STRING, &nbyte, 0,
+		  "clear this byte when we unmap (implies --writable)", "OFF" },
+		{ "notify-port", '\0', POPT_ARG_STRING, &nport, 0,
+		  "signal this event channel when we unmap", "PORT" },
+		{ "refs-from", '\0', POPT_ARG_STRING, &refs_from, 0,
+		  "read domid and refs that 'share --publish' wrote", "XSPATH" },
+		{ "hold", '\0', POPT_ARG_NONE, &hold, 0,
+		  "keep the mapping until a signal, then output", NULL },
+		COMMON_TABLE(common),
+		POPT_TABLEEND
+	};
+	const char **args;
+	poptContext pc;
+	int nargs, rc;
+	uint64_t v;
+
+	rc = parse_verb(c, argc, argv, table, syn_map, &pc, &args, &nargs);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (domid) {
+		rc = parse_domid(domid, &o.domid);
+		if (rc)
+			return rc;
+		o.have_domid = true;
+	}
+	if (refs_from) {
+		if (nargs)
+			return hv_usage_error("--refs-from and REF arguments exclude each other");
+		rc = check_xs_path("--refs-from", refs_from);
+		if (rc)
+			return rc;
+	} else {
+		if (!domid)
+			return hv_usage_error("map needs --domid D (the domain that granted the refs)");
+		rc = parse_refs(args, nargs, &o.refs, &o.count);
+		if (rc)
+			return rc;
+	}
+	if (offset) {
+		rc = hv_parse_size(offset, 0, (uint64_t)GS_PAGES_MAX * GS_PAGE_SIZE - 1, &v);
+		if (rc)
+			return bad_value("--offset", offset, rc, "a byte offset into the pages");
+		o.have_offset = true;
+		o.offset = v;
+	}
+	if (length) {
+		rc = hv_parse_size(length, 1, (uint64_t)GS_PAGES_MAX * GS_PAGE_SIZE, &v);
+		if (rc)
+			return bad_value("--length", length, rc, "a byte count of at least 1");
+		o.have_length = true;
+		o.length = v;
+	}
+	rc = parse_notify(nbyte, nport, &o.notify);
+	if (rc)
+		return rc;
+	if (o.count) {
+		uint64_t size = (uint64_t)o.count * GS_PAGE_SIZE;
+
+		/* Known now with REFs on the command line; --refs-from checks later. */
+		if (o.have_offset && o.offset >= size)
+			return hv_usage_error("--offset %llu is outside the %u page%s (%llu bytes)",
+					      (unsigned long long)o.offset, o.count,
+					      o.count == 1 ? "" : "s", (unsigned long long)size);
+		if (o.have_length && o.length > size - (o.have_offset ? o.offset : 0))
+			return hv_usage_error("--length %llu goes past the %u page%s (%llu bytes)",
+					      (unsigned long long)o.length, o.count,
+					      o.count == 1 ? "" : "s", (unsigned long long)size);
+		rc = gs_check_notify(&o.notify, size, "mapped pages");
+		if (rc)
+			return rc;
+	}
+	if (c->common.json && to && !strcmp(to, "-"))
+		return hv_usage_error("--json prints a record on stdout: give --to a FILE");
+	if (c->common.json && hexdump && !to)
+		return hv_usage_error("--json prints a record on stdout: give --to a FILE");
+	o.writable = writable;
+	o.hold = hold;
+	o.hexdump = hexdump;
+	o.from = from;
+	o.to = to;
+	o.refs_from = refs_from;
+	rc = gs_map(c, &o);
+	free(o.refs);
+	return rc;
+}
+
+static int run_status(void *ctx, int argc, const char **argv)
+{
+	struct gs_ctx *c = ctx;
+	struct poptOption common[] = { HV_POPT_COMMON(c->common), POPT_TABLEEND };
+	struct poptOption table[] = { COMMON_TABLE(common), POPT_TABLEEND };
+	const char **args;
+	poptContext pc;
+	int nargs, rc;
+
+	rc = parse_verb(c, argc, argv, table, syn_status, &pc, &args, &nargs);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (nargs)
+		return hv_usage_error("status: unexpected argument '%s'", args[0]);
+	return gs_status(c);
+}
+
+int main(int argc, const char **argv)
+{
+	struct gs_ctx c = { 0 };
+	struct poptOption table[] = { HV_POPT_COMMON(c.common), POPT_TABLEEND };
+	const struct hv_verb *v;
+	const char **args, *why;
+	poptContext pc;
+	bool exit_now;
+	int rc, nargs;
+
+	if (hv_path_init_env(&c.root) < 0)
+		return hv_fail(-ENAMETOOLONG, NULL, "HVUTILS_SYSROOT");
+	/* Options before the verb are the common ones; the verb's own follow it. */
+	pc = poptGetContext(NULL, argc, argv, table, POPT_CONTEXT_POSIXMEHARDER);
+	while ((rc = hv_popt_next(pc, table)) >= 0)
+		;
+	if (rc == HV_POPT_FAILED)
+		return HV_EXIT_USAGE;
+	rc = hv_common_done(&c.common, pc, synopsis, verbs, MANPAGE, &exit_now);
+	if (exit_now)
+		return rc;
+	args = hv_popt_args(pc, &nargs);
+	if (!nargs)
+		return hv_usage_error("missing verb (share, map or status)");
+	v = hv_verb_find(verbs, args[0], &why);
+	if (!v)
+		return hv_verb_unknown(verbs, args[0]);
+	rc = v->run(&c, nargs, args);
+	fflush(stdout);
+	return rc;
+}

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Grant refs in XenStore, so a peer domain can find them:
+ *   XSPATH/refs     "8 9 10 ..." (continued in refs-1, refs-2... when the
+ *                   list passes the store's 4096-byte payload)
+ *   XSPATH/domid    the granting domain (what the peer maps from)
+ *   XSPATH/count    number of refs
+ * all in one transaction, owned by this domain and readable by the peer.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "gntshare.h"
+#include "parse.h"
+#include "xs.h"
+
+/* Leaves room under the payload limit: a chunk never splits a number. */
+#define CHUNK_MAX (HV_XS_PAYLOAD_MAX - 16)
+
+bool gs_xs_path_valid(const char *path)
+{
+	const char *why;
+
+	return hv_xs_check_path(path, false, &why) == 0;
+}
+
+static int node(char *buf, size_t len, const char *path, const char *leaf)
+{
+	int n = snprintf(buf, len, "%s/%s", path, leaf);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int chunk_name(char *buf, size_t len, const char *path, unsigned int i)
+{
+	char leaf[32];
+
+	if (i == 0)
+		return node(buf, len, path, "refs");
+	snprintf(leaf, sizeof(leaf), "refs-%u", i);
+	return node(buf, len, path, leaf);
+}
+
+static int write_perm(struct hv_xs *x, xs_transaction_t t, const char *p, const char *val,
+		      struct xs_permissions *perms, unsigned int nperms)
+{
+	int rc = val ? hv_xs_write(x, t, p, val, strlen(val)) : 0;
+
+	return rc ? rc : hv_xs_set_perms(x, t, p, perms, nperms);
+}
+
+static int publish_once(struct hv_xs *x, const char *path, uint16_t self, uint16_t peer,
+			const uint32_t *refs, uint32_t count)
+{
+	struct xs_permissions perms[2] = {
+		{ .id = self, .perms = XS_PERM_NONE },
+		{ .id = peer, .perms = XS_PERM_READ },
+	};
+	unsigned int nperms = peer == self ? 1 : 2;
+	char p[HV_XS_ABS_PATH_MAX + 32], num[16], *chunk, *val;
+	xs_transaction_t t;
+	size_t used = 0;
+	unsigned int ci = 0;
+	int rc;
+
+	chunk = malloc(CHUNK_MAX + 16);
+	if (!chunk)
+		return -ENOMEM;
+	rc = hv_xs_tx_start(x, &t);
+	if (rc)
+		goto out;
+	/* Never take over a node someone else owns: release removes it all. */
+	rc = hv_xs_read(x, t, path, &val, NULL);
+	if (!rc) {
+		free(val);
+		rc = -EEXIST;
+		goto abort;
+	}
+	if (rc != -ENOENT)
+		goto abort;
+	rc = hv_xs_write(x, t, path, "", 0);
+	if (!rc)
+		rc = hv_xs_set_perms(x, t, path, perms, nperms);
+	for (uint32_t i = 0; !rc && i <= count; i++) {
+		int n = i < count ? snprintf(num, sizeof(num), "%s%u", used ? " " : "", refs[i]) : 0;
+
+		if (i == count || used + (size_t)n > CHUNK_MAX) {
+			chunk[used] = '\0';
+			rc = chunk_name(p, sizeof(p), path, ci++);
+			if (!rc)
+				rc = write_perm(x, t, p, chunk, perms, nperms);
+			used = 0;
+			if (i < count)
+				n = snprintf(num, sizeof(num), "%u", refs[i]);
+		}
+		if (i < count) {
+			memcpy(chunk + used, num, (size_t)n);
+			used += (size_t)n;
+		}
+	}
+	snprintf(num, sizeof(num), "%u", self);
+	if (!rc)
+		rc = node(p, sizeof(p), path, "domid");
+	if (!rc)
+		rc = write_perm(x, t, p, num, perms, nperms);
+	snprintf(num, sizeof(num), "%u", count);
+	if (!rc)
+		rc = node(p, sizeof(p), path, "count");
+	if (!rc)
+		rc = write_perm(x, t, p, num, perms, nperms);
+	if (rc)
+		goto abort;
+	rc = hv_xs_tx_end(x, t, false);
+	goto out;
+abort:
+	hv_xs_tx_end(x, t, true);
+out:
+	free(chunk);
+	return rc;
+}
+
+int gs_publish(struct hv_xs *x, const char *path, uint16_t self, uint16_t peer,
+	       const uint32_t *refs, uint32_t count, bool writable)
+{
+	int rc = -EAGAIN;
+
+	(void)writable;
+	for (int attempt = 0; attempt < 16 && rc == -EAGAIN; attempt++)
+		rc = publish_once(x, path, self, peer, refs, count);
+	return rc;
+}
+
+int gs_unpublish(struct hv_xs *x, const char *path)
+{
+	int rc = hv_xs_rm(x, XBT_NULL, path);
+
+	return rc == -ENOENT ? 0 : rc;
+}
+
+static int read_u64(struct hv_xs *x, const char *path, const char *leaf, uint64_t max,
+		    uint64_t *out)
+{
+	char p[HV_XS_ABS_PATH_MAX + 32], *val;
+	int rc = node(p, sizeof(p), path, leaf);
+
+	if (rc)
+		return rc;
+	rc = hv_xs_read(x, XBT_NULL, p, &val, NULL);
+	if (rc)
+		return rc;
+	rc = hv_parse_dec(val, 0, max, out);
+	free(val);
+	return rc;
+}
+
+int gs_read_published(struct hv_xs *x, const char *path, uint32_t **refs, uint32_t *count,
+		      uint16_t *domid)
+{
+	char p[HV_XS_ABS_PATH_MAX + 32];
+	uint64_t n, d;
+	uint32_t got = 0, *r;
+	int rc;
+
+	rc = read_u64(x, path, "count", GS_PAGES_MAX, &n);
+	if (rc)
+		return rc;
+	if (!n)
+		return -EINVAL;
+	rc = read_u64(x, path, "domid", GS_DOMID_MAX, &d);
+	if (rc)
+		return rc;
+	r = calloc(n, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	for (unsigned int ci = 0; got < n; ci++) {
+		char *val, *s, *tok, *save = NULL;
+
+		rc = chunk_name(p, sizeof(p), path, ci);
+		if (!rc)
+			rc = hv_xs_read(x, XBT_NULL, p, &val, NULL);
+		if (rc)
+			goto fail;
+		if (!*val) {
+			free(val);
+			rc = -EINVAL;
+			goto fail;
+		}
+		for (s = val; (tok = strtok_r(s, " ", &save)); s = NULL) {
+			uint64_t ref;
+
+			rc = hv_parse_dec(tok, 0, UINT32_MAX, &ref);
+			if (!rc && got >= n)
+				rc = -EINVAL;
+			if (rc) {
+				free(val);
+				goto fail;
+			}
+			r[got++] = (uint32_t)ref;
+		}
+		free(val);
+	}
+	*refs = r;
+	*count = (uint32_t)n;
+	*domid = (uint16_t)d;
+	return 0;
+fail:
+	free(r);
+	return rc;
+}
+
+int gs_self_domid(const struct gs_ctx *c, uint16_t *domid)
+{
+	struct hv_xs x;
+	char caps[256], *val;
+	uint64_t d;
+	int rc;
+
+	rc = hv_xs_open(&x, HV_XS_DEFAULT, NULL);
+	if (!rc) {
+		rc = hv_xs_read(&x, XBT_NULL, "domid", &val, NULL);
+		if (!rc) {
+			rc = hv_parse_dec(val, 0, GS_DOMID_MAX, &d);
+			free(val);
+		}
+		hv_xs_close(&x);
+		if (!rc) {
+			*domid = (uint16_t)d;
+			return 0;
+		}
+	}
+	/* Without a store: only the control domain says so in xenfs. */
+	if (hv_path_read(&c->root, caps, sizeof(caps), "/proc/xen/capabilities") >= 0 &&
+	    strstr(caps, "control_d")) {
+		*domid = 0;
+		return 0;
+	}
+	return rc ? rc : -ENOENT;
+}
