@@ -1,0 +1,13 @@
+# shellcheck shell=bash
+# Extra files for the xen family's image, sourced by tests/guest/mkinitramfs
+# (add_file SRC [DST], add_bin PATH, add_module NAME). One commented section
+# per tool.
+
+# ---- xsctl: the benchmark script, run by bench/xsctl/run -------------------
+add_file "$HV_TOP/bench/xsctl/bench.sh" /bench/xsctl/bench.sh
+
+# ---- gntshare: the benchmark script and its C reference (bench/gntshare/run)
+add_file "$HV_TOP/bench/gntshare/bench.sh" /bench/gntshare/bench.sh
+if [[ -x $HV_TOP/bench/gntshare/gntshare-ref ]]; then
+	add_file "$HV_TOP/bench/gntshare/gntshare-ref" /usr/bin/gntshare-ref
+fi
