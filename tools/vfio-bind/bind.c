@@ -355,6 +355,9 @@ static int restore_one(struct vb_ctx *c, const struct vb_dev *d, bool quiet_if_c
 			       "%s: still on vfio-pci after clearing driver_override", d->name);
 			return HV_EXIT_FAILURE;
 		}
+	} else {
+		/* It had no driver before: it has none now (nothing was probed). */
+		vb_dev_driver(c, d, cur, sizeof(cur));
 	}
 	if (have_record) {
 		rc = record_remove(c, d->name);
