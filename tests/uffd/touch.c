@@ -6,7 +6,7 @@
  *
  *   uffd-touch [-p PAGES] [-o ORDER] [-w WRITES] [-x EXIT] [-z] [-f FILE]
  *              [-g] [-m] [-d PAGE] [-W PATH] [-s] [-S]
- *   -o 3,1,2    touch order (default: every page ascending)
+ *   -o 3,1,3w   touch order (default: every page ascending); "w": write
  *   -w 1,2      these pages are written, the others read
  *   -z          check that read pages hold zeros; -f FILE: hold FILE's bytes
  *   -g          grow with mremap(MREMAP_MAYMOVE) afterwards, touch the new tail
@@ -29,15 +29,21 @@
 
 #define PG 4096
 
-static int parse_list(const char *s, int *out, int max)
+/* "3,1,3w": page numbers; a "w" suffix makes that one touch a write. */
+static int parse_list(const char *s, int *out, int max, char *wflag)
 {
 	int n = 0;
 	char *end;
 
 	while (*s && n < max) {
-		out[n++] = (int)strtol(s, &end, 10);
+		out[n] = (int)strtol(s, &end, 10);
 		if (end == s)
 			return -1;
+		if (wflag)
+			wflag[n] = *end == 'w';
+		if (*end == 'w')
+			end++;
+		n++;
 		s = *end == ',' ? end + 1 : end;
 	}
 	return n;
@@ -52,6 +58,7 @@ static void nap(long ms)
 
 int main(int argc, char **argv)
 {
+	static char wtouch[4096];
 	int pages = 32, order[4096], norder = -1, writes[4096], nwrites = 0, code = 0;
 	int zero = 0, grow = 0, shared = 0, dontneed = -1, slow = 0, opt, bad = 0;
 	const char *file = NULL, *waitfor = NULL;
@@ -62,8 +69,8 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "p:o:w:x:zf:gmd:W:S")) != -1) {
 		switch (opt) {
 		case 'p': pages = atoi(optarg); break;
-		case 'o': norder = parse_list(optarg, order, 4096); break;
-		case 'w': nwrites = parse_list(optarg, writes, 4096); break;
+		case 'o': norder = parse_list(optarg, order, 4096, wtouch); break;
+		case 'w': nwrites = parse_list(optarg, writes, 4096, NULL); break;
 		case 'x': code = atoi(optarg); break;
 		case 'z': zero = 1; break;
 		case 'f': file = optarg; break;
@@ -111,7 +118,7 @@ int main(int argc, char **argv)
 	while (waitfor && access(waitfor, F_OK) < 0)
 		nap(5);
 	for (int i = 0; i < norder; i++) {
-		int pg = order[i], w = 0;
+		int pg = order[i], w = wtouch[i];
 
 		if (pg < 0 || pg >= pages)
 			return 2;

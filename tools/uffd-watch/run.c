@@ -431,6 +431,9 @@ static int on_hello(struct run *r, struct proc *p, const struct uw_msg *m)
 		epoll_ctl(r->ep, EPOLL_CTL_MOD, best->conn, &ev);
 	}
 	proc_free(r, p);
+	if (r->x->trace)
+		uw_trace_event(r->x, uw_now_ns(), best->pid, "attach", "parent", (uint64_t)best->ppid,
+			       NULL, 0, NULL, 0);
 	reply(best, UW_LINKED, 0);
 	return 0;
 }
@@ -785,6 +788,9 @@ static int loop(struct run *r)
 					break;
 				}
 		}
+		/* A live trace is read as it happens: flush once per wake-up. */
+		if (r->x->trace)
+			fflush(r->x->out);
 	}
 	return 0;
 }

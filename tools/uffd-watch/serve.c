@@ -1,8 +1,780 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * serve: a page server for Firecracker's snapshot restore. The VMM connects
+ * to --socket, sends its userfaultfd (SCM_RIGHTS) with a JSON array of
+ * GuestRegionUffdMapping objects in the same message:
+ *   [{"base_host_virt_addr": N, "size": N, "offset": N, "page_size": N}, ...]
+ * and from then on every missing page of guest memory is filled from the
+ * memory file at the region's offset. Firecracker may close the socket right
+ * after the handshake, so the VMM's end is watched with a pidfd on its
+ * SO_PEERCRED pid, not with the socket.
+ *
+ * The JSON and the descriptor come from another process: every field is
+ * type-checked and every range is checked for alignment, overflow, overlap
+ * and against the memory file before a single page is copied.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include "diag.h"
+#include "fileio.h"
+#include "json.h"
+#include "parse.h"
+#include "signals.h"
 #include "uffd.h"
+
+#define MAX_REGIONS   1024
+#define MAX_HANDSHAKE (256 * 1024)
+#define ADDR_LIMIT    (1ull << 57)
+#define HANDSHAKE_MS  10000
+#define PREFETCH_RUN  (2ull << 20) /* one UFFDIO_COPY installs at most this much */
+
+struct sregion {
+	uint64_t base, size, offset;
+	uint64_t *served;  /* bitmap: page installed (recorded once) */
+	uint64_t *removed; /* bitmap: a balloon removed it, zero-fill from now on */
+};
+
+struct serve {
+	struct uw_ctx *x;
+	const char *sock_path, *mem_path, *record_path, *prefetch_path;
+	uint64_t timeout_ms;
+	int listen, conn, uffd, pidfd, ep;
+	pid_t vmm;
+	struct hv_signals sig;
+	bool sig_on;
+	const unsigned char *mem;
+	uint64_t mem_len;
+	struct sregion *regs;
+	size_t nregs;
+	uint64_t *record; /* file offsets in first-touch order */
+	size_t nrecord, caprecord;
+	struct uw_stats st;
+	uint64_t outside; /* faults outside every region (zero-filled) */
+	uint64_t pf_pages, pf_ns, pf_skipped;
+	void *zero;
+};
+
+static bool bit_test(const uint64_t *b, uint64_t i)
+{
+	return b[i / 64] & (1ull << (i % 64));
+}
+
+static void bit_set(uint64_t *b, uint64_t i)
+{
+	b[i / 64] |= 1ull << (i % 64);
+}
+
+/* ---- the handshake ---------------------------------------------------------- */
+
+/* A rejected handshake: says which region and what, and never goes on. */
+static int __attribute__((format(printf, 2, 3))) bad(int i, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (i >= 0)
+		hv_err(-EPROTO, "the region list is rejected, nothing was served",
+		       "serve: region %d: %s", i, what);
+	else
+		hv_err(-EPROTO, "the region list is rejected, nothing was served", "serve: %s",
+		       what);
+	return -EPROTO;
+}
+
+static int get_u64(struct json_object *o, int i, const char *key, bool need, uint64_t *out)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v)) {
+		if (need)
+			return bad(i, "field \"%s\" is missing", key);
+		return 1;
+	}
+	if (!json_object_is_type(v, json_type_int))
+		return bad(i, "field \"%s\" is not an integer", key);
+	if (json_object_get_int64(v) < 0)
+		return bad(i, "field \"%s\" is negative", key);
+	errno = 0;
+	*out = json_object_get_uint64(v);
+	if (errno)
+		return bad(i, "field \"%s\" is out of range", key);
+	return 0;
+}
+
+/* page_size is in bytes; the deprecated page_size_kib held KiB, later bytes. */
+static int region_page_size(struct json_object *o, int i, uint64_t *ps)
+{
+	uint64_t a = 0, k = 0;
+	int ra, rk;
+
+	if ((ra = get_u64(o, i, "page_size", false, &a)) < 0 ||
+	    (rk = get_u64(o, i, "page_size_kib", false, &k)) < 0)
+		return -EPROTO;
+	if (ra == 1 && rk == 1)
+		return bad(i, "neither \"page_size\" nor \"page_size_kib\" is given");
+	if (rk == 0 && k <= UINT64_MAX / 1024 && (k * 1024 == 4096 || k * 1024 == (2u << 20)))
+		k *= 1024;
+	if (ra == 0 && rk == 0 && a != k)
+		return bad(i, "\"page_size\" %llu disagrees with page_size_kib (%llu)",
+			   (unsigned long long)a, (unsigned long long)k);
+	*ps = ra == 0 ? a : k;
+	if (*ps != UW_PAGE)
+		return bad(i, "page size %llu: only 4096-byte pages are served (no hugepages)",
+			   (unsigned long long)*ps);
+	return 0;
+}
+
+static int parse_regions(struct serve *s, struct json_object *root)
+{
+	size_t n;
+
+	if (!json_object_is_type(root, json_type_array))
+		return bad(-1, "the message is not a JSON array of regions");
+	n = json_object_array_length(root);
+	if (n == 0 || n > MAX_REGIONS)
+		return bad(-1, "%zu regions (1 to %d allowed)", n, MAX_REGIONS);
+	s->regs = calloc(n, sizeof(*s->regs));
+	if (!s->regs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(root, i);
+		struct sregion *r = &s->regs[i];
+		uint64_t ps, words;
+		int ii = (int)i;
+
+		if (!json_object_is_type(o, json_type_object))
+			return bad(ii, "not a JSON object");
+		if (get_u64(o, ii, "base_host_virt_addr", true, &r->base) ||
+		    get_u64(o, ii, "size", true, &r->size) ||
+		    get_u64(o, ii, "offset", true, &r->offset) || region_page_size(o, ii, &ps))
+			return -EPROTO;
+		if (!r->size || r->size % ps)
+			return bad(ii, "size 0x%llx is not a non-zero multiple of the page size",
+				   (unsigned long long)r->size);
+		if (r->base % ps || r->base < ps)
+			return bad(ii, "base_host_virt_addr 0x%llx is not a page-aligned user address",
+				   (unsigned long long)r->base);
+		if (r->offset % ps)
+			return bad(ii, "offset 0x%llx is not page-aligned",
+				   (unsigned long long)r->offset);
+		if (r->base >= ADDR_LIMIT || r->size > ADDR_LIMIT - r->base)
+			return bad(ii, "0x%llx + 0x%llx leaves the user address space",
+				   (unsigned long long)r->base, (unsigned long long)r->size);
+		if (r->offset > s->mem_len || r->size > s->mem_len - r->offset)
+			return bad(ii, "offset 0x%llx + size 0x%llx runs past the end of the memory "
+				       "file (0x%llx bytes)", (unsigned long long)r->offset,
+				   (unsigned long long)r->size, (unsigned long long)s->mem_len);
+		for (size_t j = 0; j < i; j++) {
+			const struct sregion *q = &s->regs[j];
+
+			if (r->base < q->base + q->size && q->base < r->base + r->size)
+				return bad(ii, "host range overlaps region %zu", j);
+			if (r->offset < q->offset + q->size && q->offset < r->offset + r->size)
+				return bad(ii, "file range overlaps region %zu", j);
+		}
+		words = (r->size / UW_PAGE + 63) / 64;
+		r->served = calloc(words, sizeof(uint64_t));
+		r->removed = calloc(words, sizeof(uint64_t));
+		if (!r->served || !r->removed)
+			return -ENOMEM;
+		s->nregs = i + 1;
+	}
+	return 0;
+}
+
+static int wait_readable(int fd, uint64_t timeout_ms, uint64_t t_end)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int ms = -1, n;
+
+	if (timeout_ms) {
+		uint64_t now = uw_now_ns() / 1000000;
+
+		ms = now >= t_end ? 0 : (int)(t_end - now);
+	}
+	do
+		n = poll(&p, 1, ms);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n ? 0 : -ETIMEDOUT;
+}
+
+static int handshake(struct serve *s)
+{
+	uint64_t t_end = uw_now_ns() / 1000000 + s->timeout_ms;
+	struct json_tokener *tok;
+	struct json_object *root = NULL;
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	char *buf;
+	size_t len = 0;
+	int err;
+
+	if ((err = wait_readable(s->listen, s->timeout_ms, t_end)))
+		return hv_fail(err, "the VMM never connected", "serve: waiting on %s",
+			       s->sock_path);
+	s->conn = accept4(s->listen, NULL, NULL, SOCK_CLOEXEC);
+	if (s->conn < 0)
+		return hv_fail(-errno, NULL, "serve: accept");
+	if (getsockopt(s->conn, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
+		s->vmm = cred.pid;
+	/* A connected VMM sends its one message at once: never wait on it forever. */
+	if (!s->timeout_ms)
+		t_end = uw_now_ns() / 1000000 + HANDSHAKE_MS;
+	buf = malloc(MAX_HANDSHAKE);
+	tok = json_tokener_new();
+	if (!buf || !tok) {
+		free(buf);
+		if (tok)
+			json_tokener_free(tok);
+		return hv_fail(-ENOMEM, NULL, "serve");
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	/* The JSON may arrive in pieces on a stream socket; the fd rides on the first. */
+	while (!root) {
+		size_t got;
+		int fd;
+
+		if ((err = wait_readable(s->conn, 1, t_end))) {
+			hv_err(err, "the VMM sent no complete region list", "serve: handshake");
+			break;
+		}
+		err = uw_recv_fd(s->conn, buf + len, MAX_HANDSHAKE - len, &fd, &got);
+		if (err) {
+			hv_err(err, "one userfaultfd is expected", "serve: handshake");
+			err = -EPROTO;
+			break;
+		}
+		if (fd >= 0 && s->uffd >= 0) {
+			close(fd);
+			err = bad(-1, "a second descriptor arrived");
+			break;
+		}
+		if (fd >= 0)
+			s->uffd = fd;
+		if (got == 0) {
+			err = bad(-1, "the VMM hung up before a complete region list (%zu bytes)",
+				  len);
+			break;
+		}
+		root = json_tokener_parse_ex(tok, buf + len, (int)got);
+		len += got;
+		if (!root && json_tokener_get_error(tok) != json_tokener_continue) {
+			hv_err(-EPROTO, "the region list is rejected, nothing was served",
+			       "serve: the message is not valid JSON: %s at byte %zu",
+			       json_tokener_error_desc(json_tokener_get_error(tok)),
+			       json_tokener_get_parse_end(tok));
+			err = -EPROTO;
+			break;
+		}
+		if (!root && len >= MAX_HANDSHAKE) {
+			err = bad(-1, "the region list exceeds %d bytes", MAX_HANDSHAKE);
+			break;
+		}
+		if (root) {
+			size_t end = json_tokener_get_parse_end(tok) + (len - got);
+
+			for (; end < len; end++)
+				if (!strchr(" \t\r\n", buf[end])) {
+					err = bad(-1, "trailing bytes after the region list");
+					break;
+				}
+		}
+	}
+	json_tokener_free(tok);
+	free(buf);
+	if (!err && s->uffd < 0)
+		err = bad(-1, "no userfaultfd came with the region list (SCM_RIGHTS)");
+	if (!err && !uw_is_uffd(s->uffd))
+		err = bad(-1, "the descriptor sent is not a userfaultfd");
+	if (!err)
+		err = parse_regions(s, root);
+	if (root)
+		json_object_put(root);
+	if (err == -ENOMEM)
+		return hv_fail(err, NULL, "serve");
+	if (err)
+		return err == -ETIMEDOUT ? HV_EXIT_TIMEOUT : HV_EXIT_FAILURE;
+	fcntl(s->uffd, F_SETFL, fcntl(s->uffd, F_GETFL) | O_NONBLOCK);
+	if (s->x->c.verbose)
+		hv_note("serve: VMM pid %d, %zu regions", s->vmm, s->nregs);
+	return 0;
+}
+
+/* ---- serving ---------------------------------------------------------------- */
+
+static struct sregion *find_region(struct serve *s, uint64_t addr)
+{
+	for (size_t i = 0; i < s->nregs; i++)
+		if (addr >= s->regs[i].base && addr - s->regs[i].base < s->regs[i].size)
+			return &s->regs[i];
+	return NULL;
+}
+
+static void record(struct serve *s, struct sregion *r, uint64_t pg)
+{
+	if (bit_test(r->served, pg))
+		return;
+	bit_set(r->served, pg);
+	if (!s->record_path)
+		return;
+	if (s->nrecord == s->caprecord) {
+		size_t cap = s->caprecord ? s->caprecord * 2 : 1024;
+		uint64_t *n = realloc(s->record, cap * sizeof(*n));
+
+		if (!n)
+			return; /* the record is best effort; serving goes on */
+		s->record = n;
+		s->caprecord = cap;
+	}
+	s->record[s->nrecord++] = r->offset + pg * UW_PAGE;
+}
+
+static void serve_fault(struct serve *s, const struct uffd_msg *m, uint64_t t0)
+{
+	uint64_t addr = m->arg.pagefault.address, page = addr & ~(UW_PAGE - 1), t1;
+	struct sregion *r = find_region(s, page);
+	enum uw_kind k = uw_fault_kind(m);
+	int err;
+
+	if (!r) {
+		if (!s->outside++)
+			hv_warn("serve: fault at 0x%llx is outside every region: zero-filled",
+				(unsigned long long)addr);
+		err = uw_zeropage(s->uffd, page, UW_PAGE);
+	} else {
+		uint64_t pg = (page - r->base) / UW_PAGE;
+
+		if (bit_test(r->removed, pg))
+			err = uw_zeropage(s->uffd, page, UW_PAGE);
+		else
+			err = uw_copy(s->uffd, page, s->mem + r->offset + pg * UW_PAGE, UW_PAGE, 0,
+				      NULL);
+		record(s, r, pg);
+	}
+	if (err == -EAGAIN)
+		s->st.retries++;
+	if (err)
+		uw_wake(s->uffd, page, UW_PAGE);
+	t1 = uw_now_ns();
+	uw_hist_add(&s->st.lat, t1 - t0);
+	if (!s->st.first_ns)
+		s->st.first_ns = t1;
+	s->st.last_ns = t1;
+	s->st.faults[k]++;
+	if (s->x->trace)
+		uw_trace_fault(s->x, t0, s->vmm, m->arg.pagefault.feat.ptid, k, addr,
+			       r ? r->base : 0, r ? page - r->base : 0);
+}
+
+static void on_remove(struct serve *s, uint64_t start, uint64_t end)
+{
+	for (size_t i = 0; i < s->nregs; i++) {
+		struct sregion *r = &s->regs[i];
+		uint64_t a = start > r->base ? start : r->base;
+		uint64_t b = end < r->base + r->size ? end : r->base + r->size;
+
+		/* "served" stays set: the record keeps first touches only */
+		for (uint64_t p = a; p < b; p += UW_PAGE)
+			bit_set(r->removed, (p - r->base) / UW_PAGE);
+	}
+}
+
+static void handle_uffd(struct serve *s)
+{
+	struct uffd_msg msgs[64];
+
+	for (;;) {
+		ssize_t n = read(s->uffd, msgs, sizeof(msgs));
+		uint64_t t = uw_now_ns();
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		for (size_t i = 0; i < (size_t)n / sizeof(msgs[0]); i++) {
+			const struct uffd_msg *m = &msgs[i];
+
+			if (m->event == UFFD_EVENT_PAGEFAULT) {
+				serve_fault(s, m, t);
+			} else if (m->event == UFFD_EVENT_REMOVE) {
+				s->st.events[UW_E_REMOVE]++;
+				on_remove(s, m->arg.remove.start, m->arg.remove.end);
+				if (s->x->trace)
+					uw_trace_event(s->x, t, s->vmm, "remove", "start",
+						       m->arg.remove.start, "end",
+						       m->arg.remove.end, NULL, 0);
+			} else if (m->event == UFFD_EVENT_UNMAP) {
+				s->st.events[UW_E_UNMAP]++;
+				if (s->x->trace)
+					uw_trace_event(s->x, t, s->vmm, "unmap", "start",
+						       m->arg.remove.start, "end",
+						       m->arg.remove.end, NULL, 0);
+			}
+		}
+	}
+}
+
+/* ---- record and prefetch ------------------------------------------------------ */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int write_record(struct serve *s)
+{
+	size_t cap = 64 + s->nrecord * 20, n = 0;
+	char *buf = malloc(cap);
+	int err;
+
+	if (!buf)
+		return hv_fail(-ENOMEM, NULL, "serve: --record");
+	n += (size_t)snprintf(buf, cap, "# uffd-watch record v1: memory-file offsets, first "
+				       "touch first\n");
+	for (size_t i = 0; i < s->nrecord; i++)
+		n += (size_t)snprintf(buf + n, cap - n, "0x%llx\n",
+				      (unsigned long long)s->record[i]);
+	err = hv_write_file_atomic(s->record_path, buf, n, 0644);
+	free(buf);
+	if (err)
+		return hv_fail(err, NULL, "serve: --record %s", s->record_path);
+	return 0;
+}
+
+static int read_prefetch(struct serve *s, uint64_t **out, size_t *count)
+{
+	char *text, *line, *save = NULL;
+	size_t len, n = 0, cap = 0, lineno = 0;
+	uint64_t *offs = NULL;
+	int err;
+
+	err = hv_read_file_alloc(s->prefetch_path, 1u << 30, &text, &len);
+	if (err)
+		return hv_fail(err, NULL, "serve: --prefetch %s", s->prefetch_path);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		uint64_t off;
+
+		lineno++;
+		hv_chomp(line);
+		if (!*line || *line == '#')
+			continue;
+		if (hv_parse_u64(line, 0, UINT64_MAX, &off) < 0 || off % UW_PAGE) {
+			free(text);
+			free(offs);
+			return hv_fail(-EINVAL, "one page-aligned memory-file offset per line",
+				       "serve: --prefetch %s: line %zu", s->prefetch_path, lineno);
+		}
+		if (n == cap) {
+			uint64_t *m = realloc(offs, (cap = cap ? cap * 2 : 1024) * sizeof(*m));
+
+			if (!m) {
+				free(text);
+				free(offs);
+				return hv_fail(-ENOMEM, NULL, "serve: --prefetch");
+			}
+			offs = m;
+		}
+		offs[n++] = off;
+	}
+	free(text);
+	*out = offs;
+	*count = n;
+	return 0;
+}
+
+static struct sregion *region_of_offset(struct serve *s, uint64_t off)
+{
+	for (size_t i = 0; i < s->nregs; i++)
+		if (off >= s->regs[i].offset && off - s->regs[i].offset < s->regs[i].size)
+			return &s->regs[i];
+	return NULL;
+}
+
+/*
+ * Installs the recorded working set before the first fault is served:
+ * sorted, so neighbours become one UFFDIO_COPY of up to 2 MiB.
+ */
+static int prefetch(struct serve *s)
+{
+	uint64_t *offs, t0;
+	size_t n, i = 0;
+	int err;
+
+	if ((err = read_prefetch(s, &offs, &n)))
+		return err;
+	qsort(offs, n, sizeof(*offs), cmp_u64);
+	t0 = uw_now_ns();
+	while (i < n) {
+		struct sregion *r = region_of_offset(s, offs[i]);
+		size_t j = i + 1;
+		uint64_t len, done = 0, dst;
+
+		if (!r || (i && offs[i] == offs[i - 1])) {
+			s->pf_skipped += r ? 0 : 1;
+			i++;
+			continue;
+		}
+		while (j < n && offs[j] == offs[j - 1] + UW_PAGE &&
+		       offs[j] < r->offset + r->size && (j - i + 1) * UW_PAGE <= PREFETCH_RUN)
+			j++;
+		len = (j - i) * UW_PAGE;
+		dst = r->base + (offs[i] - r->offset);
+		err = uw_copy(s->uffd, dst, s->mem + offs[i], len, 0, &done);
+		if (err && err != -EEXIST && err != -EAGAIN) {
+			free(offs);
+			return hv_fail(err, "the VMM's registration does not match its region list",
+				       "serve: prefetch at 0x%llx", (unsigned long long)dst);
+		}
+		for (uint64_t k = 0; k < done / UW_PAGE; k++) {
+			s->pf_pages++;
+			record(s, r, (offs[i + k] - r->offset) / UW_PAGE);
+		}
+		/* A page the VMM faulted in meanwhile stops the run: step over it. */
+		i += done / UW_PAGE + (err ? 1 : 0);
+	}
+	s->pf_ns = uw_now_ns() - t0;
+	free(offs);
+	if (s->pf_skipped)
+		hv_warn("serve: --prefetch: %llu offsets outside every region were skipped",
+			(unsigned long long)s->pf_skipped);
+	return 0;
+}
+
+static void stats_extra(struct uw_ctx *x, struct hv_json *j, void *arg)
+{
+	struct serve *s = arg;
+	double secs = (double)s->pf_ns / 1e9;
+	double rate = secs > 0 ? (double)s->pf_pages / secs : 0;
+
+	if (j) {
+		hv_json_i64(j, "vmm_pid", s->vmm);
+		hv_json_u64(j, "outside_faults", s->outside);
+		hv_json_object_open(j, "prefetch");
+		hv_json_u64(j, "pages", s->pf_pages);
+		hv_json_double(j, "seconds", secs);
+		hv_json_double(j, "pages_per_second", rate);
+		hv_json_object_close(j);
+		hv_json_u64(j, "recorded", s->nrecord);
+		return;
+	}
+	fprintf(x->out, "prefetch:    %llu pages in %.6f s (%.0f pages/s)\n",
+		(unsigned long long)s->pf_pages, secs, rate);
+	fprintf(x->out, "recorded:    %zu pages; outside regions: %llu faults\n", s->nrecord,
+		(unsigned long long)s->outside);
+}
+
+/* ---- setup --------------------------------------------------------------------- */
+
+static int setup(struct serve *s)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd;
+
+	fd = open(s->mem_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return hv_fail(-errno, NULL, "serve: memory file %s", s->mem_path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+		close(fd);
+		return hv_fail(-EINVAL, "give the snapshot's non-empty memory file",
+			       "serve: memory file %s", s->mem_path);
+	}
+	s->mem_len = (uint64_t)st.st_size / UW_PAGE * UW_PAGE;
+	s->mem = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (s->mem == MAP_FAILED) {
+		s->mem = NULL;
+		return hv_fail(-errno, NULL, "serve: mmap %s", s->mem_path);
+	}
+	if (strlen(s->sock_path) >= sizeof(sa.sun_path))
+		return hv_fail(-ENAMETOOLONG, "use a shorter path", "serve: --socket %s",
+			       s->sock_path);
+	memcpy(sa.sun_path, s->sock_path, strlen(s->sock_path) + 1);
+	s->listen = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->listen < 0)
+		return hv_fail(-errno, NULL, "serve: socket");
+	if (bind(s->listen, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int err = -errno;
+
+		return hv_fail(err, err == -EADDRINUSE ? "remove the stale socket first" : NULL,
+			       "serve: bind %s", s->sock_path);
+	}
+	if (listen(s->listen, 1) < 0)
+		return hv_fail(-errno, NULL, "serve: listen %s", s->sock_path);
+	return 0;
+}
+
+static int loop(struct serve *s)
+{
+	struct epoll_event ev, evs[8];
+	bool done = false;
+
+	s->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (s->ep < 0)
+		return hv_fail(-errno, NULL, "serve: epoll");
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = s->uffd };
+	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->uffd, &ev);
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = s->sig.fd };
+	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->sig.fd, &ev);
+	/* The VMM's exit ends the service; without a pidfd, its socket's hang-up does. */
+	s->pidfd = s->vmm > 0 ? (int)syscall(SYS_pidfd_open, s->vmm, 0) : -1;
+	ev = (struct epoll_event){ .events = EPOLLIN,
+				   .data.fd = s->pidfd >= 0 ? s->pidfd : s->conn };
+	epoll_ctl(s->ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	while (!done) {
+		int n = epoll_wait(s->ep, evs, 8, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return hv_fail(-errno, NULL, "serve: epoll_wait");
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == s->uffd)
+				handle_uffd(s);
+			else if (fd == s->sig.fd)
+				done = hv_signals_pending(&s->sig) > 0;
+			else if (fd == s->pidfd)
+				done = true;
+			else if (fd == s->conn) {
+				char b;
+
+				done = recv(s->conn, &b, 1, MSG_DONTWAIT) <= 0;
+				if (!done)
+					return bad(-1, "unexpected bytes after the handshake") ? HV_EXIT_FAILURE : 0;
+			}
+		}
+		if (s->x->trace)
+			fflush(s->x->out);
+	}
+	/* The VMM is gone: whatever is still queued is moot, but drain for the counts. */
+	handle_uffd(s);
+	return 0;
+}
+
 int uw_serve(void *ctx, int argc, const char **argv)
 {
-	(void)ctx; (void)argc; (void)argv;
-	return 1;
+	struct uw_ctx *x = ctx;
+	struct serve s = { .x = x, .listen = -1, .conn = -1, .uffd = -1, .pidfd = -1, .ep = -1 };
+	char *sock = NULL, *mem = NULL, *rec = NULL, *pf = NULL, *timeout = NULL, *output = NULL;
+	struct poptOption opts[] = {
+		{ "socket", 's', POPT_ARG_STRING, &sock, 0, "listen on this unix socket",
+		  "PATH" },
+		{ "memory", 'm', POPT_ARG_STRING, &mem, 0, "the snapshot's guest memory file",
+		  "FILE" },
+		{ "record", 'r', POPT_ARG_STRING, &rec, 0,
+		  "write the first-touch order of pages to TRACE at the end", "TRACE" },
+		{ "prefetch", 'p', POPT_ARG_STRING, &pf, 0,
+		  "install the pages listed in TRACE before serving faults", "TRACE" },
+		{ "timeout", 0, POPT_ARG_STRING, &timeout, 0,
+		  "give up if the VMM has not completed the handshake by then", "DURATION" },
+		{ "trace", 't', POPT_ARG_NONE, &x->trace, 0, "print every fault and event",
+		  NULL },
+		{ "stats", 0, POPT_ARG_NONE, &x->stats, 0, "print statistics at the end", NULL },
+		{ "output", 'o', POPT_ARG_STRING, &output, 0, "write trace and stats to FILE",
+		  "FILE" },
+		HV_POPT_COMMON(x->c),
+		POPT_TABLEEND
+	};
+	poptContext pc = poptGetContext(NULL, argc, argv, opts, 0);
+	bool done;
+	int rc, nargs;
+
+	while ((rc = hv_popt_next(pc, opts)) >= 0)
+		;
+	if (rc == HV_POPT_FAILED) {
+		rc = HV_EXIT_USAGE;
+		goto out_popt;
+	}
+	rc = hv_common_done(&x->c, pc,
+			    "serve --socket PATH --memory FILE [--record TRACE] [--prefetch TRACE] "
+			    "[--timeout DURATION] [--trace] [--stats] [--json] [-o FILE]",
+			    NULL, "uffd-watch(1)", &done);
+	if (done)
+		goto out_popt;
+	hv_popt_args(pc, &nargs);
+	if (nargs) {
+		rc = hv_usage_error("serve takes no arguments");
+		goto out_popt;
+	}
+	if (!sock || !mem) {
+		rc = hv_usage_error("serve needs --socket PATH and --memory FILE");
+		goto out_popt;
+	}
+	if (timeout && hv_parse_duration_ms(timeout, 86400000ull * 365, &s.timeout_ms) < 0) {
+		rc = hv_usage_error("--timeout %s: use a duration like 10s or 500ms", timeout);
+		goto out_popt;
+	}
+	s.sock_path = sock;
+	s.mem_path = mem;
+	s.record_path = rec;
+	s.prefetch_path = pf;
+	x->output = output;
+	if ((rc = uw_output_open(x)))
+		goto out_popt;
+	if (hv_signals_block(&s.sig, 0) < 0) {
+		rc = hv_fail(-errno, NULL, "signalfd");
+		goto out;
+	}
+	s.sig_on = true;
+	x->t0_ns = uw_now_ns();
+	if ((rc = setup(&s)))
+		goto out;
+	if ((rc = handshake(&s)))
+		goto out;
+	if (pf && (rc = prefetch(&s)))
+		goto out;
+	if ((rc = loop(&s)))
+		goto out;
+	if (rec && (rc = write_record(&s)))
+		goto out;
+	if (x->stats)
+		uw_print_stats(x, &s.st, stats_extra, &s);
+out:
+	if (s.listen >= 0) {
+		close(s.listen);
+		unlink(sock);
+	}
+	if (s.conn >= 0)
+		close(s.conn);
+	if (s.uffd >= 0)
+		close(s.uffd); /* the VMM keeps its own copy: closing ours wakes nothing */
+	if (s.pidfd >= 0)
+		close(s.pidfd);
+	if (s.ep >= 0)
+		close(s.ep);
+	for (size_t i = 0; i < s.nregs; i++) {
+		free(s.regs[i].served);
+		free(s.regs[i].removed);
+	}
+	free(s.regs);
+	free(s.record);
+	if (s.sig_on)
+		hv_signals_restore(&s.sig);
+	uw_output_close(x);
+out_popt:
+	poptFreeContext(pc);
+	return rc;
 }

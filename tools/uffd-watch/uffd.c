@@ -299,7 +299,7 @@ void uw_trace_event(struct uw_ctx *x, uint64_t t_ns, int pid, const char *ev, co
 			if (!keys[i])
 				continue;
 			/* lengths and pids are numbers, addresses hex strings */
-			if (!strcmp(keys[i], "length") || !strcmp(keys[i], "child"))
+			if (!strcmp(keys[i], "length") || !strcmp(keys[i], "parent"))
 				hv_json_u64(&j, keys[i], vals[i]);
 			else
 				hv_json_hex(&j, keys[i], vals[i]);
@@ -312,14 +312,12 @@ void uw_trace_event(struct uw_ctx *x, uint64_t t_ns, int pid, const char *ev, co
 	for (int i = 0; i < 3; i++) {
 		if (!keys[i])
 			continue;
-		if (!strcmp(keys[i], "length") || !strcmp(keys[i], "child"))
+		if (!strcmp(keys[i], "length") || !strcmp(keys[i], "parent"))
 			fprintf(x->out, " %s=%llu", keys[i], (unsigned long long)vals[i]);
 		else
 			fprintf(x->out, " %s=0x%llx", keys[i], (unsigned long long)vals[i]);
 	}
 	fputc('\n', x->out);
-	if (x->trace)
-		fflush(x->out);
 }
 
 void uw_print_stats(struct uw_ctx *x, const struct uw_stats *s,

@@ -1,0 +1,389 @@
+#!/usr/bin/env bats
+# uffd-watch: probe, run (preload agent) and serve (Firecracker protocol).
+# Needs root (userfaultfd with vm.unprivileged_userfaultfd=0), jq and the
+# test programs from tests/uffd/ (make check-build). The same file runs in
+# the pci guest through tests/guest/pci/30-uffd-watch.bats.
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	HV_TOP=${HV_TOP:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
+	UW=${UW:-$HV_TOP/tools/uffd-watch/uffd-watch}
+	TU=${TU:-$HV_TOP/tests/uffd}
+	need() {
+		if [ "${CI:-}" = true ]; then
+			echo "missing prerequisite: $1" >&2
+			return 1
+		fi
+		skip "$1"
+	}
+	[ -x "$UW" ] || need "uffd-watch not built ($UW)"
+	[ -x "$TU/uffd-touch" ] || need "test programs not built (make check-build)"
+	command -v jq >/dev/null || need "jq"
+	[ "$(id -u)" = 0 ] || need "root (userfaultfd with vm.unprivileged_userfaultfd=0)"
+	W=$BATS_TEST_TMPDIR
+}
+
+# The region a test program printed ("region ADDR PAGES").
+region() { awk '$1 == "region" { print $2 }' "$1"; }
+
+# Fault lines of the text trace in $1 that fall into mapping $2: "kind offset".
+faults_in() { awk -v m="$2" '$4 != "-" && $6 ~ "^"m"\\+" { sub(".*\\+", "", $6); print $4, $6 }' "$1"; }
+
+# ---- usage ------------------------------------------------------------------
+
+@test "no verb is a usage error (exit 2) naming the verbs" {
+	run "$UW"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"missing verb (probe, run or serve)"* ]]
+}
+
+@test "an unknown verb is a usage error with a suggestion" {
+	run "$UW" prbe
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"probe"* ]]
+}
+
+@test "--help and --version exit 0" {
+	run "$UW" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"serve --socket PATH --memory FILE"* ]]
+	run "$UW" --version
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"uffd-watch"* ]]
+}
+
+@test "run without a command is a usage error" {
+	run "$UW" run --trace
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"run needs a command"* ]]
+}
+
+@test "run --mode and --min-size are checked" {
+	run "$UW" run --mode bogus -- true
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--mode bogus: use missing, wp or minor"* ]]
+	run "$UW" run --min-size 12Q -- true
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--min-size 12Q"* ]]
+	run "$UW" run --serve file: -- true
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"use zero or file:PATH"* ]]
+}
+
+@test "run: a command that does not exist exits 127 with the reason" {
+	run -127 "$UW" run -- /nonexistent/cmd
+	[ "$status" -eq 127 ]
+	[[ "$output" == *"cannot run /nonexistent/cmd: No such file or directory"* ]]
+}
+
+@test "run: a missing preload agent is reported (exit 3)" {
+	UFFD_WATCH_AGENT=/nonexistent/agent.so run "$UW" run -- true
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"agent /nonexistent/agent.so: No such file or directory"* ]]
+}
+
+# ---- probe ------------------------------------------------------------------
+
+@test "probe --json has every field" {
+	run "$UW" probe --json
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '
+		(.entry_points | keys == ["dev_userfaultfd","syscall","syscall_user_mode_only"]) and
+		([.entry_points[] | has("works") and has("error") and has("hint")] | all) and
+		has("unprivileged_userfaultfd") and (.dev_userfaultfd | has("exists")) and
+		.api == 170 and
+		([.features | keys[]] | length) == 17 and
+		(.features | has("event_fork") and has("thread_id") and has("minor_shmem")) and
+		(.ioctls | index("api") != null and index("register") != null) and
+		(.memory | keys == ["anonymous","hugetlbfs","shmem"]) and
+		([.memory[] | has("available") and has("missing") and has("wp") and has("minor")] | all) and
+		.memory.anonymous.missing.works == true and
+		(.memory.anonymous.missing.ioctls | index("copy") != null)'
+}
+
+@test "probe: every entry point reported as working really works" {
+	run "$UW" probe --json
+	[ "$status" -eq 0 ]
+	n=0
+	for ep in syscall:syscall syscall_user_mode_only:user-mode dev_userfaultfd:dev; do
+		if [ "$(echo "$output" | jq -r ".entry_points.${ep%%:*}.works")" = true ]; then
+			run "$TU/uffd-entry" "${ep#*:}"
+			echo "$ep: $output"
+			[ "$status" -eq 0 ]
+			[ "$output" = works ]
+			n=$((n + 1))
+		fi
+	done
+	[ "$n" -ge 1 ]
+}
+
+@test "probe as an unprivileged user names the sysctl and the fix" {
+	command -v setpriv >/dev/null || need "setpriv"
+	[ "$(cat /proc/sys/vm/unprivileged_userfaultfd)" = 0 ] || skip "sysctl is 1 here"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$UW" probe --json
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.entry_points.syscall.works == false and
+		.entry_points.syscall.error == "Operation not permitted" and
+		(.entry_points.syscall.hint | test("vm.unprivileged_userfaultfd"))'
+	echo "$output" | jq -e '.entry_points.syscall_user_mode_only.works == true'
+	if [ -e /dev/userfaultfd ]; then
+		echo "$output" | jq -e '.entry_points.dev_userfaultfd.works == false and
+			(.entry_points.dev_userfaultfd.hint | test("setfacl"))'
+	fi
+	run setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$UW" probe
+	[[ "$output" == *"userfaultfd(2)                       fails: Operation not permitted (vm.unprivileged_userfaultfd is 0"* ]]
+}
+
+# ---- run --------------------------------------------------------------------
+
+@test "run --trace: exactly the touched pages, in touch order" {
+	run "$UW" run --trace --min-size 64K -o "$W/t" -- "$TU/uffd-touch" -p 16 -o 3,1,7,0,12 -w 7 -z
+	[ "$status" -eq 0 ]
+	echo "$output" >"$W/out"
+	r=$(region "$W/out")
+	[ -n "$r" ]
+	grep -q "map address=$r length=65536" "$W/t"
+	run faults_in "$W/t" "$r"
+	[ "$output" = "$(printf 'read 0x3000\nread 0x1000\nwrite 0x7000\nread 0x0\nread 0xc000')" ]
+}
+
+@test "run --trace --json: the same pages as JSON objects with pid and tid" {
+	run "$UW" run --trace --json --min-size 64K -o "$W/t" -- "$TU/uffd-touch" -p 16 -o 5,2,9
+	[ "$status" -eq 0 ]
+	r=$(echo "$output" | awk '$1 == "region" { print $2 }')
+	run jq -r --arg r "$r" 'select(.event == "fault" and .mapping == $r) | "\(.kind) \(.offset) \(.pid == .tid)"' "$W/t"
+	[ "$output" = "$(printf 'read 20480 true\nread 8192 true\nread 36864 true')" ]
+}
+
+@test "run --mode wp reports exactly the pages written" {
+	run "$UW" run --mode wp --trace --min-size 64K -o "$W/t" -- "$TU/uffd-touch" -p 16 -o 0,1,2,3,4,5,1,4,9 -w 1,4,9
+	[ "$status" -eq 0 ]
+	r=$(region <(echo "$output"))
+	run bash -c "awk -v m='$r' '(\$4 == \"write\" || \$4 == \"wp\") && \$6 ~ \"^\"m\"\\\\+\" { sub(\".*\\\\+\", \"\", \$6); print \$6 }' '$W/t' | sort -u"
+	[ "$output" = "$(printf '0x1000\n0x4000\n0x9000')" ]
+}
+
+@test "run --mode wp: a page read first reports a wp fault when written" {
+	run "$UW" run --mode wp --trace --min-size 64K -o "$W/t" -- "$TU/uffd-touch" -p 16 -o 3,3w,5w,5
+	[ "$status" -eq 0 ]
+	r=$(region <(echo "$output"))
+	run faults_in "$W/t" "$r"
+	[ "$output" = "$(printf 'read 0x3000\nwp 0x3000\nwrite 0x5000')" ]
+}
+
+@test "run: faults from threads carry the faulting thread's id" {
+	run "$UW" run --trace --min-size 64K -o "$W/t" -- "$TU/uffd-threads" 4 32
+	[ "$status" -eq 0 ]
+	echo "$output" >"$W/out"
+	r=$(region "$W/out")
+	n=0
+	while read -r _ tid pages; do
+		for p in ${pages//,/ }; do
+			off=$(printf '0x%x' $((p * 4096)))
+			grep -q " $tid write 0x[0-9a-f]* $r+$off\$" "$W/t" || { echo "page $p not from $tid"; false; }
+			n=$((n + 1))
+		done
+	done < <(grep '^thread ' "$W/out")
+	[ "$n" -eq 32 ]
+	[ "$(faults_in "$W/t" "$r" | wc -l)" -eq 32 ]
+}
+
+@test "run: a fork child's faults carry its pid, and the exit status comes through" {
+	run "$UW" run --trace --min-size 64K -o "$W/t" -- "$TU/uffd-forker"
+	[ "$status" -eq 8 ]
+	echo "$output" >"$W/out"
+	r=$(region "$W/out")
+	parent=$(awk '$1 == "parent" { print $2 }' "$W/out")
+	child=$(awk '$1 == "child" { print $2 }' "$W/out")
+	grep -q "^[0-9.]* $parent - fork\$" "$W/t"
+	grep -q "^[0-9.]* $child - attach parent=$parent\$" "$W/t"
+	run awk -v m="$r" '$4 == "read" && $6 ~ "^"m"\\+" { sub(".*\\+", "", $6); print $2, $6 }' "$W/t"
+	expect=""
+	for i in 0 1 2 3; do expect+="$parent $(printf 0x%x $((i * 4096)))"$'\n'; done
+	for i in 4 5 6 7; do expect+="$child $(printf 0x%x $((i * 4096)))"$'\n'; done
+	for i in 8 9 10 11; do expect+="$parent $(printf 0x%x $((i * 4096)))"$'\n'; done
+	[ "$output" = "${expect%$'\n'}" ]
+}
+
+@test "run: the program's exit status and death by signal are passed on" {
+	run "$UW" run -- "$TU/uffd-touch" -p 16 -x 42
+	[ "$status" -eq 42 ]
+	run "$UW" run -- sh -c 'kill -TERM $$'
+	[ "$status" -eq 143 ]
+}
+
+@test "run --serve file: pages come from the file" {
+	head -c $((16 * 4096)) /dev/urandom >"$W/content"
+	run "$UW" run --serve "file:$W/content" --min-size 64K -- "$TU/uffd-touch" -p 16 -o 4,0,15 -f "$W/content"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *ok* ]]
+	# the same check fails without uffd-watch: the test can fail
+	run "$TU/uffd-touch" -p 16 -o 4 -f "$W/content"
+	[ "$status" -eq 1 ]
+}
+
+@test "run --stats: counts by kind, rate and latency percentiles" {
+	run "$UW" run --stats --json --min-size 64K -o "$W/s" -- "$TU/uffd-touch" -p 16 -o 0,1,2,3,4 -w 3,4
+	[ "$status" -eq 0 ]
+	jq -e 'select(.event == "stats") | .faults.read >= 3 and .faults.write >= 2 and
+		.faults_per_second > 0 and .latency_us.p50 > 0 and .latency_us.p99 >= .latency_us.p50' "$W/s"
+	run "$UW" run --stats --min-size 64K -- "$TU/uffd-touch" -p 16
+	[[ "$output" == *"latency:     p50 "* ]]
+	[[ "$output" == *"faults/s"* ]]
+}
+
+@test "run --mode minor: shmem pages already in the page cache fault as minor" {
+	run "$UW" run --mode minor --trace --min-size 64K -o "$W/t" -- "$TU/uffd-touch" -p 16 -m -o 6,2
+	[ "$status" -eq 0 ]
+	r=$(region <(echo "$output"))
+	run faults_in "$W/t" "$r"
+	[ "$output" = "$(printf 'minor 0x6000\nminor 0x2000')" ]
+}
+
+@test "run: madvise and mremap show as remove, remap and new mapping events" {
+	run "$UW" run --trace --min-size 64K -o "$W/t" -- "$TU/uffd-touch" -p 16 -o 0,1 -d 1 -g
+	[ "$status" -eq 0 ]
+	echo "$output" >"$W/out"
+	r=$(region "$W/out")
+	g=$(awk '$1 == "grown" { print $2 }' "$W/out")
+	grep -q " remove start=$(printf 0x%x $((r + 4096))) " "$W/t"
+	grep -q " remap from=$r to=$g length=65536" "$W/t"
+	[ "$(faults_in "$W/t" "$g" | wc -l)" -eq 16 ]
+}
+
+@test "run: uffd-watch killed while the program waits on a fault: the program finishes" {
+	rm -f "$W/go"
+	"$UW" run --min-size 64K -- "$TU/uffd-touch" -p 16 -W "$W/go" -z -x 3 >"$W/out" 2>&1 &
+	uw=$!
+	for _ in $(seq 100); do grep -q region "$W/out" && break; sleep 0.05; done
+	target=$(pgrep -P "$uw" -f uffd-touch)
+	kill -STOP "$uw"
+	touch "$W/go"
+	sleep 0.3
+	# the target is blocked in its first fault now
+	[ "$(awk '{ print $3 }' "/proc/$target/stat")" = S ]
+	kill -KILL "$uw"
+	wait "$uw" || true
+	for _ in $(seq 100); do kill -0 "$target" 2>/dev/null || break; sleep 0.05; done
+	! kill -0 "$target" 2>/dev/null
+	grep -q '^ok$' "$W/out"
+}
+
+@test "run: a malformed agent message is rejected with a message" {
+	command -v python3 >/dev/null || need python3
+	run "$UW" run -- python3 -c '
+import os, socket
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(os.environ["UFFD_WATCH_SOCKET"])
+s.send(b"garbage")
+print("reply", len(s.recv(100)))'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"malformed message from the agent (7 bytes"* ]]
+	[[ "$output" == *"reply 0"* ]]
+}
+
+# ---- serve ------------------------------------------------------------------
+
+serve_bg() {
+	rm -f "$W/s.sock"
+	"$UW" serve --socket "$W/s.sock" --memory "$W/mem" --timeout 10s "$@" >"$W/serve.out" 2>"$W/serve.err" &
+	SERVE=$!
+}
+
+@test "serve: pages match the memory file; the record is the first-touch order" {
+	"$TU/uffd-fc-client" make-memory "$W/mem" 40
+	serve_bg --record "$W/rec" --stats --json
+	run "$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -o 3,20,1,17,3,31
+	[ "$status" -eq 0 ]
+	[ "$output" = "ok 6 pages" ]
+	wait "$SERVE"
+	run grep -v '^#' "$W/rec"
+	[ "$output" = "$(printf '0x3000\n0x14000\n0x1000\n0x11000\n0x1f000')" ]
+	jq -e '.faults.total == 5' "$W/serve.out"
+}
+
+@test "serve: record then prefetch gives the same content with fewer faults" {
+	"$TU/uffd-fc-client" make-memory "$W/mem" 40
+	serve_bg --record "$W/rec" --stats --json
+	"$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -o 0,1,2,3,4,5,20,21,22
+	wait "$SERVE"
+	before=$(jq '.faults.total' "$W/serve.out")
+	serve_bg --prefetch "$W/rec" --stats --json
+	run "$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -R -o 0,1,2,3,4,5,20,21,22
+	[ "$status" -eq 0 ]
+	wait "$SERVE"
+	after=$(jq '.faults.total' "$W/serve.out")
+	[ "$before" -eq 9 ]
+	[ "$after" -eq 0 ]
+	jq -e '.prefetch.pages == 9 and .prefetch.pages_per_second > 0' "$W/serve.out"
+}
+
+@test "serve: a page removed by the balloon is zero when touched again" {
+	"$TU/uffd-fc-client" make-memory "$W/mem" 40
+	serve_bg --trace
+	run "$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -o 5,6 -d 5
+	[ "$status" -eq 0 ]
+	wait "$SERVE"
+	grep -q ' remove start=0x' "$W/serve.out"
+	[ "$(grep -c ' read 0x' "$W/serve.out")" -eq 3 ]
+}
+
+@test "serve: malformed region lists are rejected with a message (exit 1)" {
+	"$TU/uffd-fc-client" make-memory "$W/mem" 40
+	while IFS='|' read -r json msg; do
+		serve_bg
+		run "$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -t -j "$json"
+		[ "$output" = closed ]
+		st=0; wait "$SERVE" || st=$?
+		echo "$json -> $st $(cat "$W/serve.err")"
+		[ "$st" -eq 1 ]
+		grep -qF "$msg" "$W/serve.err"
+		grep -qF "(the region list is rejected, nothing was served)" "$W/serve.err"
+	done <<-'EOF'
+	{"a":1}|the message is not a JSON array of regions
+	[]|0 regions (1 to 1024 allowed)
+	[1]|region 0: not a JSON object
+	nonsense|the message is not valid JSON
+	[{"size":8192,"offset":0,"page_size":4096}]|region 0: field "base_host_virt_addr" is missing
+	[{"base_host_virt_addr":"4096","size":8192,"offset":0,"page_size":4096}]|field "base_host_virt_addr" is not an integer
+	[{"base_host_virt_addr":-4096,"size":8192,"offset":0,"page_size":4096}]|field "base_host_virt_addr" is negative
+	[{"base_host_virt_addr":4097,"size":8192,"offset":0,"page_size":4096}]|not a page-aligned user address
+	[{"base_host_virt_addr":4096,"size":100,"offset":0,"page_size":4096}]|size 0x64 is not a non-zero multiple of the page size
+	[{"base_host_virt_addr":4096,"size":8192,"offset":1638400,"page_size":4096}]|runs past the end of the memory file
+	[{"base_host_virt_addr":4096,"size":8192,"offset":0,"page_size":2097152}]|only 4096-byte pages are served
+	[{"base_host_virt_addr":4096,"size":8192,"offset":0}]|neither "page_size" nor "page_size_kib" is given
+	[{"base_host_virt_addr":18446744073709547520,"size":8192,"offset":0,"page_size":4096}]|leaves the user address space
+	[{"base_host_virt_addr":4096,"size":8192,"offset":0,"page_size":4096},{"base_host_virt_addr":8192,"size":4096,"offset":65536,"page_size":4096}]|region 1: host range overlaps region 0
+	[{"base_host_virt_addr":4096,"size":8192,"offset":0,"page_size":4096},{"base_host_virt_addr":65536,"size":4096,"offset":4096,"page_size":4096}]|region 1: file range overlaps region 0
+	EOF
+}
+
+@test "serve: a handshake without a userfaultfd is rejected" {
+	"$TU/uffd-fc-client" make-memory "$W/mem" 40
+	serve_bg
+	run "$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -n -t
+	st=0; wait "$SERVE" || st=$?
+	[ "$st" -eq 1 ]
+	grep -q "no userfaultfd came with the region list (SCM_RIGHTS)" "$W/serve.err"
+}
+
+@test "serve: --timeout when no VMM connects (exit 7)" {
+	"$TU/uffd-fc-client" make-memory "$W/mem" 4
+	run "$UW" serve --socket "$W/t.sock" --memory "$W/mem" --timeout 200ms
+	[ "$status" -eq 7 ]
+	[[ "$output" == *"serve: waiting on $W/t.sock: Connection timed out (the VMM never connected)"* ]]
+}
+
+@test "serve: usage and memory file errors" {
+	run "$UW" serve --socket "$W/x.sock"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"serve needs --socket PATH and --memory FILE"* ]]
+	run "$UW" serve --socket "$W/x.sock" --memory "$W/nope"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"serve: memory file $W/nope: No such file or directory"* ]]
+	: >"$W/empty"
+	run "$UW" serve --socket "$W/x.sock" --memory "$W/empty"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"give the snapshot's non-empty memory file"* ]]
+}
