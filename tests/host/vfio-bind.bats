@@ -52,8 +52,9 @@ unchanged() {
 			return 1
 		}
 	done
-	[ ! -e "$ROOT/run/hvutils" ] || {
-		echo "a record was written" >&2
+	# The lock file may exist; no record may.
+	[ -z "$(ls "$ROOT/run/hvutils/vfio-bind" 2>/dev/null)" ] || {
+		echo "a record was written: $(ls "$ROOT/run/hvutils/vfio-bind")" >&2
 		return 1
 	}
 }
@@ -558,7 +559,7 @@ print({x['address']: x for x in json.load(sys.stdin)['devices']}['$1']['viable']
 	: >"$ROOT/run/hvutils/vfio-bind" # a file where the directory should be
 	run "$VB" bind 01:00.0
 	[ "$status" -ne 0 ]
-	[[ $output == "vfio-bind: 0000:01:00.0: reading record /run/hvutils/vfio-bind/0000:01:00.0: Not a directory (is /run writable?)" ]]
+	[[ $output == "vfio-bind: locking /run/hvutils/vfio-bind/.lock: Not a directory (is /run writable?)" ]]
 	[ "$(<"$DEVS/0000:01:00.0/driver_override")" = "(null)" ]
 	[ ! -s "$ROOT/sys/bus/pci/drivers/e1000e/unbind" ]
 }

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -191,6 +192,34 @@ static int record_remove(struct vb_ctx *c, const char *name)
 	return unlink(path) && errno != ENOENT ? -errno : 0;
 }
 
+/*
+ * One vfio-bind at a time changes bindings: two binds racing on one device
+ * would each record the other's half-done state. Returns an fd or -errno;
+ * dry runs take no lock.
+ */
+static int state_lock(struct vb_ctx *c)
+{
+	char path[PATH_MAX];
+	int fd, rc;
+
+	if (c->dry_run)
+		return -1;
+	rc = mkdir_p(c, VB_STATE_DIR);
+	if (!rc)
+		rc = hv_path_build(&c->root, path, sizeof(path), VB_STATE_DIR "/.lock");
+	if (rc)
+		return rc;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX)) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
 /* driver_override reads "(null)" when unset. */
 static void read_override(struct vb_ctx *c, const struct vb_dev *d, char *buf, size_t len)
 {
@@ -323,6 +352,17 @@ static int restore_one(struct vb_ctx *c, const struct vb_dev *d, bool quiet_if_c
 			return hv_fail(rc, NULL, "%s: unbinding from %s", d->name, cur);
 	}
 	test_hook("unbind");
+	if (orig[0] && strcmp(cur, orig) &&
+	    !hv_path_exists(&c->root, "/sys/bus/pci/drivers/%s", orig)) {
+		struct kmod_ctx *kctx = NULL;
+
+		/* Its module was unloaded meanwhile: driver names are module names. */
+		rc = load_module(c, &kctx, orig, orig);
+		if (kctx)
+			kmod_unref(kctx);
+		if (rc)
+			hv_warn("%s: loading module %s: %s", d->name, orig, strerror(-rc));
+	}
 	if (!have_record || (orig[0] && strcmp(cur, orig))) {
 		rc = sys_write(c, d->name, "/sys/bus/pci/drivers_probe");
 		/* ENODEV/EINVAL here only means no driver matched: checked below. */
@@ -559,7 +599,7 @@ int vb_cmd_bind(void *ctx, int argc, const char **argv)
 	struct user_id u = { 0 };
 	struct vb_devs devs = { 0 };
 	const char **args;
-	int rc, nargs, worst = 0;
+	int rc, nargs, lock, worst = 0;
 
 	rc = vb_parse_verb(c, argc, argv, opts,
 			   "DEV... [--group] [--force] [--user USER] [--dry-run]", 1, -1, &args,
@@ -594,11 +634,18 @@ int vb_cmd_bind(void *ctx, int argc, const char **argv)
 			}
 		}
 	}
+	lock = state_lock(c);
+	if (lock < -1) {
+		vb_devs_free(&devs);
+		return hv_fail(lock, "is /run writable?", "locking " VB_STATE_DIR "/.lock");
+	}
 	for (size_t i = 0; i < devs.n; i++) {
 		rc = bind_one(c, &devs.v[i], &u);
 		if (rc && !worst)
 			worst = rc;
 	}
+	if (lock >= 0)
+		close(lock);
 	/* A bound device in a group others still block cannot be opened yet. */
 	for (size_t i = 0; !worst && !c->dry_run && i < devs.n; i++) {
 		struct vb_group g;
@@ -631,7 +678,7 @@ int vb_cmd_restore(void *ctx, int argc, const char **argv)
 	};
 	struct vb_devs devs = { 0 };
 	const char **args;
-	int rc, nargs, worst = 0;
+	int rc, nargs, lock, worst = 0;
 
 	rc = vb_parse_verb(c, argc, argv, opts, "DEV...|--all [--dry-run]", 0, -1, &args,
 			   &nargs);
@@ -681,11 +728,18 @@ int vb_cmd_restore(void *ctx, int argc, const char **argv)
 		if (!devs.n && !c->common.quiet)
 			hv_note("nothing to restore");
 	}
+	lock = devs.n ? state_lock(c) : -1;
+	if (lock < -1) {
+		vb_devs_free(&devs);
+		return hv_fail(lock, "is /run writable?", "locking " VB_STATE_DIR "/.lock");
+	}
 	for (size_t i = 0; i < devs.n; i++) {
 		rc = restore_one(c, &devs.v[i], false);
 		if (rc && !worst)
 			worst = rc;
 	}
+	if (lock >= 0)
+		close(lock);
 	vb_devs_free(&devs);
 	return worst;
 }
