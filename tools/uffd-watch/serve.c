@@ -39,6 +39,9 @@
 #define MAX_REGIONS   1024
 #define MAX_HANDSHAKE (256 * 1024)
 #define ADDR_LIMIT    (1ull << 57)
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 /* Linux 5.14; older kernels say EINVAL, harmless */
+#endif
 #define HANDSHAKE_MS  10000
 #define PREFETCH_RUN  (2ull << 20) /* one UFFDIO_COPY installs at most this much */
 
@@ -540,6 +543,8 @@ static int prefetch(struct serve *s)
 			j++;
 		len = (j - i) * UW_PAGE;
 		dst = r->base + (offs[i] - r->offset);
+		/* Map the source in one call: faulting it in page by page costs more. */
+		madvise((void *)(s->mem + offs[i]), len, MADV_POPULATE_READ);
 		err = uw_copy(s->uffd, dst, s->mem + offs[i], len, 0, &done);
 		if (err && err != -EEXIST && err != -EAGAIN) {
 			free(offs);
