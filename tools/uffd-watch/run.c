@@ -777,7 +777,8 @@ static int map_file(struct run *r)
 	}
 	r->file_len = (uint64_t)st.st_size;
 	if (r->file_len) {
-		void *p = mmap(NULL, r->file_len, PROT_READ, MAP_PRIVATE, fd, 0);
+		/* populated now, so serving a fault never waits on a fault of our own */
+		void *p = mmap(NULL, r->file_len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 
 		if (p == MAP_FAILED) {
 			int err = -errno;

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * uffd-bench: the fault-rate harness behind bench/uffd-watch/run.
+ *
+ *   uffd-bench touch PAGES [FILE]    write-touch PAGES pages of a fresh
+ *       mapping, one byte each, timing every touch. Alone it measures the
+ *       kernel's own first-touch faults (anonymous, or a private mapping of
+ *       FILE); under `uffd-watch run` the same touches are uffd-watch's faults.
+ *   uffd-bench minimal PAGES [FILE]  the same touches on an anonymous region
+ *       served by the userfaultfd(2) man page's pattern: one thread blocked
+ *       in read(), one UFFDIO_COPY per fault (zero page or FILE's page).
+ *
+ * Prints one JSON line: pages, seconds, faults_per_second and per-touch
+ * latency percentiles in microseconds (the time the faulting thread waited).
+ */
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PG 4096
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void report(const char *mode, long pages, uint64_t ns, uint32_t *lat)
+{
+	qsort(lat, (size_t)pages, sizeof(*lat), cmp);
+	printf("{\"mode\":\"%s\",\"pages\":%ld,\"seconds\":%.6f,\"faults_per_second\":%.0f,"
+	       "\"p50_us\":%.2f,\"p90_us\":%.2f,\"p99_us\":%.2f,\"p999_us\":%.2f}\n",
+	       mode, pages, (double)ns / 1e9, (double)pages / ((double)ns / 1e9),
+	       lat[pages / 2] / 1e3, lat[pages * 9 / 10] / 1e3, lat[pages * 99 / 100] / 1e3,
+	       lat[pages * 999 / 1000] / 1e3);
+}
+
+static void touch_all(volatile unsigned char *p, long pages, uint32_t *lat, uint64_t *total)
+{
+	uint64_t t0 = now_ns(), a = t0, b;
+
+	for (long i = 0; i < pages; i++) {
+		p[(size_t)i * PG] = 1;
+		b = now_ns();
+		lat[i] = (uint32_t)(b - a);
+		a = b;
+	}
+	*total = a - t0;
+}
+
+struct handler {
+	int uffd;
+	const unsigned char *src; /* file content, or NULL for zeros */
+	uint64_t base;
+};
+
+static void *handler(void *v)
+{
+	struct handler *h = v;
+	static unsigned char zero[PG] __attribute__((aligned(PG)));
+	struct uffd_msg m;
+
+	for (;;) {
+		struct uffdio_copy c;
+
+		if (read(h->uffd, &m, sizeof(m)) != sizeof(m))
+			return NULL; /* closed at the end */
+		if (m.event != UFFD_EVENT_PAGEFAULT)
+			continue;
+		c.dst = m.arg.pagefault.address & ~(uint64_t)(PG - 1);
+		c.src = (uintptr_t)(h->src ? h->src + (c.dst - h->base) : zero);
+		c.len = PG;
+		c.mode = 0;
+		c.copy = 0;
+		ioctl(h->uffd, UFFDIO_COPY, &c);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	long pages = argc > 2 ? atol(argv[2]) : 0;
+	const char *file = argc > 3 ? argv[3] : NULL;
+	const unsigned char *fmap = NULL;
+	uint32_t *lat;
+	uint64_t ns;
+	volatile unsigned char *p;
+	int fd = -1;
+
+	if (argc < 3 || pages < 1000 || (strcmp(argv[1], "touch") && strcmp(argv[1], "minimal"))) {
+		fprintf(stderr, "usage: uffd-bench touch|minimal PAGES [FILE]\n");
+		return 2;
+	}
+	lat = calloc((size_t)pages, sizeof(*lat));
+	if (file) {
+		struct stat st;
+
+		fd = open(file, O_RDONLY);
+		if (fd < 0 || fstat(fd, &st) < 0 || st.st_size < (off_t)pages * PG) {
+			fprintf(stderr, "uffd-bench: %s: missing or smaller than %ld pages\n", file,
+				pages);
+			return 1;
+		}
+		fmap = mmap(NULL, (size_t)pages * PG, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	}
+	if (!strcmp(argv[1], "touch")) {
+		if (file)
+			p = mmap(NULL, (size_t)pages * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+		else
+			p = mmap(NULL, (size_t)pages * PG, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return 1;
+		touch_all(p, pages, lat, &ns);
+		report(file ? "touch-file" : "touch-zero", pages, ns, lat);
+		return 0;
+	}
+	{
+		struct uffdio_api api = { .api = UFFD_API };
+		struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+		struct handler h;
+		pthread_t th;
+
+		h.uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+		if (h.uffd < 0 || ioctl(h.uffd, UFFDIO_API, &api) < 0) {
+			perror("uffd-bench: userfaultfd");
+			return 1;
+		}
+		p = mmap(NULL, (size_t)pages * PG, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		reg.range.start = (uintptr_t)p;
+		reg.range.len = (uint64_t)pages * PG;
+		if (ioctl(h.uffd, UFFDIO_REGISTER, &reg) < 0) {
+			perror("uffd-bench: UFFDIO_REGISTER");
+			return 1;
+		}
+		h.src = fmap;
+		h.base = (uintptr_t)p;
+		pthread_create(&th, NULL, handler, &h);
+		touch_all(p, pages, lat, &ns);
+		report(file ? "minimal-file" : "minimal-zero", pages, ns, lat);
+	}
+	return 0;
+}
