@@ -1,6 +1,6 @@
 # Test programs for uffd-watch (tests/host/uffd-watch.bats and the pci guest).
 UFFD_TEST_BINS := tests/uffd/uffd-touch tests/uffd/uffd-threads tests/uffd/uffd-forker \
-	tests/uffd/uffd-fc-client tests/uffd/uffd-entry
+	tests/uffd/uffd-fc-client tests/uffd/uffd-entry tests/uffd/uffd-bad-agent
 TEST_EXTRA  += $(UFFD_TEST_BINS)
 CLEAN_EXTRA += $(UFFD_TEST_BINS)
 

@@ -2,7 +2,8 @@
 /*
  * uffd-touch: a target for uffd-watch tests. Maps one anonymous region and
  * touches its pages in a given order, so a trace can be compared page by
- * page. Prints "region ADDR PAGES" first (the trace's mapping column).
+ * page. Prints "pid PID" and "region ADDR PAGES" first (the trace's
+ * mapping column).
  *
  *   uffd-touch [-p PAGES] [-o ORDER] [-w WRITES] [-x EXIT] [-z] [-f FILE]
  *              [-g] [-m] [-d PAGE] [-W PATH] [-s] [-S]
@@ -113,7 +114,7 @@ int main(int argc, char **argv)
 		}
 		waitpid(c, NULL, 0);
 	}
-	printf("region 0x%lx %d\n", (unsigned long)p, pages);
+	printf("pid %d\nregion 0x%lx %d\n", getpid(), (unsigned long)p, pages);
 	fflush(stdout);
 	while (waitfor && access(waitfor, F_OK) < 0)
 		nap(5);

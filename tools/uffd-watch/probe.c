@@ -305,8 +305,11 @@ static void print_text(const struct probe *p)
 	for (int mt = 0; mt < MT_NR; mt++) {
 		printf("%-11s ", mt_names[mt]);
 		if (p->mt_err[mt]) {
-			printf("%-8s %-8s %-8s (cannot map it: %s)\n", "-", "-", "-",
-			       strerror(-p->mt_err[mt]));
+			printf("%-8s %-8s %-8s (cannot map it: %s%s)\n", "-", "-", "-",
+			       strerror(-p->mt_err[mt]),
+			       mt == MT_HUGETLB && p->mt_err[mt] == -ENOMEM
+				       ? "; no free huge pages: set vm.nr_hugepages"
+				       : "");
 			continue;
 		}
 		for (int m = 0; m < 3; m++)

@@ -21,3 +21,29 @@ fi
 # ---- vfio-bind (20-vfio-bind.bats, tests/demo/pci/20-vfio-bind.sh) ------------
 # Device names in 'vfio-bind list' come from libpci's pci.ids.
 add_file /usr/share/misc/pci.ids
+# bench/vfio-bind/run only: the peers (Debian driverctl and dpdk, unpacked by
+# the run script), python3 with just the modules dpdk-devbind.py imports, and
+# lspci, which it runs. Left out of the test image to keep it small.
+if [[ -n ${HV_BENCH_VFIO_BIND_ROOT:-} ]]; then
+	add_file "$HV_TOP/bench/vfio-bind/bench.sh" /bench/vfio-bind/bench.sh
+	[[ ! -f $HV_BENCH_VFIO_BIND_ROOT/../bench.env ]] ||
+		add_file "$HV_BENCH_VFIO_BIND_ROOT/../bench.env" /bench/vfio-bind/bench.env
+	add_file "$HV_BENCH_VFIO_BIND_ROOT/usr/sbin/driverctl" /usr/sbin/driverctl
+	add_file "$HV_BENCH_VFIO_BIND_ROOT/usr/bin/dpdk-devbind.py" /usr/bin/dpdk-devbind.py
+	add_bin /usr/bin/python3.11
+	ln -sf python3.11 "$stage/usr/bin/python3"
+	add_bin /usr/bin/lspci
+	while read -r f; do
+		add_file "$f"
+	done < <(/usr/bin/python3 -c 'import sys, os, subprocess, argparse, platform, glob
+for m in list(sys.modules.values()):
+    for f in (getattr(m, "__file__", None), getattr(m, "__cached__", None)):
+        if f and os.path.isfile(f):
+            print(f)')
+fi
+
+# ---- uffd-watch (30-uffd-watch.bats = the host suite, tests/demo/pci/30-uffd-watch.sh)
+# The suite reads JSON with jq and drops privileges with util-linux setpriv
+# (busybox's lacks --inh-caps).
+add_bin jq
+add_bin /usr/bin/setpriv
