@@ -12,3 +12,10 @@ CLEAN_EXTRA += bench/gntshare/gntshare-ref
 bench/gntshare/gntshare-ref: bench/gntshare/gntshare-ref.c
 	@echo "  CC      $@"
 	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(XENGNTTAB_CFLAGS) $(LDFLAGS) -o $@ $< $(XENGNTTAB_LIBS)
+
+# Guest suite helper: an event channel loopback for --notify-port.
+TEST_EXTRA  += tests/guest/xen/evtchn-peer
+CLEAN_EXTRA += tests/guest/xen/evtchn-peer
+tests/guest/xen/evtchn-peer: tests/guest/xen/evtchn-peer.c
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<

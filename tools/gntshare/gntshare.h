@@ -125,8 +125,8 @@ int gs_map_diagnose(const struct gs_ctx *c, uint16_t domid, const uint32_t *refs
 
 /* ---- publish.c: grant refs in XenStore ------------------------------------- */
 /*
- * XSPATH/refs (space-separated, continued in refs-1, refs-2... past the
- * store's 4096-byte payload), XSPATH/domid (the granting domain),
+ * XSPATH/refs (space-separated, continued in refs-1, refs-2... past 2048
+ * bytes), XSPATH/domid (the granting domain),
  * XSPATH/count written last, so a reader that sees count sees all.
  */
 struct hv_xs;

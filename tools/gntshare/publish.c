@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Grant refs in XenStore, so a peer domain can find them:
- *   XSPATH/refs     "8 9 10 ..." (continued in refs-1, refs-2... when the
- *                   list passes the store's 4096-byte payload)
+ *   XSPATH/refs     "8 9 10 ..." (continued in refs-1, refs-2... past
+ *                   2048 bytes, oxenstored's default limit of a value)
  *   XSPATH/domid    the granting domain (what the peer maps from)
  *   XSPATH/count    number of refs
  * all in one transaction, owned by this domain and readable by the peer.
@@ -17,8 +17,18 @@
 #include "parse.h"
 #include "xs.h"
 
-/* Leaves room under the payload limit: a chunk never splits a number. */
-#define CHUNK_MAX (HV_XS_PAYLOAD_MAX - 16)
+/*
+ * The store's 4096-byte payload holds the node's path, a NUL and the value,
+ * and oxenstored's default quota-maxsize caps a value at 2048 bytes: a chunk
+ * fits both and never splits a number.
+ */
+#define GS_VALUE_MAX 2048
+static size_t chunk_max(const char *path)
+{
+	size_t room = HV_XS_PAYLOAD_MAX - (strlen(path) + sizeof("/refs-999999"));
+
+	return room < GS_VALUE_MAX ? room : GS_VALUE_MAX;
+}
 
 bool gs_xs_path_valid(const char *path)
 {
@@ -64,9 +74,10 @@ static int publish_once(struct hv_xs *x, const char *path, uint16_t self, uint16
 	xs_transaction_t t;
 	size_t used = 0;
 	unsigned int ci = 0;
+	size_t cmax = chunk_max(path);
 	int rc;
 
-	chunk = malloc(CHUNK_MAX + 16);
+	chunk = malloc(cmax + 16);
 	if (!chunk)
 		return -ENOMEM;
 	rc = hv_xs_tx_start(x, &t);
@@ -87,7 +98,7 @@ static int publish_once(struct hv_xs *x, const char *path, uint16_t self, uint16
 	for (uint32_t i = 0; !rc && i <= count; i++) {
 		int n = i < count ? snprintf(num, sizeof(num), "%s%u", used ? " " : "", refs[i]) : 0;
 
-		if (i == count || used + (size_t)n > CHUNK_MAX) {
+		if (i == count || used + (size_t)n > cmax) {
 			chunk[used] = '\0';
 			rc = chunk_name(p, sizeof(p), path, ci++);
 			if (!rc)
