@@ -675,10 +675,20 @@ static int find_agent(char *buf, size_t len)
 		snprintf(buf, len, "%s", env);
 		return 0;
 	}
+	/*
+	 * Next to the binary (the build tree), then ../libexec/hvutils from it
+	 * (an install whose prefix differs from the one compiled in).
+	 */
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
+		const char *dir;
+
 		exe[n] = '\0';
-		snprintf(buf, len, "%s/uffd-watch-agent.so", dirname(exe));
+		dir = dirname(exe);
+		snprintf(buf, len, "%s/uffd-watch-agent.so", dir);
+		if (access(buf, R_OK) == 0)
+			return 0;
+		snprintf(buf, len, "%s/../libexec/hvutils/uffd-watch-agent.so", dir);
 		if (access(buf, R_OK) == 0)
 			return 0;
 	}
