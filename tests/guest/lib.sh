@@ -114,3 +114,16 @@ hv_missing_prereqs() {
 # Seconds since the epoch with centiseconds, and a difference of two of those.
 hv_now() { date +%s.%N | cut -c1-13; }
 hv_elapsed() { awk -v a="$1" -v b="$(hv_now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# hv_cpio_gz DIR OUT: DIR as a gzipped newc archive whose bytes depend only on
+# what DIR holds (names, modes, link targets, data): owners, times and inode
+# numbers fixed, names sorted, no gzip timestamp. An archive built this way
+# inside an extra.sh (a nested guest's initramfs) does not change the image's
+# content hash on every run, so it does not defeat mkinitramfs's cache.
+# It sets the times of everything in DIR to the epoch.
+hv_cpio_gz() {
+	local dir=$1 out=$2
+	find "$dir" -exec touch -h -d @0 {} +
+	(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio -o -H newc -R 0:0 --reproducible --quiet) | gzip -n -9 >"$out"
+}
