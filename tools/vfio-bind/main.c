@@ -22,6 +22,7 @@ static const struct hv_verb verbs[] = {
 	{ "peek", vb_cmd_peek, "DEV REGION OFFSET", "read a register (--width 1|2|4|8)" },
 	{ "poke", vb_cmd_poke, "DEV REGION OFF VALUE", "write a register (--width 1|2|4|8)" },
 	{ "doctor", vb_cmd_doctor, "", "check IOMMU, interrupt remapping, modules, limits" },
+	{ "mdev", vb_cmd_mdev, "SUBVERB ...", "mdev types, create, remove, list (mdevctl-like)" },
 	{ NULL, NULL, NULL, NULL },
 };
 

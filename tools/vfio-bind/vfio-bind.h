@@ -64,7 +64,7 @@ bool vb_looks_like_uuid(const char *s);
 /* ---- dev.c: DEV resolution and device state ---------------------------- */
 enum vb_dev_kind {
 	VB_DEV_PCI,
-	/* VB_DEV_MDEV: mdev UUIDs resolve in vb_resolve() (see mdev.c). */
+	VB_DEV_MDEV,	/* an mdev instance: name is its UUID (see mdev.c) */
 };
 
 struct vb_dev {
@@ -138,6 +138,11 @@ int vb_cmd_info(void *ctx, int argc, const char **argv);
 int vb_cmd_peek(void *ctx, int argc, const char **argv);
 int vb_cmd_poke(void *ctx, int argc, const char **argv);
 int vb_cmd_doctor(void *ctx, int argc, const char **argv);
+
+/* ---- mdev.c: mdev types/create/remove/list; UUIDs as DEV ---------------- */
+int vb_cmd_mdev(void *ctx, int argc, const char **argv);
+/* An existing mdev instance by UUID. Reports its errors; returns an exit code. */
+int vb_mdev_resolve(struct vb_ctx *c, const char *arg, struct vb_dev *out);
 
 /* ---- vfio.c: container → group → device ---------------------------------- */
 struct vb_vfio {

@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * mdev: mediated devices, as mdevctl handles them: the types each parent
+ * offers, create and remove instances, list them; and an instance's UUID as
+ * the DEV of info, peek and poke (vb_mdev_resolve()).
+ *
+ * sysfs layout (Documentation/driver-api/vfio-mediated-device.rst):
+ *   /sys/class/mdev_bus/<parent>/mdev_supported_types/<type>/
+ *       name description device_api available_instances create devices/
+ *   /sys/bus/mdev/devices/<uuid>/  mdev_type -> type, remove, driver, iommu_group
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "json.h"
+#include "table.h"
+#include "vfio-bind.h"
+
+#define MDEV_BUS "/sys/class/mdev_bus"
+#define MDEV_DEVICES "/sys/bus/mdev/devices"
+
+struct mdev_opts {
+	const char *uuid;
+};
+
+int vb_mdev_resolve(struct vb_ctx *c, const char *arg, struct vb_dev *out)
+{
+	if (!vb_looks_like_uuid(arg)) {
+		hv_err(0, "an mdev UUID looks like 83b8f4f2-509f-382f-3c1e-e6bfe0fa1001",
+		       "%s: not an mdev UUID", arg);
+		return HV_EXIT_USAGE;
+	}
+	if (!hv_path_exists(&c->root, MDEV_DEVICES "/%s", arg))
+		return hv_fail(-ENOENT, "see 'vfio-bind mdev list'", "%s: no such mdev device",
+			       arg);
+	memset(out, 0, sizeof(*out));
+	out->kind = VB_DEV_MDEV;
+	snprintf(out->name, sizeof(out->name), "%s", arg);
+	snprintf(out->sysdir, sizeof(out->sysdir), MDEV_DEVICES "/%s", arg);
+	return 0;
+}
+
+/* An attribute of a type directory, "" when missing. */
+static void type_attr(struct vb_ctx *c, const char *parent, const char *type, const char *attr,
+		      char *buf, size_t len)
+{
+	if (hv_path_read(&c->root, buf, len, MDEV_BUS "/%s/mdev_supported_types/%s/%s", parent,
+			 type, attr) < 0)
+		buf[0] = '\0';
+}
+
+static int cmd_types(void *ctx, int argc, const char **argv)
+{
+	struct vb_ctx *c = ctx;
+	static const struct hv_table_col cols[] = {
+		{ "PARENT", HV_COL_STR, 0 },	 { "TYPE", HV_COL_STR, 0 },
+		{ "NAME", HV_COL_STR, 0 },	 { "API", HV_COL_STR, 0 },
+		{ "AVAILABLE", HV_COL_NUM, HV_COL_RIGHT },
+		{ "DESCRIPTION", HV_COL_STR, HV_COL_LAST_FREE },
+	};
+	struct hv_table_opts o = { 0 };
+	char **parents = NULL, **types;
+	struct hv_table *t;
+	const char **args;
+	int rc, nargs, np;
+
+	rc = vb_parse_verb(c, argc, argv, NULL, "[--json]", 0, 0, &args, &nargs);
+	if (rc >= 0)
+		return rc;
+	free((void *)args);
+	np = hv_path_list(&c->root, &parents, MDEV_BUS);
+	if (np < 0 && np != -ENOENT)
+		return hv_fail(np, NULL, "reading " MDEV_BUS);
+	t = hv_table_new("types", cols, sizeof(cols) / sizeof(cols[0]));
+	if (!t) {
+		hv_strv_free(parents);
+		return hv_fail(-ENOMEM, NULL, "mdev types");
+	}
+	for (int i = 0; i < np; i++) {
+		int nt = hv_path_list(&c->root, &types, MDEV_BUS "/%s/mdev_supported_types",
+				      parents[i]);
+
+		for (int k = 0; k < nt; k++) {
+			char name[128], api[64], avail[32], desc[256];
+
+			type_attr(c, parents[i], types[k], "name", name, sizeof(name));
+			type_attr(c, parents[i], types[k], "device_api", api, sizeof(api));
+			type_attr(c, parents[i], types[k], "available_instances", avail,
+				  sizeof(avail));
+			type_attr(c, parents[i], types[k], "description", desc, sizeof(desc));
+			/* Descriptions may span lines; a table row may not. */
+			for (char *p = desc; *p; p++)
+				if (*p == '\n')
+					*p = ' ';
+			const char *cells[] = { parents[i], types[k], name, api, avail, desc };
+
+			if (hv_table_add_row(t, cells)) {
+				hv_strv_free(types);
+				hv_strv_free(parents);
+				hv_table_free(t);
+				return hv_fail(-ENOMEM, NULL, "mdev types");
+			}
+		}
+		if (nt > 0)
+			hv_strv_free(types);
+	}
+	hv_strv_free(parents);
+	if (!hv_table_rows(t) && !c->common.json && !c->common.quiet)
+		hv_note("no mdev parent device (load a parent driver, e.g. 'modprobe mdev-edu')");
+	o.json = c->common.json;
+	hv_table_print(t, stdout, &o);
+	hv_table_free(t);
+	return 0;
+}
+
+/* TYPE as given, or the one type of PARENT whose name ends in "-TYPE". */
+static int find_type(struct vb_ctx *c, const char *parent, const char *type, char *out,
+		     size_t len)
+{
+	size_t tl = strlen(type);
+	char **types;
+	int nt, found = 0;
+
+	if (strchr(type, '/') || !strcmp(type, ".") || !strcmp(type, ".."))
+		return -EINVAL;
+	if (hv_path_exists(&c->root, MDEV_BUS "/%s/mdev_supported_types/%s/create", parent,
+			   type)) {
+		snprintf(out, len, "%s", type);
+		return 0;
+	}
+	nt = hv_path_list(&c->root, &types, MDEV_BUS "/%s/mdev_supported_types", parent);
+	for (int k = 0; k < nt; k++) {
+		size_t l = strlen(types[k]);
+
+		if (l > tl + 1 && types[k][l - tl - 1] == '-' && !strcmp(types[k] + l - tl, type)) {
+			snprintf(out, len, "%s", types[k]);
+			found++;
+		}
+	}
+	if (nt > 0)
+		hv_strv_free(types);
+	return found == 1 ? 0 : -ENOENT;
+}
+
+static int new_uuid(struct vb_ctx *c, char *buf, size_t len)
+{
+	int rc = hv_path_read(&c->root, buf, len, "/proc/sys/kernel/random/uuid");
+
+	if (rc < 0)
+		return rc;
+	return vb_looks_like_uuid(buf) ? 0 : -EIO;
+}
+
+static int cmd_create(void *ctx, int argc, const char **argv)
+{
+	struct vb_ctx *c = ctx;
+	struct mdev_opts mo = { 0 };
+	const struct poptOption opts[] = {
+		{ "uuid", 'u', POPT_ARG_STRING, &mo.uuid, 0, "the instance's UUID (default: a new one)",
+		  "UUID" },
+		{ "dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0, "print the sysfs write, change nothing",
+		  NULL },
+		POPT_TABLEEND,
+	};
+	const char *parent, *type_arg;
+	char type[256], uuid[64], avail[32];
+	const char **args;
+	int rc, nargs;
+
+	rc = vb_parse_verb(c, argc, argv, opts, "PARENT TYPE [--uuid UUID]", 2, 2, &args, &nargs);
+	if (rc >= 0)
+		return rc;
+	parent = args[0];
+	type_arg = args[1];
+	if (mo.uuid && !vb_looks_like_uuid(mo.uuid)) {
+		hv_err(0, "like 83b8f4f2-509f-382f-3c1e-e6bfe0fa1001", "create: bad UUID '%s'",
+		       mo.uuid);
+		rc = HV_EXIT_USAGE;
+		goto out;
+	}
+	if (strchr(parent, '/') || !parent[0] || !strcmp(parent, ".") || !strcmp(parent, "..") ||
+	    !hv_path_exists(&c->root, MDEV_BUS "/%s", parent)) {
+		rc = hv_fail(-ENOENT, "see 'vfio-bind mdev types'", "create: %s: no such mdev parent",
+			     parent);
+		goto out;
+	}
+	if (find_type(c, parent, type_arg, type, sizeof(type))) {
+		rc = hv_fail(-ENOENT, "see 'vfio-bind mdev types'", "create: %s: no type '%s'",
+			     parent, type_arg);
+		goto out;
+	}
+	type_attr(c, parent, type, "available_instances", avail, sizeof(avail));
+	if (!strcmp(avail, "0")) {
+		hv_err(0, "remove one ('vfio-bind mdev list', 'vfio-bind mdev remove UUID')",
+		       "create: %s/%s: no instances left (available_instances is 0)", parent, type);
+		rc = HV_EXIT_LIMIT;
+		goto out;
+	}
+	if (mo.uuid) {
+		snprintf(uuid, sizeof(uuid), "%s", mo.uuid);
+	} else {
+		rc = new_uuid(c, uuid, sizeof(uuid));
+		if (rc) {
+			rc = hv_fail(rc, "give one with --uuid", "create: generating a UUID");
+			goto out;
+		}
+	}
+	if (c->dry_run) {
+		printf("write %s > %s/%s/mdev_supported_types/%s/create\n", uuid, MDEV_BUS, parent, type);
+		rc = 0;
+		goto out;
+	}
+	rc = hv_path_write(&c->root, uuid, MDEV_BUS "/%s/mdev_supported_types/%s/create", parent,
+			   type);
+	if (rc) {
+		const char *hint = rc == -EEXIST ? "pick another UUID or omit --uuid" :
+				   rc == -EUSERS ? "no instances left: remove one" : NULL;
+
+		hv_err(rc, hint, "create: %s on %s/%s", uuid, parent, type);
+		/* The mdev core says EUSERS when the parent has no instance left. */
+		rc = rc == -EUSERS ? HV_EXIT_LIMIT : hv_exit_code(rc);
+		goto out;
+	}
+	if (!hv_path_exists(&c->root, MDEV_DEVICES "/%s", uuid)) {
+		rc = hv_fail(-ENODEV, "see the kernel log", "create: %s: accepted, but no %s/%s",
+			     uuid, MDEV_DEVICES, uuid);
+		goto out;
+	}
+	if (c->common.json) {
+		struct hv_json j;
+
+		hv_json_init(&j, stdout, false);
+		hv_json_object_open(&j, NULL);
+		hv_json_str(&j, "uuid", uuid);
+		hv_json_str(&j, "parent", parent);
+		hv_json_str(&j, "type", type);
+		hv_json_object_close(&j);
+		hv_json_end(&j);
+	} else {
+		printf("%s\n", uuid);
+	}
+	rc = 0;
+out:
+	free((void *)args);
+	return rc;
+}
+
+static int cmd_remove(void *ctx, int argc, const char **argv)
+{
+	struct vb_ctx *c = ctx;
+	const struct poptOption opts[] = {
+		{ "dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0, "print the sysfs write, change nothing",
+		  NULL },
+		POPT_TABLEEND,
+	};
+	struct vb_dev d;
+	const char **args;
+	int rc, nargs;
+
+	rc = vb_parse_verb(c, argc, argv, opts, "UUID [--dry-run]", 1, 1, &args, &nargs);
+	if (rc >= 0)
+		return rc;
+	rc = vb_mdev_resolve(c, args[0], &d);
+	free((void *)args);
+	if (rc)
+		return rc;
+	if (c->dry_run) {
+		printf("write 1 > %s/remove\n", d.sysdir);
+		return 0;
+	}
+	/* The kernel waits here until a user holding the device closes it. */
+	rc = hv_path_write(&c->root, "1", "%s/remove", d.sysdir);
+	if (rc)
+		return hv_fail(rc, NULL, "remove: %s", d.name);
+	return 0;
+}
+
+static int cmd_list(void *ctx, int argc, const char **argv)
+{
+	struct vb_ctx *c = ctx;
+	static const struct hv_table_col cols[] = {
+		{ "UUID", HV_COL_STR, 0 },  { "PARENT", HV_COL_STR, 0 }, { "TYPE", HV_COL_STR, 0 },
+		{ "DRIVER", HV_COL_STR, 0 }, { "GROUP", HV_COL_NUM, HV_COL_RIGHT },
+	};
+	struct hv_table_opts o = { 0 };
+	char **uuids = NULL;
+	struct hv_table *t;
+	const char **args;
+	int rc, nargs, n;
+
+	rc = vb_parse_verb(c, argc, argv, NULL, "[--json]", 0, 0, &args, &nargs);
+	if (rc >= 0)
+		return rc;
+	free((void *)args);
+	n = hv_path_list(&c->root, &uuids, MDEV_DEVICES);
+	if (n < 0 && n != -ENOENT)
+		return hv_fail(n, "is the mdev module loaded?", "reading " MDEV_DEVICES);
+	t = hv_table_new("mdevs", cols, sizeof(cols) / sizeof(cols[0]));
+	if (!t) {
+		hv_strv_free(uuids);
+		return hv_fail(-ENOMEM, NULL, "mdev list");
+	}
+	for (int i = 0; i < n; i++) {
+		char path[PATH_MAX], real[PATH_MAX], parent[VB_NAME_MAX] = "", type[256] = "";
+		char driver[VB_NAME_MAX] = "", group[32] = "";
+		char *slash;
+
+		/* The parent is the directory the instance lives in. */
+		if (!hv_path_build(&c->root, path, sizeof(path), MDEV_DEVICES "/%s", uuids[i]) &&
+		    realpath(path, real) && (slash = strrchr(real, '/'))) {
+			*slash = '\0';
+			slash = strrchr(real, '/');
+			snprintf(parent, sizeof(parent), "%s", slash ? slash + 1 : real);
+		}
+		hv_path_link_name(&c->root, type, sizeof(type), MDEV_DEVICES "/%s/mdev_type",
+				  uuids[i]);
+		hv_path_link_name(&c->root, driver, sizeof(driver), MDEV_DEVICES "/%s/driver",
+				  uuids[i]);
+		hv_path_link_name(&c->root, group, sizeof(group), MDEV_DEVICES "/%s/iommu_group",
+				  uuids[i]);
+		const char *cells[] = { uuids[i], parent, type, driver[0] ? driver : NULL,
+					group[0] ? group : NULL };
+
+		if (hv_table_add_row(t, cells)) {
+			hv_strv_free(uuids);
+			hv_table_free(t);
+			return hv_fail(-ENOMEM, NULL, "mdev list");
+		}
+	}
+	hv_strv_free(uuids);
+	o.json = c->common.json;
+	hv_table_print(t, stdout, &o);
+	hv_table_free(t);
+	return 0;
+}
+
+static const struct hv_verb mdev_verbs[] = {
+	{ "types", cmd_types, "[--json]",
+	  "types each parent offers, with available instances" },
+	{ "create", cmd_create, "PARENT TYPE [--uuid UUID]",
+	  "create an instance; prints its UUID" },
+	{ "remove", cmd_remove, "UUID",
+	  "remove an instance (waits for its user to close it)" },
+	{ "list", cmd_list, "[--json]",
+	  "instances with parent, type, driver and IOMMU group" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+int vb_cmd_mdev(void *ctx, int argc, const char **argv)
+{
+	const struct hv_verb *v;
+	const char *why;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+			printf("usage: vfio-bind mdev SUBVERB [ARGS...]\n\n");
+			for (v = mdev_verbs; v->name; v++)
+				printf("  %-7s %-26s %s\n", v->name, v->args, v->summary);
+			return 0;
+		}
+		return hv_usage_error("mdev: missing subverb (types, create, remove, list)");
+	}
+	v = hv_verb_find(mdev_verbs, argv[1], &why);
+	if (!v)
+		return hv_verb_unknown(mdev_verbs, argv[1]);
+	/* The subverb becomes argv[0], as for a top-level verb. */
+	return v->run(ctx, argc - 1, argv + 1);
+}
