@@ -158,8 +158,12 @@ int vb_resolve(struct vb_ctx *c, const char *arg, struct vb_devs *out)
 int vb_resolve_one(struct vb_ctx *c, const char *arg, struct vb_dev *out)
 {
 	struct vb_devs d = { 0 };
-	int rc = vb_resolve(c, arg, &d);
+	int rc;
 
+	/* info, peek and poke also open mdev instances; bind and restore do not. */
+	if (vb_looks_like_uuid(arg) && hv_path_exists(&c->root, "/sys/bus/mdev/devices/%s", arg))
+		return vb_mdev_resolve(c, arg, out);
+	rc = vb_resolve(c, arg, &d);
 	if (rc)
 		return rc;
 	if (d.n != 1) {

@@ -89,7 +89,8 @@ int vb_vfio_open(struct vb_ctx *c, const struct vb_dev *d, struct vb_vfio *v)
 	if (v->group_id < 0)
 		return hv_fail(-ENODEV, "the IOMMU is off or missing: see 'vfio-bind doctor'",
 			       "%s: no IOMMU group", d->name);
-	rc = check_viable(c, d, v->group_id);
+	/* An mdev group holds only the instance, bound to its parent's driver. */
+	rc = d->kind == VB_DEV_MDEV ? 0 : check_viable(c, d, v->group_id);
 	if (rc)
 		return rc;
 
