@@ -34,6 +34,8 @@
  * Instances are counted by the mdev core (mdev_driver.max_instances).
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/device.h>
 #include <linux/eventfd.h>
 #include <linux/kernel.h>
@@ -785,6 +787,9 @@ static long edu_ioctl_set_irqs(struct edu_state *s, void __user *arg)
 						 VFIO_PCI_NUM_IRQS, &data_size);
 	if (ret)
 		return ret;
+	/* The helper lets several actions through; exactly one makes sense. */
+	if (hweight32(hdr.flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) != 1)
+		return -EINVAL;
 	if (data_size) {
 		data = memdup_user(arg + minsz, data_size);
 		if (IS_ERR(data))
