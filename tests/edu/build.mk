@@ -1,0 +1,10 @@
+# edu-test (one behavioural suite for QEMU's edu through vfio-pci and for
+# mdev-edu instances) and edu-abuse (robustness of mdev-edu), both run by
+# tests/guest/pci*/50-mdev-edu.bats.
+EDU_TESTS := tests/edu/edu-test tests/edu/edu-abuse
+TEST_EXTRA  += $(EDU_TESTS)
+CLEAN_EXTRA += $(EDU_TESTS)
+
+$(EDU_TESTS): tests/edu/%: tests/edu/%.c tests/edu/edu-vfio.c tests/edu/edu-vfio.h
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/edu/edu-vfio.c
