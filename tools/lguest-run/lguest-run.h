@@ -66,7 +66,7 @@ struct lg_mem {
 /* 16550A, enough of it for Linux's 8250 driver with interrupts. */
 struct lg_uart {
 	pthread_mutex_t lock;
-	uint8_t ier, lcr, mcr, lsr_extra, scr, dll, dlm, fcr;
+	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
 	bool thr_ipending;
 	bool irq_level;
 	uint8_t rx[256];
@@ -124,7 +124,6 @@ struct lg_virtio {
 
 struct lg_pci {
 	uint32_t addr; /* 0xcf8 */
-	uint32_t host_bar_dummy;
 };
 
 struct lg_stats {

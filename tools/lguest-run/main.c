@@ -335,16 +335,18 @@ int main(int argc, char **argv)
 	if (rc)
 		goto out;
 	rc = lg_console_start(&lg);
-	if (rc)
+	if (rc) {
+		lg_console_stop(&lg); /* the terminal may already be raw */
 		goto out;
+	}
 	run_rc = lg_kvm_run(&lg);
 	lg.t_end_ns = now_ns();
+	/* Guest output and the terminal first, then our own messages. */
 	lg_console_stop(&lg);
 	rc = guest_status(&lg, run_rc);
 	if (lg.common.verbose)
 		print_stats(&lg, rc);
 out:
-	lg_console_stop(&lg);
 	lg_virtio_free(&lg);
 	lg_mem_free(&lg);
 	lg_kvm_close(&lg);
