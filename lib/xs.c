@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "xs.h"
 
@@ -12,10 +14,17 @@
 
 int hv_xs_open(struct hv_xs *x, enum hv_xs_transport t, const char *socket_path)
 {
+	return hv_xs_open_with(x, t, socket_path, xs_open);
+}
+
+int hv_xs_open_with(struct hv_xs *x, enum hv_xs_transport t, const char *socket_path,
+		    struct xs_handle *(*open_fn)(unsigned long flags))
+{
 	const char *env = getenv("XENSTORED_PATH");
 	unsigned long flags = 0;
 
 	x->h = NULL;
+	x->fd = -1;
 	switch (t) {
 	case HV_XS_SOCKET:
 		/* libxenstore takes the socket path only from the environment. */
@@ -51,10 +60,27 @@ int hv_xs_open(struct hv_xs *x, enum hv_xs_transport t, const char *socket_path)
 				 DEFAULT_SOCKET, XENBUS_DEV);
 		break;
 	}
+	/*
+	 * xs_open() opens exactly one descriptor, the lowest free one: note
+	 * which that is, and keep it only if it turns out to be a socket or a
+	 * character device (the two kinds of XenStore connection).
+	 */
+	x->fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (x->fd >= 0)
+		close(x->fd);
 	errno = 0;
-	x->h = xs_open(flags);
-	if (!x->h)
+	x->h = open_fn(flags);
+	if (!x->h) {
+		x->fd = -1;
 		return errno ? -errno : -ENOENT;
+	}
+	{
+		struct stat st;
+
+		if (x->fd < 0 || fstat(x->fd, &st) < 0 ||
+		    !(S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode)))
+			x->fd = -1;
+	}
 	return 0;
 }
 
@@ -63,6 +89,7 @@ void hv_xs_close(struct hv_xs *x)
 	if (x->h)
 		xs_close(x->h);
 	x->h = NULL;
+	x->fd = -1;
 }
 
 int hv_xs_read(struct hv_xs *x, xs_transaction_t t, const char *path, char **val, size_t *len)

@@ -22,6 +22,13 @@ enum hv_xs_transport {
 struct hv_xs {
 	struct xs_handle *h;
 	char tried[PATH_MAX + 64];	/* what was tried, for error messages */
+	/*
+	 * The connection's own descriptor, or -1. libxenstore built without
+	 * threads (Debian's static libxenstore.a) reads watch events only when
+	 * called, so waiting for them means polling this descriptor; the
+	 * threaded shared library signals them on xs_fileno() instead.
+	 */
+	int fd;
 };
 
 /* The XenStore protocol's payload limit (XENSTORE_PAYLOAD_MAX). */
@@ -30,6 +37,12 @@ struct hv_xs {
 
 /* Opens the connection; on failure -errno and x->tried names the transport(s). */
 int hv_xs_open(struct hv_xs *x, enum hv_xs_transport t, const char *socket_path);
+/*
+ * The same with another xs_open(), e.g. one of a dlopen()ed libxenstore
+ * (close that handle with its own xs_close(), not hv_xs_close()).
+ */
+int hv_xs_open_with(struct hv_xs *x, enum hv_xs_transport t, const char *socket_path,
+		    struct xs_handle *(*open_fn)(unsigned long flags));
 void hv_xs_close(struct hv_xs *x);
 
 /* Thin -errno wrappers over libxenstore; t is XBT_NULL or a transaction. */

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "parse.h"
 #include "xsctl.h"
@@ -265,9 +266,25 @@ int xsctl_atomic(struct xsctl *x, const char *what, int (*fn)(struct xsctl *x, v
 			return 0;
 		if (err != -EAGAIN)
 			return hv_fail(err, NULL, "%scommitting %s", x->where, what);
+		xsctl_backoff(x, attempt);
 	}
 	hv_err(-EAGAIN, "others keep changing the same nodes; raise --retries",
 	       "%s%s: transaction still conflicting after %d retries", x->where, what,
 	       x->o.retries);
 	return HV_EXIT_BUSY;
+}
+
+void xsctl_backoff(struct xsctl *x, int attempt)
+{
+	/*
+	 * Without a pause, processes that conflicted once collide again at
+	 * once and the same loser can starve; up to 0.5 ms << attempt, 64 ms max.
+	 */
+	long max_us = 500L << (attempt < 7 ? attempt : 7);
+	struct timespec ts;
+
+	x->rng = x->rng * 1103515245u + 12345u;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)((x->rng >> 8) % (unsigned long)max_us) * 1000;
+	nanosleep(&ts, NULL);
 }

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "xsctl.h"
 
@@ -219,8 +221,11 @@ int xsctl_dispatch(struct xsctl *x, int argc, const char **argv)
 	memset(&x->o, 0, sizeof(x->o));
 	/* Output options given before the verb apply to it. */
 	x->o.c.json = global.json;
-	x->o.c.verbose = global.verbose;
-	x->o.c.quiet = global.quiet;
+	/* A script line says itself how talkative it is (tx -v, line -q). */
+	if (!x->in_script) {
+		x->o.c.verbose = global.verbose;
+		x->o.c.quiet = global.quiet;
+	}
 	x->o.depth = -1;
 	x->o.count = 0;
 	x->o.retries = DEFAULT_RETRIES;
@@ -249,7 +254,7 @@ int xsctl_dispatch(struct xsctl *x, int argc, const char **argv)
 
 int main(int argc, char **argv)
 {
-	struct xsctl x = { .out = stdout, .t = XBT_NULL, .where = "" };
+	struct xsctl x = { .out = stdout, .t = XBT_NULL, .where = "", .xs = { .fd = -1 } };
 	struct poptOption table[] = {
 		HV_POPT_COMMON(x.o.c),
 		{ "socket", 0, POPT_ARG_STRING, &x.o.socket, 0,
@@ -262,6 +267,12 @@ int main(int argc, char **argv)
 	bool exit_now;
 	int rc, nargs;
 
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		x.rng = (unsigned int)getpid() ^ (unsigned int)ts.tv_nsec;
+	}
 	/* Options before the verb are global; the verb's own parse takes the rest. */
 	pc = poptGetContext("xsctl", argc, (const char **)argv, table, POPT_CONTEXT_POSIXMEHARDER);
 	while ((rc = hv_popt_next(pc, table)) >= 0)

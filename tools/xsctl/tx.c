@@ -312,6 +312,7 @@ int xsctl_tx(void *ctx, int argc, const char **argv)
 		}
 		if (txo.c.verbose)
 			hv_note("tx: conflict, re-running the script (attempt %d)", attempt + 2);
+		xsctl_backoff(x, attempt);
 	}
 out:
 	free(buf);

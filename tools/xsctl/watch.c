@@ -1,5 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* watch and wait: change events, and conditions checked against the store. */
+/*
+ * watch and wait: change events, and conditions checked against the store.
+ *
+ * xsctl links Debian's static libxenstore.a for a fast start, but that one
+ * is built without the reader thread: it reads watch events only inside
+ * calls, and through /dev/xen/xenbus the kernel may queue a watch's first
+ * event before the watch's own reply, which that library takes for a
+ * protocol error (it fails with EINVAL and drops the connection). So the
+ * connections that carry watches come from the shared, threaded
+ * libxenstore.so.4, loaded here with dlopen() (RTLD_LOCAL: its symbols stay
+ * apart from the static copy). Without it, the static one is used.
+ */
+#include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -17,32 +29,95 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/*
- * Waits for watch events until deadline (-1: none). Returns 1 when events
- * are queued, 0 at the deadline, or -errno.
- */
-static int wait_events(struct xsctl *x, int64_t deadline)
+/* Milliseconds left until deadline (-1: none), for poll(). */
+static int left_ms(int64_t deadline)
 {
-	struct pollfd pfd = { .fd = xs_fileno(x->xs.h), .events = POLLIN };
-	int ms, r;
+	int64_t left;
 
-	if (pfd.fd < 0)
-		return -errno;
-	for (;;) {
-		ms = -1;
-		if (deadline >= 0) {
-			int64_t left = deadline - now_ms();
+	if (deadline < 0)
+		return -1;
+	left = deadline - now_ms();
+	return left <= 0 ? 0 : (int)left;
+}
 
-			if (left <= 0)
-				return 0;
-			ms = (int)left;
-		}
-		r = poll(&pfd, 1, ms);
-		if (r > 0)
-			return 1;
-		if (r < 0 && errno != EINTR)
-			return -errno;
+struct evlib {
+	void *dl;
+	bool threaded;
+	struct xs_handle *(*open)(unsigned long flags);
+	void (*close)(struct xs_handle *h);
+	bool (*watch)(struct xs_handle *h, const char *path, const char *token);
+	char **(*check)(struct xs_handle *h);
+	int (*fileno)(struct xs_handle *h);
+};
+
+static void evlib_load(struct evlib *l)
+{
+	*l = (struct evlib){ .open = xs_open, .close = xs_close, .watch = xs_watch,
+			     .check = xs_check_watch, .fileno = xs_fileno };
+	l->dl = dlopen("libxenstore.so.4", RTLD_NOW | RTLD_LOCAL);
+	if (!l->dl)
+		return;
+	/* POSIX's way to take a function pointer from dlsym(). */
+	*(void **)&l->open = dlsym(l->dl, "xs_open");
+	*(void **)&l->close = dlsym(l->dl, "xs_close");
+	*(void **)&l->watch = dlsym(l->dl, "xs_watch");
+	*(void **)&l->check = dlsym(l->dl, "xs_check_watch");
+	*(void **)&l->fileno = dlsym(l->dl, "xs_fileno");
+	if (l->open && l->close && l->watch && l->check && l->fileno) {
+		l->threaded = true;
+		return;
 	}
+	dlclose(l->dl);
+	*l = (struct evlib){ .open = xs_open, .close = xs_close, .watch = xs_watch,
+			     .check = xs_check_watch, .fileno = xs_fileno };
+}
+
+static void evlib_unload(struct evlib *l)
+{
+	if (l->dl)
+		dlclose(l->dl);
+	l->dl = NULL;
+}
+
+/* A connection for events, with the command line's transport. */
+static int open_conn(struct xsctl *x, struct evlib *l, struct hv_xs *c)
+{
+	int err = hv_xs_open_with(c, x->transport, x->socket_path, l->open);
+
+	if (err) {
+		hv_err(err, HV_XS_HINT_CONNECT, "cannot reach XenStore via %s", c->tried);
+		return HV_EXIT_NODEV;
+	}
+	if (l->threaded)
+		c->fd = -1; /* the reader thread owns it: wait on xs_fileno() */
+	return 0;
+}
+
+static void close_conn(struct evlib *l, struct hv_xs *c)
+{
+	if (c->h)
+		l->close(c->h);
+	c->h = NULL;
+	c->fd = -1;
+}
+
+/* What to poll for a connection's events: its xs_fileno(), and without a
+ * reader thread its own descriptor, which only our calls read. */
+static int conn_pollfds(struct evlib *l, struct hv_xs *c, struct pollfd *pfd)
+{
+	pfd[0] = (struct pollfd){ .fd = l->fileno(c->h), .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
+	return pfd[0].fd < 0 ? -EIO : 0;
+}
+
+/* Sets one watch; its connection is not used for requests afterwards. */
+static int set_watch(struct xsctl *x, struct evlib *l, struct hv_xs *c, const char *path,
+		     const char *token, const char *verb)
+{
+	errno = 0;
+	if (l->watch(c->h, path, token))
+		return 0;
+	return xsctl_fail(x, errno ? -errno : -EIO, verb, path);
 }
 
 /* Levels of path below base: 0 for base itself. */
@@ -60,16 +135,78 @@ static int depth_below(const char *base, const char *path)
 	return (bl == 1 && base[0] == '/') ? d + 1 : d;
 }
 
+/*
+ * One connection per watched path: without a reader thread libxenstore
+ * would read a first watch's events in place of a second one's reply.
+ */
+struct watch_conns {
+	struct evlib lib;
+	struct hv_xs *c;
+	struct pollfd *pfd;
+	bool *seen_initial;
+	int n;
+};
+
+static void close_watch_conns(struct watch_conns *w)
+{
+	for (int i = 0; w->c && i < w->n; i++)
+		close_conn(&w->lib, &w->c[i]);
+	evlib_unload(&w->lib);
+	free(w->c);
+	free(w->pfd);
+	free(w->seen_initial);
+}
+
+static void print_event(struct xsctl *x, const char *path, const char *watch)
+{
+	if (x->o.c.json) {
+		struct hv_json j;
+
+		hv_json_init(&j, x->out, true);
+		hv_json_object_open(&j, NULL);
+		hv_json_str(&j, "path", path);
+		hv_json_str(&j, "watch", watch);
+		hv_json_object_close(&j);
+		hv_json_end(&j);
+	} else {
+		fprintf(x->out, "%s\n", path);
+	}
+	/* Consumers act on each event as it comes. */
+	fflush(x->out);
+}
+
+/* Prints ev unless filtered out; returns the number of lines printed. */
+static int handle_event(struct xsctl *x, struct watch_conns *w, int i, const char *watched,
+			char **ev)
+{
+	const char *path = ev[XS_WATCH_PATH];
+	int n = 0;
+
+	/* The daemon fires each watch once when it is set. */
+	if (!w->seen_initial[i] && !strcmp(path, watched)) {
+		w->seen_initial[i] = true;
+		if (x->o.skip_initial) {
+			free(ev);
+			return 0;
+		}
+	}
+	if (x->o.depth < 0 || depth_below(watched, path) <= x->o.depth) {
+		print_event(x, path, watched);
+		n = 1;
+	}
+	free(ev);
+	return n;
+}
+
 int xsctl_watch(void *ctx, int argc, const char **argv)
 {
 	struct xsctl *x = ctx;
+	struct watch_conns w = { .n = argc };
 	int64_t timeout, deadline = -1;
-	bool *seen_initial;
 	int rc, printed = 0;
-	char tok[16];
 
-	if (argc < 1)
-		return xsctl_usage(x, "watch: expected PATH...");
+	if (argc < 1 || argc > 64)
+		return xsctl_usage(x, "watch: expected 1 to 64 PATHs");
 	if (x->o.count < 0)
 		return xsctl_usage(x, "--count must be 1 or more");
 	if (x->o.depth < -1)
@@ -78,75 +215,54 @@ int xsctl_watch(void *ctx, int argc, const char **argv)
 		if ((rc = xsctl_check_path(x, argv[i], true)))
 			return rc;
 	rc = xsctl_timeout(x, &timeout);
-	if (rc || (rc = xsctl_connect(x)))
+	if (rc)
 		return rc;
-	seen_initial = calloc((size_t)argc, sizeof(*seen_initial));
-	if (!seen_initial)
-		return hv_fail(-ENOMEM, NULL, "watch");
+	evlib_load(&w.lib);
+	w.c = calloc((size_t)argc, sizeof(*w.c));
+	w.pfd = calloc((size_t)argc * 2, sizeof(*w.pfd));
+	w.seen_initial = calloc((size_t)argc, sizeof(*w.seen_initial));
+	if (!w.c || !w.pfd || !w.seen_initial) {
+		rc = hv_fail(-ENOMEM, NULL, "watch");
+		goto out;
+	}
 	for (int i = 0; i < argc; i++) {
-		snprintf(tok, sizeof(tok), "%d", i);
-		errno = 0;
-		if (!xs_watch(x->xs.h, argv[i], tok)) {
-			rc = xsctl_fail(x, errno ? -errno : -EIO, "watch", argv[i]);
+		rc = open_conn(x, &w.lib, &w.c[i]);
+		if (!rc)
+			rc = set_watch(x, &w.lib, &w.c[i], argv[i], "0", "watch");
+		if (!rc && conn_pollfds(&w.lib, &w.c[i], &w.pfd[2 * i]))
+			rc = hv_fail(-EIO, NULL, "watch %s: no event descriptor", argv[i]);
+		if (rc) {
+			w.n = i + 1;
 			goto out;
 		}
 	}
 	if (timeout >= 0)
 		deadline = now_ms() + timeout;
 	while (!x->o.count || printed < x->o.count) {
-		char **ev;
-		int r = wait_events(x, deadline);
+		int r = poll(w.pfd, (nfds_t)argc * 2, left_ms(deadline));
 
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = hv_fail(-errno, NULL, "watch: waiting for events");
+			goto out;
+		}
 		if (r == 0) {
 			hv_err(0, NULL, "watch: timed out after %s s (%d event%s)", x->o.timeout,
 			       printed, printed == 1 ? "" : "s");
 			rc = HV_EXIT_TIMEOUT;
 			goto out;
 		}
-		if (r < 0) {
-			rc = hv_fail(r, NULL, "watch: waiting for events");
-			goto out;
-		}
-		while ((!x->o.count || printed < x->o.count) && (ev = xs_check_watch(x->xs.h))) {
-			const char *path = ev[XS_WATCH_PATH];
-			long i = strtol(ev[XS_WATCH_TOKEN], NULL, 10);
+		for (int i = 0; i < argc && (!x->o.count || printed < x->o.count); i++) {
+			char **ev;
 
-			if (i < 0 || i >= argc) {
-				free(ev);
-				continue;
-			}
-			/* The daemon fires each watch once when it is set. */
-			if (!seen_initial[i] && !strcmp(path, argv[i])) {
-				seen_initial[i] = true;
-				if (x->o.skip_initial) {
-					free(ev);
-					continue;
-				}
-			}
-			if (x->o.depth >= 0 && depth_below(argv[i], path) > x->o.depth) {
-				free(ev);
-				continue;
-			}
-			if (x->o.c.json) {
-				struct hv_json j;
-
-				hv_json_init(&j, x->out, true);
-				hv_json_object_open(&j, NULL);
-				hv_json_str(&j, "path", path);
-				hv_json_str(&j, "watch", argv[i]);
-				hv_json_object_close(&j);
-				hv_json_end(&j);
-			} else {
-				fprintf(x->out, "%s\n", path);
-			}
-			/* Consumers act on each event as it comes. */
-			fflush(x->out);
-			printed++;
-			free(ev);
+			while ((!x->o.count || printed < x->o.count) &&
+			       (ev = w.lib.check(w.c[i].h)))
+				printed += handle_event(x, &w, i, argv[i], ev);
 		}
 	}
 out:
-	free(seen_initial);
+	close_watch_conns(&w);
 	return rc;
 }
 
@@ -172,6 +288,9 @@ static int check_cond(struct xsctl *x, const char *path, enum cond c, const char
 int xsctl_wait(void *ctx, int argc, const char **argv)
 {
 	struct xsctl *x = ctx;
+	struct hv_xs ev_conn = { .h = NULL, .fd = -1 };
+	struct evlib lib = { 0 };
+	struct pollfd pfd[2];
 	enum cond c = COND_EXISTS;
 	int64_t timeout, deadline = -1;
 	char *want = NULL;
@@ -192,11 +311,13 @@ int xsctl_wait(void *ctx, int argc, const char **argv)
 	rc = xsctl_check_path(x, argv[0], false);
 	if (!rc)
 		rc = xsctl_timeout(x, &timeout);
-	if (rc || (rc = xsctl_connect(x)))
+	/* Events arrive on their own connection; the store is read on x->xs. */
+	evlib_load(&lib);
+	if (rc || (rc = xsctl_connect(x)) || (rc = open_conn(x, &lib, &ev_conn)) ||
+	    (rc = set_watch(x, &lib, &ev_conn, argv[0], "wait", "wait")))
 		goto out;
-	errno = 0;
-	if (!xs_watch(x->xs.h, argv[0], "wait")) {
-		rc = xsctl_fail(x, errno ? -errno : -EIO, "wait", argv[0]);
+	if (conn_pollfds(&lib, &ev_conn, pfd)) {
+		rc = hv_fail(-EIO, NULL, "wait %s: no event descriptor", argv[0]);
 		goto out;
 	}
 	if (timeout >= 0)
@@ -212,7 +333,10 @@ int xsctl_wait(void *ctx, int argc, const char **argv)
 		}
 		if (r == 1)
 			break;
-		r = wait_events(x, deadline);
+		r = poll(pfd, 2, left_ms(deadline));
+		if (r < 0 && errno == EINTR)
+			continue;
+		r = r < 0 ? -errno : r > 0;
 		if (r == 0) {
 			hv_err(0, "raise --timeout, or check who should write it",
 			       "wait %s: %s after %s s", argv[0],
@@ -226,10 +350,12 @@ int xsctl_wait(void *ctx, int argc, const char **argv)
 			rc = hv_fail(r, NULL, "wait: waiting for events");
 			break;
 		}
-		while ((ev = xs_check_watch(x->xs.h)))
+		while ((ev = lib.check(ev_conn.h)))
 			free(ev);
 	}
 out:
+	close_conn(&lib, &ev_conn);
+	evlib_unload(&lib);
 	free(want);
 	return rc;
 }

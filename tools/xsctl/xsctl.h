@@ -53,6 +53,7 @@ struct xsctl {
 	const char *where;		/* "line 3: " inside scripts, else "" */
 	char where_buf[40];
 	FILE *out;			/* stdout, or the tx's buffer */
+	unsigned int rng;		/* for the jitter between transaction retries */
 };
 
 /* main.c: parses a verb's options and runs it (argv[0] is the verb). */
@@ -80,6 +81,8 @@ char *xsctl_join(const char *dir, const char *name);
  */
 int xsctl_atomic(struct xsctl *x, const char *what, int (*fn)(struct xsctl *x, void *arg),
 		 void *arg);
+/* Sleeps a random while growing with attempt, so contenders spread out. */
+void xsctl_backoff(struct xsctl *x, int attempt);
 /* Parses a --timeout into milliseconds; -1 when none was given. */
 int xsctl_timeout(struct xsctl *x, int64_t *ms);
 

@@ -1,0 +1,346 @@
+#!/usr/bin/env bats
+# xsctl against a real store in the Xen dom0 (profiles xen: C xenstored, and
+# xen-ocaml: oxenstored), over the daemon socket (the default in dom0) and
+# over /dev/xen/xenbus (--xenbus and XENSTORED_PATH). Each test works under
+# its own /xsctl-test/N subtree and removes it afterwards. Process start is
+# slow in a PV dom0, so each test does a few purposeful calls.
+
+setup() {
+	command -v xsctl >/dev/null || {
+		echo "xsctl is not installed in the guest" >&2
+		return 1
+	}
+	T=/xsctl-test/$BATS_TEST_NUMBER
+	D=$BATS_TEST_TMPDIR
+	unset XENSTORED_PATH
+}
+
+teardown() {
+	[ -n "${BG:-}" ] && kill "$BG" 2>/dev/null
+	xenstore-rm /xsctl-test 2>/dev/null
+	return 0
+}
+
+# Exit status and the single stderr line of a failing run.
+fails_with() {
+	local code=$1 pattern=$2
+	[ "$status" -eq "$code" ] || {
+		echo "expected exit $code, got $status: $output" >&2
+		return 1
+	}
+	[ "${#lines[@]}" -eq 1 ] && [[ $output == $pattern ]] || {
+		echo "message '$output' does not match '$pattern'" >&2
+		return 1
+	}
+}
+
+# waitfor FILE PATTERN: until a line of FILE matches (10 s at most).
+waitfor() {
+	for _ in $(seq 200); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "no '$2' in $1: $(cat "$1" 2>/dev/null)" >&2
+	return 1
+}
+
+@test "the $XENSTORED_FLAVOUR daemon is running, and xsctl needs only libc" {
+	run xsctl read /local/domain/0/name
+	[ "$status" -eq 0 ]
+	[ "$output" = Domain-0 ]
+	# Every scripted call pays the dynamic loader: the store libraries are
+	# static. (No ldd in the guest: ld.so lists what it loads itself.)
+	run env LD_TRACE_LOADED_OBJECTS=1 xsctl
+	[ "$status" -eq 0 ]
+	[[ $output == *libc.so.6* ]]
+	[[ $output != *libxenstore* && $output != *libjson-c* && $output != *libpopt* ]]
+}
+
+@test "write and read several pairs, -p prefixes, --default, -j" {
+	xsctl write $T/a 1 $T/b 'two words'
+	run xsctl read -p $T/a $T/b
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$T/a: 1" ]
+	[ "${lines[1]}" = "$T/b: two words" ]
+	run xsctl read --default none $T/a $T/missing
+	[ "$output" = $'1\nnone' ]
+	run xsctl read -j $T/b
+	[[ $output == *'"path": "'$T/b'"'* && $output == *'"value": "two words"'* ]]
+}
+
+@test "read of a missing path exits 3 with one line, and prints nothing of the others" {
+	xsctl write $T/a 1
+	run xsctl read $T/a $T/missing
+	fails_with 3 "xsctl: read $T/missing: No such file or directory"
+}
+
+@test "values are escaped exactly like Xen's clients, both ways" {
+	# xsctl writes with escapes, xenstore-read prints them back the same way.
+	xsctl write $T/e 'a\x00b\001\tc\\d\n\xff'
+	run xenstore-read $T/e
+	x_out=$output
+	run xsctl read $T/e
+	[ "$output" = "$x_out" ]
+	[ "$output" = 'a\000b\001\tc\\d\n\xff' ]
+	# The bytes themselves, with -r.
+	run bash -c "xsctl read -r $T/e | od -An -tx1 | tr -d ' \n'"
+	[ "$output" = 6100620109635c640aff ]
+	# And a value xenstore-write escaped reads back identically.
+	xenstore-write $T/f 'x\x01\\y'
+	[ "$(xsctl read -r $T/f | od -An -tx1 | tr -d ' \n')" = 78015c79 ]
+}
+
+@test "a binary value from stdin round-trips byte for byte; the payload limit holds" {
+	head -c 4000 /dev/urandom >"$D/bin"
+	xsctl write $T/bin - <"$D/bin"
+	xsctl read -r $T/bin >"$D/back"
+	cmp "$D/bin" "$D/back"
+	# Path + NUL + value may fill the 4096-byte payload exactly, not one more.
+	p=$T/p
+	n=$((4096 - ${#p} - 1))
+	head -c $n /dev/zero | tr '\0' v | xsctl write $p -
+	[ "$(xsctl read -r $p | wc -c)" -eq $n ]
+	run bash -c "head -c $((n + 1)) /dev/zero | tr '\0' v | xsctl write $p -"
+	fails_with 2 "xsctl: path and value for $p are 4097 bytes together*"
+}
+
+@test "mkdir, exists, rm, and rm -t removing parents left empty" {
+	xsctl mkdir $T/x/y/z $T/keep
+	xsctl exists $T/x/y/z $T/keep
+	run xsctl exists $T/x/nope
+	[ "$status" -eq 3 ]
+	[ -z "$output" ]
+	[ "$(xsctl read $T/x/y/z)" = "" ]
+	xsctl rm -t $T/x/y/z
+	run xsctl exists $T/x
+	[ "$status" -eq 3 ]
+	# $T still has a child: -t stops there.
+	xsctl exists $T/keep
+	xsctl rm $T
+	run xsctl exists $T
+	[ "$status" -eq 3 ]
+}
+
+@test "ls lists children in name order, -p full paths, -j records" {
+	xsctl write $T/b 2 $T/a 1 $T/c/d 3
+	run xsctl ls $T
+	[ "$output" = $'a\nb\nc' ]
+	run xsctl ls -p $T
+	[ "$output" = "$T/a"$'\n'"$T/b"$'\n'"$T/c" ]
+	run xsctl ls -j $T
+	[[ $output == *'"name": "a"'* && $output == *'"path": "'$T/c'"'* ]]
+	run xsctl ls $T/nope
+	fails_with 3 "xsctl: ls $T/nope: No such file or directory"
+}
+
+@test "tree -f prints what xenstore-ls -f prints; --depth and -p" {
+	xsctl write $T/a 1 $T/b/c 2 $T/b/d/e 'x y'
+	diff <(xsctl tree -f $T | sort) <(xenstore-ls -f $T | sort)
+	run xsctl tree $T
+	[ "$output" = $'a = "1"\nb = ""\n c = "2"\n d = ""\n  e = "x y"' ]
+	run xsctl tree -f --depth 1 $T
+	[ "$output" = "$T/a = \"1\""$'\n'"$T/b = \"\"" ]
+	run xsctl tree -p $T/b
+	[[ ${lines[0]} == 'c = "2"  (n0)' ]]
+}
+
+@test "chmod and perms round-trip n/r/w/b tokens, -r recursive, -u parents, -j" {
+	xsctl write $T/n/m 1
+	xsctl chmod $T/n n0 r5 w7 b9
+	run xsctl perms $T/n
+	[ "$output" = "n0 r5 w7 b9" ]
+	# Agrees with Xen's own lister.
+	[[ $(xenstore-ls -p $T) == *"(n0,r5,w7,b9)"* ]]
+	run xsctl perms $T/n/m
+	[ "$output" = n0 ]
+	xsctl chmod -r $T/n b0 r3
+	run xsctl perms -p $T/n $T/n/m
+	[ "$output" = "$T/n: b0 r3"$'\n'"$T/n/m: b0 r3" ]
+	xsctl chmod -u $T/n/m n0 r4
+	[ "$(xsctl perms $T)" = "n0 r4" ]
+	run xsctl perms -j $T/n
+	[[ $output == *'"owner": 0'* && $output == *'"perms": ['* && $output == *'"r4"'* ]]
+}
+
+@test "domain-path and incr" {
+	[ "$(xsctl domain-path 0)" = /local/domain/0 ]
+	[ "$(xsctl domain-path 7)" = /local/domain/7 ]
+	[ "$(xsctl incr $T/c)" = 1 ]
+	[ "$(xsctl incr $T/c 41)" = 42 ]
+	xsctl write $T/t abc
+	run xsctl incr $T/t
+	fails_with 1 "xsctl: incr $T/t: value 'abc' is not an integer"
+}
+
+@test "watch sees every write in order, one flushed line per event" {
+	xsctl mkdir $T
+	xsctl watch -n 11 $T >"$D/ev" &
+	BG=$!
+	# The event every watch fires when it is set: now it is registered.
+	waitfor "$D/ev" "^$T\$"
+	printf 'write %s/w%d %d\n' $(for i in 1 2 3 4 5 6 7 8 9 10; do echo $T $i $i; done) |
+		xsctl batch
+	wait "$BG"
+	BG=
+	expected=$(echo $T; for i in 1 2 3 4 5 6 7 8 9 10; do echo $T/w$i; done)
+	[ "$(cat "$D/ev")" = "$expected" ]
+}
+
+@test "watch --skip-initial, --depth, -j, and --timeout exits 7" {
+	xsctl mkdir $T/a/b
+	xsctl watch -j --skip-initial --depth 2 --timeout 3 $T >"$D/ev" 2>"$D/err" &
+	BG=$!
+	sleep 1
+	xsctl write $T/a/b/deep 1 $T/a/x 1 $T/top 1
+	st=0
+	wait "$BG" || st=$?
+	BG=
+	[ "$st" -eq 7 ]
+	[ "$(cat "$D/err")" = "xsctl: watch: timed out after 3 s (2 events)" ]
+	[ "$(sed -n 1p "$D/ev")" = '{"path":"'$T/a/x'","watch":"'$T'"}' ] ||
+		[ "$(sed -n 1p "$D/ev")" = '{"path":"'$T/top'","watch":"'$T'"}' ]
+	[ "$(wc -l <"$D/ev")" -eq 2 ]
+}
+
+@test "wait returns when the value arrives, and at once when it already holds" {
+	xsctl write $T/state init
+	(sleep 1 && xsctl write $T/state ready) &
+	BG=$!
+	run xsctl wait --value ready --timeout 20 $T/state
+	[ "$status" -eq 0 ]
+	[ "$(xsctl read $T/state)" = ready ]
+	run xsctl wait --exists --timeout 1 $T/state
+	[ "$status" -eq 0 ]
+	(sleep 1 && xsctl rm $T/state) &
+	run xsctl wait --gone --timeout 20 $T/state
+	[ "$status" -eq 0 ]
+}
+
+@test "wait times out with exit 7 when the condition never holds" {
+	xsctl write $T/state init
+	run xsctl wait --value ready --timeout 1 $T/state
+	fails_with 7 "xsctl: wait $T/state: value still differs after 1 s*"
+	run xsctl wait --timeout 0.5 $T/never
+	fails_with 7 "xsctl: wait $T/never: still missing after 0.5 s*"
+}
+
+@test "tx prints its output only after the commit, and -j applies to its lines" {
+	xsctl write $T/a 1
+	run xsctl tx <<EOF
+write $T/b 2
+read -p $T/a $T/b
+incr $T/a 10
+EOF
+	[ "$status" -eq 0 ]
+	[ "$output" = "$T/a: 1"$'\n'"$T/b: 2"$'\n'11 ]
+	run xsctl -j tx <<<"read $T/b"
+	[[ $output == *'"value": "2"'* ]]
+}
+
+@test "a failing tx line aborts the whole transaction: nothing written, nothing printed" {
+	xsctl write $T/a 1
+	run xsctl tx <<EOF
+write $T/a changed
+write $T/new 1
+read $T/missing
+EOF
+	fails_with 3 "xsctl: line 3: read $T/missing: No such file or directory"
+	[ "$(xsctl read $T/a)" = 1 ]
+	run xsctl exists $T/new
+	[ "$status" -eq 3 ]
+}
+
+@test "batch stops at the first failing line; the lines before it stay done" {
+	run xsctl batch <<EOF
+write $T/a 1
+read $T/missing
+write $T/b 2
+EOF
+	fails_with 3 "xsctl: line 2: read $T/missing: No such file or directory"
+	[ "$(xsctl read $T/a)" = 1 ]
+	run xsctl exists $T/b
+	[ "$status" -eq 3 ]
+}
+
+@test "8 concurrent processes x 200 transactional increments of one counter give 1600" {
+	# Half over the socket, half over /dev/xen/xenbus; each process sends 200
+	# incr lines on one connection, each incr its own retried transaction.
+	xsctl write $T/c 0
+	printf "incr -q $T/c\n%.0s" $(seq 200) >"$D/script"
+	pids=()
+	for i in 1 2 3 4; do
+		xsctl batch -f "$D/script" &
+		pids+=($!)
+		xsctl --xenbus batch -f "$D/script" &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p"; done
+	[ "$(xsctl read $T/c)" = 1600 ]
+}
+
+@test "concurrent tx scripts conflict and are re-run whole: nothing lost" {
+	xsctl write $T/c 0
+	printf "incr -q $T/c\n%.0s" $(seq 50) >"$D/script"
+	pids=()
+	for i in 1 2 3 4; do
+		xsctl -v tx -f "$D/script" 2>>"$D/notes" &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p"; done
+	[ "$(xsctl read $T/c)" = 200 ]
+}
+
+@test "tx still conflicting after --retries exits 6, and writes nothing of its own" {
+	xsctl write $T/c 0
+	# A writer keeps changing the counter while slow read-only scripts run.
+	printf "incr -q $T/c\n%.0s" $(seq 150) | xsctl batch &
+	BG=$!
+	{ printf "read $T/c\n%.0s" $(seq 60); echo "write $T/mine 1"; } >"$D/script"
+	run xsctl tx --retries 0 -f "$D/script"
+	wait "$BG"
+	BG=
+	fails_with 6 "xsctl: tx: transaction still conflicting after 0 retries: Resource temporarily unavailable*"
+	run xsctl exists $T/mine
+	[ "$status" -eq 3 ]
+}
+
+@test "dump | restore --to another subtree gives an identical dump, binary values too" {
+	xsctl write $T/src/a 1 $T/src/b/c 'x y' $T/src/bin 'a\x00\xfe'
+	xsctl chmod $T/src/b n0 r5
+	xsctl dump $T/src >"$D/d1"
+	grep -q '"value_hex": "6100fe"' "$D/d1"
+	xsctl restore --to $T/dst "$D/d1"
+	xsctl dump $T/dst | sed "s|\"path\": \"$T/dst\"|\"path\": \"$T/src\"|" >"$D/d2"
+	diff "$D/d1" "$D/d2"
+	# And in place from stdin, replacing what changed meanwhile.
+	xsctl write $T/src/a changed $T/src/extra 1
+	xsctl restore --replace - <"$D/d1"
+	xsctl dump $T/src | diff "$D/d1" -
+}
+
+@test "every verb works over /dev/xen/xenbus: --xenbus and XENSTORED_PATH" {
+	xsctl --xenbus write $T/a 1
+	[ "$(XENSTORED_PATH=/dev/xen/xenbus xsctl read $T/a)" = 1 ]
+	[ "$(xsctl read $T/a)" = 1 ]
+	export XENSTORED_PATH=/dev/xen/xenbus
+	xsctl mkdir $T/d
+	[ "$(xsctl ls $T)" = $'a\nd' ]
+	xsctl chmod $T/d n0 r2
+	[ "$(xsctl perms $T/d)" = "n0 r2" ]
+	[ "$(xsctl tree -f $T)" = "$T/a = \"1\""$'\n'"$T/d = \"\"" ]
+	[ "$(printf 'incr %s\nread %s\n' $T/a $T/a | xsctl tx)" = $'2\n2' ]
+	xsctl dump $T | xsctl restore --to $T/copy -
+	[ "$(xsctl read $T/copy/a)" = 2 ]
+	xsctl rm -t $T/copy/d
+	(sleep 1 && xsctl write $T/w ok) &
+	xsctl wait --value ok --timeout 20 $T/w
+	xsctl watch -n 1 $T/w
+	[ "$(xsctl domain-path 3)" = /local/domain/3 ]
+}
+
+@test "a forced transport that is not there exits 5 and names it" {
+	run xsctl --socket /run/xenstored/nope read /local/domain/0/name
+	fails_with 5 "xsctl: cannot reach XenStore via socket /run/xenstored/nope: No such file or directory (is xenstored running?*"
+	run env XENSTORED_PATH=/dev/xen/nope xsctl read /local/domain/0/name
+	fails_with 5 "xsctl: cannot reach XenStore via XENSTORED_PATH=/dev/xen/nope*"
+}
