@@ -274,6 +274,23 @@ faults_in() { awk -v m="$2" '$4 != "-" && $6 ~ "^"m"\\+" { sub(".*\\+", "", $6);
 	grep -q '^ok$' "$W/out"
 }
 
+@test "run as an unprivileged user: traced through UFFD_USER_MODE_ONLY, with the caveat" {
+	command -v setpriv >/dev/null || need "setpriv"
+	[ "$(cat /proc/sys/vm/unprivileged_userfaultfd)" = 0 ] || skip "sysctl is 1 here"
+	# a directory nobody can reach, unlike the test's own
+	d=$(mktemp -d /tmp/uffd-watch-priv.XXXXXX)
+	cp "$TU/uffd-touch" "$d/ut"
+	chmod 0755 "$d" "$d/ut"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		"$UW" run --trace --min-size 64K -- "$d/ut" -p 16 -o 2,1
+	rm -rf "$d"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"only a UFFD_USER_MODE_ONLY userfaultfd was available: system calls that write into registered memory fail with EFAULT (run as root, or grant access to /dev/userfaultfd)"* ]]
+	[[ "$output" == *"fork children are not followed (UFFD_FEATURE_EVENT_FORK needs CAP_SYS_PTRACE)"* ]]
+	r=$(region <(echo "$output"))
+	[ "$(echo "$output" | awk -v m="$r" '$4 == "read" && $6 ~ "^"m"\\+" { print $6 }' | tr '\n' ' ')" = "$r+0x2000 $r+0x1000 " ]
+}
+
 @test "run: malformed agent messages are rejected with a message" {
 	for kind in garbage:"(7 bytes, type 0)" magic:"(64 bytes, type 1)" map:"(64 bytes, type 3)"; do
 		run "$UW" run -- "$TU/uffd-bad-agent" "${kind%%:*}"

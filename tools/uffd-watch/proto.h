@@ -41,6 +41,13 @@ enum uw_type {
 #define UW_LINKED    0
 #define UW_NEED_UFFD 1
 
+/* UW_UFFD: len says which entry point made the descriptor. */
+enum uw_entry {
+	UW_ENTRY_SYSCALL = 0,
+	UW_ENTRY_DEV = 1,
+	UW_ENTRY_USER_MODE = 2, /* faults taken in kernel mode are not served */
+};
+
 enum uw_mode {
 	UW_MODE_MISSING = 0,
 	UW_MODE_WP = 1,

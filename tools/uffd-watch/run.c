@@ -84,7 +84,7 @@ struct run {
 	pid_t child;
 	int status;
 	bool child_done;
-	bool warned_fork_perm, warned_ioctl;
+	bool warned_fork_perm, warned_ioctl, warned_user_mode;
 	struct uw_stats st;
 	void *zero; /* one zero page, source for written zero-fills */
 };
@@ -513,9 +513,16 @@ static int on_uffd(struct run *r, struct proc *p, const struct uw_msg *m, int fd
 		reply(p, err, 0);
 		return 0;
 	}
-	if (p->uffd >= 0 || !uw_is_uffd(fd)) {
+	if (p->uffd >= 0 || !uw_is_uffd(fd) || m->len > UW_ENTRY_USER_MODE) {
 		close(fd);
 		return -EPROTO;
+	}
+	if (m->len == UW_ENTRY_USER_MODE && !r->warned_user_mode) {
+		hv_warn("pid %d: only a UFFD_USER_MODE_ONLY userfaultfd was available: system calls "
+			"that write into registered memory fail with EFAULT (run as root, or grant "
+			"access to /dev/userfaultfd)",
+			p->pid);
+		r->warned_user_mode = true;
 	}
 	err = uw_api(fd, want, NULL, NULL);
 	if (err == -EPERM && (want & UFFD_FEATURE_EVENT_FORK)) {

@@ -122,11 +122,12 @@ static int agent_connect(void)
  * The syscall first (what most programs would use), then /dev/userfaultfd
  * (6.1+: access by file mode, no sysctl), then user-mode-only faults.
  */
-static int agent_new_uffd(void)
+static int agent_new_uffd(uint64_t *entry)
 {
 	int flags = O_CLOEXEC | O_NONBLOCK;
 	int fd, err;
 
+	*entry = UW_ENTRY_SYSCALL;
 	fd = (int)syscall(SYS_userfaultfd, flags);
 	if (fd >= 0)
 		return fd;
@@ -137,10 +138,12 @@ static int agent_new_uffd(void)
 		if (dev >= 0) {
 			fd = ioctl(dev, USERFAULTFD_IOC_NEW, flags);
 			close(dev);
+			*entry = UW_ENTRY_DEV;
 			if (fd >= 0)
 				return fd;
 		}
 	}
+	*entry = UW_ENTRY_USER_MODE;
 	fd = (int)syscall(SYS_userfaultfd, flags | UFFD_USER_MODE_ONLY);
 	if (fd >= 0)
 		return fd;
@@ -246,8 +249,8 @@ static void agent_start(void)
 		agent_disable();
 		return;
 	}
-	fd = agent_new_uffd();
 	memset(&m, 0, sizeof(m));
+	fd = agent_new_uffd(&m.len);
 	m.type = UW_UFFD;
 	m.status = fd < 0 ? fd : 0;
 	st = agent_call(&m, fd);
