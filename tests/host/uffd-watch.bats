@@ -210,6 +210,16 @@ faults_in() { awk -v m="$2" '$4 != "-" && $6 ~ "^"m"\\+" { sub(".*\\+", "", $6);
 	[ "$output" = "${expect%$'\n'}" ]
 }
 
+@test "run: a program a shell forks and execs is traced under its own pid" {
+	run "$UW" run --trace --min-size 64K -o "$W/t" -- sh -c "'$TU/uffd-touch' -p 16 -o 4,2; exit 5"
+	[ "$status" -eq 5 ]
+	echo "$output" >"$W/out"
+	r=$(region "$W/out")
+	pid=$(awk '$1 == "pid" { print $2 }' "$W/out")
+	run awk -v m="$r" '$4 == "read" && $6 ~ "^"m"\\+" { print $2, $6 }' "$W/t"
+	[ "$output" = "$(printf '%s %s+0x4000\n%s %s+0x2000' "$pid" "$r" "$pid" "$r")" ]
+}
+
 @test "run: the program's exit status and death by signal are passed on" {
 	run "$UW" run -- "$TU/uffd-touch" -p 16 -x 42
 	[ "$status" -eq 42 ]

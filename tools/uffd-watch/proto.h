@@ -37,6 +37,12 @@ enum uw_type {
 	UW_REPLY = 16, /* tool → agent: status of the request */
 };
 
+/*
+ * UW_HELLO: addr says whether the hello comes from a fork child (which may
+ * own a context from UFFD_EVENT_FORK) or from a new program image.
+ */
+#define UW_HELLO_FORKED 1
+
 /* UW_REPLY status for UW_HELLO: a fork child's context is already known. */
 #define UW_LINKED    0
 #define UW_NEED_UFFD 1

@@ -470,7 +470,8 @@ static int on_hello(struct run *r, struct proc *p, const struct uw_msg *m)
 		if (q != p && q->pid == p->pid && !q->fork_child)
 			proc_free(r, q);
 	}
-	for (q = r->procs; q; q = q->next)
+	/* Only a fork child can own a forked context; a new image never does. */
+	for (q = r->procs; q && m->addr == UW_HELLO_FORKED; q = q->next)
 		if (q->fork_child && q->pid == 0 && q->ppid == m->ppid && m->ppid > 0 &&
 		    (!best || q->seq < best->seq))
 			best = q;

@@ -233,9 +233,9 @@ static void agent_scan(void)
 }
 
 /* Connect, introduce this process, hand over a userfaultfd if asked. */
-static void agent_start(void)
+static void agent_start(bool forked)
 {
-	struct uw_msg m = { .type = UW_HELLO };
+	struct uw_msg m = { .type = UW_HELLO, .addr = forked ? UW_HELLO_FORKED : 0 };
 	int st, fd;
 
 	if (agent_connect() < 0)
@@ -285,7 +285,7 @@ static void agent_child(void)
 	close(agent.sock);
 	agent.sock = -1;
 	in_agent++;
-	agent_start();
+	agent_start(true);
 	in_agent--;
 }
 
@@ -308,7 +308,7 @@ __attribute__((constructor)) static void agent_init(void)
 	pthread_atfork(agent_prepare, agent_parent, agent_child);
 	in_agent++;
 	pthread_mutex_lock(&agent.lock);
-	agent_start();
+	agent_start(false);
 	pthread_mutex_unlock(&agent.lock);
 	in_agent--;
 }
