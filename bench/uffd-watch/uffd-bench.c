@@ -123,7 +123,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "touch")) {
 		if (file)
-			p = mmap(NULL, (size_t)pages * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+			p = mmap(NULL, (size_t)pages * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd,
+				 0);
 		else
 			p = mmap(NULL, (size_t)pages * PG, PROT_READ | PROT_WRITE,
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -134,8 +135,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	{
-		struct uffdio_api api = { .api = UFFD_API };
-		struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+		struct uffdio_api api = {.api = UFFD_API};
+		struct uffdio_register reg = {.mode = UFFDIO_REGISTER_MODE_MISSING};
 		struct handler h;
 		pthread_t th;
 

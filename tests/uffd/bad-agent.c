@@ -17,9 +17,9 @@
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	const char *path = getenv(UW_ENV_SOCKET), *what = argc > 1 ? argv[1] : "garbage";
-	struct uw_msg m = { .magic = UW_MAGIC, .version = UW_VERSION };
+	struct uw_msg m = {.magic = UW_MAGIC, .version = UW_VERSION};
 	char buf[256];
 	ssize_t n;
 	int s;

@@ -36,9 +36,9 @@ static int fail(const char *step)
 int main(int argc, char **argv)
 {
 	static unsigned char src[4096];
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
-	struct uffdio_copy cp = { .len = 4096 };
+	struct uffdio_api api = {.api = UFFD_API};
+	struct uffdio_register reg = {.mode = UFFDIO_REGISTER_MODE_MISSING};
+	struct uffdio_copy cp = {.len = 4096};
 	struct uffd_msg m;
 	struct pollfd pfd;
 	pthread_t th;
@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 		return fail("UFFDIO_REGISTER");
 	if (pthread_create(&th, NULL, toucher, NULL))
 		return fail("pthread_create");
-	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	pfd = (struct pollfd){.fd = fd, .events = POLLIN};
 	if (poll(&pfd, 1, 5000) != 1)
 		return fail("poll (no fault within 5 s)");
 	if (read(fd, &m, sizeof(m)) != sizeof(m) || m.event != UFFD_EVENT_PAGEFAULT)

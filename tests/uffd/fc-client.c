@@ -66,8 +66,8 @@ static int die(const char *what)
 
 int main(int argc, char **argv)
 {
-	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_EVENT_REMOVE };
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct uffdio_api api = {.api = UFFD_API, .features = UFFD_FEATURE_EVENT_REMOVE};
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int order[4096], norder = -1, one = 0, resident = 0, dontneed = -1, nofd = 0, notouch = 0;
 	const char *json = NULL;
 	char body[4096];
@@ -91,13 +91,26 @@ int main(int argc, char **argv)
 			}
 			break;
 		}
-		case 'r': one = atoi(optarg); break;
-		case 'R': resident = 1; break;
-		case 'd': dontneed = atoi(optarg); break;
-		case 'j': json = optarg; break;
-		case 'n': nofd = 1; break;
-		case 't': notouch = 1; break;
-		default: return 2;
+		case 'r':
+			one = atoi(optarg);
+			break;
+		case 'R':
+			resident = 1;
+			break;
+		case 'd':
+			dontneed = atoi(optarg);
+			break;
+		case 'j':
+			json = optarg;
+			break;
+		case 'n':
+			nofd = 1;
+			break;
+		case 't':
+			notouch = 1;
+			break;
+		default:
+			return 2;
 		}
 	}
 	nreg = one ? 1 : 2;
@@ -107,7 +120,7 @@ int main(int argc, char **argv)
 	if (fd < 0 || ioctl(fd, UFFDIO_API, &api) < 0)
 		return die("userfaultfd");
 	for (int r = 0; r < nreg; r++) {
-		struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+		struct uffdio_register reg = {.mode = UFFDIO_REGISTER_MODE_MISSING};
 
 		/* a guard page between regions, like the MMIO gap of a real guest */
 		base[r] = mmap(NULL, (size_t)(sizes[r] + 1) * PG, PROT_READ | PROT_WRITE,
@@ -135,19 +148,19 @@ int main(int argc, char **argv)
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[2]);
 	for (int i = 0; connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0; i++) {
-		struct timespec ts = { 0, 10000000 };
+		struct timespec ts = {0, 10000000};
 
 		if (i > 500)
 			return die("connect");
 		nanosleep(&ts, NULL);
 	}
 	{
-		struct iovec iov = { .iov_base = (void *)json, .iov_len = strlen(json) };
+		struct iovec iov = {.iov_base = (void *)json, .iov_len = strlen(json)};
 		union {
 			char b[CMSG_SPACE(sizeof(int))];
 			struct cmsghdr a;
 		} c;
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 
 		if (!nofd) {
 			struct cmsghdr *h;
@@ -182,7 +195,8 @@ int main(int argc, char **argv)
 			int all = 1;
 
 			for (int i = 0; i < norder && all; i++) {
-				int r = order[i] >= sizes[0], pg = r ? order[i] - sizes[0] : order[i];
+				int r = order[i] >= sizes[0],
+				    pg = r ? order[i] - sizes[0] : order[i];
 				unsigned char v = 0;
 
 				mincore(base[r] + (size_t)pg * PG, PG, &v);
@@ -195,7 +209,7 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			{
-				struct timespec ts = { 0, 10000000 };
+				struct timespec ts = {0, 10000000};
 
 				nanosleep(&ts, NULL);
 			}

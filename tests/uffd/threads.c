@@ -39,13 +39,13 @@ int main(int argc, char **argv)
 
 	if (nthreads < 1 || nthreads > 64 || pages < nthreads)
 		return 2;
-	p = mmap(NULL, (size_t)pages * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		 -1, 0);
+	p = mmap(NULL, (size_t)pages * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		 0);
 	if (p == MAP_FAILED)
 		return 4;
 	printf("region 0x%lx %d\n", (unsigned long)p, pages);
 	for (int t = 0; t < nthreads; t++) {
-		a[t] = (struct arg){ .p = p, .idx = t, .nthreads = nthreads, .pages = pages };
+		a[t] = (struct arg){.p = p, .idx = t, .nthreads = nthreads, .pages = pages};
 		if (pthread_create(&th[t], NULL, worker, &a[t]))
 			return 5;
 	}

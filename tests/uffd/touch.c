@@ -52,7 +52,7 @@ static int parse_list(const char *s, int *out, int max, char *wflag)
 
 static void nap(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
 
 	nanosleep(&ts, NULL);
 }
@@ -69,18 +69,41 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "p:o:w:x:zf:gmd:W:S")) != -1) {
 		switch (opt) {
-		case 'p': pages = atoi(optarg); break;
-		case 'o': norder = parse_list(optarg, order, 4096, wtouch); break;
-		case 'w': nwrites = parse_list(optarg, writes, 4096, NULL); break;
-		case 'x': code = atoi(optarg); break;
-		case 'z': zero = 1; break;
-		case 'f': file = optarg; break;
-		case 'g': grow = 1; break;
-		case 'm': shared = 1; break;
-		case 'd': dontneed = atoi(optarg); break;
-		case 'W': waitfor = optarg; break;
-		case 'S': slow = 1; break;
-		default: return 2;
+		case 'p':
+			pages = atoi(optarg);
+			break;
+		case 'o':
+			norder = parse_list(optarg, order, 4096, wtouch);
+			break;
+		case 'w':
+			nwrites = parse_list(optarg, writes, 4096, NULL);
+			break;
+		case 'x':
+			code = atoi(optarg);
+			break;
+		case 'z':
+			zero = 1;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 'g':
+			grow = 1;
+			break;
+		case 'm':
+			shared = 1;
+			break;
+		case 'd':
+			dontneed = atoi(optarg);
+			break;
+		case 'W':
+			waitfor = optarg;
+			break;
+		case 'S':
+			slow = 1;
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (pages < 1 || pages > 4096 || norder == 0 || nwrites < 0)
@@ -133,7 +156,8 @@ int main(int argc, char **argv)
 			if (zero && v != 0)
 				bad++;
 			if (fdata && (size_t)pg * PG + 8 < flen + 1 &&
-			    memcmp((const void *)(p + (size_t)pg * PG), fdata + (size_t)pg * PG, PG))
+			    memcmp((const void *)(p + (size_t)pg * PG), fdata + (size_t)pg * PG,
+				   PG))
 				bad++;
 			if (shared && p[(size_t)pg * PG] != (unsigned char)(pg + 1))
 				bad++;
@@ -148,7 +172,7 @@ int main(int argc, char **argv)
 	}
 	if (grow) {
 		volatile unsigned char *q =
-			mremap((void *)p, (size_t)pages * PG, (size_t)pages * 2 * PG, MREMAP_MAYMOVE);
+		    mremap((void *)p, (size_t)pages * PG, (size_t)pages * 2 * PG, MREMAP_MAYMOVE);
 
 		if (q == MAP_FAILED)
 			return 5;

@@ -11,10 +11,10 @@
 #include "uffd.h"
 
 static const struct hv_verb verbs[] = {
-	{ "probe", uw_probe, "", "entry points, API, features and ioctls per memory type" },
-	{ "run", uw_run, "[options] -- CMD [ARGS...]", "run a program, serve and trace its faults" },
-	{ "serve", uw_serve, "--socket PATH --memory FILE", "Firecracker snapshot page server" },
-	{ NULL, NULL, NULL, NULL },
+    {"probe", uw_probe, "", "entry points, API, features and ioctls per memory type"},
+    {"run", uw_run, "[options] -- CMD [ARGS...]", "run a program, serve and trace its faults"},
+    {"serve", uw_serve, "--socket PATH --memory FILE", "Firecracker snapshot page server"},
+    {NULL, NULL, NULL, NULL},
 };
 
 static const char synopsis[] = "[-h] [-V] VERB [OPTIONS] [ARGS]\n"
@@ -32,7 +32,7 @@ int main(int argc, const char **argv)
 
 	memset(&x, 0, sizeof(x));
 	if (argc > 1 && argv[1][0] == '-') {
-		struct poptOption opts[] = { HV_POPT_COMMON(x.c), POPT_TABLEEND };
+		struct poptOption opts[] = {HV_POPT_COMMON(x.c), POPT_TABLEEND};
 		poptContext pc = poptGetContext(NULL, argc, argv, opts, POPT_CONTEXT_POSIXMEHARDER);
 		bool done;
 		int rc;

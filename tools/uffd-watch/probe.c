@@ -18,17 +18,15 @@
 #include "uffd.h"
 
 enum { EP_SYSCALL, EP_USER_MODE, EP_DEV, EP_NR };
-static const char *const ep_names[EP_NR] = { "syscall", "syscall_user_mode_only",
-					     "dev_userfaultfd" };
-static const char *const ep_labels[EP_NR] = { "userfaultfd(2)",
-					      "userfaultfd(2) UFFD_USER_MODE_ONLY",
-					      "/dev/userfaultfd" };
+static const char *const ep_names[EP_NR] = {"syscall", "syscall_user_mode_only", "dev_userfaultfd"};
+static const char *const ep_labels[EP_NR] = {"userfaultfd(2)", "userfaultfd(2) UFFD_USER_MODE_ONLY",
+					     "/dev/userfaultfd"};
 
 enum { MT_ANON, MT_SHMEM, MT_HUGETLB, MT_NR };
-static const char *const mt_names[MT_NR] = { "anonymous", "shmem", "hugetlbfs" };
-static const char *const mode_names[3] = { "missing", "wp", "minor" };
-static const uint64_t mode_bits[3] = { UFFDIO_REGISTER_MODE_MISSING, UFFDIO_REGISTER_MODE_WP,
-				       UFFDIO_REGISTER_MODE_MINOR };
+static const char *const mt_names[MT_NR] = {"anonymous", "shmem", "hugetlbfs"};
+static const char *const mode_names[3] = {"missing", "wp", "minor"};
+static const uint64_t mode_bits[3] = {UFFDIO_REGISTER_MODE_MISSING, UFFDIO_REGISTER_MODE_WP,
+				      UFFDIO_REGISTER_MODE_MINOR};
 
 struct probe {
 	int ep_err[EP_NR];
@@ -38,8 +36,8 @@ struct probe {
 	struct stat dev_st;
 	int api_err;
 	uint64_t api, features, ioctls;
-	int mt_err[MT_NR];	   /* mapping the memory type at all */
-	int reg_err[MT_NR][3];	   /* registering it in each mode */
+	int mt_err[MT_NR];     /* mapping the memory type at all */
+	int reg_err[MT_NR][3]; /* registering it in each mode */
 	uint64_t reg_ioctls[MT_NR][3];
 };
 
@@ -301,15 +299,16 @@ static void print_text(const struct probe *p)
 	print_names(p->features, uw_feature_names, false);
 	printf("ioctls:                                ");
 	print_names(p->ioctls, uw_ioctl_names, true);
-	printf("%-11s %-8s %-8s %-8s %s\n", "MEMORY", "MISSING", "WP", "MINOR", "IOCTLS (missing mode)");
+	printf("%-11s %-8s %-8s %-8s %s\n", "MEMORY", "MISSING", "WP", "MINOR",
+	       "IOCTLS (missing mode)");
 	for (int mt = 0; mt < MT_NR; mt++) {
 		printf("%-11s ", mt_names[mt]);
 		if (p->mt_err[mt]) {
 			printf("%-8s %-8s %-8s (cannot map it: %s%s)\n", "-", "-", "-",
 			       strerror(-p->mt_err[mt]),
 			       mt == MT_HUGETLB && p->mt_err[mt] == -ENOMEM
-				       ? "; no free huge pages: set vm.nr_hugepages"
-				       : "");
+				   ? "; no free huge pages: set vm.nr_hugepages"
+				   : "");
 			continue;
 		}
 		for (int m = 0; m < 3; m++)
@@ -324,7 +323,7 @@ static void print_text(const struct probe *p)
 int uw_probe(void *ctx, int argc, const char **argv)
 {
 	struct uw_ctx *x = ctx;
-	struct poptOption opts[] = { HV_POPT_COMMON(x->c), POPT_TABLEEND };
+	struct poptOption opts[] = {HV_POPT_COMMON(x->c), POPT_TABLEEND};
 	poptContext pc = poptGetContext(NULL, argc, argv, opts, 0);
 	struct probe *p;
 	bool done;

@@ -24,9 +24,9 @@
 #define UW_VERSION 1
 
 /* Environment the agent reads. */
-#define UW_ENV_SOCKET   "UFFD_WATCH_SOCKET"
+#define UW_ENV_SOCKET	"UFFD_WATCH_SOCKET"
 #define UW_ENV_MIN_SIZE "UFFD_WATCH_MIN_SIZE"
-#define UW_ENV_MODE     "UFFD_WATCH_MODE"
+#define UW_ENV_MODE	"UFFD_WATCH_MODE"
 
 enum uw_type {
 	UW_HELLO = 1,  /* agent → tool: a process starts (exec or fork) */
@@ -70,7 +70,7 @@ struct uw_msg {
 	uint64_t len;
 	uint64_t addr2;
 	uint64_t len2;
-	int32_t status;    /* REPLY: 0, UW_NEED_UFFD or -errno */
+	int32_t status;	   /* REPLY: 0, UW_NEED_UFFD or -errno */
 	uint32_t reserved; /* zero */
 	uint64_t features; /* REPLY to UW_UFFD: the UFFD_FEATURE_* bits enabled */
 };

@@ -34,7 +34,9 @@
 #if defined(__x86_64__) || defined(__i386__)
 #define cpu_relax() __builtin_ia32_pause()
 #else
-#define cpu_relax() do { } while (0)
+#define cpu_relax()                                                                                \
+	do {                                                                                       \
+	} while (0)
 #endif
 
 #define UW_ADDR_LIMIT (1ull << 57) /* above any user address, 5-level paging included */
@@ -69,7 +71,7 @@ struct run {
 	const char *serve_path;
 	uint64_t min_size;
 	uint64_t spin_ns;
-	uint64_t around; /* pages installed per missing fault */
+	uint64_t around;	   /* pages installed per missing fault */
 	const unsigned char *file; /* --serve file: the content */
 	uint64_t file_len;
 	int ep;
@@ -119,7 +121,7 @@ static int regs_remove(struct proc *p, uint64_t start, uint64_t len)
 		hit = 1;
 		if (r->start < start && rend > end) {
 			/* the hole splits it in two */
-			struct region tail = { end, rend - end };
+			struct region tail = {end, rend - end};
 
 			r->len = start - r->start;
 			if (p->nregs == p->cap) {
@@ -161,7 +163,7 @@ static int regs_add(struct proc *p, uint64_t start, uint64_t len)
 		p->regs = n;
 		p->cap = cap;
 	}
-	p->regs[p->nregs++] = (struct region){ start, len };
+	p->regs[p->nregs++] = (struct region){start, len};
 	return 0;
 }
 
@@ -182,8 +184,8 @@ static struct proc *proc_new(struct run *r)
 	if (!p)
 		return NULL;
 	p->conn = p->uffd = -1;
-	p->conn_tag = (struct tag){ T_CONN, p };
-	p->uffd_tag = (struct tag){ T_UFFD, p };
+	p->conn_tag = (struct tag){T_CONN, p};
+	p->uffd_tag = (struct tag){T_UFFD, p};
 	p->next = r->procs;
 	r->procs = p;
 	return p;
@@ -208,7 +210,7 @@ static void proc_free(struct run *r, struct proc *p)
 
 static int ep_add(struct run *r, int fd, struct tag *t)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = t };
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = t};
 
 	return epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
@@ -392,8 +394,8 @@ static void handle_uffd(struct run *r, struct proc *p)
 				r->st.events[UW_E_REMOVE]++;
 				if (r->x->trace)
 					uw_trace_event(r->x, t, p->pid, "remove", "start",
-						       m->arg.remove.start, "end", m->arg.remove.end,
-						       NULL, 0);
+						       m->arg.remove.start, "end",
+						       m->arg.remove.end, NULL, 0);
 				break;
 			case UFFD_EVENT_UNMAP:
 				r->st.events[UW_E_UNMAP]++;
@@ -402,8 +404,8 @@ static void handle_uffd(struct run *r, struct proc *p)
 						    m->arg.remove.end - m->arg.remove.start);
 				if (r->x->trace)
 					uw_trace_event(r->x, t, p->pid, "unmap", "start",
-						       m->arg.remove.start, "end", m->arg.remove.end,
-						       NULL, 0);
+						       m->arg.remove.start, "end",
+						       m->arg.remove.end, NULL, 0);
 				break;
 			default:
 				break;
@@ -416,11 +418,11 @@ static void handle_uffd(struct run *r, struct proc *p)
 
 static void reply(struct proc *p, int status, uint64_t features)
 {
-	struct uw_msg m = { .magic = UW_MAGIC,
-			    .version = UW_VERSION,
-			    .type = UW_REPLY,
-			    .status = status,
-			    .features = features };
+	struct uw_msg m = {.magic = UW_MAGIC,
+			   .version = UW_VERSION,
+			   .type = UW_REPLY,
+			   .status = status,
+			   .features = features};
 
 	send(p->conn, &m, sizeof(m), MSG_NOSIGNAL);
 }
@@ -484,14 +486,14 @@ static int on_hello(struct run *r, struct proc *p, const struct uw_msg *m)
 	best->conn = p->conn;
 	p->conn = -1;
 	{
-		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &best->conn_tag };
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &best->conn_tag};
 
 		epoll_ctl(r->ep, EPOLL_CTL_MOD, best->conn, &ev);
 	}
 	proc_free(r, p);
 	if (r->x->trace)
-		uw_trace_event(r->x, uw_now_ns(), best->pid, "attach", "parent", (uint64_t)best->ppid,
-			       NULL, 0, NULL, 0);
+		uw_trace_event(r->x, uw_now_ns(), best->pid, "attach", "parent",
+			       (uint64_t)best->ppid, NULL, 0, NULL, 0);
 	reply(best, UW_LINKED, 0);
 	return 0;
 }
@@ -519,10 +521,11 @@ static int on_uffd(struct run *r, struct proc *p, const struct uw_msg *m, int fd
 		return -EPROTO;
 	}
 	if (m->len == UW_ENTRY_USER_MODE && !r->warned_user_mode) {
-		hv_warn("pid %d: only a UFFD_USER_MODE_ONLY userfaultfd was available: system calls "
-			"that write into registered memory fail with EFAULT (run as root, or grant "
-			"access to /dev/userfaultfd)",
-			p->pid);
+		hv_warn(
+		    "pid %d: only a UFFD_USER_MODE_ONLY userfaultfd was available: system calls "
+		    "that write into registered memory fail with EFAULT (run as root, or grant "
+		    "access to /dev/userfaultfd)",
+		    p->pid);
 		r->warned_user_mode = true;
 	}
 	err = uw_api(fd, want, NULL, NULL);
@@ -715,10 +718,9 @@ static int spawn(struct run *r, const char *agent, const char **cmd)
 	ssize_t n;
 
 	if (strpbrk(agent, " :"))
-		return hv_fail(-EINVAL, "LD_PRELOAD cannot hold spaces or colons",
-			       "agent path %s", agent);
-	snprintf(preload, sizeof(preload), "%s%s%s", agent, old && *old ? " " : "",
-		 old ? old : "");
+		return hv_fail(-EINVAL, "LD_PRELOAD cannot hold spaces or colons", "agent path %s",
+			       agent);
+	snprintf(preload, sizeof(preload), "%s%s%s", agent, old && *old ? " " : "", old ? old : "");
 	snprintf(min, sizeof(min), "%llu", (unsigned long long)r->min_size);
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return hv_fail(-errno, NULL, "pipe");
@@ -736,8 +738,11 @@ static int spawn(struct run *r, const char *agent, const char **cmd)
 		setenv("LD_PRELOAD", preload, 1);
 		setenv(UW_ENV_SOCKET, r->sock, 1);
 		setenv(UW_ENV_MIN_SIZE, min, 1);
-		setenv(UW_ENV_MODE, r->mode == UW_MODE_WP ? "wp" :
-				    r->mode == UW_MODE_MINOR ? "minor" : "missing", 1);
+		setenv(UW_ENV_MODE,
+		       r->mode == UW_MODE_WP	  ? "wp"
+		       : r->mode == UW_MODE_MINOR ? "minor"
+						  : "missing",
+		       1);
 		execvp(cmd[0], (char *const *)cmd);
 		err = errno;
 		if (write(pfd[1], &err, sizeof(err)) < 0)
@@ -761,7 +766,7 @@ static int spawn(struct run *r, const char *agent, const char **cmd)
 
 static int setup_socket(struct run *r)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	const char *tmp = getenv("TMPDIR");
 
 	snprintf(r->dir, sizeof(r->dir), "%s/uffd-watch.XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -772,8 +777,7 @@ static int setup_socket(struct run *r)
 	}
 	snprintf(r->sock, sizeof(r->sock), "%s/agent.sock", r->dir);
 	if (strlen(r->sock) >= sizeof(sa.sun_path))
-		return hv_fail(-ENAMETOOLONG, "set TMPDIR to a shorter path", "socket %s",
-			       r->sock);
+		return hv_fail(-ENAMETOOLONG, "set TMPDIR to a shorter path", "socket %s", r->sock);
 	memcpy(sa.sun_path, r->sock, strlen(r->sock) + 1);
 	r->listen = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (r->listen < 0 || bind(r->listen, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
@@ -874,32 +878,23 @@ static int loop(struct run *r)
 int uw_run(void *ctx, int argc, const char **argv)
 {
 	struct uw_ctx *x = ctx;
-	struct run r = { .x = x, .ep = -1, .listen = -1, .min_size = 1 << 20,
-			 .spin_ns = 50000,
-			 .around = 1 };
-	char *mode = NULL, *serve = NULL, *min = NULL, *output = NULL, *spin = NULL,
-	     *around = NULL;
+	struct run r = {
+	    .x = x, .ep = -1, .listen = -1, .min_size = 1 << 20, .spin_ns = 50000, .around = 1};
+	char *mode = NULL, *serve = NULL, *min = NULL, *output = NULL, *spin = NULL, *around = NULL;
 	struct poptOption opts[] = {
-		{ "mode", 'm', POPT_ARG_STRING, &mode, 0, "missing (default), wp or minor",
-		  "MODE" },
-		{ "serve", 's', POPT_ARG_STRING, &serve, 0, "zero (default) or file:PATH",
-		  "HOW" },
-		{ "trace", 't', POPT_ARG_NONE, &x->trace, 0, "print every fault and event",
-		  NULL },
-		{ "stats", 0, POPT_ARG_NONE, &x->stats, 0, "print fault statistics at exit",
-		  NULL },
-		{ "min-size", 0, POPT_ARG_STRING, &min, 0,
-		  "register anonymous mappings of at least SIZE (default 1M)", "SIZE" },
-		{ "output", 'o', POPT_ARG_STRING, &output, 0, "write trace and stats to FILE",
-		  "FILE" },
-		{ "fault-around", 0, POPT_ARG_STRING, &around, 0,
-		  "install N pages per missing fault, the faulting one first (default 1)", "N" },
-		{ "spin", 0, POPT_ARG_STRING, &spin, 0,
-		  "after a fault, poll USEC microseconds for the next (default 50; 0: never)",
-		  "USEC" },
-		HV_POPT_COMMON(x->c),
-		POPT_TABLEEND
-	};
+	    {"mode", 'm', POPT_ARG_STRING, &mode, 0, "missing (default), wp or minor", "MODE"},
+	    {"serve", 's', POPT_ARG_STRING, &serve, 0, "zero (default) or file:PATH", "HOW"},
+	    {"trace", 't', POPT_ARG_NONE, &x->trace, 0, "print every fault and event", NULL},
+	    {"stats", 0, POPT_ARG_NONE, &x->stats, 0, "print fault statistics at exit", NULL},
+	    {"min-size", 0, POPT_ARG_STRING, &min, 0,
+	     "register anonymous mappings of at least SIZE (default 1M)", "SIZE"},
+	    {"output", 'o', POPT_ARG_STRING, &output, 0, "write trace and stats to FILE", "FILE"},
+	    {"fault-around", 0, POPT_ARG_STRING, &around, 0,
+	     "install N pages per missing fault, the faulting one first (default 1)", "N"},
+	    {"spin", 0, POPT_ARG_STRING, &spin, 0,
+	     "after a fault, poll USEC microseconds for the next (default 50; 0: never)", "USEC"},
+	    HV_POPT_COMMON(x->c),
+	    POPT_TABLEEND};
 	poptContext pc = poptGetContext(NULL, argc, argv, opts, POPT_CONTEXT_POSIXMEHARDER);
 	const char **cmd;
 	char agent[PATH_MAX];
@@ -935,15 +930,16 @@ int uw_run(void *ctx, int argc, const char **argv)
 			goto out_popt;
 		}
 		if (r.mode == UW_MODE_MINOR) {
-			rc = hv_usage_error("--serve file: does not apply to --mode minor (the page "
-					    "cache already holds the content)");
+			rc =
+			    hv_usage_error("--serve file: does not apply to --mode minor (the page "
+					   "cache already holds the content)");
 			goto out_popt;
 		}
 		r.serve_path = serve + 5;
 	}
 	if (min && hv_parse_size(min, UW_PAGE, UW_ADDR_LIMIT, &r.min_size) < 0) {
-		rc = hv_usage_error("--min-size %s: use a size of at least 4K, like 64K or 1M",
-				    min);
+		rc =
+		    hv_usage_error("--min-size %s: use a size of at least 4K, like 64K or 1M", min);
 		goto out_popt;
 	}
 	if (spin) {
@@ -1012,8 +1008,8 @@ int uw_run(void *ctx, int argc, const char **argv)
 	}
 	if ((rc = setup_socket(&r)))
 		goto out;
-	r.listen_tag = (struct tag){ T_LISTEN, NULL };
-	r.sig_tag = (struct tag){ T_SIGNAL, NULL };
+	r.listen_tag = (struct tag){T_LISTEN, NULL};
+	r.sig_tag = (struct tag){T_SIGNAL, NULL};
 	if (ep_add(&r, r.listen, &r.listen_tag) < 0 || ep_add(&r, r.sig.fd, &r.sig_tag) < 0) {
 		rc = hv_fail(-errno, NULL, "epoll_ctl");
 		goto out;

@@ -42,8 +42,8 @@
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22 /* Linux 5.14; older kernels say EINVAL, harmless */
 #endif
-#define HANDSHAKE_MS  10000
-#define PREFETCH_RUN  (2ull << 20) /* one UFFDIO_COPY installs at most this much */
+#define HANDSHAKE_MS 10000
+#define PREFETCH_RUN (2ull << 20) /* one UFFDIO_COPY installs at most this much */
 
 struct sregion {
 	uint64_t base, size, offset;
@@ -172,7 +172,8 @@ static int parse_regions(struct serve *s, struct json_object *root)
 			return bad(ii, "size 0x%llx is not a non-zero multiple of the page size",
 				   (unsigned long long)r->size);
 		if (r->base % ps || r->base < ps)
-			return bad(ii, "base_host_virt_addr 0x%llx is not a page-aligned user address",
+			return bad(ii,
+				   "base_host_virt_addr 0x%llx is not a page-aligned user address",
 				   (unsigned long long)r->base);
 		if (r->offset % ps)
 			return bad(ii, "offset 0x%llx is not page-aligned",
@@ -181,9 +182,11 @@ static int parse_regions(struct serve *s, struct json_object *root)
 			return bad(ii, "0x%llx + 0x%llx leaves the user address space",
 				   (unsigned long long)r->base, (unsigned long long)r->size);
 		if (r->offset > s->mem_len || r->size > s->mem_len - r->offset)
-			return bad(ii, "offset 0x%llx + size 0x%llx runs past the end of the memory "
-				       "file (0x%llx bytes)", (unsigned long long)r->offset,
-				   (unsigned long long)r->size, (unsigned long long)s->mem_len);
+			return bad(ii,
+				   "offset 0x%llx + size 0x%llx runs past the end of the memory "
+				   "file (0x%llx bytes)",
+				   (unsigned long long)r->offset, (unsigned long long)r->size,
+				   (unsigned long long)s->mem_len);
 		for (size_t j = 0; j < i; j++) {
 			const struct sregion *q = &s->regs[j];
 
@@ -204,7 +207,7 @@ static int parse_regions(struct serve *s, struct json_object *root)
 
 static int wait_readable(int fd, uint64_t timeout_ms, uint64_t t_end)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 	int ms = -1, n;
 
 	if (timeout_ms) {
@@ -453,8 +456,9 @@ static int write_record(struct serve *s)
 
 	if (!buf)
 		return hv_fail(-ENOMEM, NULL, "serve: --record");
-	n += (size_t)snprintf(buf, cap, "# uffd-watch record v1: memory-file offsets, first "
-				       "touch first\n");
+	n += (size_t)snprintf(buf, cap,
+			      "# uffd-watch record v1: memory-file offsets, first "
+			      "touch first\n");
 	for (size_t i = 0; i < s->nrecord; i++)
 		n += (size_t)snprintf(buf + n, cap - n, "0x%llx\n",
 				      (unsigned long long)s->record[i]);
@@ -538,8 +542,8 @@ static int prefetch(struct serve *s)
 			i++;
 			continue;
 		}
-		while (j < n && offs[j] == offs[j - 1] + UW_PAGE &&
-		       offs[j] < r->offset + r->size && (j - i + 1) * UW_PAGE <= PREFETCH_RUN)
+		while (j < n && offs[j] == offs[j - 1] + UW_PAGE && offs[j] < r->offset + r->size &&
+		       (j - i + 1) * UW_PAGE <= PREFETCH_RUN)
 			j++;
 		len = (j - i) * UW_PAGE;
 		dst = r->base + (offs[i] - r->offset);
@@ -593,7 +597,7 @@ static void stats_extra(struct uw_ctx *x, struct hv_json *j, void *arg)
 
 static int setup(struct serve *s)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
 	int fd;
 
@@ -638,14 +642,13 @@ static int loop(struct serve *s)
 	s->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (s->ep < 0)
 		return hv_fail(-errno, NULL, "serve: epoll");
-	ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = s->uffd };
+	ev = (struct epoll_event){.events = EPOLLIN, .data.fd = s->uffd};
 	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->uffd, &ev);
-	ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = s->sig.fd };
+	ev = (struct epoll_event){.events = EPOLLIN, .data.fd = s->sig.fd};
 	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->sig.fd, &ev);
 	/* The VMM's exit ends the service; without a pidfd, its socket's hang-up does. */
 	s->pidfd = s->vmm > 0 ? (int)syscall(SYS_pidfd_open, s->vmm, 0) : -1;
-	ev = (struct epoll_event){ .events = EPOLLIN,
-				   .data.fd = s->pidfd >= 0 ? s->pidfd : s->conn };
+	ev = (struct epoll_event){.events = EPOLLIN, .data.fd = s->pidfd >= 0 ? s->pidfd : s->conn};
 	epoll_ctl(s->ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 	while (!done) {
 		int n = epoll_wait(s->ep, evs, 8, -1);
@@ -668,7 +671,9 @@ static int loop(struct serve *s)
 
 				done = recv(s->conn, &b, 1, MSG_DONTWAIT) <= 0;
 				if (!done)
-					return bad(-1, "unexpected bytes after the handshake") ? HV_EXIT_FAILURE : 0;
+					return bad(-1, "unexpected bytes after the handshake")
+						   ? HV_EXIT_FAILURE
+						   : 0;
 			}
 		}
 		if (s->x->trace)
@@ -682,27 +687,22 @@ static int loop(struct serve *s)
 int uw_serve(void *ctx, int argc, const char **argv)
 {
 	struct uw_ctx *x = ctx;
-	struct serve s = { .x = x, .listen = -1, .conn = -1, .uffd = -1, .pidfd = -1, .ep = -1 };
+	struct serve s = {.x = x, .listen = -1, .conn = -1, .uffd = -1, .pidfd = -1, .ep = -1};
 	char *sock = NULL, *mem = NULL, *rec = NULL, *pf = NULL, *timeout = NULL, *output = NULL;
 	struct poptOption opts[] = {
-		{ "socket", 's', POPT_ARG_STRING, &sock, 0, "listen on this unix socket",
-		  "PATH" },
-		{ "memory", 'm', POPT_ARG_STRING, &mem, 0, "the snapshot's guest memory file",
-		  "FILE" },
-		{ "record", 'r', POPT_ARG_STRING, &rec, 0,
-		  "write the first-touch order of pages to TRACE at the end", "TRACE" },
-		{ "prefetch", 'p', POPT_ARG_STRING, &pf, 0,
-		  "install the pages listed in TRACE before serving faults", "TRACE" },
-		{ "timeout", 0, POPT_ARG_STRING, &timeout, 0,
-		  "give up if the VMM has not completed the handshake by then", "DURATION" },
-		{ "trace", 't', POPT_ARG_NONE, &x->trace, 0, "print every fault and event",
-		  NULL },
-		{ "stats", 0, POPT_ARG_NONE, &x->stats, 0, "print statistics at the end", NULL },
-		{ "output", 'o', POPT_ARG_STRING, &output, 0, "write trace and stats to FILE",
-		  "FILE" },
-		HV_POPT_COMMON(x->c),
-		POPT_TABLEEND
-	};
+	    {"socket", 's', POPT_ARG_STRING, &sock, 0, "listen on this unix socket", "PATH"},
+	    {"memory", 'm', POPT_ARG_STRING, &mem, 0, "the snapshot's guest memory file", "FILE"},
+	    {"record", 'r', POPT_ARG_STRING, &rec, 0,
+	     "write the first-touch order of pages to TRACE at the end", "TRACE"},
+	    {"prefetch", 'p', POPT_ARG_STRING, &pf, 0,
+	     "install the pages listed in TRACE before serving faults", "TRACE"},
+	    {"timeout", 0, POPT_ARG_STRING, &timeout, 0,
+	     "give up if the VMM has not completed the handshake by then", "DURATION"},
+	    {"trace", 't', POPT_ARG_NONE, &x->trace, 0, "print every fault and event", NULL},
+	    {"stats", 0, POPT_ARG_NONE, &x->stats, 0, "print statistics at the end", NULL},
+	    {"output", 'o', POPT_ARG_STRING, &output, 0, "write trace and stats to FILE", "FILE"},
+	    HV_POPT_COMMON(x->c),
+	    POPT_TABLEEND};
 	poptContext pc = poptGetContext(NULL, argc, argv, opts, 0);
 	bool done;
 	int rc, nargs;

@@ -13,43 +13,43 @@
 #include "uffd.h"
 
 const struct uw_name uw_feature_names[] = {
-	{ UFFD_FEATURE_PAGEFAULT_FLAG_WP, "pagefault_flag_wp" },
-	{ UFFD_FEATURE_EVENT_FORK, "event_fork" },
-	{ UFFD_FEATURE_EVENT_REMAP, "event_remap" },
-	{ UFFD_FEATURE_EVENT_REMOVE, "event_remove" },
-	{ UFFD_FEATURE_MISSING_HUGETLBFS, "missing_hugetlbfs" },
-	{ UFFD_FEATURE_MISSING_SHMEM, "missing_shmem" },
-	{ UFFD_FEATURE_EVENT_UNMAP, "event_unmap" },
-	{ UFFD_FEATURE_SIGBUS, "sigbus" },
-	{ UFFD_FEATURE_THREAD_ID, "thread_id" },
-	{ UFFD_FEATURE_MINOR_HUGETLBFS, "minor_hugetlbfs" },
-	{ UFFD_FEATURE_MINOR_SHMEM, "minor_shmem" },
-	{ UFFD_FEATURE_EXACT_ADDRESS, "exact_address" },
-	{ UFFD_FEATURE_WP_HUGETLBFS_SHMEM, "wp_hugetlbfs_shmem" },
-	{ UFFD_FEATURE_WP_UNPOPULATED, "wp_unpopulated" },
-	{ UFFD_FEATURE_POISON, "poison" },
-	{ UFFD_FEATURE_WP_ASYNC, "wp_async" },
-	{ UFFD_FEATURE_MOVE, "move" },
-	{ 0, NULL },
+    {UFFD_FEATURE_PAGEFAULT_FLAG_WP, "pagefault_flag_wp"},
+    {UFFD_FEATURE_EVENT_FORK, "event_fork"},
+    {UFFD_FEATURE_EVENT_REMAP, "event_remap"},
+    {UFFD_FEATURE_EVENT_REMOVE, "event_remove"},
+    {UFFD_FEATURE_MISSING_HUGETLBFS, "missing_hugetlbfs"},
+    {UFFD_FEATURE_MISSING_SHMEM, "missing_shmem"},
+    {UFFD_FEATURE_EVENT_UNMAP, "event_unmap"},
+    {UFFD_FEATURE_SIGBUS, "sigbus"},
+    {UFFD_FEATURE_THREAD_ID, "thread_id"},
+    {UFFD_FEATURE_MINOR_HUGETLBFS, "minor_hugetlbfs"},
+    {UFFD_FEATURE_MINOR_SHMEM, "minor_shmem"},
+    {UFFD_FEATURE_EXACT_ADDRESS, "exact_address"},
+    {UFFD_FEATURE_WP_HUGETLBFS_SHMEM, "wp_hugetlbfs_shmem"},
+    {UFFD_FEATURE_WP_UNPOPULATED, "wp_unpopulated"},
+    {UFFD_FEATURE_POISON, "poison"},
+    {UFFD_FEATURE_WP_ASYNC, "wp_async"},
+    {UFFD_FEATURE_MOVE, "move"},
+    {0, NULL},
 };
 
 /* Bit numbers are the _UFFDIO_* command numbers. */
 const struct uw_name uw_ioctl_names[] = {
-	{ 1ull << 0x00, "register" },
-	{ 1ull << 0x01, "unregister" },
-	{ 1ull << 0x02, "wake" },
-	{ 1ull << 0x03, "copy" },
-	{ 1ull << 0x04, "zeropage" },
-	{ 1ull << 0x05, "move" },
-	{ 1ull << 0x06, "writeprotect" },
-	{ 1ull << 0x07, "continue" },
-	{ 1ull << 0x08, "poison" },
-	{ 1ull << 0x3f, "api" },
-	{ 0, NULL },
+    {1ull << 0x00, "register"},
+    {1ull << 0x01, "unregister"},
+    {1ull << 0x02, "wake"},
+    {1ull << 0x03, "copy"},
+    {1ull << 0x04, "zeropage"},
+    {1ull << 0x05, "move"},
+    {1ull << 0x06, "writeprotect"},
+    {1ull << 0x07, "continue"},
+    {1ull << 0x08, "poison"},
+    {1ull << 0x3f, "api"},
+    {0, NULL},
 };
 
-const char *const uw_kind_names[UW_K_NR] = { "read", "write", "wp", "minor" };
-const char *const uw_ev_names[UW_E_NR] = { "fork", "remap", "remove", "unmap" };
+const char *const uw_kind_names[UW_K_NR] = {"read", "write", "wp", "minor"};
+const char *const uw_ev_names[UW_E_NR] = {"fork", "remap", "remove", "unmap"};
 
 int uw_open_syscall(int flags)
 {
@@ -85,7 +85,7 @@ int uw_open_any(int flags)
 
 int uw_api(int fd, uint64_t want, uint64_t *features, uint64_t *ioctls)
 {
-	struct uffdio_api a = { .api = UFFD_API, .features = want };
+	struct uffdio_api a = {.api = UFFD_API, .features = want};
 
 	if (ioctl(fd, UFFDIO_API, &a) < 0)
 		return -errno;
@@ -122,9 +122,7 @@ bool uw_is_uffd(int fd)
 
 int uw_copy(int uffd, uint64_t dst, const void *src, uint64_t len, uint64_t mode, uint64_t *done)
 {
-	struct uffdio_copy c = {
-		.dst = dst, .src = (uintptr_t)src, .len = len, .mode = mode
-	};
+	struct uffdio_copy c = {.dst = dst, .src = (uintptr_t)src, .len = len, .mode = mode};
 	int err = ioctl(uffd, UFFDIO_COPY, &c) < 0 ? -errno : 0;
 
 	if (done)
@@ -134,14 +132,14 @@ int uw_copy(int uffd, uint64_t dst, const void *src, uint64_t len, uint64_t mode
 
 int uw_zeropage(int uffd, uint64_t dst, uint64_t len)
 {
-	struct uffdio_zeropage z = { .range = { .start = dst, .len = len } };
+	struct uffdio_zeropage z = {.range = {.start = dst, .len = len}};
 
 	return ioctl(uffd, UFFDIO_ZEROPAGE, &z) < 0 ? -errno : 0;
 }
 
 int uw_wake(int uffd, uint64_t start, uint64_t len)
 {
-	struct uffdio_range r = { .start = start, .len = len };
+	struct uffdio_range r = {.start = start, .len = len};
 
 	return ioctl(uffd, UFFDIO_WAKE, &r) < 0 ? -errno : 0;
 }
@@ -149,8 +147,8 @@ int uw_wake(int uffd, uint64_t start, uint64_t len)
 int uw_writeprotect(int uffd, uint64_t start, uint64_t len, bool wp)
 {
 	struct uffdio_writeprotect w = {
-		.range = { .start = start, .len = len },
-		.mode = wp ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
+	    .range = {.start = start, .len = len},
+	    .mode = wp ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
 	};
 
 	return ioctl(uffd, UFFDIO_WRITEPROTECT, &w) < 0 ? -errno : 0;
@@ -158,14 +156,14 @@ int uw_writeprotect(int uffd, uint64_t start, uint64_t len, bool wp)
 
 int uw_continue(int uffd, uint64_t start, uint64_t len)
 {
-	struct uffdio_continue c = { .range = { .start = start, .len = len } };
+	struct uffdio_continue c = {.range = {.start = start, .len = len}};
 
 	return ioctl(uffd, UFFDIO_CONTINUE, &c) < 0 ? -errno : 0;
 }
 
 int uw_register(int uffd, uint64_t start, uint64_t len, uint64_t mode, uint64_t *ioctls)
 {
-	struct uffdio_register r = { .range = { .start = start, .len = len }, .mode = mode };
+	struct uffdio_register r = {.range = {.start = start, .len = len}, .mode = mode};
 
 	if (ioctl(uffd, UFFDIO_REGISTER, &r) < 0)
 		return -errno;
@@ -284,8 +282,8 @@ void uw_trace_fault(struct uw_ctx *x, uint64_t t_ns, int pid, uint32_t tid, enum
 void uw_trace_event(struct uw_ctx *x, uint64_t t_ns, int pid, const char *ev, const char *ka,
 		    uint64_t a, const char *kb, uint64_t b, const char *kc, uint64_t c)
 {
-	const char *keys[3] = { ka, kb, kc };
-	uint64_t vals[3] = { a, b, c };
+	const char *keys[3] = {ka, kb, kc};
+	uint64_t vals[3] = {a, b, c};
 
 	if (x->c.json) {
 		struct hv_json j;
@@ -325,8 +323,8 @@ void uw_print_stats(struct uw_ctx *x, const struct uw_stats *s,
 {
 	uint64_t total = 0;
 	double secs, rate;
-	static const double pcts[] = { 50, 90, 99, 99.9 };
-	static const char *const pnames[] = { "p50", "p90", "p99", "p99.9" };
+	static const double pcts[] = {50, 90, 99, 99.9};
+	static const char *const pnames[] = {"p50", "p90", "p99", "p99.9"};
 
 	for (int k = 0; k < UW_K_NR; k++)
 		total += s->faults[k];
@@ -377,8 +375,7 @@ void uw_print_stats(struct uw_ctx *x, const struct uw_stats *s,
 	for (int i = 0; i < 4; i++)
 		fprintf(x->out, "%s %.1f us, ", pnames[i],
 			(double)uw_hist_pct(&s->lat, pcts[i]) / 1e3);
-	fprintf(x->out, "max %.1f us (message read to page installed)\n",
-		(double)s->lat.max / 1e3);
+	fprintf(x->out, "max %.1f us (message read to page installed)\n", (double)s->lat.max / 1e3);
 	if (extra)
 		extra(x, NULL, arg);
 }
@@ -414,10 +411,9 @@ int uw_recv_fd(int sock, void *buf, size_t len, int *fd, size_t *got)
 		char b[CMSG_SPACE(sizeof(int) * 4)];
 		struct cmsghdr align;
 	} c;
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
 	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.b, .msg_controllen = sizeof(c.b)
-	};
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.b, .msg_controllen = sizeof(c.b)};
 	struct cmsghdr *h;
 	ssize_t n;
 	int nfds = 0;

@@ -38,12 +38,12 @@
 
 static struct {
 	pthread_mutex_t lock;
-	int sock;	    /* -1: inactive (no socket, or uffd-watch went away) */
+	int sock; /* -1: inactive (no socket, or uffd-watch went away) */
 	uint64_t min_size;
 	int mode;
-	uint64_t features;  /* enabled on our userfaultfd, from uffd-watch */
+	uint64_t features; /* enabled on our userfaultfd, from uffd-watch */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-} agent = { .lock = PTHREAD_MUTEX_INITIALIZER, .sock = -1 };
+} agent = {.lock = PTHREAD_MUTEX_INITIALIZER, .sock = -1};
 
 static __thread int in_agent;
 
@@ -57,12 +57,12 @@ static void agent_disable(void)
 /* One request, one reply; a broken socket turns the agent off for good. */
 static int agent_call(struct uw_msg *m, int fd_to_pass)
 {
-	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} c;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 	struct uw_msg r;
 	ssize_t n;
 
@@ -101,7 +101,7 @@ broken:
 
 static int agent_connect(void)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int s;
 
 	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
@@ -171,7 +171,7 @@ static bool agent_wants(size_t len, int flags, int fd)
 
 static void agent_map(uint64_t addr, uint64_t len)
 {
-	struct uw_msg m = { .type = UW_MAP, .addr = addr, .len = len };
+	struct uw_msg m = {.type = UW_MAP, .addr = addr, .len = len};
 
 	agent_call(&m, -1);
 }
@@ -191,7 +191,8 @@ static void agent_scan_line(const char *l)
 	int pos = 0;
 
 	if (sscanf(l, "%lx-%lx %7s %llx %x:%x %lu %n", &start, &end, perms, &off, &major, &minor,
-		   &inode, &pos) < 7 || pos == 0)
+		   &inode, &pos) < 7 ||
+	    pos == 0)
 		return;
 	path = l + pos;
 	if (end <= start || end - start < agent.min_size || strlen(perms) < 4)
@@ -235,7 +236,7 @@ static void agent_scan(void)
 /* Connect, introduce this process, hand over a userfaultfd if asked. */
 static void agent_start(bool forked)
 {
-	struct uw_msg m = { .type = UW_HELLO, .addr = forked ? UW_HELLO_FORKED : 0 };
+	struct uw_msg m = {.type = UW_HELLO, .addr = forked ? UW_HELLO_FORKED : 0};
 	int st, fd;
 
 	if (agent_connect() < 0)
@@ -342,7 +343,7 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 }
 
 EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
-	__attribute__((alias("mmap")));
+    __attribute__((alias("mmap")));
 
 EXPORT int munmap(void *addr, size_t len)
 {
@@ -351,7 +352,7 @@ EXPORT int munmap(void *addr, size_t len)
 	/* With UFFD_EVENT_UNMAP the kernel itself tells uffd-watch. */
 	if (ret == 0 && len >= agent.min_size && !(agent.features & UFFD_FEATURE_EVENT_UNMAP) &&
 	    agent_enter()) {
-		struct uw_msg m = { .type = UW_UNMAP, .addr = (uintptr_t)addr, .len = len };
+		struct uw_msg m = {.type = UW_UNMAP, .addr = (uintptr_t)addr, .len = len};
 
 		agent_call(&m, -1);
 		agent_leave();
@@ -374,11 +375,11 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 		return p;
 	/* Growing in place sends no kernel event; moving does, but only with EVENT_REMAP. */
 	if ((old_len >= agent.min_size || new_len >= agent.min_size) && agent_enter()) {
-		struct uw_msg m = { .type = UW_REMAP,
-				    .addr = (uintptr_t)old,
-				    .len = old_len,
-				    .addr2 = (uintptr_t)p,
-				    .len2 = new_len };
+		struct uw_msg m = {.type = UW_REMAP,
+				   .addr = (uintptr_t)old,
+				   .len = old_len,
+				   .addr2 = (uintptr_t)p,
+				   .len2 = new_len};
 
 		agent_call(&m, -1);
 		agent_leave();
