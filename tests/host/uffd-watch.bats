@@ -225,6 +225,10 @@ faults_in() { awk -v m="$2" '$4 != "-" && $6 ~ "^"m"\\+" { sub(".*\\+", "", $6);
 	[ "$status" -eq 42 ]
 	run "$UW" run -- sh -c 'kill -TERM $$'
 	[ "$status" -eq 143 ]
+	# killed outright: still a clean summary, no hang
+	run "$UW" run --stats -- sh -c 'kill -KILL $$'
+	[ "$status" -eq 137 ]
+	[[ "$output" == *"faults:      0 (read 0"* ]]
 }
 
 @test "run --serve file: pages come from the file" {
