@@ -138,8 +138,8 @@ int gs_status(struct gs_ctx *c)
 			 "echo N > " GS_GNTALLOC_LIMIT);
 	else if (s.have_avail && s.have_alloc_limit && s.avail < s.alloc_limit &&
 		 s.avail < GS_PROBE_MAX)
-		hint(&s, "grants are held by other processes, or by peers still mapping pages of "
-			 "sharers that exited (they count until the peer unmaps)");
+		hint(&s, "other processes hold grants (on kernels before 5.17 also pages of "
+			 "exited sharers that a peer still maps)");
 
 	if (c->common.json)
 		print_json(&s);
