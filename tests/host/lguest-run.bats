@@ -483,6 +483,15 @@ bz_head() {
 	[ -z "$stderr" ]
 }
 
+@test "halt guest: halted with interrupts off is powered off, exit 0" {
+	need_kvm
+	run --separate-stderr "$LG" -v "$G/halt.img"
+	[ "$status" -eq 0 ]
+	[ "$output" = "halt: interrupts off, halted" ]
+	[[ $stderr == *"lguest-run: guest halted with interrupts disabled: powered off"* ]]
+	[[ $stderr == *"lguest-run: guest ended by halt, status 0, after "* ]]
+}
+
 @test "hang guest: --timeout stops it with 124 after the timeout" {
 	need_kvm
 	local t0 t1
@@ -490,7 +499,7 @@ bz_head() {
 	run --separate-stderr "$LG" --timeout 0.5 "$G/hang.img"
 	t1=$(date +%s%N)
 	[ "$status" -eq 124 ]
-	[ "$output" = "hang: halted for good" ]
+	[ "$output" = "hang: idle forever" ]
 	[ "$stderr" = "lguest-run: guest still running after --timeout: stopped it" ]
 	[ $(((t1 - t0) / 1000000)) -ge 500 ]
 	[ $(((t1 - t0) / 1000000)) -lt 5000 ]
@@ -504,7 +513,7 @@ bz_head() {
 	kill -TERM "$pid"
 	wait "$pid" || rc=$?
 	[ "$rc" -eq 143 ]
-	[ "$(cat "$T/out")" = "hang: halted for good" ]
+	[ "$(cat "$T/out")" = "hang: idle forever" ]
 }
 
 @test "on a terminal (raw mode) Ctrl-A x quits with 130" {
@@ -512,7 +521,7 @@ bz_head() {
 	command -v script >/dev/null || missing "no script(1) (Debian: bsdutils)"
 	run bash -c "(sleep 0.5; printf '\\001x') | script -qec '$LG $G/hang.img' /dev/null"
 	[ "$status" -eq 130 ]
-	[[ $output == "hang: halted for good"* ]]
+	[[ $output == "hang: idle forever"* ]]
 }
 
 @test "on a terminal Ctrl-A Ctrl-A sends one Ctrl-A to the guest" {

@@ -1,11 +1,14 @@
-/* Never ends: interrupts off and halted (HLT loop), for --timeout and signals. */
+/*
+ * Never ends: halted with interrupts enabled but none unmasked, as an idle
+ * kernel waits; for --timeout and signals.
+ */
 #include "guest.h"
 	LG_HEADER
 entry:
 	LG_PUTS msg
-	cli
+	sti
 1:	hlt
 	jmp 1b
 	LG_ROUTINES
-msg:	.asciz "hang: halted for good\n"
+msg:	.asciz "hang: idle forever\n"
 	LG_END

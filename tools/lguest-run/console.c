@@ -18,6 +18,7 @@
 
 #define CTRL_A	      0x01
 #define FLUSH_MS      50
+#define HALT_CHECK_NS 250000000ULL /* how often the vCPU looks for a powered-off guest */
 
 static uint64_t now_ns(void)
 {
@@ -62,6 +63,7 @@ static void *console_thread(void *arg)
 	struct lg *lg = arg;
 	bool stdin_open = lg->stdin_fd >= 0;
 	uint64_t deadline = lg->timeout_ms ? lg->t_start_ns + lg->timeout_ms * 1000000ULL : 0;
+	uint64_t next_kick = now_ns() + HALT_CHECK_NS;
 
 	while (atomic_load(&lg->stop) == LG_RUNNING) {
 		struct pollfd pfd[3];
@@ -86,6 +88,10 @@ static void *console_thread(void *arg)
 		if (n < 0 && errno != EINTR)
 			break;
 		lg_uart_flush(lg);
+		if (now_ns() >= next_kick) {
+			lg_kick(lg);
+			next_kick = now_ns() + HALT_CHECK_NS;
+		}
 		if (n <= 0)
 			continue;
 		if (pfd[0].revents)

@@ -269,6 +269,12 @@ void lg_request_stop(struct lg *lg, enum lg_stop why, int code)
 	}
 }
 
+/* Makes the vCPU leave KVM_RUN once, so it can look at its own state. */
+void lg_kick(struct lg *lg)
+{
+	pthread_kill(lg->vcpu_thread, SIGUSR1);
+}
+
 /*
  * A reset (triple fault, keyboard-controller or 0xcf9 reset) is the end of
  * the guest. Linux masks every line of the legacy PIC in its syscore
@@ -383,6 +389,26 @@ static int handle_exit(struct lg *lg)
 	}
 }
 
+/*
+ * Without ACPI Linux cannot power off: poweroff and halt end in HLT with
+ * interrupts disabled, which the in-kernel irqchip handles without ever
+ * leaving KVM_RUN. The console thread kicks us a few times a second; a
+ * vCPU found halted with IF clear will never run again: the guest is off.
+ */
+static void check_halted(struct lg *lg)
+{
+	struct kvm_mp_state mp;
+	struct kvm_regs regs;
+
+	if (ioctl(lg->vcpu_fd, KVM_GET_MP_STATE, &mp) < 0 || mp.mp_state != KVM_MP_STATE_HALTED)
+		return;
+	if (ioctl(lg->vcpu_fd, KVM_GET_REGS, &regs) < 0 || (regs.rflags & 0x200))
+		return;
+	if (lg->common.verbose)
+		hv_note("guest halted with interrupts disabled: powered off");
+	lg_request_stop(lg, LG_STOP_HALT, 0);
+}
+
 /* Runs the vCPU until a stop is requested; returns 0 or an exit code. */
 int lg_kvm_run(struct lg *lg)
 {
@@ -411,6 +437,8 @@ int lg_kvm_run(struct lg *lg)
 				while (sigtimedwait(&usr1, NULL, &zero) > 0)
 					;
 				lg->st.intr++;
+				if (atomic_load(&lg->stop) == LG_RUNNING)
+					check_halted(lg);
 				continue;
 			}
 			lg_request_stop(lg, LG_STOP_ERROR, 0);

@@ -44,6 +44,7 @@ enum lg_stop {
 	LG_RUNNING = 0,
 	LG_STOP_EXITPORT,
 	LG_STOP_RESET,
+	LG_STOP_HALT,
 	LG_STOP_CRASH,
 	LG_STOP_TIMEOUT,
 	LG_STOP_SIGNAL,
@@ -181,6 +182,7 @@ int lg_kvm_set_long_mode(struct lg *lg, uint64_t entry, uint64_t rsi, uint64_t r
 int lg_kvm_run(struct lg *lg);
 int lg_irq_line(struct lg *lg, unsigned irq, int level);
 void lg_request_stop(struct lg *lg, enum lg_stop why, int code);
+void lg_kick(struct lg *lg);
 void lg_kvm_close(struct lg *lg);
 uint32_t lg_tsc_khz(struct lg *lg);
 

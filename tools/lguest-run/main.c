@@ -190,6 +190,8 @@ static const char *stop_name(int stop)
 		return "exit-port";
 	case LG_STOP_RESET:
 		return "reset";
+	case LG_STOP_HALT:
+		return "halt";
 	case LG_STOP_CRASH:
 		return "crash";
 	case LG_STOP_TIMEOUT:
@@ -260,6 +262,7 @@ static int guest_status(struct lg *lg, int run_rc)
 	case LG_STOP_EXITPORT:
 		return lg->exit_code;
 	case LG_STOP_RESET:
+	case LG_STOP_HALT:
 		return 0;
 	case LG_STOP_CRASH:
 		if (!lg->common.quiet)
