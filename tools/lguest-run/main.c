@@ -59,6 +59,15 @@ static int parse_block(struct lg *lg, const char *arg)
 	return 0;
 }
 
+static void free_args(struct lg *lg)
+{
+	free((char *)lg->kernel_path);
+	free((char *)lg->initrd_path);
+	free((char *)lg->user_cmdline);
+	for (unsigned i = 0; i < lg->nblocks; i++)
+		free((char *)lg->blocks[i].path);
+}
+
 /* Joins KERNEL-ARGS with spaces; NULL when there are none. */
 static char *join_args(int argc, char **argv)
 {
@@ -125,37 +134,36 @@ static int parse_args(struct lg *lg, int argc, char **argv)
 		switch (o) {
 		case OPT_MEMORY:
 			/* 2 MiB holds a flat image; the 1 TiB cap only keeps sums from wrapping. */
-			if (hv_parse_size(memory, 2ULL << 20, 1ULL << 40, &lg->mem_size)) {
+			if (hv_parse_size(memory, 2ULL << 20, 1ULL << 40, &lg->mem_size))
 				rc = hv_usage_error("--memory '%s': expected a size from 2M to 1T (e.g. 512M)",
 						    memory);
-				goto out;
-			}
 			break;
 		case OPT_TIMEOUT:
 			if (hv_parse_duration_ms(timeout, 100ULL * 24 * 3600 * 1000, &lg->timeout_ms) ||
-			    !lg->timeout_ms) {
+			    !lg->timeout_ms)
 				rc = hv_usage_error("--timeout '%s': expected a positive duration (e.g. 30, 1.5, 500ms)",
 						    timeout);
-				goto out;
-			}
 			break;
 		case OPT_CPUS:
-			if (hv_parse_dec(cpus, 1, 1024, &v)) {
+			if (hv_parse_dec(cpus, 1, 1024, &v))
 				rc = hv_usage_error("--cpus '%s': expected a number from 1", cpus);
-				goto out;
-			}
-			if (v != 1) {
+			else if (v != 1)
 				rc = hv_usage_error("--cpus %s: only 1 vCPU is supported so far", cpus);
-				goto out;
-			}
-			lg->cpus = v;
+			else
+				lg->cpus = v;
 			break;
 		case OPT_BLOCK:
 			rc = parse_block(lg, block);
-			if (rc)
-				goto out;
 			break;
 		}
+		/* popt allocates every string argument; each is used once. */
+		free(memory);
+		free(timeout);
+		free(cpus);
+		free(block);
+		memory = timeout = cpus = block = NULL;
+		if (rc)
+			goto out;
 	}
 	rc = hv_common_done(&lg->common, pc, SYNOPSIS, NULL, MANPAGE, &exit_now);
 	if (exit_now) {
@@ -172,8 +180,6 @@ static int parse_args(struct lg *lg, int argc, char **argv)
 		goto out;
 	}
 	lg->kernel_path = strdup(rest[0]);
-	if (lg->initrd_path)
-		lg->initrd_path = strdup(lg->initrd_path);
 	if (dashdash < argc - 1)
 		lg->user_cmdline = join_args(argc - dashdash - 1, argv + dashdash + 1);
 	if (!lg->kernel_path || (dashdash < argc - 1 && !lg->user_cmdline))
@@ -318,8 +324,10 @@ int main(int argc, char **argv)
 
 	lg.t_start_ns = now_ns();
 	rc = parse_args(&lg, argc, argv);
-	if (rc)
+	if (rc) {
+		free_args(&lg);
 		return rc < 0 ? 0 : rc;
+	}
 	lg.vcpu_thread = pthread_self();
 	atomic_init(&lg.stop, LG_RUNNING);
 
@@ -355,5 +363,6 @@ out:
 	lg_kvm_close(&lg);
 	if (lg.sigs_blocked)
 		hv_signals_restore(&lg.sigs);
+	free_args(&lg);
 	return rc;
 }
