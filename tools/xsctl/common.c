@@ -108,8 +108,9 @@ int xsctl_fail(struct xsctl *x, int err, const char *op, const char *path)
 		return hv_fail(err, hint, "%s%s %s", x->where, op, path);
 	}
 	if (err == -E2BIG)
-		return hv_fail(err, "the XenStore payload limit is 4096 bytes", "%s%s %s",
-			       x->where, op, path);
+		return hv_fail(err, "over the daemon's size limit: the 4096-byte payload, or "
+				    "oxenstored's quota-maxsize (2048 by default)",
+			       "%s%s %s", x->where, op, path);
 	if (err == -ENOSPC || err == -EDQUOT)
 		return hv_fail(err, "a daemon quota was hit", "%s%s %s", x->where, op, path);
 	return hv_fail(err, NULL, "%s%s %s", x->where, op, path);
