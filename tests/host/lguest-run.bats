@@ -548,5 +548,5 @@ bz_head() {
 	need_kvm
 	run --separate-stderr "$LG" -v --timeout 0.2 "$(bzimage)" -- quiet lpj=1234
 	[ "$status" -eq 124 ]
-	[[ $stderr =~ command\ line:\ console=ttyS0\ panic=-1\ reboot=t\ no_timer_check\ tsc=reliable(\ lpj=[0-9]+)?\ quiet\ lpj=1234 ]]
+	[[ $stderr =~ command\ line:\ console=ttyS0\ panic=-1\ reboot=t\ no_timer_check\ tsc=reliable\ pci=noearly(\ lpj=[0-9]+)?\ quiet\ lpj=1234 ]]
 }
