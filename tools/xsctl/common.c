@@ -279,9 +279,11 @@ void xsctl_backoff(struct xsctl *x, int attempt)
 {
 	/*
 	 * Without a pause, processes that conflicted once collide again at
-	 * once and the same loser can starve; up to 0.5 ms << attempt, 64 ms max.
+	 * once and the same loser can starve while the winners go on: up to
+	 * 0.5 ms << attempt, at most half a second, so that the default 100
+	 * retries outlast a busy minute-long burst of writers.
 	 */
-	long max_us = 500L << (attempt < 7 ? attempt : 7);
+	long max_us = 500L << (attempt < 10 ? attempt : 10);
 	struct timespec ts;
 
 	x->rng = x->rng * 1103515245u + 12345u;

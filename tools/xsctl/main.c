@@ -13,7 +13,7 @@
 #include "xsctl.h"
 
 #define MANPAGE "xsctl(1)"
-#define DEFAULT_RETRIES 50
+#define DEFAULT_RETRIES 100
 
 static const struct hv_verb verbs[] = {
 	{ "read", xsctl_read, "[-p] [-r] [--default V] PATH...", "print values" },
@@ -107,7 +107,7 @@ static void verb_options(struct xsctl *x, const char *verb, struct poptOption *t
 	};
 	struct poptOption tx_o[] = {
 		OPT("file", 'f', POPT_ARG_STRING, file, "read the script from FILE", "FILE"),
-		OPT("retries", 0, POPT_ARG_INT, retries, "re-runs after a conflict (default 50)",
+		OPT("retries", 0, POPT_ARG_INT, retries, "re-runs after a conflict (default 100)",
 		    "N"),
 		OPT("dry-run", 'n', POPT_ARG_NONE, dry_run,
 		    "parse and check the script, print each line's words as JSON", NULL),
@@ -120,7 +120,7 @@ static void verb_options(struct xsctl *x, const char *verb, struct poptOption *t
 		END
 	};
 	struct poptOption incr_o[] = {
-		OPT("retries", 0, POPT_ARG_INT, retries, "re-runs after a conflict (default 50)",
+		OPT("retries", 0, POPT_ARG_INT, retries, "re-runs after a conflict (default 100)",
 		    "N"),
 		END
 	};
