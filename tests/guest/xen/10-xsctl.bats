@@ -91,17 +91,24 @@ waitfor() {
 }
 
 @test "a binary value from stdin round-trips byte for byte; the payload limit holds" {
-	head -c 4000 /dev/urandom >"$D/bin"
+	head -c 2000 /dev/urandom >"$D/bin"
 	xsctl write $T/bin - <"$D/bin"
 	xsctl read -r $T/bin >"$D/back"
 	cmp "$D/bin" "$D/back"
-	# Path + NUL + value may fill the 4096-byte payload exactly, not one more.
+	# Path + NUL + value may fill the 4096-byte payload exactly, not one more
+	# (checked before sending, whatever the daemon).
 	p=$T/p
 	n=$((4096 - ${#p} - 1))
-	head -c $n /dev/zero | tr '\0' v | xsctl write $p -
-	[ "$(xsctl read -r $p | wc -c)" -eq $n ]
 	run bash -c "head -c $((n + 1)) /dev/zero | tr '\0' v | xsctl write $p -"
 	fails_with 2 "xsctl: path and value for $p are 4097 bytes together*"
+	if [ "$XENSTORED_FLAVOUR" = c ]; then
+		head -c $n /dev/zero | tr '\0' v | xsctl write $p -
+		[ "$(xsctl read -r $p | wc -c)" -eq $n ]
+	else
+		# oxenstored refuses values over its quota-maxsize (2048) itself.
+		run bash -c "head -c $n /dev/zero | tr '\0' v | xsctl write $p -"
+		fails_with 2 "xsctl: write $p: Argument list too long (over the daemon's size limit*"
+	fi
 }
 
 @test "mkdir, exists, rm, and rm -t removing parents left empty" {
@@ -344,3 +351,4 @@ EOF
 	run env XENSTORED_PATH=/dev/xen/nope xsctl read /local/domain/0/name
 	fails_with 5 "xsctl: cannot reach XenStore via XENSTORED_PATH=/dev/xen/nope*"
 }
+
