@@ -246,29 +246,31 @@ static int load_module(struct vb_ctx *c, struct kmod_ctx **kctx, const char *nam
 		char dir[PATH_MAX];
 		struct utsname u;
 
+		rc = vb_libkmod_open(c);
+		if (rc)
+			return rc == -ENOENT ? -ENOPKG : rc;
 		/* A test tree's modules (none) are looked up in the tree, never the host's. */
 		uname(&u);
 		if (hv_path_build(&c->root, dir, sizeof(dir), "/lib/modules/%s", u.release))
 			return -ENAMETOOLONG;
-		*kctx = kmod_new(c->root.root[0] ? dir : NULL, NULL);
+		*kctx = c->libkmod.new_ctx(c->root.root[0] ? dir : NULL, NULL);
 		if (!*kctx)
 			return -ENOMEM;
 	}
-	rc = kmod_module_new_from_lookup(*kctx, name, &list);
+	rc = c->libkmod.new_from_lookup(*kctx, name, &list);
 	if (rc < 0)
 		return rc;
 	if (!list)
 		return -ENOENT;
 	rc = 0;
-	kmod_list_foreach(it, list)
-	{
-		struct kmod_module *m = kmod_module_get_module(it);
+	for (it = list; it; it = c->libkmod.list_next(list, it)) {
+		struct kmod_module *m = c->libkmod.get_module(it);
 
 		if (!rc)
-			rc = kmod_module_probe_insert_module(m, 0, NULL, NULL, NULL, NULL);
-		kmod_module_unref(m);
+			rc = c->libkmod.probe_insert(m, 0, NULL, NULL, NULL, NULL);
+		c->libkmod.unref_module(m);
 	}
-	kmod_module_unref_list(list);
+	c->libkmod.unref_list(list);
 	if (rc > 0)
 		rc = -EPERM; /* blacklisted or otherwise refused by policy */
 	if (c->common.verbose && !rc)
@@ -289,11 +291,13 @@ static int ensure_modules(struct vb_ctx *c)
 	for (size_t i = 0; i < 2 && !rc; i++) {
 		rc = load_module(c, &kctx, mods[i][0], mods[i][1]);
 		if (rc)
-			hv_err(rc, "is the kernel's vfio built as modules? see 'vfio-bind doctor'",
+			hv_err(rc,
+			       rc == -ENOPKG ? "libkmod.so.2 is needed to load modules (Debian: libkmod2)"
+					     : "is the kernel's vfio built as modules? see 'vfio-bind doctor'",
 			       "loading module %s", mods[i][0]);
 	}
 	if (kctx)
-		kmod_unref(kctx);
+		c->libkmod.unref_ctx(kctx);
 	return rc ? hv_exit_code(rc) : 0;
 }
 
@@ -359,7 +363,7 @@ static int restore_one(struct vb_ctx *c, const struct vb_dev *d, bool quiet_if_c
 		/* Its module was unloaded meanwhile: driver names are module names. */
 		rc = load_module(c, &kctx, orig, orig);
 		if (kctx)
-			kmod_unref(kctx);
+			c->libkmod.unref_ctx(kctx);
 		if (rc)
 			hv_warn("%s: loading module %s: %s", d->name, orig, strerror(-rc));
 	}

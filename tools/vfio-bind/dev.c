@@ -247,7 +247,10 @@ void vb_names(struct vb_ctx *c, uint16_t vendor, uint16_t device, uint32_t class
 	if (!c->pacc) {
 		const char *ids = getenv("HVUTILS_PCI_IDS");
 
-		c->pacc = pci_alloc();
+		/* Without libpci the names are left out, like without pci.ids. */
+		if (vb_libpci_open(c))
+			return;
+		c->pacc = c->libpci.alloc();
 		if (!c->pacc)
 			return;
 		/* A missing or broken pci.ids only costs the names. */
@@ -258,19 +261,19 @@ void vb_names(struct vb_ctx *c, uint16_t vendor, uint16_t device, uint32_t class
 			char *copy = strdup(ids);
 
 			if (copy)
-				pci_set_name_list_path(c->pacc, copy, 1);
+				c->libpci.set_name_list_path(c->pacc, copy, 1);
 			/* An explicit file is the only source: no udev hwdb. */
 			c->pci_flags |= PCI_LOOKUP_NO_HWDB;
 			f |= PCI_LOOKUP_NO_HWDB;
 		}
 	}
-	r = pci_lookup_name(c->pacc, vname, (int)vlen, f | PCI_LOOKUP_VENDOR, vendor);
+	r = c->libpci.lookup_name(c->pacc, vname, (int)vlen, f | PCI_LOOKUP_VENDOR, vendor);
 	if (!r)
 		vname[0] = '\0';
-	r = pci_lookup_name(c->pacc, dname, (int)dlen, f | PCI_LOOKUP_DEVICE, vendor, device);
+	r = c->libpci.lookup_name(c->pacc, dname, (int)dlen, f | PCI_LOOKUP_DEVICE, vendor, device);
 	if (!r)
 		dname[0] = '\0';
-	r = pci_lookup_name(c->pacc, cname, (int)clen, f | PCI_LOOKUP_CLASS, class >> 8);
+	r = c->libpci.lookup_name(c->pacc, cname, (int)clen, f | PCI_LOOKUP_CLASS, class >> 8);
 	if (!r)
 		cname[0] = '\0';
 }
@@ -278,8 +281,9 @@ void vb_names(struct vb_ctx *c, uint16_t vendor, uint16_t device, uint32_t class
 void vb_names_free(struct vb_ctx *c)
 {
 	if (c->pacc)
-		pci_cleanup(c->pacc);
+		c->libpci.cleanup(c->pacc);
 	c->pacc = NULL;
+	vb_libs_close(c);
 }
 
 /* ---- in use ------------------------------------------------------------- */

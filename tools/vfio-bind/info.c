@@ -249,7 +249,8 @@ static void print_text(const struct info *in)
 	char fl[64], sz[32];
 
 	printf("device   %s %04x:%04x %s%s%s%s%s\n", in->d.name, in->vendor, in->device,
-	       in->cname, in->cname[0] ? ": " : "", in->vname, in->vname[0] ? " " : "",
+	       in->cname, in->cname[0] && (in->vname[0] || in->dname[0]) ? ": " : "", in->vname,
+	       in->vname[0] && in->dname[0] ? " " : "",
 	       in->dname);
 	dev_flags(in->v.flags, fl, sizeof(fl));
 	printf("vfio     group %d (/dev/vfio/%d), flags %s, %u regions, %u irqs\n",

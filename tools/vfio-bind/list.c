@@ -39,7 +39,8 @@ static void members_text(const struct vb_group *g, char *buf, size_t len)
 
 static void name_text(const struct row *r, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s%s%s%s", r->cname, r->cname[0] ? ": " : "", r->vname,
+	snprintf(buf, len, "%s%s%s%s%s", r->cname,
+		 r->cname[0] && (r->vname[0] || r->dname[0]) ? ": " : "", r->vname,
 		 r->vname[0] && r->dname[0] ? " " : "", r->dname);
 }
 

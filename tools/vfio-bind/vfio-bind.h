@@ -19,6 +19,33 @@
 #include "sysfs.h"
 
 struct pci_access;
+struct kmod_ctx;
+struct kmod_list;
+struct kmod_module;
+
+/* libs.c: libpci and libkmod, dlopen()ed on first use (start-up cost). */
+struct vb_libpci {
+	void *h;
+	bool failed;
+	struct pci_access *(*alloc)(void);
+	void (*cleanup)(struct pci_access *);
+	char *(*lookup_name)(struct pci_access *, char *, int, int, ...);
+	void (*set_name_list_path)(struct pci_access *, char *, int);
+};
+
+struct vb_libkmod {
+	void *h;
+	struct kmod_ctx *(*new_ctx)(const char *, const char *const *);
+	struct kmod_ctx *(*unref_ctx)(struct kmod_ctx *);
+	int (*new_from_lookup)(struct kmod_ctx *, const char *, struct kmod_list **);
+	struct kmod_module *(*get_module)(const struct kmod_list *);
+	int (*probe_insert)(struct kmod_module *, unsigned int, const char *,
+			    int (*)(struct kmod_module *, const char *, const char *), const void *,
+			    void (*)(struct kmod_module *, bool, void *));
+	struct kmod_module *(*unref_module)(struct kmod_module *);
+	int (*unref_list)(struct kmod_list *);
+	struct kmod_list *(*list_next)(const struct kmod_list *, const struct kmod_list *);
+};
 
 #define VB_DRIVER "vfio-pci"
 #define VB_STATE_DIR "/run/hvutils/vfio-bind"
@@ -28,6 +55,8 @@ struct vb_ctx {
 	struct hv_common common;
 	struct hv_path root;
 	const char *sysroot;
+	struct vb_libpci libpci;
+	struct vb_libkmod libkmod;
 	struct pci_access *pacc;	/* created on first name lookup only */
 	int pci_flags;			/* extra PCI_LOOKUP_* flags */
 	/* verb options */
@@ -39,6 +68,11 @@ struct vb_ctx {
 	const char *user;
 	const char *width;
 };
+
+/* 0, -ENOENT (library not installed) or -ENOSYS (a symbol is missing). */
+int vb_libpci_open(struct vb_ctx *c);
+int vb_libkmod_open(struct vb_ctx *c);
+void vb_libs_close(struct vb_ctx *c);
 
 /* ---- main.c: per-verb option parsing ------------------------------------ */
 /*

@@ -19,8 +19,11 @@ if [[ ${HV_BENCH_LGUEST:-} == 1 ]]; then
 fi
 
 # ---- vfio-bind (20-vfio-bind.bats, tests/demo/pci/20-vfio-bind.sh) ------------
-# Device names in 'vfio-bind list' come from libpci's pci.ids.
+# Device names in 'vfio-bind list' come from libpci's pci.ids. vfio-bind
+# dlopen()s libpci and libkmod (ldd does not list them): add them by name.
 add_file /usr/share/misc/pci.ids
+add_bin /usr/lib/x86_64-linux-gnu/libpci.so.3
+add_bin /usr/lib/x86_64-linux-gnu/libkmod.so.2
 # bench/vfio-bind/run only: the peers (Debian driverctl and dpdk, unpacked by
 # the run script), python3 with just the modules dpdk-devbind.py imports, and
 # lspci, which it runs. Left out of the test image to keep it small.
@@ -32,6 +35,8 @@ if [[ -n ${HV_BENCH_VFIO_BIND_ROOT:-} ]]; then
 	add_file "$HV_BENCH_VFIO_BIND_ROOT/usr/bin/dpdk-devbind.py" /usr/bin/dpdk-devbind.py
 	add_bin /usr/bin/python3.11
 	ln -sf python3.11 "$stage/usr/bin/python3"
+	# Python finds its exec prefix by this directory (all needed modules are built in).
+	mkdir -p "$stage/usr/lib/python3.11/lib-dynload"
 	add_bin /usr/bin/lspci
 	while read -r f; do
 		add_file "$f"
