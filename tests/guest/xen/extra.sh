@@ -11,3 +11,9 @@ add_file "$HV_TOP/bench/gntshare/bench.sh" /bench/gntshare/bench.sh
 if [[ -x $HV_TOP/bench/gntshare/gntshare-ref ]]; then
 	add_file "$HV_TOP/bench/gntshare/gntshare-ref" /usr/bin/gntshare-ref
 fi
+
+# ---- gntshare: a small PV domU (kernel + initramfs) for `xl create` --------
+# Any xen suite may use it: tests/guest/xen/domu/domu.cfg, jobs/NAME.sh.
+add_file "/boot/vmlinuz-$KVER" /boot/vmlinuz-domu
+mkdir -p "$stage/var/lib/hvbench"
+"$HV_TOP/tests/guest/xen/domu/mkdomu" "$stage/var/lib/hvbench/domu.cpio.gz" "$stage"
