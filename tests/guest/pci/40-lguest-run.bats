@@ -51,14 +51,18 @@ has_line() {
 	[ "${lines[-1]}" = "lguest-run: guest crashed: it reset without an orderly shutdown (panic?)" ]
 	run lguest-run "$g/reboot.img"
 	[ "$status" -eq 0 ]
+	run lguest-run "$g/halt.img"
+	[ "$status" -eq 0 ]
 }
 
 @test "boots the Debian kernel: marker, virtio-blk checksum, virtio-rng, exit-port code" {
-	local disk=$BATS_TEST_TMPDIR/disk.img sum
+	local disk=$BATS_TEST_TMPDIR/disk.img sum t0
 	head -c 1048576 /dev/urandom >"$disk"
 	sum=$(sha256sum "$disk" | cut -d' ' -f1)
+	t0=${EPOCHREALTIME/./} # busybox date has no %N
 	run lguest-run -m 256M -i "$INNER" --block "$disk" --rng --timeout 240 "$KERNEL" -- \
 		quiet lgmode=disk lgexit=7
+	echo "# launch to exit port: $(((${EPOCHREALTIME/./} - t0) / 1000)) ms" >&3
 	printf '%s\n' "${lines[@]}" | tail -n 20
 	[ "$status" -eq 7 ]
 	has_line "$MARKER"
@@ -96,8 +100,14 @@ has_line() {
 	has_line "$MARKER"
 }
 
+@test "poweroff -f (no ACPI: the kernel halts with interrupts off) makes lguest-run exit 0" {
+	run lguest-run -i "$INNER" --timeout 120 "$KERNEL" -- quiet lgmode=poweroff
+	[ "$status" -eq 0 ]
+	has_line "$MARKER"
+}
+
 @test "a hanging guest is stopped at --timeout with exit status 124" {
-	run lguest-run -i "$INNER" --timeout 45 "$KERNEL" -- quiet lgmode=hang
+	run lguest-run -i "$INNER" --timeout 30 "$KERNEL" -- quiet lgmode=hang
 	[ "$status" -eq 124 ]
 	has_line "LGUEST-RUN-HANGING"
 	[[ ${lines[-1]} == "lguest-run: guest still running after --timeout: stopped it" ]]
