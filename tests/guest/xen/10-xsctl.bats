@@ -17,6 +17,7 @@ setup() {
 
 teardown() {
 	[ -n "${BG:-}" ] && kill "$BG" 2>/dev/null
+	[ -n "${DOMU:-}" ] && xl destroy "$DOMU" 2>/dev/null
 	xenstore-rm /xsctl-test 2>/dev/null
 	return 0
 }
@@ -352,3 +353,40 @@ EOF
 	fails_with 5 "xsctl: cannot reach XenStore via XENSTORED_PATH=/dev/xen/nope*"
 }
 
+@test "a domU may not write a dom0 node: exit 4 with the deciding node's permissions" {
+	# The domU of tests/guest/xen/domu runs jobs/xsctl.sh over its xenbus.
+	[ -f /var/lib/hvbench/domu.cpio.gz ] || {
+		echo "no domU image (tests/guest/xen/domu/mkdomu)" >&2
+		return 1
+	}
+	xsctl write $T/dom0/x keep
+	# libxl waits for the console daemon before it starts a domain.
+	mkdir -p /var/log/xen/console
+	# It stays in the background: none of bats' descriptors may go with it,
+	# or bats waits for it at the end of the suite.
+	pidof xenconsoled >/dev/null || xenconsoled --log=guest </dev/null >/dev/null 2>&1 3>&-
+	cp /tests/guest/xen/domu/domu.cfg "$D/domu.cfg"
+	printf '%s\n' 'name = "xsctl-domu"' 'extra = "console=hvc0 quiet hvjob=xsctl"' >>"$D/domu.cfg"
+	xl create -p -q "$D/domu.cfg"
+	DOMU=xsctl-domu
+	id=$(xl domid xsctl-domu)
+	# The domU may read the directory's permissions, not write in it.
+	xsctl chmod $T/dom0 n0 r$id
+	xsctl write /local/domain/$id/data/xsctl-target $T/dom0
+	xl unpause xsctl-domu
+	xsctl wait --timeout 90 /local/domain/$id/data/xsctl-result || {
+		echo "no result from the domU; its console:" >&2
+		tail -n 20 /var/log/xen/console/guest-xsctl-domu.log >&2
+		return 1
+	}
+	run xsctl read -r /local/domain/$id/data/xsctl-result
+	printf 'domU said: %s\n' "$output"
+	# It powers itself off when its job is done: may be gone already.
+	xl destroy xsctl-domu 2>/dev/null || true
+	DOMU=
+	[ "${lines[0]}" = "4 xsctl: write $T/dom0/new: Permission denied (permissions of $T/dom0: n0 r$id)" ]
+	[ "${lines[1]}" = "4 xsctl: write $T/dom0/x: Permission denied (the node's permissions are not readable by this domain either)" ]
+	[ "$(xsctl read $T/dom0/x)" = keep ]
+	run xsctl exists $T/dom0/new
+	[ "$status" -eq 3 ]
+}
