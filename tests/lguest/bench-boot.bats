@@ -15,32 +15,28 @@ setup_file() {
 
 say() { echo "# $*" >&3; }
 
-# launcher_kb PID: resident KiB of the process minus its guest RAM (the
-# Rss of its largest mapping of at least MEM_MB MiB).
+# launcher_kb PID: resident KiB of all the process's mappings except its
+# guest RAM (mappings of MEM_MB MiB or more). Summed from smaps: VmRSS lagged
+# behind the guest-RAM mapping's Rss and gave negative differences.
 launcher_kb() {
-	local rss guest
-	guest=$(awk -v want=$((MEM_MB * 1024)) '
+	awk -v want=$((MEM_MB * 1024)) '
 		/^Size:/ { size = $2 }
-		/^Rss:/ { if (size >= want && $2 > g) g = $2 }
-		END { print g + 0 }' "/proc/$1/smaps")
-	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$1/status")
-	echo $((rss - guest))
+		/^Rss:/ { if (size < want) kb += $2 }
+		END { print kb + 0 }' "/proc/$1/smaps"
 }
 
 # measure CMD...: prints "ms kib" for one boot to the marker. The launcher
-# is our direct child (no timeout(1): busybox's forks a watcher), with a
-# killer in the background in case a guest never gets there.
+# is our direct child (no timeout(1): busybox's forks helpers); a launcher
+# whose guest never prints the marker within 300 s is killed.
 measure() {
-	local fifo=$BATS_TEST_TMPDIR/fifo line t0 t1 pid killer kib=NA ms=NA
+	local fifo=$BATS_TEST_TMPDIR/fifo line t0 t1 pid kib=NA ms=NA
 	rm -f "$fifo"
 	mkfifo "$fifo"
 	t0=${EPOCHREALTIME/./} # microseconds; busybox date has no %N
-	"$@" >"$fifo" 2>&1 </dev/null &
+	"$@" >"$fifo" 2>&1 </dev/null 3>&- &
 	pid=$!
-	(sleep 300 && kill "$pid") 2>/dev/null &
-	killer=$!
 	exec 4<"$fifo"
-	while IFS= read -r line <&4; do
+	while IFS= read -r -t 300 line <&4; do
 		if [[ $line == *LGUEST-RUN-INIT-MARKER* ]]; then
 			t1=${EPOCHREALTIME/./}
 			ms=$(((t1 - t0) / 1000))
@@ -48,10 +44,10 @@ measure() {
 			break
 		fi
 	done
+	[ "$ms" != NA ] || kill "$pid" 2>/dev/null
 	cat <&4 >/dev/null
 	exec 4<&-
 	wait "$pid" || true
-	kill "$killer" 2>/dev/null || true
 	echo "$ms $kib"
 }
 
