@@ -128,8 +128,8 @@ bench_dev() {
 		printf "%-10s ratio    driverctl/vfio-bind %.1fx   dpdk-devbind/vfio-bind %s   (goal >= 5x)\n",
 			l, b/a, c ? sprintf("%.1fx", c/a) : "n/a (refuses the device)"
 		printf "%-10s minus the kernel floor (tool overhead only): vfio-bind %.1f ms, driverctl %.1f ms (%.1fx)%s\n",
-			l, (a-f)/1000, (b-f)/1000, (a-f) > 0 ? (b-f)/(a-f) : 0,
-			c ? sprintf(", dpdk-devbind %.1f ms (%.1fx)", (c-f)/1000, (a-f) > 0 ? (c-f)/(a-f) : 0) : ""
+			l, (a-f)/1000, (b-f)/1000, ((a-f) > 0 ? (b-f)/(a-f) : 0),
+			(c ? sprintf(", dpdk-devbind %.1f ms (%.1fx)", (c-f)/1000, ((a-f) > 0 ? (c-f)/(a-f) : 0)) : "")
 	}'
 }
 
