@@ -95,11 +95,13 @@ MANPAGES := $(wildcard man/*.[1-8])
 # ---- kmod/ -----------------------------------------------------------------
 KMODS := $(patsubst kmod/%/Kbuild,%,$(wildcard kmod/*/Kbuild))
 KDIR  ?= /lib/modules/$(KVER)/build
+# Modules must use the compiler the kernel was built with, whatever CC says.
+KERNEL_CC ?= gcc
 ifeq ($(HAVE_KERNEL),yes)
 ALL += kmod
 endif
 kmod:
-	$(Q)for m in $(KMODS); do $(MAKE) -C kmod/$$m KDIR=$(KDIR) || exit 1; done
+	$(Q)for m in $(KMODS); do $(MAKE) -C kmod/$$m KDIR=$(KDIR) CC=$(KERNEL_CC) || exit 1; done
 .PHONY: kmod
 
 # ---- tests -----------------------------------------------------------------

@@ -144,6 +144,7 @@ static void abuse_regions(struct run *r)
 	uint32_t v = 0;
 	uint8_t b = 0;
 	uint16_t h = 0;
+	void *volatile unmapped = (void *)8;
 	int ok;
 
 	expect(r, rd_at(r, bar + (1 << 20), &v, 4), EINVAL, "read at the end of BAR0");
@@ -159,9 +160,10 @@ static void abuse_regions(struct run *r)
 	expect(r, rd_at(r, 9ull << 40, &v, 4), EINVAL, "read of region 9");
 	expect(r, wr_at(r, 0x7fffffull << 40, &v, 4), EINVAL, "write of region 0x7fffff");
 	expect(r, err_of(pread(r->e.device, &v, 4, -4)), EINVAL, "read at a negative offset");
-	expect(r, err_of(pread(r->e.device, (void *)8, 4, (off_t)bar)), EFAULT,
+	/* volatile: the compiler must not see (and refuse) the deliberate bad pointer. */
+	expect(r, err_of(pread(r->e.device, unmapped, 4, (off_t)bar)), EFAULT,
 	       "read into an unmapped buffer");
-	expect(r, err_of(pwrite(r->e.device, (void *)8, 4, (off_t)(bar + EDU_REG_LIVENESS))),
+	expect(r, err_of(pwrite(r->e.device, unmapped, 4, (off_t)(bar + EDU_REG_LIVENESS))),
 	       EFAULT, "write from an unmapped buffer");
 	check(r, pread(r->e.device, &v, 0, (off_t)bar) == 0, "a zero-length read returns 0");
 

@@ -159,7 +159,7 @@ static int parse_regions(struct serve *s, struct json_object *root)
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *o = json_object_array_get_idx(root, i);
 		struct sregion *r = &s->regs[i];
-		uint64_t ps, words;
+		uint64_t ps = 0, words;
 		int ii = (int)i;
 
 		if (!json_object_is_type(o, json_type_object))
@@ -524,8 +524,8 @@ static struct sregion *region_of_offset(struct serve *s, uint64_t off)
  */
 static int prefetch(struct serve *s)
 {
-	uint64_t *offs, t0;
-	size_t n, i = 0;
+	uint64_t *offs = NULL, t0;
+	size_t n = 0, i = 0;
 	int err;
 
 	if ((err = read_prefetch(s, &offs, &n)))

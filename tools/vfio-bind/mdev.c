@@ -314,7 +314,9 @@ static int cmd_list(void *ctx, int argc, const char **argv)
 		    realpath(path, real) && (slash = strrchr(real, '/'))) {
 			*slash = '\0';
 			slash = strrchr(real, '/');
-			snprintf(parent, sizeof(parent), "%s", slash ? slash + 1 : real);
+			/* Parent names longer than VB_NAME_MAX are cut, not overrun. */
+			snprintf(parent, sizeof(parent), "%.*s", (int)sizeof(parent) - 1,
+				 slash ? slash + 1 : real);
 		}
 		hv_path_link_name(&c->root, type, sizeof(type), MDEV_DEVICES "/%s/mdev_type",
 				  uuids[i]);
