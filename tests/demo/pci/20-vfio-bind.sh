@@ -3,13 +3,7 @@
 # user space and talking to it through VFIO, then giving it back.
 set -uo pipefail
 
-run() {
-	printf '$ %s\n' "$*"
-	"$@"
-	local rc=$?
-	[ $rc -eq 0 ] || echo "(exit status $rc)"
-	return 0
-}
+. "$(dirname "$0")/../lib.sh"
 
 edu=
 for d in /sys/bus/pci/devices/*; do

@@ -4,13 +4,7 @@
 # recorded and served again with the working set installed up front.
 set -uo pipefail
 
-run() {
-	printf '$ %s\n' "$*"
-	"$@"
-	local rc=$?
-	[ $rc -eq 0 ] || echo "(exit status $rc)"
-	return 0
-}
+. "$(dirname "$0")/../lib.sh"
 
 T=/tests/uffd
 D=$(mktemp -d /tmp/uffd-demo.XXXXXX)

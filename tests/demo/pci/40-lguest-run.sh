@@ -3,20 +3,8 @@
 # with one command, its console on stdout, its exit code as ours.
 set -uo pipefail
 
-run() {
-	printf '$ %s\n' "$*"
-	"$@"
-	local rc=$?
-	echo "(exit status $rc)"
-	return 0
-}
-sh_run() {
-	printf '$ %s\n' "$1"
-	bash -c "$1"
-	local rc=$?
-	echo "(exit status $rc)"
-	return 0
-}
+DEMO_SHOW_STATUS=1
+. "$(dirname "$0")/../lib.sh"
 
 kernel=/boot/vmlinuz-$KVER
 inner=/boot/lguest-inner.cpio.gz

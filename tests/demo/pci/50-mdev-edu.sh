@@ -4,13 +4,7 @@
 # VFIO like to any PCI device, run the behavioural suite, remove it.
 set -uo pipefail
 
-run() {
-	printf '$ %s\n' "$*"
-	"$@"
-	local rc=$?
-	[ $rc -eq 0 ] || echo "(exit status $rc)"
-	return 0
-}
+. "$(dirname "$0")/../lib.sh"
 
 echo "== mdev-edu: a VFIO PCI device without hardware or IOMMU (kmod/mdev-edu) =="
 run insmod "/lib/modules/$KVER/extra/mdev-edu.ko" instances=2

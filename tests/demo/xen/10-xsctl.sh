@@ -2,21 +2,7 @@
 # The demo's xsctl part: what a user sees driving XenStore from dom0.
 set -uo pipefail
 
-run() {
-	printf '$ %s\n' "$*"
-	"$@"
-	local rc=$?
-	[ $rc -eq 0 ] || echo "(exit status $rc)"
-	return 0
-}
-# A shell line with a pipe or a here-document, shown as typed.
-sh_run() {
-	printf '$ %s\n' "$1"
-	bash -c "$1"
-	local rc=$?
-	[ $rc -eq 0 ] || echo "(exit status $rc)"
-	return 0
-}
+. "$(dirname "$0")/../lib.sh"
 
 echo "== xsctl: XenStore from the command line =="
 run xsctl read -p /local/domain/0/name /local/domain/0/domid

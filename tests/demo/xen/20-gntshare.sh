@@ -3,20 +3,7 @@
 # maps it back through gntdev, and shows the bytes both ways.
 set -uo pipefail
 
-run() {
-	printf '$ %s\n' "$*"
-	"$@"
-	local rc=$?
-	[ $rc -eq 0 ] || echo "(exit status $rc)"
-	return 0
-}
-sh_run() {
-	printf '$ %s\n' "$1"
-	bash -c "$1"
-	local rc=$?
-	[ $rc -eq 0 ] || echo "(exit status $rc)"
-	return 0
-}
+. "$(dirname "$0")/../lib.sh"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
