@@ -138,7 +138,7 @@ DEPS_PKGS := build-essential autoconf automake pkg-config clang file kmod pciuti
   libpopt-dev libpci-dev libkmod-dev libjson-c-dev libxen-dev \
   qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio bats \
   xen-hypervisor-4.17-amd64 xen-utils-4.17 xenstore-utils hyperfine \
-  bash-completion zsh libclang-rt-14-dev
+  bash-completion zsh libclang-rt-14-dev dkms
 deps:
 	$(Q)missing=; for p in $(DEPS_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
