@@ -184,6 +184,21 @@ int hv_common_done(const struct hv_common *c, poptContext pc, const char *synops
 	return HV_EXIT_OK;
 }
 
+int hv_popt_parse(poptContext pc, const struct poptOption *table, const struct hv_common *c,
+		  const char *synopsis, const struct hv_verb *verbs, const char *manpage)
+{
+	bool exit_now;
+	int rc;
+
+	/* Options with a val of their own are not used by the tools; skip them. */
+	while ((rc = hv_popt_next(pc, table)) >= 0)
+		;
+	if (rc == HV_POPT_FAILED)
+		return HV_EXIT_USAGE;
+	rc = hv_common_done(c, pc, synopsis, verbs, manpage, &exit_now);
+	return exit_now ? rc : -1;
+}
+
 const char **hv_popt_args(poptContext pc, int *argc)
 {
 	const char **args = poptGetArgs(pc);

@@ -72,6 +72,14 @@ void hv_print_version(FILE *out);
 int hv_common_done(const struct hv_common *c, poptContext pc, const char *synopsis,
 		   const struct hv_verb *verbs, const char *manpage, bool *exit_now);
 
+/*
+ * The whole option pass of a tool or verb: consumes every option (errors
+ * reported with a suggestion), then handles --help/--version/-q -v. Returns
+ * -1 when the caller should go on, or the exit code to return now.
+ */
+int hv_popt_parse(poptContext pc, const struct poptOption *table, const struct hv_common *c,
+		  const char *synopsis, const struct hv_verb *verbs, const char *manpage);
+
 /* Counts the remaining (non-option) arguments and returns them NULL-terminated. */
 const char **hv_popt_args(poptContext pc, int *argc);
 

@@ -56,6 +56,28 @@ int main(void)
 	CHECK(&u, hv_popt_next(pc, table) == HV_POPT_FAILED, "unknown option fails (--jsno)");
 	poptFreeContext(pc);
 
+	{
+		struct hv_common c2 = { 0 };
+		struct poptOption t2[] = { HV_POPT_COMMON(c2), POPT_TABLEEND };
+		const char *ok_argv[] = { "t", "-j", "arg", NULL };
+		const char *bad_argv[] = { "t", "--verbsoe", NULL };
+		const char *both_argv[] = { "t", "-q", "-v", NULL };
+
+		pc = poptGetContext("t", 3, ok_argv, t2, 0);
+		CHECK(&u, hv_popt_parse(pc, t2, &c2, "ARG", NULL, NULL) == -1 && c2.json,
+		      "parse: good options go on (-1)");
+		poptFreeContext(pc);
+		pc = poptGetContext("t", 2, bad_argv, t2, 0);
+		CHECK(&u, hv_popt_parse(pc, t2, &c2, "ARG", NULL, NULL) == HV_EXIT_USAGE,
+		      "parse: an unknown option is a usage error");
+		poptFreeContext(pc);
+		memset(&c2, 0, sizeof(c2));
+		pc = poptGetContext("t", 3, both_argv, t2, 0);
+		CHECK(&u, hv_popt_parse(pc, t2, &c2, "ARG", NULL, NULL) == HV_EXIT_USAGE,
+		      "parse: --quiet with --verbose is a usage error");
+		poptFreeContext(pc);
+	}
+
 	CHECK(&u, hv_signals_block(&s, 0) == 0, "signalfd set up");
 	CHECK(&u, hv_signals_pending(&s) == 0, "no signal pending");
 	kill(getpid(), SIGTERM);

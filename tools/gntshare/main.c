@@ -147,17 +147,10 @@ static int parse_verb(struct gs_ctx *c, int argc, const char **argv, struct popt
 		      const char *verb_synopsis, poptContext *pcp, const char ***args, int *nargs)
 {
 	poptContext pc = poptGetContext(argv[0], argc, argv, table, 0);
-	bool exit_now;
 	int rc;
 
-	while ((rc = hv_popt_next(pc, table)) >= 0)
-		;
-	if (rc == HV_POPT_FAILED) {
-		poptFreeContext(pc);
-		return HV_EXIT_USAGE;
-	}
-	rc = hv_common_done(&c->common, pc, verb_synopsis, NULL, MANPAGE, &exit_now);
-	if (exit_now) {
+	rc = hv_popt_parse(pc, table, &c->common, verb_synopsis, NULL, MANPAGE);
+	if (rc >= 0) {
 		poptFreeContext(pc);
 		return rc ? rc : -1;
 	}
@@ -384,19 +377,14 @@ int main(int argc, const char **argv)
 	const struct hv_verb *v;
 	const char **args, *why;
 	poptContext pc;
-	bool exit_now;
 	int rc, nargs;
 
 	if (hv_path_init_env(&c.root) < 0)
 		return hv_fail(-ENAMETOOLONG, NULL, "HVUTILS_SYSROOT");
 	/* Options before the verb are the common ones; the verb's own follow it. */
 	pc = poptGetContext(NULL, argc, argv, table, POPT_CONTEXT_POSIXMEHARDER);
-	while ((rc = hv_popt_next(pc, table)) >= 0)
-		;
-	if (rc == HV_POPT_FAILED)
-		return HV_EXIT_USAGE;
-	rc = hv_common_done(&c.common, pc, synopsis, verbs, MANPAGE, &exit_now);
-	if (exit_now)
+	rc = hv_popt_parse(pc, table, &c.common, synopsis, verbs, MANPAGE);
+	if (rc >= 0)
 		return rc;
 	args = hv_popt_args(pc, &nargs);
 	if (!nargs)

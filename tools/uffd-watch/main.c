@@ -34,17 +34,10 @@ int main(int argc, const char **argv)
 	if (argc > 1 && argv[1][0] == '-') {
 		struct poptOption opts[] = {HV_POPT_COMMON(x.c), POPT_TABLEEND};
 		poptContext pc = poptGetContext(NULL, argc, argv, opts, POPT_CONTEXT_POSIXMEHARDER);
-		bool done;
 		int rc;
 
-		while ((rc = hv_popt_next(pc, opts)) >= 0)
-			;
-		if (rc == HV_POPT_FAILED) {
-			poptFreeContext(pc);
-			return HV_EXIT_USAGE;
-		}
-		rc = hv_common_done(&x.c, pc, synopsis, verbs, "uffd-watch(1)", &done);
-		if (done) {
+		rc = hv_popt_parse(pc, opts, &x.c, synopsis, verbs, "uffd-watch(1)");
+		if (rc >= 0) {
 			poptFreeContext(pc);
 			return rc;
 		}

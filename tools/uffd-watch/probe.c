@@ -326,17 +326,10 @@ int uw_probe(void *ctx, int argc, const char **argv)
 	struct poptOption opts[] = {HV_POPT_COMMON(x->c), POPT_TABLEEND};
 	poptContext pc = poptGetContext(NULL, argc, argv, opts, 0);
 	struct probe *p;
-	bool done;
 	int rc, nargs;
 
-	while ((rc = hv_popt_next(pc, opts)) >= 0)
-		;
-	if (rc == HV_POPT_FAILED) {
-		poptFreeContext(pc);
-		return HV_EXIT_USAGE;
-	}
-	rc = hv_common_done(&x->c, pc, "probe [--json]", NULL, "uffd-watch(1)", &done);
-	if (done) {
+	rc = hv_popt_parse(pc, opts, &x->c, "probe [--json]", NULL, "uffd-watch(1)");
+	if (rc >= 0) {
 		poptFreeContext(pc);
 		return rc;
 	}

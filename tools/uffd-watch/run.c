@@ -898,21 +898,14 @@ int uw_run(void *ctx, int argc, const char **argv)
 	poptContext pc = poptGetContext(NULL, argc, argv, opts, POPT_CONTEXT_POSIXMEHARDER);
 	const char **cmd;
 	char agent[PATH_MAX];
-	bool done;
 	int rc, nargs;
 	uint64_t kioctls;
 
-	while ((rc = hv_popt_next(pc, opts)) >= 0)
-		;
-	if (rc == HV_POPT_FAILED) {
-		rc = HV_EXIT_USAGE;
-		goto out_popt;
-	}
-	rc = hv_common_done(&x->c, pc,
+	rc = hv_popt_parse(pc, opts, &x->c,
 			    "run [--mode missing|wp|minor] [--serve zero|file:PATH] [--trace] "
 			    "[--stats] [--json] [--min-size SIZE] [-o FILE] -- CMD [ARGS...]",
-			    NULL, "uffd-watch(1)", &done);
-	if (done)
+			    NULL, "uffd-watch(1)");
+	if (rc >= 0)
 		goto out_popt;
 	cmd = hv_popt_args(pc, &nargs);
 	if (!nargs) {

@@ -704,20 +704,13 @@ int uw_serve(void *ctx, int argc, const char **argv)
 	    HV_POPT_COMMON(x->c),
 	    POPT_TABLEEND};
 	poptContext pc = poptGetContext(NULL, argc, argv, opts, 0);
-	bool done;
 	int rc, nargs;
 
-	while ((rc = hv_popt_next(pc, opts)) >= 0)
-		;
-	if (rc == HV_POPT_FAILED) {
-		rc = HV_EXIT_USAGE;
-		goto out_popt;
-	}
-	rc = hv_common_done(&x->c, pc,
+	rc = hv_popt_parse(pc, opts, &x->c,
 			    "serve --socket PATH --memory FILE [--record TRACE] [--prefetch TRACE] "
 			    "[--timeout DURATION] [--trace] [--stats] [--json] [-o FILE]",
-			    NULL, "uffd-watch(1)", &done);
-	if (done)
+			    NULL, "uffd-watch(1)");
+	if (rc >= 0)
 		goto out_popt;
 	hv_popt_args(pc, &nargs);
 	if (nargs) {

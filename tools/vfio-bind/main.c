@@ -55,19 +55,12 @@ int vb_parse_verb(struct vb_ctx *c, int argc, const char **argv, const struct po
 	};
 	char usage[256];
 	poptContext pc;
-	bool exit_now;
 	int rc;
 
 	snprintf(usage, sizeof(usage), "%s %s", argv[0], syn);
 	pc = poptGetContext(hv_progname(), argc, argv, table, 0);
-	while ((rc = hv_popt_next(pc, table)) >= 0)
-		;
-	if (rc == HV_POPT_FAILED) {
-		poptFreeContext(pc);
-		return HV_EXIT_USAGE;
-	}
-	rc = hv_common_done(&c->common, pc, usage, NULL, MANPAGE, &exit_now);
-	if (exit_now) {
+	rc = hv_popt_parse(pc, table, &c->common, usage, NULL, MANPAGE);
+	if (rc >= 0) {
 		poptFreeContext(pc);
 		return rc;
 	}
@@ -129,19 +122,12 @@ int main(int argc, const char **argv)
 	const struct hv_verb *v;
 	const char **rest, *why;
 	poptContext pc;
-	bool exit_now;
 	int rc, nrest;
 
 	/* Options before the verb are global; the verb parses the rest. */
 	pc = poptGetContext(hv_progname(), argc, argv, table, POPT_CONTEXT_POSIXMEHARDER);
-	while ((rc = hv_popt_next(pc, table)) >= 0)
-		;
-	if (rc == HV_POPT_FAILED) {
-		poptFreeContext(pc);
-		return HV_EXIT_USAGE;
-	}
-	rc = hv_common_done(&c.common, pc, synopsis, verbs, MANPAGE, &exit_now);
-	if (exit_now) {
+	rc = hv_popt_parse(pc, table, &c.common, synopsis, verbs, MANPAGE);
+	if (rc >= 0) {
 		poptFreeContext(pc);
 		return rc;
 	}

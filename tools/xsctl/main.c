@@ -197,7 +197,6 @@ int xsctl_dispatch(struct xsctl *x, int argc, const char **argv)
 	poptContext pc;
 	const char **args;
 	const char *why;
-	bool exit_now;
 	int rc, nargs;
 
 	v = hv_verb_find(verbs, argv[0], &why);
@@ -231,15 +230,9 @@ int xsctl_dispatch(struct xsctl *x, int argc, const char **argv)
 	x->o.retries = DEFAULT_RETRIES;
 	verb_options(x, v->name, table);
 	pc = poptGetContext(v->name, argc, argv, table, 0);
-	while ((rc = hv_popt_next(pc, table)) >= 0)
-		;
-	if (rc == HV_POPT_FAILED) {
-		poptFreeContext(pc);
-		return HV_EXIT_USAGE;
-	}
 	snprintf(synopsis, sizeof(synopsis), "%s %s", v->name, v->args);
-	rc = hv_common_done(&x->o.c, pc, synopsis, NULL, MANPAGE, &exit_now);
-	if (exit_now) {
+	rc = hv_popt_parse(pc, table, &x->o.c, synopsis, NULL, MANPAGE);
+	if (rc >= 0) {
 		poptFreeContext(pc);
 		return rc;
 	}
@@ -264,7 +257,6 @@ int main(int argc, char **argv)
 	};
 	const char **args;
 	poptContext pc;
-	bool exit_now;
 	int rc, nargs;
 
 	{
@@ -275,15 +267,9 @@ int main(int argc, char **argv)
 	}
 	/* Options before the verb are global; the verb's own parse takes the rest. */
 	pc = poptGetContext("xsctl", argc, (const char **)argv, table, POPT_CONTEXT_POSIXMEHARDER);
-	while ((rc = hv_popt_next(pc, table)) >= 0)
-		;
-	if (rc == HV_POPT_FAILED) {
-		poptFreeContext(pc);
-		return HV_EXIT_USAGE;
-	}
-	rc = hv_common_done(&x.o.c, pc, "[OPTIONS] VERB [VERB-OPTIONS] ARGS...", verbs, MANPAGE,
-			    &exit_now);
-	if (exit_now) {
+	rc = hv_popt_parse(pc, table, &x.o.c, "[OPTIONS] VERB [VERB-OPTIONS] ARGS...", verbs,
+			   MANPAGE);
+	if (rc >= 0) {
 		poptFreeContext(pc);
 		return rc;
 	}
