@@ -31,23 +31,10 @@
 
 struct run {
 	struct edu e;
-	int n, failed;
+	struct edu_tap tap;
 };
 
-static void check(struct run *r, int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	r->n++;
-	if (!ok)
-		r->failed++;
-	printf("%s %d - ", ok ? "ok" : "not ok", r->n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
+#define check(r, ok, ...) edu_check(&(r)->tap, (ok), __VA_ARGS__)
 
 /* -errno of a call that returned < 0, 0 otherwise. */
 static int err_of(long ret)
@@ -429,8 +416,7 @@ int main(int argc, char **argv)
 	abuse_release(&r, argv[1]);
 	check(&r, alive(&r), "device alive at the end");
 	edu_close(&r.e);
-	printf("1..%d\n# %d passed, %d failed\n", r.n, r.n - r.failed, r.failed);
-	return r.failed ? 1 : 0;
+	return edu_tap_done(&r.tap);
 usage:
 	fprintf(stderr, "usage: edu-abuse MDEV-UUID\n       edu-abuse hold MDEV-UUID "
 			"[--ignore-request] [--max SECONDS]\n");

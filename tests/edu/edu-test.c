@@ -25,25 +25,12 @@
 
 struct run {
 	struct edu e;
-	int n, failed;
+	struct edu_tap tap;
 	int msi_fd, intx_fd;
 	uint8_t *dma;
 };
 
-static void check(struct run *r, int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	r->n++;
-	if (!ok)
-		r->failed++;
-	printf("%s %d - ", ok ? "ok" : "not ok", r->n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
+#define check(r, ok, ...) edu_check(&(r)->tap, (ok), __VA_ARGS__)
 
 static void diag(const char *fmt, ...)
 {
@@ -337,6 +324,5 @@ int main(int argc, char **argv)
 	if (r.dma)
 		edu_unmap_dma(&r.e, r.dma, DMA_IOVA, DMA_SIZE);
 	edu_close(&r.e);
-	printf("1..%d\n# %d passed, %d failed\n", r.n, r.n - r.failed, r.failed);
-	return r.failed ? 1 : 0;
+	return edu_tap_done(&r.tap);
 }

@@ -3,6 +3,7 @@
 #include "edu-vfio.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -288,4 +289,25 @@ int edu_enable(struct edu *e)
 	uint16_t cmd = edu_cfg_r16(e, PCI_COMMAND);
 
 	return edu_cfg_w16(e, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+}
+
+void edu_check(struct edu_tap *t, int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	t->n++;
+	if (!ok)
+		t->failed++;
+	printf("%s %d - ", ok ? "ok" : "not ok", t->n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+int edu_tap_done(const struct edu_tap *t)
+{
+	printf("1..%d\n# %d passed, %d failed\n", t->n, t->n - t->failed, t->failed);
+	return t->failed ? 1 : 0;
 }

@@ -77,4 +77,14 @@ int edu_dma(struct edu *e, uint64_t src, uint64_t dst, uint32_t cnt, uint32_t cm
 /* Enables memory decoding and bus mastering in the command register. */
 int edu_enable(struct edu *e);
 
+/* TAP test points, shared by edu-test and edu-abuse. */
+struct edu_tap {
+	int n, failed;
+};
+
+void edu_check(struct edu_tap *t, int ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Prints the plan and the summary; returns the exit status. */
+int edu_tap_done(const struct edu_tap *t);
+
 #endif
