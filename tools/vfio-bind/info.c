@@ -209,28 +209,49 @@ static void region_flags(uint32_t f, char *buf, size_t len)
 		 f & VFIO_REGION_INFO_FLAG_MMAP ? "m" : "-");
 }
 
+struct flag_name {
+	uint32_t bit;
+	const char *name;
+};
+
+/* "a,b,c" for the set bits, "-" for none. */
+static void flag_names(uint32_t f, const struct flag_name *names, size_t n, char *buf,
+		       size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used < len; i++) {
+		if (f & names[i].bit)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "," : "",
+						 names[i].name);
+	}
+	if (!buf[0])
+		snprintf(buf, len, "-");
+}
+
 static void irq_flags(uint32_t f, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s%s%s", f & VFIO_IRQ_INFO_EVENTFD ? "eventfd," : "",
-		 f & VFIO_IRQ_INFO_MASKABLE ? "maskable," : "",
-		 f & VFIO_IRQ_INFO_AUTOMASKED ? "automasked," : "",
-		 f & VFIO_IRQ_INFO_NORESIZE ? "noresize," : "");
-	if (buf[0])
-		buf[strlen(buf) - 1] = '\0';
-	else
-		snprintf(buf, len, "-");
+	static const struct flag_name names[] = {
+		{ VFIO_IRQ_INFO_EVENTFD, "eventfd" },
+		{ VFIO_IRQ_INFO_MASKABLE, "maskable" },
+		{ VFIO_IRQ_INFO_AUTOMASKED, "automasked" },
+		{ VFIO_IRQ_INFO_NORESIZE, "noresize" },
+	};
+
+	flag_names(f, names, sizeof(names) / sizeof(names[0]), buf, len);
 }
 
 static void dev_flags(uint32_t f, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s%s%s", f & VFIO_DEVICE_FLAGS_PCI ? "pci," : "",
-		 f & VFIO_DEVICE_FLAGS_RESET ? "reset," : "",
-		 f & VFIO_DEVICE_FLAGS_PLATFORM ? "platform," : "",
-		 f & VFIO_DEVICE_FLAGS_CAPS ? "caps," : "");
-	if (buf[0])
-		buf[strlen(buf) - 1] = '\0';
-	else
-		snprintf(buf, len, "-");
+	static const struct flag_name names[] = {
+		{ VFIO_DEVICE_FLAGS_PCI, "pci" },
+		{ VFIO_DEVICE_FLAGS_RESET, "reset" },
+		{ VFIO_DEVICE_FLAGS_PLATFORM, "platform" },
+		{ VFIO_DEVICE_FLAGS_CAPS, "caps" },
+	};
+
+	flag_names(f, names, sizeof(names) / sizeof(names[0]), buf, len);
 }
 
 struct info {
