@@ -43,17 +43,7 @@ setup() {
 	TYPE=$t EDU=$edu
 }
 
-fails_with() {
-	local code=$1 pattern=$2
-	[ "$status" -eq "$code" ] || {
-		echo "expected exit $code, got $status: $output" >&2
-		return 1
-	}
-	[[ ${lines[0]} == $pattern ]] || {
-		echo "message '${lines[0]}' does not match '$pattern'" >&2
-		return 1
-	}
-}
+load "$BATS_TEST_DIRNAME/../assert"
 
 @test "mdev types lists every parent's types with api and available instances" {
 	run "$VB" mdev types

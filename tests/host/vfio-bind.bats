@@ -20,22 +20,7 @@ setup() {
 	DEVS=$ROOT/sys/bus/pci/devices
 }
 
-# Exit status and the single stderr line of a failing run.
-fails_with() {
-	local code=$1 pattern=$2
-	[ "$status" -eq "$code" ] || {
-		echo "expected exit $code, got $status: $output" >&2
-		return 1
-	}
-	[ "${#lines[@]}" -eq 1 ] || {
-		echo "expected one line, got: $output" >&2
-		return 1
-	}
-	[[ $output == $pattern ]] || {
-		echo "message '$output' does not match '$pattern'" >&2
-		return 1
-	}
-}
+load "$BATS_TEST_DIRNAME/../assert"
 
 # The fake tree is exactly as the fixture built it: nothing was written.
 unchanged() {

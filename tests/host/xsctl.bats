@@ -15,22 +15,7 @@ setup() {
 	export XENSTORED_PATH=$BATS_TEST_TMPDIR/no-such-socket
 }
 
-# Exit status and the single stderr line of a failing run.
-fails_with() {
-	local code=$1 pattern=$2
-	[ "$status" -eq "$code" ] || {
-		echo "expected exit $code, got $status: $output" >&2
-		return 1
-	}
-	[ "${#lines[@]}" -eq 1 ] || {
-		echo "expected one line, got: $output" >&2
-		return 1
-	}
-	[[ $output == $pattern ]] || {
-		echo "message '$output' does not match '$pattern'" >&2
-		return 1
-	}
-}
+load "$BATS_TEST_DIRNAME/../assert"
 
 @test "--help lists every verb and the man page, exits 0" {
 	run "$X" --help

@@ -23,17 +23,7 @@ driver_of() {
 group_of() { basename "$(readlink "/sys/bus/pci/devices/$1/iommu_group")"; }
 iface_of() { ls "/sys/bus/pci/devices/$1/net" 2>/dev/null | head -n 1; }
 
-# Exit status and a pattern for the one stderr line of a failing run.
-fails_with() {
-	[ "$status" -eq "$1" ] || {
-		echo "expected exit $1, got $status: $output" >&2
-		return 1
-	}
-	[[ $output == $2 ]] || {
-		echo "message '$output' does not match '$2'" >&2
-		return 1
-	}
-}
+load "$BATS_TEST_DIRNAME/../../assert"
 
 setup_file() {
 	local edus nics

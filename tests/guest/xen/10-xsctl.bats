@@ -22,18 +22,7 @@ teardown() {
 	return 0
 }
 
-# Exit status and the single stderr line of a failing run.
-fails_with() {
-	local code=$1 pattern=$2
-	[ "$status" -eq "$code" ] || {
-		echo "expected exit $code, got $status: $output" >&2
-		return 1
-	}
-	[ "${#lines[@]}" -eq 1 ] && [[ $output == $pattern ]] || {
-		echo "message '$output' does not match '$pattern'" >&2
-		return 1
-	}
-}
+load "$BATS_TEST_DIRNAME/../../assert"
 
 # waitfor FILE PATTERN: until a line of FILE matches (10 s at most).
 waitfor() {

@@ -1,0 +1,23 @@
+# shellcheck shell=bash
+# Assertions shared by the bats suites (host and guest: the guest has this
+# tree at /tests). Load with: load "$BATS_TEST_DIRNAME/../assert" (host) or
+# load "$BATS_TEST_DIRNAME/../../assert" (guest).
+
+# fails_with CODE PATTERN: after `run`, the command exited CODE and printed
+# exactly one line (the brief's one-line error) matching the glob PATTERN.
+fails_with() {
+	local code=$1 pattern=$2
+	[ "$status" -eq "$code" ] || {
+		echo "expected exit $code, got $status: $output" >&2
+		return 1
+	}
+	[ "${#lines[@]}" -eq 1 ] || {
+		echo "expected one line, got: $output" >&2
+		return 1
+	}
+	# shellcheck disable=SC2053 # PATTERN is a glob on purpose
+	[[ $output == $pattern ]] || {
+		echo "message '$output' does not match '$pattern'" >&2
+		return 1
+	}
+}
