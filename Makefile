@@ -40,10 +40,34 @@ CFLAGS  ?= -O2 -g
 HV_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -Ilib -include config.h \
              -DHV_VERSION='"$(VERSION)"' -DHV_LIBEXECDIR='"$(libexecdir)/hvutils"' \
              $(POPT_CFLAGS)
+# SANITIZE=1: ASan + UBSan everywhere, except in code that lives inside the
+# programs uffd-watch observes (its preload agent, the test programs it
+# traces): the ASan runtime must be the first library of a process and maps
+# terabytes of shadow and allocator regions, which the agent would register
+# and trace like the program's own memory. They get UBSan only ($(call
+# noasan,FLAGS)). tests/README has the runtime options the suites use.
 ifeq ($(SANITIZE),1)
-  CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
-  LDFLAGS += -fsanitize=address,undefined
+  SAN_FLAGS := -fsanitize=address,undefined
+  CFLAGS    += $(SAN_FLAGS) -fno-omit-frame-pointer
+  LDFLAGS   += $(SAN_FLAGS)
+  noasan     = $(subst $(SAN_FLAGS),-fsanitize=undefined,$(1))
+else
+  noasan     = $(1)
 endif
+
+# The flavour (normal or sanitize) of what is built is recorded in
+# build/flavour; everything compiled depends on it, so switching between a
+# SANITIZE=1 build and a normal one rebuilds all of it instead of linking
+# stale objects of the other kind. tests/guest/mkinitramfs reads it to
+# install the flavour that was built.
+FLAVOUR := $(if $(filter 1,$(SANITIZE)),sanitize,normal)
+FLAVOUR_STAMP := build/flavour
+# Rewritten (new mtime) only when the flavour changes; goals that build
+# nothing (check-run) leave it alone.
+$(FLAVOUR_STAMP): FORCE
+	$(Q)mkdir -p build && { [ "$$(cat $@ 2>/dev/null)" = $(FLAVOUR) ] || echo $(FLAVOUR) >$@; }
+FORCE:
+.PHONY: FORCE
 
 .DEFAULT_GOAL := all
 ALL := $(LIBHV)
@@ -59,7 +83,7 @@ $(LIBHV): $(LIB_OBJS)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-%.o: %.c config.h
+%.o: %.c config.h $(FLAVOUR_STAMP)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(HV_CFLAGS) $(CFLAGS_EXTRA) $(CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -111,6 +135,8 @@ tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBHV)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(HV_CFLAGS) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIBHV) $(POPT_LIBS)
 include $(wildcard tests/*/build.mk)
+# Programs built straight from sources (no .o) follow the flavour too.
+$(UNIT_BINS) $(TEST_EXTRA) $(foreach t,$(TOOLS),$($(t)_EXTRA)): $(FLAVOUR_STAMP)
 
 all: $(ALL)
 	@test -z "$(SKIPPED_TOOLS)" || echo "  SKIP    $(SKIPPED_TOOLS) (missing libraries: see ./configure's summary or run 'make deps')"

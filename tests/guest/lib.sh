@@ -127,3 +127,37 @@ hv_cpio_gz() {
 	(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort |
 		cpio -o -H newc -R 0:0 --reproducible --quiet) | gzip -n -9 >"$out"
 }
+
+# hv_sanitizer_options DIR: the ASan and UBSan options every suite runs with,
+# as two shell assignments (run-all evals them, tests/guest/run puts them in
+# the guest's run.env). They matter only to a `make SANITIZE=1` build and are
+# harmless otherwise. Any report must fail the run: ASan stops at the first
+# error, UBSan too (its default is to go on), both with exit codes no tool
+# uses (86, 87) so a test expecting "exit 1" cannot pass on a report, with
+# stack traces, and LeakSanitizer on. The reports go to DIR/asan.PID and
+# DIR/ubsan.PID (DIR is world-writable: some tests run tools as another
+# user), so that a report from a process whose exit status no test looks at
+# (a daemon in the background, a child killed by the test) is still seen:
+# hv_sanitizer_reports turns every file there into a failure. (UBSan inside
+# an ASan build writes to stderr whatever log_path says: there the exit code
+# 87 is what fails a test.) Options the
+# caller already has in ASAN_OPTIONS / UBSAN_OPTIONS come last and win.
+hv_sanitizer_options() {
+	local dir=$1
+	printf "ASAN_OPTIONS='%s'\n" "halt_on_error=1:exitcode=86:detect_leaks=1:print_stacktrace=1:log_path=$dir/asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+	printf "UBSAN_OPTIONS='%s'\n" "halt_on_error=1:exitcode=87:print_stacktrace=1:log_path=$dir/ubsan${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+}
+
+# hv_sanitizer_reports DIR LABEL: one TAP failure per report file in DIR
+# (with the report as comments), then empties DIR. Returns 1 if there was one.
+hv_sanitizer_reports() {
+	local dir=$1 label=$2 f n=0
+	for f in "$dir"/asan.* "$dir"/ubsan.*; do
+		[[ -f $f ]] || continue
+		n=$((n + 1))
+		echo "not ok - $label: sanitizer report ${f##*/}: $(grep -m1 -E 'ERROR|runtime error' "$f" | cut -c1-200)"
+		sed 's/^/# /' "$f"
+		rm -f "$f"
+	done
+	[[ $n -eq 0 ]]
+}
