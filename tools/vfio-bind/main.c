@@ -102,10 +102,12 @@ int vb_parse_verb(struct vb_ctx *c, int argc, const char **argv, const struct po
 		return hv_usage_error("%s: missing argument (usage: %s)", argv[0], usage);
 	}
 	if (max_args >= 0 && *nargs > max_args) {
-		const char *extra = (*args)[max_args];
+		/* extra points into the copy: report before freeing it. */
+		int err = hv_usage_error("%s: unexpected argument '%s'", argv[0],
+					 (*args)[max_args]);
 
 		free((void *)*args);
-		return hv_usage_error("%s: unexpected argument '%s'", argv[0], extra);
+		return err;
 	}
 	return -1;
 }
