@@ -25,10 +25,10 @@ static void indent(struct hv_json *j)
 static void value_prefix(struct hv_json *j, const char *key)
 {
 	if (j->depth > 0) {
-		if (j->need_comma[j->depth])
+		if (j->need_comma)
 			fputc(',', j->out);
 		indent(j);
-		j->need_comma[j->depth] = true;
+		j->need_comma = true;
 	}
 	if (key) {
 		hv_json_write_string(j->out, key, strlen(key));
@@ -40,20 +40,26 @@ static void open_container(struct hv_json *j, const char *key, char c)
 {
 	value_prefix(j, key);
 	fputc(c, j->out);
-	if (j->depth < HV_JSON_MAX_DEPTH - 1)
-		j->depth++;
-	j->need_comma[j->depth] = false;
+	j->depth++;
+	j->need_comma = false;
 }
 
+/*
+ * No per-level state is needed: the container being closed was itself a
+ * value of its parent, so the parent's next member always needs a comma.
+ * (A fixed-size stack here once broke JSON nested deeper than 32 levels,
+ * which xsctl dump reaches with a 16-level tree.)
+ */
 static void close_container(struct hv_json *j, char c)
 {
-	bool had_members = j->need_comma[j->depth];
+	bool had_members = j->need_comma;
 
 	if (j->depth > 0)
 		j->depth--;
 	if (had_members)
 		indent(j);
 	fputc(c, j->out);
+	j->need_comma = j->depth > 0;
 }
 
 void hv_json_object_open(struct hv_json *j, const char *key)

@@ -15,13 +15,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define HV_JSON_MAX_DEPTH 32
-
+/* Any depth: a dump of a deep XenStore tree nests two levels per node. */
 struct hv_json {
 	FILE *out;
 	bool compact;
 	int depth;
-	bool need_comma[HV_JSON_MAX_DEPTH];
+	bool need_comma; /* the current container already has a member */
 };
 
 void hv_json_init(struct hv_json *j, FILE *out, bool compact);
