@@ -141,9 +141,11 @@ int hv_parse_duration_ms(const char *s, uint64_t max_ms, uint64_t *out_ms)
 	if (!s || !isdigit((unsigned char)*s))
 		return -EINVAL;
 	for (; isdigit((unsigned char)*p); p++) {
-		if (whole > (UINT64_MAX - 9) / 10)
+		uint64_t d = (uint64_t)(*p - '0');
+
+		if (whole > (UINT64_MAX - d) / 10)
 			return -ERANGE;
-		whole = whole * 10 + (uint64_t)(*p - '0');
+		whole = whole * 10 + d;
 	}
 	if (*p == '.') {
 		p++;
@@ -167,7 +169,8 @@ int hv_parse_duration_ms(const char *s, uint64_t max_ms, uint64_t *out_ms)
 		mult = 3600000;
 	else
 		return -EINVAL;
-	if (whole > UINT64_MAX / mult)
+	/* Both the whole part and the fraction added to it may overflow (found by fuzz-parse). */
+	if (whole > UINT64_MAX / mult || whole * mult > UINT64_MAX - frac * mult / frac_div)
 		return -ERANGE;
 	ms = whole * mult + frac * mult / frac_div;
 	if (ms > max_ms)
