@@ -80,6 +80,20 @@ int hv_path_read(const struct hv_path *p, char *buf, size_t len, const char *fmt
 	return (int)hv_chomp(buf);
 }
 
+int hv_sysfs_parse_number(char *buf, bool hex, uint64_t *val)
+{
+	hv_chomp(buf);
+	if (hex && strncmp(buf, "0x", 2)) {
+		char tmp[68];
+
+		if (strlen(buf) > sizeof(tmp) - 3)
+			return -EINVAL;
+		snprintf(tmp, sizeof(tmp), "0x%s", buf);
+		return hv_parse_u64(tmp, 0, UINT64_MAX, val);
+	}
+	return hv_parse_u64(buf, 0, UINT64_MAX, val);
+}
+
 static int read_number(const char *path, uint64_t *val, int hex)
 {
 	char buf[64];
@@ -88,14 +102,7 @@ static int read_number(const char *path, uint64_t *val, int hex)
 
 	if (rc)
 		return rc;
-	hv_chomp(buf);
-	if (hex && strncmp(buf, "0x", 2)) {
-		char tmp[68];
-
-		snprintf(tmp, sizeof(tmp), "0x%s", buf);
-		return hv_parse_u64(tmp, 0, UINT64_MAX, val);
-	}
-	return hv_parse_u64(buf, 0, UINT64_MAX, val);
+	return hv_sysfs_parse_number(buf, hex, val);
 }
 
 int hv_path_read_u64(const struct hv_path *p, uint64_t *val, const char *fmt, ...)

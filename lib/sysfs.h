@@ -31,6 +31,12 @@ int hv_path_read(const struct hv_path *p, char *buf, size_t len, const char *fmt
 	__attribute__((format(printf, 4, 5)));
 int hv_path_read_u64(const struct hv_path *p, uint64_t *val, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * The number in an attribute's text (buf is chomped in place): decimal/auto
+ * base, or with hex, hex with or without "0x" (PCI "class" is 0x020000, some
+ * attributes omit the prefix). 0, -EINVAL or -ERANGE as hv_parse_u64.
+ */
+int hv_sysfs_parse_number(char *buf, bool hex, uint64_t *val);
 /* Hex attributes such as PCI "vendor" (0x8086). */
 int hv_path_read_hex(const struct hv_path *p, uint64_t *val, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -288,6 +288,21 @@ static int load_bzimage(struct lg *lg, const uint8_t *img, size_t len)
 	return lg_kvm_set_long_mode(lg, lg->entry, LG_BOOT_PARAMS_ADDR, 0);
 }
 
+int lg_load_image(struct lg *lg, const uint8_t *img, size_t len)
+{
+	int rc;
+
+	if (len >= 8 && !memcmp(img, LG_FLAT_MAGIC, 8))
+		rc = load_flat(lg, img, len);
+	else if (len >= 0x206 && !memcmp(img + 0x202, "HdrS", 4))
+		rc = load_bzimage(lg, img, len);
+	else if (len < 0x206 && len >= 0x200 && img[0x1fe] == 0x55 && img[0x1ff] == 0xaa)
+		rc = bad_image(lg->kernel_path, "truncated (%zu bytes, a bzImage header needs 612)", len);
+	else
+		rc = bad_image(lg->kernel_path, "neither a bzImage (no \"HdrS\" at 0x202) nor a flat image (no \"LGRUNFLT\")");
+	return rc;
+}
+
 int lg_load_kernel(struct lg *lg)
 {
 	uint8_t *img;
@@ -297,14 +312,7 @@ int lg_load_kernel(struct lg *lg)
 	rc = read_file(lg->kernel_path, "kernel", lg->mem.size, &img, &len);
 	if (rc)
 		return rc;
-	if (len >= 8 && !memcmp(img, LG_FLAT_MAGIC, 8))
-		rc = load_flat(lg, img, len);
-	else if (len >= 0x206 && !memcmp(img + 0x202, "HdrS", 4))
-		rc = load_bzimage(lg, img, len);
-	else if (len < 0x206 && len >= 0x200 && img[0x1fe] == 0x55 && img[0x1ff] == 0xaa)
-		rc = bad_image(lg->kernel_path, "truncated (%zu bytes, a bzImage header needs 612)", len);
-	else
-		rc = bad_image(lg->kernel_path, "neither a bzImage (no \"HdrS\" at 0x202) nor a flat image (no \"LGRUNFLT\")");
+	rc = lg_load_image(lg, img, len);
 	free(img);
 	return rc;
 }

@@ -194,6 +194,12 @@ void lg_mem_free(struct lg *lg);
 
 /* boot.c */
 int lg_load_kernel(struct lg *lg);
+/*
+ * The loader proper, over an image already in memory (lg_load_kernel reads
+ * the file; the fuzz harness passes its input): checks every header field,
+ * copies into guest memory and sets the vCPU's entry state. An exit code.
+ */
+int lg_load_image(struct lg *lg, const uint8_t *img, size_t len);
 
 /* serial.c */
 void lg_uart_init(struct lg *lg);

@@ -34,22 +34,15 @@
 #include "json.h"
 #include "parse.h"
 #include "signals.h"
+#include "regions.h"
 #include "uffd.h"
 
-#define MAX_REGIONS   1024
 #define MAX_HANDSHAKE (256 * 1024)
-#define ADDR_LIMIT    (1ull << 57)
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22 /* Linux 5.14; older kernels say EINVAL, harmless */
 #endif
 #define HANDSHAKE_MS 10000
 #define PREFETCH_RUN (2ull << 20) /* one UFFDIO_COPY installs at most this much */
-
-struct sregion {
-	uint64_t base, size, offset;
-	uint64_t *served;  /* bitmap: page installed (recorded once) */
-	uint64_t *removed; /* bitmap: a balloon removed it, zero-fill from now on */
-};
 
 struct serve {
 	struct uw_ctx *x;
@@ -82,128 +75,6 @@ static void bit_set(uint64_t *b, uint64_t i)
 }
 
 /* ---- the handshake ---------------------------------------------------------- */
-
-/* A rejected handshake: says which region and what, and never goes on. */
-static int __attribute__((format(printf, 2, 3))) bad(int i, const char *fmt, ...)
-{
-	char what[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	if (i >= 0)
-		hv_err(-EPROTO, "the region list is rejected, nothing was served",
-		       "serve: region %d: %s", i, what);
-	else
-		hv_err(-EPROTO, "the region list is rejected, nothing was served", "serve: %s",
-		       what);
-	return -EPROTO;
-}
-
-static int get_u64(struct json_object *o, int i, const char *key, bool need, uint64_t *out)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v)) {
-		if (need)
-			return bad(i, "field \"%s\" is missing", key);
-		return 1;
-	}
-	if (!json_object_is_type(v, json_type_int))
-		return bad(i, "field \"%s\" is not an integer", key);
-	if (json_object_get_int64(v) < 0)
-		return bad(i, "field \"%s\" is negative", key);
-	errno = 0;
-	*out = json_object_get_uint64(v);
-	if (errno)
-		return bad(i, "field \"%s\" is out of range", key);
-	return 0;
-}
-
-/* page_size is in bytes; the deprecated page_size_kib held KiB, later bytes. */
-static int region_page_size(struct json_object *o, int i, uint64_t *ps)
-{
-	uint64_t a = 0, k = 0;
-	int ra, rk;
-
-	if ((ra = get_u64(o, i, "page_size", false, &a)) < 0 ||
-	    (rk = get_u64(o, i, "page_size_kib", false, &k)) < 0)
-		return -EPROTO;
-	if (ra == 1 && rk == 1)
-		return bad(i, "neither \"page_size\" nor \"page_size_kib\" is given");
-	if (rk == 0 && k <= UINT64_MAX / 1024 && (k * 1024 == 4096 || k * 1024 == (2u << 20)))
-		k *= 1024;
-	if (ra == 0 && rk == 0 && a != k)
-		return bad(i, "\"page_size\" %llu disagrees with page_size_kib (%llu)",
-			   (unsigned long long)a, (unsigned long long)k);
-	*ps = ra == 0 ? a : k;
-	if (*ps != UW_PAGE)
-		return bad(i, "page size %llu: only 4096-byte pages are served (no hugepages)",
-			   (unsigned long long)*ps);
-	return 0;
-}
-
-static int parse_regions(struct serve *s, struct json_object *root)
-{
-	size_t n;
-
-	if (!json_object_is_type(root, json_type_array))
-		return bad(-1, "the message is not a JSON array of regions");
-	n = json_object_array_length(root);
-	if (n == 0 || n > MAX_REGIONS)
-		return bad(-1, "%zu regions (1 to %d allowed)", n, MAX_REGIONS);
-	s->regs = calloc(n, sizeof(*s->regs));
-	if (!s->regs)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *o = json_object_array_get_idx(root, i);
-		struct sregion *r = &s->regs[i];
-		uint64_t ps = 0, words;
-		int ii = (int)i;
-
-		if (!json_object_is_type(o, json_type_object))
-			return bad(ii, "not a JSON object");
-		if (get_u64(o, ii, "base_host_virt_addr", true, &r->base) ||
-		    get_u64(o, ii, "size", true, &r->size) ||
-		    get_u64(o, ii, "offset", true, &r->offset) || region_page_size(o, ii, &ps))
-			return -EPROTO;
-		if (!r->size || r->size % ps)
-			return bad(ii, "size 0x%llx is not a non-zero multiple of the page size",
-				   (unsigned long long)r->size);
-		if (r->base % ps || r->base < ps)
-			return bad(ii,
-				   "base_host_virt_addr 0x%llx is not a page-aligned user address",
-				   (unsigned long long)r->base);
-		if (r->offset % ps)
-			return bad(ii, "offset 0x%llx is not page-aligned",
-				   (unsigned long long)r->offset);
-		if (r->base >= ADDR_LIMIT || r->size > ADDR_LIMIT - r->base)
-			return bad(ii, "0x%llx + 0x%llx leaves the user address space",
-				   (unsigned long long)r->base, (unsigned long long)r->size);
-		if (r->offset > s->mem_len || r->size > s->mem_len - r->offset)
-			return bad(ii,
-				   "offset 0x%llx + size 0x%llx runs past the end of the memory "
-				   "file (0x%llx bytes)",
-				   (unsigned long long)r->offset, (unsigned long long)r->size,
-				   (unsigned long long)s->mem_len);
-		for (size_t j = 0; j < i; j++) {
-			const struct sregion *q = &s->regs[j];
-
-			if (r->base < q->base + q->size && q->base < r->base + r->size)
-				return bad(ii, "host range overlaps region %zu", j);
-			if (r->offset < q->offset + q->size && q->offset < r->offset + r->size)
-				return bad(ii, "file range overlaps region %zu", j);
-		}
-		words = (r->size / UW_PAGE + 63) / 64;
-		r->served = calloc(words, sizeof(uint64_t));
-		r->removed = calloc(words, sizeof(uint64_t));
-		if (!r->served || !r->removed)
-			return -ENOMEM;
-		s->nregs = i + 1;
-	}
-	return 0;
-}
 
 static int wait_readable(int fd, uint64_t timeout_ms, uint64_t t_end)
 {
@@ -271,48 +142,33 @@ static int handshake(struct serve *s)
 		}
 		if (fd >= 0 && s->uffd >= 0) {
 			close(fd);
-			err = bad(-1, "a second descriptor arrived");
+			err = uw_bad(-1, "a second descriptor arrived");
 			break;
 		}
 		if (fd >= 0)
 			s->uffd = fd;
 		if (got == 0) {
-			err = bad(-1, "the VMM hung up before a complete region list (%zu bytes)",
+			err = uw_bad(-1, "the VMM hung up before a complete region list (%zu bytes)",
 				  len);
 			break;
 		}
-		root = json_tokener_parse_ex(tok, buf + len, (int)got);
+		err = uw_handshake_feed(tok, buf, len, got, &root);
 		len += got;
-		if (!root && json_tokener_get_error(tok) != json_tokener_continue) {
-			hv_err(-EPROTO, "the region list is rejected, nothing was served",
-			       "serve: the message is not valid JSON: %s at byte %zu",
-			       json_tokener_error_desc(json_tokener_get_error(tok)),
-			       json_tokener_get_parse_end(tok));
-			err = -EPROTO;
+		if (err)
 			break;
-		}
 		if (!root && len >= MAX_HANDSHAKE) {
-			err = bad(-1, "the region list exceeds %d bytes", MAX_HANDSHAKE);
+			err = uw_bad(-1, "the region list exceeds %d bytes", MAX_HANDSHAKE);
 			break;
-		}
-		if (root) {
-			size_t end = json_tokener_get_parse_end(tok) + (len - got);
-
-			for (; end < len; end++)
-				if (!strchr(" \t\r\n", buf[end])) {
-					err = bad(-1, "trailing bytes after the region list");
-					break;
-				}
 		}
 	}
 	json_tokener_free(tok);
 	free(buf);
 	if (!err && s->uffd < 0)
-		err = bad(-1, "no userfaultfd came with the region list (SCM_RIGHTS)");
+		err = uw_bad(-1, "no userfaultfd came with the region list (SCM_RIGHTS)");
 	if (!err && !uw_is_uffd(s->uffd))
-		err = bad(-1, "the descriptor sent is not a userfaultfd");
+		err = uw_bad(-1, "the descriptor sent is not a userfaultfd");
 	if (!err)
-		err = parse_regions(s, root);
+		err = uw_regions_parse(root, s->mem_len, &s->regs, &s->nregs);
 	if (root)
 		json_object_put(root);
 	if (err == -ENOMEM)
@@ -671,7 +527,7 @@ static int loop(struct serve *s)
 
 				done = recv(s->conn, &b, 1, MSG_DONTWAIT) <= 0;
 				if (!done)
-					return bad(-1, "unexpected bytes after the handshake")
+					return uw_bad(-1, "unexpected bytes after the handshake")
 						   ? HV_EXIT_FAILURE
 						   : 0;
 			}
@@ -763,11 +619,7 @@ out:
 		close(s.pidfd);
 	if (s.ep >= 0)
 		close(s.ep);
-	for (size_t i = 0; i < s.nregs; i++) {
-		free(s.regs[i].served);
-		free(s.regs[i].removed);
-	}
-	free(s.regs);
+	uw_regions_free(s.regs, s.nregs);
 	free(s.record);
 	if (s.sig_on)
 		hv_signals_restore(&s.sig);

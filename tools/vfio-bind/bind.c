@@ -93,46 +93,15 @@ static int sys_write(struct vb_ctx *c, const char *val, const char *fmt, ...)
 
 /* ---- records ------------------------------------------------------------ */
 
-static bool valid_driver_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n >= VB_NAME_MAX)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.'))
-			return false;
-	return true;
-}
-
 /* 0, -ENOENT when there is none, -EINVAL when it is not ours. */
 static int record_read(struct vb_ctx *c, const char *name, char *driver, char *override)
 {
-	char buf[512], *line, *save = NULL;
-	bool have_driver = false;
+	char buf[512];
 	int n = hv_path_read(&c->root, buf, sizeof(buf), VB_STATE_DIR "/%s", name);
 
 	if (n < 0)
 		return n;
-	driver[0] = override[0] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *val = strchr(line, '=');
-
-		if (!val)
-			return -EINVAL;
-		*val++ = '\0';
-		/* The record is input like any other: only names we could have written. */
-		if (!valid_driver_name(val))
-			return -EINVAL;
-		if (!strcmp(line, "driver")) {
-			strcpy(driver, val);
-			have_driver = true;
-		} else if (!strcmp(line, "override")) {
-			strcpy(override, val);
-		}
-	}
-	return have_driver ? 0 : -EINVAL;
+	return vb_record_parse(buf, driver, override);
 }
 
 static int mkdir_p(struct vb_ctx *c, const char *live)
@@ -224,7 +193,7 @@ static int state_lock(struct vb_ctx *c)
 static void read_override(struct vb_ctx *c, const struct vb_dev *d, char *buf, size_t len)
 {
 	if (hv_path_read(&c->root, buf, len, "%s/driver_override", d->sysdir) < 0 ||
-	    !strcmp(buf, "(null)") || !valid_driver_name(buf))
+	    !strcmp(buf, "(null)") || !vb_valid_driver_name(buf))
 		buf[0] = '\0';
 }
 

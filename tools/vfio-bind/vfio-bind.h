@@ -83,6 +83,16 @@ void vb_libs_close(struct vb_ctx *c);
 int vb_parse_verb(struct vb_ctx *c, int argc, const char **argv, const struct poptOption *opts,
 		  const char *synopsis, int min_args, int max_args, const char ***args, int *nargs);
 
+/* ---- record.c: the state record restore trusts ------------------------- */
+/* Driver names as sysfs shows them: [A-Za-z0-9_.-], shorter than VB_NAME_MAX. */
+bool vb_valid_driver_name(const char *s);
+/*
+ * A record's text ("driver=NAME\n[override=NAME\n]"), parsed in place into
+ * driver and override (VB_NAME_MAX bytes each). -EINVAL unless every line is
+ * one vfio-bind could have written.
+ */
+int vb_record_parse(char *buf, char *driver, char *override);
+
 /* ---- pciaddr.c: argument syntax ----------------------------------------- */
 struct vb_pciaddr {
 	uint32_t domain;

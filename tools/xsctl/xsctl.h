@@ -59,7 +59,7 @@ struct xsctl {
 /* main.c: parses a verb's options and runs it (argv[0] is the verb). */
 int xsctl_dispatch(struct xsctl *x, int argc, const char **argv);
 
-/* common.c */
+/* common.c (escape.c: xsctl_escape, xsctl_unescape) */
 int xsctl_connect(struct xsctl *x);
 /* Checks a path argument; reports and returns an exit code, 0 if fine. */
 int xsctl_check_path(struct xsctl *x, const char *path, bool special);
