@@ -1,23 +1,69 @@
-# make fuzz: libFuzzer harnesses (clang), each run for FUZZ_SECONDS with its
-# seed corpus from git; new inputs found go to a scratch copy, not to git.
-FUZZ_SECONDS ?= 30
-FUZZ_HARNESSES := $(patsubst %.c,%,$(wildcard tests/fuzz/fuzz-*.c))
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -Ilib -include config.h \
-  -DHV_VERSION='"$(VERSION)"' -DHV_LIBEXECDIR='"$(libexecdir)/hvutils"' \
-  -fsanitize=fuzzer,address,undefined $(POPT_CFLAGS) $(JSONC_CFLAGS) $(XENSTORE_CFLAGS)
-# Harness-specific sources (a tool's parser file) are listed as
-# FUZZ_SRCS_<harness> by whoever adds a harness.
-tests/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRCS)
-	@echo "  FUZZ-LD $@"
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_fuzz-$*) $(filter-out lib/xs.c,$(LIB_SRCS)) \
-	  $(POPT_LIBS) $(JSONC_LIBS)
+# tests/fuzz: one harness per parser of untrusted input, built two ways.
+#
+#   make fuzz          libFuzzer + ASan + UBSan (clang), each harness runs for
+#                      FUZZ_SECONDS from its seed corpus (tests/fuzz/corpus/NAME);
+#                      new inputs and crash reproducers stay in build/fuzz/.
+#   make check-build   tests/fuzz/fuzz-NAME-replay: the same harness with
+#                      replay.c as main, any compiler; make check runs it over
+#                      the seed corpus in the unit section.
+#
+# A harness is tests/fuzz/fuzz-NAME.c; what it links beyond lib/ is set here:
+#   FUZZ_SRCS_NAME   tool sources (the parser's own small file)
+#   FUZZ_CFLAGS_NAME FUZZ_LIBS_NAME FUZZ_NEEDS_NAME (HAVE_* that must be yes)
+FUZZ_SECONDS ?= 20
 
-fuzz: $(FUZZ_HARNESSES)
-	$(Q)for h in $(FUZZ_HARNESSES); do n=$${h##*/}; \
-	  c=tests/fuzz/corpus/$${n#fuzz-}; w=$$(mktemp -d); cp -r $$c/. $$w/ 2>/dev/null; \
-	  echo "  FUZZ    $$n ($(FUZZ_SECONDS) s)"; \
-	  $$h -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$w >$$w.log 2>&1; rc=$$?; \
-	  grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' $$w.log; rm -rf $$w $$w.log; \
-	  [ $$rc -eq 0 ] || { echo "fuzz: $$n found a crash" >&2; exit 1; }; done
+FUZZ_SRCS_xsctl   := $(wildcard tools/xsctl/*.c)
+# main() is renamed: the harness runs the verbs through xsctl_dispatch().
+FUZZ_CFLAGS_xsctl := -Itools/xsctl -Dmain=xsctl_tool_main -Wno-missing-prototypes
+FUZZ_LIBS_xsctl   := $(XENSTORE_LIBS) $(JSONC_LIBS)
+FUZZ_NEEDS_xsctl  := HAVE_XENSTORE HAVE_JSONC
+FUZZ_SRCS_xspath  := lib/xs.c tools/xsctl/escape.c
+FUZZ_CFLAGS_xspath := -Itools/xsctl
+FUZZ_LIBS_xspath  := $(XENSTORE_LIBS)
+FUZZ_NEEDS_xspath := HAVE_XENSTORE
+FUZZ_NEEDS_json   := HAVE_JSONC
+FUZZ_LIBS_json    := $(JSONC_LIBS) -lm
+FUZZ_SRCS_pciaddr := tools/vfio-bind/pciaddr.c tools/vfio-bind/record.c
+FUZZ_CFLAGS_pciaddr := -Itools/vfio-bind $(LIBPCI_CFLAGS)
+FUZZ_SRCS_bzimage := tools/lguest-run/boot.c tools/lguest-run/mem.c
+FUZZ_CFLAGS_bzimage := -Itools/lguest-run
+FUZZ_SRCS_uffd    := tools/uffd-watch/regions.c
+FUZZ_CFLAGS_uffd  := -Itools/uffd-watch
+FUZZ_LIBS_uffd    := $(JSONC_LIBS)
+FUZZ_NEEDS_uffd   := HAVE_JSONC
+
+FUZZ_ALL := $(patsubst tests/fuzz/fuzz-%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_NAMES := $(foreach n,$(FUZZ_ALL),$(if $(strip $(foreach v,$(FUZZ_NEEDS_$(n)),\
+  $(filter-out yes,$($(v))))),,$(n)))
+FUZZ_BINS := $(FUZZ_NAMES:%=tests/fuzz/fuzz-%)
+FUZZ_REPLAYS := $(FUZZ_NAMES:%=tests/fuzz/fuzz-%-replay)
+
+# libFuzzer builds recompile lib/ and the tool sources with coverage
+# instrumentation; lib/xs.c only where a harness asks for it (libxenstore).
+FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -Ilib -Itests/fuzz -include config.h \
+  -DHV_VERSION='"$(VERSION)"' -DHV_LIBEXECDIR='"$(libexecdir)/hvutils"' \
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+  $(POPT_CFLAGS) $(JSONC_CFLAGS) $(XENSTORE_CFLAGS)
+FUZZ_LIB_SRCS := $(filter-out lib/xs.c,$(wildcard lib/*.c))
+
+define fuzz_rules
+tests/fuzz/fuzz-$(1): tests/fuzz/fuzz-$(1).c tests/fuzz/fuzz.h $(FUZZ_LIB_SRCS) $(FUZZ_SRCS_$(1)) config.h
+	@echo "  FUZZ-LD $$@"
+	$$(Q)$$(CLANG) $$(FUZZ_FLAGS) $$(FUZZ_CFLAGS_$(1)) -o $$@ $$< $$(FUZZ_SRCS_$(1)) \
+	  $$(FUZZ_LIB_SRCS) $$(FUZZ_LIBS_$(1)) $$(POPT_LIBS)
+tests/fuzz/fuzz-$(1)-replay: tests/fuzz/fuzz-$(1).c tests/fuzz/replay.c tests/fuzz/fuzz.h \
+		$(FUZZ_SRCS_$(1)) $(LIBHV)
+	@echo "  LD      $$@"
+	$$(Q)$$(CC) $$(HV_CFLAGS) $$(CFLAGS) -Itests/fuzz $$(JSONC_CFLAGS) $$(XENSTORE_CFLAGS) \
+	  $$(FUZZ_CFLAGS_$(1)) -DHV_FUZZ_NAME='"$(1)"' $$(LDFLAGS) -o $$@ $$< tests/fuzz/replay.c \
+	  $$(FUZZ_SRCS_$(1)) $(LIBHV) $$(FUZZ_LIBS_$(1)) $$(POPT_LIBS)
+endef
+$(foreach n,$(FUZZ_NAMES),$(eval $(call fuzz_rules,$(n))))
+
+# The replays are unit tests: built by check-build, run by run-all's unit section.
+UNIT_BINS += $(FUZZ_REPLAYS)
+
+fuzz: $(FUZZ_BINS)
+	$(Q)tests/fuzz/run-fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
 .PHONY: fuzz
-CLEAN_EXTRA += $(FUZZ_HARNESSES)
+CLEAN_EXTRA += $(FUZZ_BINS) $(FUZZ_REPLAYS)
