@@ -241,8 +241,67 @@ faults_in() { awk -v m="$2" '$4 != "-" && $6 ~ "^"m"\\+" { sub(".*\\+", "", $6);
 	[ "$status" -eq 1 ]
 }
 
+@test "run --fault-around: auto by default, off with --trace" {
+	run "$UW" run --stats --json --min-size 64K -o "$W/s" -- "$TU/uffd-touch" -p 64 -z
+	[ "$status" -eq 0 ]
+	jq -e 'select(.event == "stats") | .fault_around.mode == "auto" and .faults.total < 20 and
+		.fault_around.pages_ahead > 44' "$W/s"
+	run "$UW" run --trace --stats --json --min-size 64K -o "$W/s" -- "$TU/uffd-touch" -p 64 -z
+	[ "$status" -eq 0 ]
+	jq -e 'select(.event == "stats") | .fault_around.mode == "off" and .faults.total >= 64 and
+		.fault_around.pages_ahead == 0' "$W/s"
+}
+
+@test "run --fault-around auto: windows grow on sequential faults and stop at the mapping's end" {
+	# 10 is a new stream (1 page), 11 follows it (4 pages: 11-14), 15 follows
+	# that (8 pages, cut to the one page left in the mapping)
+	run timeout 20 "$UW" run --fault-around auto --trace --json --stats --min-size 64K -o "$W/s" -- \
+		"$TU/uffd-touch" -p 16 -o 10,11,12,13,14,15 -z
+	[ "$status" -eq 0 ]
+	r=$(echo "$output" | awk '$1 == "region" { print $2 }')
+	run jq -r --arg r "$r" 'select(.event == "fault" and .mapping == $r) | .offset' "$W/s"
+	[ "$output" = "$(printf '40960\n45056\n61440')" ]
+	jq -e 'select(.event == "stats") | .fault_around.pages_ahead == 3' "$W/s"
+}
+
+@test "run --fault-around auto: random faults get one page each" {
+	run "$UW" run --fault-around auto --stats --json --min-size 64K -o "$W/s" -- \
+		"$TU/uffd-touch" -p 64 -o 40,3,17,58,9,30,51,22 -z
+	[ "$status" -eq 0 ]
+	jq -e 'select(.event == "stats") | .fault_around.pages_ahead == 0 and .faults.total == 8' "$W/s"
+}
+
+@test "run --fault-around: never over a page already present, never past the file" {
+	# page 5 is written first; the windows of the sequential reads stop there
+	run "$UW" run --fault-around auto --min-size 64K -- "$TU/uffd-touch" -p 64 \
+		-o 5,$(seq -s, 0 63) -w 5 -z
+	[ "$status" -eq 0 ]
+	[[ "$output" == *ok* ]]
+	# a 6-page file behind a 16-page mapping: pages 6-15 are zeros
+	head -c $((6 * 4096)) /dev/urandom >"$W/content"
+	run "$UW" run --serve "file:$W/content" --fault-around 16 --min-size 64K -- \
+		"$TU/uffd-touch" -p 16 -o 0,$(seq -s, 6 15) -f "$W/content"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *ok* ]]
+}
+
+@test "run --fault-around: values and modes are checked" {
+	for v in 0 513 x auto:3 -1; do
+		run "$UW" run --fault-around "$v" -- true
+		[ "$status" -eq 2 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == "uffd-watch: --fault-around $v: use auto, off or 1 to 512 pages"* ]]
+	done
+	run "$UW" run --mode wp --fault-around auto -- true
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "uffd-watch: --fault-around auto: only with --mode missing (use off)"* ]]
+	run "$UW" run --mode wp --fault-around off --min-size 64K -- "$TU/uffd-touch" -p 16
+	[ "$status" -eq 0 ]
+}
+
 @test "run --stats: counts by kind, rate and latency percentiles" {
-	run "$UW" run --stats --json --min-size 64K -o "$W/s" -- "$TU/uffd-touch" -p 16 -o 0,1,2,3,4 -w 3,4
+	run "$UW" run --stats --json --fault-around off --min-size 64K -o "$W/s" -- "$TU/uffd-touch" -p 16 -o 0,1,2,3,4 -w 3,4
 	[ "$status" -eq 0 ]
 	jq -e 'select(.event == "stats") | .faults.read >= 3 and .faults.write >= 2 and
 		.faults_per_second > 0 and .latency_us.p50 > 0 and .latency_us.p99 >= .latency_us.p50' "$W/s"

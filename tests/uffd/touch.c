@@ -10,6 +10,7 @@
  *   -o 3,1,3w   touch order (default: every page ascending); "w": write
  *   -w 1,2      these pages are written, the others read
  *   -z          check that read pages hold zeros; -f FILE: hold FILE's bytes
+ *               (and always: a page written still holds what was written)
  *   -g          grow with mremap(MREMAP_MAYMOVE) afterwards, touch the new tail
  *   -m          MAP_SHARED|MAP_ANONYMOUS (shmem, for --mode minor): fills
  *               the region in a forked child first, so the touches are minor
@@ -59,7 +60,7 @@ static void nap(long ms)
 
 int main(int argc, char **argv)
 {
-	static char wtouch[4096];
+	static char wtouch[4096], written[4096];
 	int pages = 32, order[4096], norder = -1, writes[4096], nwrites = 0, code = 0;
 	int zero = 0, grow = 0, shared = 0, dontneed = -1, slow = 0, opt, bad = 0;
 	const char *file = NULL, *waitfor = NULL;
@@ -150,6 +151,7 @@ int main(int argc, char **argv)
 			w |= writes[j] == pg;
 		if (w) {
 			p[(size_t)pg * PG + 1] = 0xaa;
+			written[pg] = 1;
 		} else {
 			unsigned char v = p[(size_t)pg * PG + 8];
 
@@ -170,6 +172,10 @@ int main(int argc, char **argv)
 		if (p[(size_t)dontneed * PG + 1] != 0 && !shared)
 			bad++;
 	}
+	/* No page written was overwritten since (fault-around must not). */
+	for (int i = 0; i < pages; i++)
+		if (written[i] && i != dontneed && p[(size_t)i * PG + 1] != 0xaa)
+			bad++;
 	if (grow) {
 		volatile unsigned char *q =
 		    mremap((void *)p, (size_t)pages * PG, (size_t)pages * 2 * PG, MREMAP_MAYMOVE);

@@ -221,12 +221,12 @@ static void serve_fault(struct serve *s, const struct uffd_msg *m, uint64_t t0)
 		if (!s->outside++)
 			hv_warn("serve: fault at 0x%llx is outside every region: zero-filled",
 				(unsigned long long)addr);
-		err = uw_zeropage(s->uffd, page, UW_PAGE);
+		err = uw_zeropage(s->uffd, page, UW_PAGE, NULL);
 	} else {
 		uint64_t pg = (page - r->base) / UW_PAGE;
 
 		if (bit_test(r->removed, pg))
-			err = uw_zeropage(s->uffd, page, UW_PAGE);
+			err = uw_zeropage(s->uffd, page, UW_PAGE, NULL);
 		else
 			err = uw_copy(s->uffd, page, s->mem + r->offset + pg * UW_PAGE, UW_PAGE, 0,
 				      NULL);

@@ -130,11 +130,14 @@ int uw_copy(int uffd, uint64_t dst, const void *src, uint64_t len, uint64_t mode
 	return err;
 }
 
-int uw_zeropage(int uffd, uint64_t dst, uint64_t len)
+int uw_zeropage(int uffd, uint64_t dst, uint64_t len, uint64_t *done)
 {
 	struct uffdio_zeropage z = {.range = {.start = dst, .len = len}};
+	int err = ioctl(uffd, UFFDIO_ZEROPAGE, &z) < 0 ? -errno : 0;
 
-	return ioctl(uffd, UFFDIO_ZEROPAGE, &z) < 0 ? -errno : 0;
+	if (done)
+		*done = z.zeropage > 0 ? (uint64_t)z.zeropage : 0;
+	return err;
 }
 
 int uw_wake(int uffd, uint64_t start, uint64_t len)

@@ -60,9 +60,13 @@ int uw_kernel_features(uint64_t *features, uint64_t *ioctls);
 /* Is fd really a userfaultfd (never trust a passed descriptor)? */
 bool uw_is_uffd(int fd);
 
-/* Resolution. All return 0 or -errno; copy reports bytes done. */
+/*
+ * Resolution. All return 0 or -errno; copy and zeropage report the bytes
+ * done, which on -EAGAIN is a prefix of the range: the kernel stops at the
+ * first page already present and never overwrites it.
+ */
 int uw_copy(int uffd, uint64_t dst, const void *src, uint64_t len, uint64_t mode, uint64_t *done);
-int uw_zeropage(int uffd, uint64_t dst, uint64_t len);
+int uw_zeropage(int uffd, uint64_t dst, uint64_t len, uint64_t *done);
 int uw_wake(int uffd, uint64_t start, uint64_t len);
 int uw_writeprotect(int uffd, uint64_t start, uint64_t len, bool wp);
 int uw_continue(int uffd, uint64_t start, uint64_t len);
