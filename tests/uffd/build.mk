@@ -1,7 +1,8 @@
 # Test programs for uffd-watch (tests/host/uffd-watch.bats and the pci guest).
 # They are the programs it traces: no ASan in them (see the top Makefile).
 UFFD_TEST_BINS := tests/uffd/uffd-touch tests/uffd/uffd-threads tests/uffd/uffd-forker \
-	tests/uffd/uffd-fc-client tests/uffd/uffd-entry tests/uffd/uffd-bad-agent
+	tests/uffd/uffd-fc-client tests/uffd/uffd-entry tests/uffd/uffd-bad-agent \
+	tests/uffd/uffd-load
 TEST_EXTRA  += $(UFFD_TEST_BINS)
 CLEAN_EXTRA += $(UFFD_TEST_BINS)
 
