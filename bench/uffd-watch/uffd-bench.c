@@ -2,16 +2,22 @@
 /*
  * uffd-bench: the fault-rate harness behind bench/uffd-watch/run.
  *
- *   uffd-bench touch PAGES [FILE]    write-touch PAGES pages of a fresh
- *       mapping, one byte each, timing every touch. Alone it measures the
- *       kernel's own first-touch faults (anonymous, or a private mapping of
- *       FILE); under `uffd-watch run` the same touches are uffd-watch's faults.
- *   uffd-bench minimal PAGES [FILE]  the same touches on an anonymous region
- *       served by the userfaultfd(2) man page's pattern: one thread blocked
- *       in read(), one UFFDIO_COPY per fault (zero page or FILE's page).
+ *   uffd-bench touch seq|random PAGES [FILE]    write-touch PAGES pages of a
+ *       fresh mapping, one byte each, in address order or in a random order
+ *       (the same permutation every run), timing every touch. Alone it
+ *       measures the kernel's own first-touch faults (anonymous, or a private
+ *       mapping of FILE); under `uffd-watch run` the same touches are served
+ *       by uffd-watch.
+ *   uffd-bench minimal seq|random PAGES [FILE]  the same touches on an
+ *       anonymous region served by the userfaultfd(2) man page's pattern: one
+ *       thread blocked in read(), one UFFDIO_COPY per fault (zero page or
+ *       FILE's page).
+ *   uffd-bench copy seq PAGES        no fault at all: UFFDIO_COPY of each
+ *       page into a registered region, one ioctl a page, nobody waiting. The
+ *       kernel work a handler cannot avoid per fault, as a floor.
  *
- * Prints one JSON line: pages, seconds, faults_per_second and per-touch
- * latency percentiles in microseconds (the time the faulting thread waited).
+ * Prints one JSON line: pages, seconds, touches_per_second and per-touch
+ * latency percentiles in microseconds (the time the touching thread waited).
  */
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
@@ -44,22 +50,29 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void report(const char *mode, long pages, uint64_t ns, uint32_t *lat)
+/* faults < 0: not observed here (the kernel's, or another handler's). */
+static void report(const char *mode, long pages, uint64_t ns, uint32_t *lat, long faults,
+		   uint64_t fault_ns)
 {
 	qsort(lat, (size_t)pages, sizeof(*lat), cmp);
-	printf("{\"mode\":\"%s\",\"pages\":%ld,\"seconds\":%.6f,\"faults_per_second\":%.0f,"
+	printf("{");
+	if (faults >= 0)
+		printf("\"faults\":%ld,\"faults_per_second\":%.0f,", faults,
+		       fault_ns ? (double)(faults - 1) / ((double)fault_ns / 1e9) : 0);
+	printf("\"mode\":\"%s\",\"pages\":%ld,\"seconds\":%.6f,\"touches_per_second\":%.0f,"
 	       "\"p50_us\":%.2f,\"p90_us\":%.2f,\"p99_us\":%.2f,\"p999_us\":%.2f}\n",
 	       mode, pages, (double)ns / 1e9, (double)pages / ((double)ns / 1e9),
 	       lat[pages / 2] / 1e3, lat[pages * 9 / 10] / 1e3, lat[pages * 99 / 100] / 1e3,
 	       lat[pages * 999 / 1000] / 1e3);
 }
 
-static void touch_all(volatile unsigned char *p, long pages, uint32_t *lat, uint64_t *total)
+static void touch_all(volatile unsigned char *p, long pages, const uint32_t *order, uint32_t *lat,
+		      uint64_t *total)
 {
 	uint64_t t0 = now_ns(), a = t0, b;
 
 	for (long i = 0; i < pages; i++) {
-		p[(size_t)i * PG] = 1;
+		p[(size_t)order[i] * PG] = 1;
 		b = now_ns();
 		lat[i] = (uint32_t)(b - a);
 		a = b;
@@ -71,6 +84,8 @@ struct handler {
 	int uffd;
 	const unsigned char *src; /* file content, or NULL for zeros */
 	uint64_t base;
+	long faults; /* answered; read by main after the touches */
+	uint64_t first_ns, last_ns;
 };
 
 static void *handler(void *v)
@@ -91,25 +106,97 @@ static void *handler(void *v)
 		c.len = PG;
 		c.mode = 0;
 		c.copy = 0;
+		{
+			/* counted before the answer, so main sees it once its touch returns */
+			uint64_t t = now_ns();
+
+			if (!h->faults)
+				h->first_ns = t;
+			__atomic_store_n(&h->last_ns, t, __ATOMIC_RELAXED);
+			__atomic_store_n(&h->faults, h->faults + 1, __ATOMIC_RELEASE);
+		}
 		ioctl(h->uffd, UFFDIO_COPY, &c);
 	}
 }
 
+/* Address order, or a fixed Fisher-Yates shuffle (xorshift, constant seed). */
+static uint32_t *make_order(long pages, int random)
+{
+	uint32_t *o = calloc((size_t)pages, sizeof(*o));
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	for (long i = 0; i < pages; i++)
+		o[i] = (uint32_t)i;
+	for (long i = pages - 1; random && i > 0; i--) {
+		long j;
+		uint32_t t;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		j = (long)(x % (uint64_t)(i + 1));
+		t = o[i];
+		o[i] = o[j];
+		o[j] = t;
+	}
+	return o;
+}
+
+static int copy_floor(long pages, uint32_t *lat)
+{
+	static unsigned char zero[PG] __attribute__((aligned(PG)));
+	struct uffdio_api api = {.api = UFFD_API};
+	struct uffdio_register reg = {.mode = UFFDIO_REGISTER_MODE_MISSING};
+	int uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	unsigned char *p;
+	uint64_t t0, a, b;
+
+	p = mmap(NULL, (size_t)pages * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		 0);
+	reg.range.start = (uintptr_t)p;
+	reg.range.len = (uint64_t)pages * PG;
+	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) < 0 || p == MAP_FAILED ||
+	    ioctl(uffd, UFFDIO_REGISTER, &reg) < 0) {
+		perror("uffd-bench: userfaultfd");
+		return 1;
+	}
+	t0 = a = now_ns();
+	for (long i = 0; i < pages; i++) {
+		struct uffdio_copy c = {
+		    .dst = (uintptr_t)p + (uint64_t)i * PG, .src = (uintptr_t)zero, .len = PG};
+
+		ioctl(uffd, UFFDIO_COPY, &c);
+		b = now_ns();
+		lat[i] = (uint32_t)(b - a);
+		a = b;
+	}
+	report("copy", pages, a - t0, lat, -1, 0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	long pages = argc > 2 ? atol(argv[2]) : 0;
-	const char *file = argc > 3 ? argv[3] : NULL;
+	long pages = argc > 3 ? atol(argv[3]) : 0;
+	const char *file = argc > 4 ? argv[4] : NULL;
 	const unsigned char *fmap = NULL;
-	uint32_t *lat;
+	uint32_t *lat, *order;
 	uint64_t ns;
 	volatile unsigned char *p;
-	int fd = -1;
+	int fd = -1, random;
+	char mode[64];
 
-	if (argc < 3 || pages < 1000 || (strcmp(argv[1], "touch") && strcmp(argv[1], "minimal"))) {
-		fprintf(stderr, "usage: uffd-bench touch|minimal PAGES [FILE]\n");
+	if (argc < 4 || pages < 1000 ||
+	    (strcmp(argv[1], "touch") && strcmp(argv[1], "minimal") && strcmp(argv[1], "copy")) ||
+	    (strcmp(argv[2], "seq") && strcmp(argv[2], "random"))) {
+		fprintf(stderr, "usage: uffd-bench touch|minimal|copy seq|random PAGES [FILE]\n");
 		return 2;
 	}
+	random = !strcmp(argv[2], "random");
+	snprintf(mode, sizeof(mode), "%s-%s-%s", argv[1], argv[2], file ? "file" : "zero");
 	lat = calloc((size_t)pages, sizeof(*lat));
+	order = make_order(pages, random);
+	if (!strcmp(argv[1], "copy"))
+		return copy_floor(pages, lat);
 	if (file) {
 		struct stat st;
 
@@ -130,8 +217,8 @@ int main(int argc, char **argv)
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)
 			return 1;
-		touch_all(p, pages, lat, &ns);
-		report(file ? "touch-file" : "touch-zero", pages, ns, lat);
+		touch_all(p, pages, order, lat, &ns);
+		report(mode, pages, ns, lat, -1, 0);
 		return 0;
 	}
 	{
@@ -156,8 +243,13 @@ int main(int argc, char **argv)
 		h.src = fmap;
 		h.base = (uintptr_t)p;
 		pthread_create(&th, NULL, handler, &h);
-		touch_all(p, pages, lat, &ns);
-		report(file ? "minimal-file" : "minimal-zero", pages, ns, lat);
+		h.faults = 0;
+		touch_all(p, pages, order, lat, &ns);
+		{
+			long f = __atomic_load_n(&h.faults, __ATOMIC_ACQUIRE);
+
+			report(mode, pages, ns, lat, f, h.last_ns - h.first_ns);
+		}
 	}
 	return 0;
 }
