@@ -184,15 +184,64 @@ int hv_common_done(const struct hv_common *c, poptContext pc, const char *synops
 	return HV_EXIT_OK;
 }
 
-int hv_popt_parse(poptContext pc, const struct poptOption *table, const struct hv_common *c,
+#define HV_MAX_STRING_OPTS 64
+
+static void collect_string_slots(const struct poptOption *t, char ***out, size_t *n)
+{
+	for (; t && (t->longName || t->shortName || t->arg); t++) {
+		if ((t->argInfo & POPT_ARG_MASK) == POPT_ARG_INCLUDE_TABLE)
+			collect_string_slots(t->arg, out, n);
+		else if ((t->argInfo & POPT_ARG_MASK) == POPT_ARG_STRING && t->arg &&
+			 *n < HV_MAX_STRING_OPTS)
+			out[(*n)++] = t->arg;
+	}
+}
+
+/* Takes a string popt allocated into c's list (freed by hv_common_free). */
+static void own_string(struct hv_common *c, char *s)
+{
+	char **grown = realloc(c->owned, (c->n_owned + 1) * sizeof(*grown));
+
+	if (!grown)
+		return; /* a leak at worst, never a failure of the tool */
+	c->owned = grown;
+	c->owned[c->n_owned++] = s;
+}
+
+void hv_common_free(struct hv_common *c)
+{
+	for (size_t i = 0; i < c->n_owned; i++)
+		free(c->owned[i]);
+	free(c->owned);
+	c->owned = NULL;
+	c->n_owned = 0;
+}
+
+int hv_popt_parse(poptContext pc, const struct poptOption *table, struct hv_common *c,
 		  const char *synopsis, const struct hv_verb *verbs, const char *manpage)
 {
+	char **slots[HV_MAX_STRING_OPTS], *before[HV_MAX_STRING_OPTS];
+	size_t nslots = 0;
 	bool exit_now;
 	int rc;
 
-	/* Options with a val of their own are not used by the tools; skip them. */
-	while ((rc = hv_popt_next(pc, table)) >= 0)
-		;
+	/*
+	 * popt strdup()s the value of a string option into its variable and
+	 * never frees it, not even when the option is repeated and the
+	 * variable overwritten: a value that changed over one option is
+	 * popt's copy (a default the tool set before is never one), so it is
+	 * recorded in c for hv_common_free.
+	 */
+	collect_string_slots(table, slots, &nslots);
+	do {
+		for (size_t i = 0; i < nslots; i++)
+			before[i] = *slots[i];
+		rc = hv_popt_next(pc, table);
+		for (size_t i = 0; i < nslots; i++)
+			if (*slots[i] != before[i] && *slots[i])
+				own_string(c, *slots[i]);
+		/* Options with a val of their own are not used by the tools; skip them. */
+	} while (rc >= 0);
 	if (rc == HV_POPT_FAILED)
 		return HV_EXIT_USAGE;
 	rc = hv_common_done(c, pc, synopsis, verbs, manpage, &exit_now);

@@ -18,6 +18,13 @@ struct hv_common {
 	int quiet;
 	int help;
 	int version;
+	/*
+	 * The strings popt allocated for POPT_ARG_STRING options during
+	 * hv_popt_parse (popt leaves them to the application); released by
+	 * hv_common_free when the tool is done with its options.
+	 */
+	char **owned;
+	size_t n_owned;
 };
 
 #define HV_POPT_COMMON(c)                                                                   \
@@ -77,8 +84,15 @@ int hv_common_done(const struct hv_common *c, poptContext pc, const char *synops
  * reported with a suggestion), then handles --help/--version/-q -v. Returns
  * -1 when the caller should go on, or the exit code to return now.
  */
-int hv_popt_parse(poptContext pc, const struct poptOption *table, const struct hv_common *c,
+int hv_popt_parse(poptContext pc, const struct poptOption *table, struct hv_common *c,
 		  const char *synopsis, const struct hv_verb *verbs, const char *manpage);
+
+/*
+ * Frees the option strings hv_popt_parse collected in c (every pass that
+ * used c); the option variables that pointed at them must not be used
+ * afterwards. Safe to call more than once.
+ */
+void hv_common_free(struct hv_common *c);
 
 /* Counts the remaining (non-option) arguments and returns them NULL-terminated. */
 const char **hv_popt_args(poptContext pc, int *argc);
