@@ -29,6 +29,7 @@
 struct gs_ctx {
 	struct hv_common common;
 	struct hv_path root;	/* HVUTILS_SYSROOT: /sys, /proc and /dev/xen for tests */
+	poptContext verb_pc;	/* the verb's options: its args live there until exit */
 };
 
 /* Everything argv says, validated by main.c before any device is opened. */

@@ -156,6 +156,7 @@ static int parse_verb(struct gs_ctx *c, int argc, const char **argv, struct popt
 	}
 	*args = hv_popt_args(pc, nargs);
 	*pcp = pc;
+	c->verb_pc = pc;
 	return 0;
 }
 
@@ -247,6 +248,10 @@ static int run_share(void *ctx, int argc, const char **argv)
 	return gs_share(c, &o);
 }
 
+static int map_checked(struct gs_ctx *c, struct gs_map_opts *po, const char *offset,
+		       const char *length, const char *nbyte, const char *nport, const char *to,
+		       int hexdump);
+
 static int run_map(void *ctx, int argc, const char **argv)
 {
 	struct gs_ctx *c = ctx;
@@ -281,11 +286,16 @@ static int run_map(void *ctx, int argc, const char **argv)
 	const char **args;
 	poptContext pc;
 	int nargs, rc;
-	uint64_t v;
 
 	rc = parse_verb(c, argc, argv, table, syn_map, &pc, &args, &nargs);
 	if (rc)
 		return rc < 0 ? 0 : rc;
+	o.writable = writable;
+	o.hold = hold;
+	o.hexdump = hexdump;
+	o.from = from;
+	o.to = to;
+	o.refs_from = refs_from;
 	if (domid) {
 		rc = parse_domid(domid, &o.domid);
 		if (rc)
@@ -305,6 +315,20 @@ static int run_map(void *ctx, int argc, const char **argv)
 		if (rc)
 			return rc;
 	}
+	rc = map_checked(c, &o, offset, length, nbyte, nport, to, hexdump);
+	free(o.refs);
+	return rc;
+}
+
+/* The rest of map's checks, with the refs allocated (the caller frees them). */
+static int map_checked(struct gs_ctx *c, struct gs_map_opts *po, const char *offset,
+		       const char *length, const char *nbyte, const char *nport, const char *to,
+		       int hexdump)
+{
+	struct gs_map_opts o = *po;
+	uint64_t v;
+	int rc;
+
 	if (offset) {
 		rc = hv_parse_size(offset, 0, (uint64_t)GS_PAGES_MAX * GS_PAGE_SIZE - 1, &v);
 		if (rc)
@@ -342,15 +366,7 @@ static int run_map(void *ctx, int argc, const char **argv)
 		return hv_usage_error("--json prints a record on stdout: give --to a FILE");
 	if (c->common.json && hexdump && !to)
 		return hv_usage_error("--json prints a record on stdout: give --to a FILE");
-	o.writable = writable;
-	o.hold = hold;
-	o.hexdump = hexdump;
-	o.from = from;
-	o.to = to;
-	o.refs_from = refs_from;
-	rc = gs_map(c, &o);
-	free(o.refs);
-	return rc;
+	return gs_map(c, &o);
 }
 
 static int run_status(void *ctx, int argc, const char **argv)
@@ -385,14 +401,23 @@ int main(int argc, const char **argv)
 	pc = poptGetContext(NULL, argc, argv, table, POPT_CONTEXT_POSIXMEHARDER);
 	rc = hv_popt_parse(pc, table, &c.common, synopsis, verbs, MANPAGE);
 	if (rc >= 0)
-		return rc;
+		goto out;
 	args = hv_popt_args(pc, &nargs);
-	if (!nargs)
-		return hv_usage_error("missing verb (share, map or status)");
+	if (!nargs) {
+		rc = hv_usage_error("missing verb (share, map or status)");
+		goto out;
+	}
 	v = hv_verb_find(verbs, args[0], &why);
-	if (!v)
-		return hv_verb_unknown(verbs, args[0]);
+	if (!v) {
+		rc = hv_verb_unknown(verbs, args[0]);
+		goto out;
+	}
 	rc = v->run(&c, nargs, args);
 	fflush(stdout);
+out:
+	if (c.verb_pc)
+		poptFreeContext(c.verb_pc);
+	poptFreeContext(pc);
+	hv_common_free(&c.common);
 	return rc;
 }

@@ -37,11 +37,10 @@ int main(int argc, const char **argv)
 		int rc;
 
 		rc = hv_popt_parse(pc, opts, &x.c, synopsis, verbs, "uffd-watch(1)");
-		if (rc >= 0) {
-			poptFreeContext(pc);
-			return rc;
-		}
 		poptFreeContext(pc);
+		hv_common_free(&x.c);
+		if (rc >= 0)
+			return rc;
 		return hv_usage_error("a verb is needed before other options");
 	}
 	if (argc < 2)
@@ -49,5 +48,10 @@ int main(int argc, const char **argv)
 	v = hv_verb_find(verbs, argv[1], &why);
 	if (!v)
 		return hv_verb_unknown(verbs, argv[1]);
-	return v->run(&x, argc - 1, argv + 1);
+	{
+		int rc = v->run(&x, argc - 1, argv + 1);
+
+		hv_common_free(&x.c);
+		return rc;
+	}
 }

@@ -131,17 +131,20 @@ int main(int argc, const char **argv)
 	rc = hv_popt_parse(pc, table, &c.common, synopsis, verbs, MANPAGE);
 	if (rc >= 0) {
 		poptFreeContext(pc);
+		hv_common_free(&c.common);
 		return rc;
 	}
 	rest = hv_popt_args(pc, &nrest);
 	if (nrest == 0) {
 		poptFreeContext(pc);
+		hv_common_free(&c.common);
 		return hv_usage_error("no verb given");
 	}
 	v = hv_verb_find(verbs, rest[0], &why);
 	if (!v) {
 		rc = hv_verb_unknown(verbs, rest[0]);
 		poptFreeContext(pc);
+		hv_common_free(&c.common);
 		return rc;
 	}
 	{
@@ -150,6 +153,7 @@ int main(int argc, const char **argv)
 
 		if (!vargv) {
 			poptFreeContext(pc);
+			hv_common_free(&c.common);
 			return hv_fail(-ENOMEM, NULL, "parsing arguments");
 		}
 		vargv[0] = v->name;
@@ -160,5 +164,6 @@ int main(int argc, const char **argv)
 	}
 	poptFreeContext(pc);
 	vb_names_free(&c);
+	hv_common_free(&c.common);
 	return rc;
 }

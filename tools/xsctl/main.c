@@ -232,16 +232,22 @@ int xsctl_dispatch(struct xsctl *x, int argc, const char **argv)
 	pc = poptGetContext(v->name, argc, argv, table, 0);
 	snprintf(synopsis, sizeof(synopsis), "%s %s", v->name, v->args);
 	rc = hv_popt_parse(pc, table, &x->o.c, synopsis, NULL, MANPAGE);
-	if (rc >= 0) {
-		poptFreeContext(pc);
-		return rc;
-	}
-	rc = set_transport(x);
-	if (!rc) {
-		args = hv_popt_args(pc, &nargs);
-		rc = v->run(x, nargs, args);
+	if (rc < 0) {
+		rc = set_transport(x);
+		if (!rc) {
+			args = hv_popt_args(pc, &nargs);
+			rc = v->run(x, nargs, args);
+		}
 	}
 	poptFreeContext(pc);
+	/*
+	 * This verb's option strings go; the list of the level above (main's
+	 * options, or the tx/batch verb running this script line) comes back
+	 * for it to free.
+	 */
+	hv_common_free(&x->o.c);
+	x->o.c.owned = global.owned;
+	x->o.c.n_owned = global.n_owned;
 	return rc;
 }
 
@@ -269,24 +275,22 @@ int main(int argc, char **argv)
 	pc = poptGetContext("xsctl", argc, (const char **)argv, table, POPT_CONTEXT_POSIXMEHARDER);
 	rc = hv_popt_parse(pc, table, &x.o.c, "[OPTIONS] VERB [VERB-OPTIONS] ARGS...", verbs,
 			   MANPAGE);
-	if (rc >= 0) {
-		poptFreeContext(pc);
-		return rc;
-	}
+	if (rc >= 0)
+		goto out;
 	rc = set_transport(&x);
-	if (rc) {
-		poptFreeContext(pc);
-		return rc;
-	}
+	if (rc)
+		goto out;
 	args = hv_popt_args(pc, &nargs);
 	if (nargs < 1) {
-		poptFreeContext(pc);
-		return hv_usage_error("no verb given");
+		rc = hv_usage_error("no verb given");
+		goto out;
 	}
 	rc = xsctl_dispatch(&x, nargs, args);
 	if (fflush(stdout) == EOF && !rc)
 		rc = hv_fail(-EIO, NULL, "writing the output");
 	hv_xs_close(&x.xs);
+out:
 	poptFreeContext(pc);
+	hv_common_free(&x.o.c);
 	return rc;
 }
