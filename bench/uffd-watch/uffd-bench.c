@@ -15,17 +15,25 @@
  *   uffd-bench copy seq PAGES        no fault at all: UFFDIO_COPY of each
  *       page into a registered region, one ioctl a page, nobody waiting. The
  *       kernel work a handler cannot avoid per fault, as a floor.
+ *   uffd-bench switch seq PAGES      no memory at all: two threads on one
+ *       CPU hand a token back and forth through two eventfds, PAGES times:
+ *       the two context switches (and four small system calls) every fault
+ *       served by another thread costs at least, as a floor (across CPUs
+ *       the faulting thread's wake-up costs more: an IPI to a halted CPU).
  *
  * Prints one JSON line: pages, seconds, touches_per_second and per-touch
  * latency percentiles in microseconds (the time the touching thread waited).
  */
+#define _GNU_SOURCE
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/userfaultfd.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -174,6 +182,58 @@ static int copy_floor(long pages, uint32_t *lat)
 	return 0;
 }
 
+struct pingpong {
+	int to_b, to_a;
+	long rounds;
+};
+
+static void pin_here(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void *pong(void *v)
+{
+	struct pingpong *pp = v;
+	uint64_t one;
+
+	pin_here();
+	for (long i = 0; i < pp->rounds; i++) {
+		if (read(pp->to_b, &one, sizeof(one)) != sizeof(one) ||
+		    write(pp->to_a, &one, sizeof(one)) != sizeof(one))
+			break;
+	}
+	return NULL;
+}
+
+static int switch_floor(long pages, uint32_t *lat)
+{
+	struct pingpong pp = {eventfd(0, EFD_CLOEXEC), eventfd(0, EFD_CLOEXEC), pages};
+	uint64_t one = 1, t0, a, b;
+	pthread_t th;
+
+	if (pp.to_b < 0 || pp.to_a < 0)
+		return 1;
+	pin_here();
+	pthread_create(&th, NULL, pong, &pp);
+	t0 = a = now_ns();
+	for (long i = 0; i < pages; i++) {
+		if (write(pp.to_b, &one, sizeof(one)) != sizeof(one) ||
+		    read(pp.to_a, &one, sizeof(one)) != sizeof(one))
+			return 1;
+		b = now_ns();
+		lat[i] = (uint32_t)(b - a);
+		a = b;
+	}
+	pthread_join(th, NULL);
+	report("switch", pages, a - t0, lat, -1, 0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long pages = argc > 3 ? atol(argv[3]) : 0;
@@ -186,9 +246,11 @@ int main(int argc, char **argv)
 	char mode[64];
 
 	if (argc < 4 || pages < 1000 ||
-	    (strcmp(argv[1], "touch") && strcmp(argv[1], "minimal") && strcmp(argv[1], "copy")) ||
+	    (strcmp(argv[1], "touch") && strcmp(argv[1], "minimal") && strcmp(argv[1], "copy") &&
+	     strcmp(argv[1], "switch")) ||
 	    (strcmp(argv[2], "seq") && strcmp(argv[2], "random"))) {
-		fprintf(stderr, "usage: uffd-bench touch|minimal|copy seq|random PAGES [FILE]\n");
+		fprintf(stderr,
+			"usage: uffd-bench touch|minimal|copy|switch seq|random PAGES [FILE]\n");
 		return 2;
 	}
 	random = !strcmp(argv[2], "random");
@@ -197,6 +259,8 @@ int main(int argc, char **argv)
 	order = make_order(pages, random);
 	if (!strcmp(argv[1], "copy"))
 		return copy_floor(pages, lat);
+	if (!strcmp(argv[1], "switch"))
+		return switch_floor(pages, lat);
 	if (file) {
 		struct stat st;
 
