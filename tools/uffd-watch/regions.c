@@ -146,13 +146,34 @@ int uw_regions_parse(struct json_object *root, uint64_t mem_len, struct sregion 
 	return 0;
 }
 
+/* One strict parse of the whole message: *root, and where the JSON ended. */
+static int parse_whole(const char *buf, size_t len, struct json_object **root, size_t *end)
+{
+	struct json_tokener *tok = json_tokener_new();
+
+	if (!tok)
+		return -ENOMEM;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	*root = json_tokener_parse_ex(tok, buf, (int)len);
+	*end = json_tokener_get_parse_end(tok);
+	if (!*root)
+		hv_err(-EPROTO, "the region list is rejected, nothing was served",
+		       "serve: the message is not valid JSON: %s at byte %zu",
+		       json_tokener_error_desc(json_tokener_get_error(tok)), *end);
+	json_tokener_free(tok);
+	return *root ? 0 : -EPROTO;
+}
+
 int uw_handshake_feed(struct json_tokener *tok, const char *buf, size_t len, size_t got,
 		      struct json_object **root)
 {
+	struct json_object *piecewise;
 	size_t end;
+	int err;
 
-	*root = json_tokener_parse_ex(tok, buf + len, (int)got);
-	if (!*root) {
+	*root = NULL;
+	piecewise = json_tokener_parse_ex(tok, buf + len, (int)got);
+	if (!piecewise) {
 		if (json_tokener_get_error(tok) == json_tokener_continue)
 			return 0;
 		hv_err(-EPROTO, "the region list is rejected, nothing was served",
@@ -161,7 +182,17 @@ int uw_handshake_feed(struct json_tokener *tok, const char *buf, size_t len, siz
 		       len + json_tokener_get_parse_end(tok));
 		return -EPROTO;
 	}
-	for (end = len + json_tokener_get_parse_end(tok); end < len + got; end++)
+	/*
+	 * The piecewise parse only says the message is complete: json-c 0.16
+	 * reads "819-" fed a byte at a time as 819, where the whole text is an
+	 * error (found by fuzz-uffd). The message means what it means in one
+	 * piece, however the socket cut it.
+	 */
+	json_object_put(piecewise);
+	err = parse_whole(buf, len + got, root, &end);
+	if (err)
+		return err;
+	for (; end < len + got; end++)
 		if (!strchr(" \t\r\n", buf[end])) {
 			json_object_put(*root);
 			*root = NULL;
