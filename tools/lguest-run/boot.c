@@ -123,7 +123,9 @@ static int load_flat(struct lg *lg, const uint8_t *img, size_t len)
 	if (h.load_addr < LG_HIGH_START)
 		return bad_image(path, "load address 0x%llx is below 1 MiB (launcher data lives there)",
 				 (unsigned long long)h.load_addr);
-	if (h.entry < h.load_addr + h.hdr_size || h.entry - h.load_addr >= len)
+	/* Differences, not sums: load_addr + hdr_size may wrap around. */
+	if (h.entry < h.load_addr || h.entry - h.load_addr < h.hdr_size ||
+	    h.entry - h.load_addr >= len)
 		return bad_image(path, "entry 0x%llx is outside the loaded code", (unsigned long long)h.entry);
 	dst = lg_gpa(lg, h.load_addr, h.mem_size);
 	if (!dst) {
