@@ -12,7 +12,7 @@
 #   FUZZ_CFLAGS_NAME FUZZ_LIBS_NAME FUZZ_NEEDS_NAME (HAVE_* that must be yes)
 FUZZ_SECONDS ?= 20
 
-FUZZ_SRCS_xsctl   := $(wildcard tools/xsctl/*.c)
+FUZZ_SRCS_xsctl   := lib/xs.c $(wildcard tools/xsctl/*.c)
 # main() is renamed: the harness runs the verbs through xsctl_dispatch().
 FUZZ_CFLAGS_xsctl := -Itools/xsctl -Dmain=xsctl_tool_main -Wno-missing-prototypes
 FUZZ_LIBS_xsctl   := $(XENSTORE_LIBS) $(JSONC_LIBS)

@@ -19,6 +19,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A harness may rename its tool's main() with -Dmain=...: this one is the real one. */
+#undef main
+
 #include "fuzz.h"
 
 #ifndef HV_FUZZ_NAME
