@@ -19,6 +19,7 @@
 #include "gntshare.h"
 #include "json.h"
 #include "signals.h"
+#include "step.h"
 #include "xs.h"
 
 static int refs_from_store(struct gs_map_opts *o)
@@ -160,17 +161,20 @@ int gs_map(struct gs_ctx *c, struct gs_map_opts *o)
 		free(input);
 		return hv_fail(rc, NULL, "cannot block signals");
 	}
+	hv_step("signals-blocked");
 	rc = gs_map_open(c, &m);
 	if (rc) {
 		ret = -rc;
 		goto out;
 	}
+	hv_step("opened");
 	rc = gs_map_refs(&m, o->domid, o->refs, o->count, writable);
 	if (rc) {
 		gs_map_release(&m);
 		ret = map_failed(c, o, rc, writable);
 		goto out;
 	}
+	hv_step("mapped");
 	if (inlen)
 		memcpy((char *)m.map + off, input, inlen);
 	if (o->notify.byte || o->notify.event) {
@@ -184,6 +188,7 @@ int gs_map(struct gs_ctx *c, struct gs_map_opts *o)
 				      "cannot set the unmap notification");
 			goto unmap;
 		}
+		hv_step("notify-set");
 	}
 	if (o->hold) {
 		if (c->common.verbose)
@@ -203,6 +208,7 @@ unmap:
 	rc = gs_map_release(&m);
 	if (rc && !ret)
 		ret = hv_fail(rc, NULL, "unmapping the grants");
+	hv_step("unmapped");
 out:
 	s = sig.fd >= 0 ? hv_signals_pending(&sig) : 0;
 	hv_signals_restore(&sig);

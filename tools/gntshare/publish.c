@@ -15,6 +15,7 @@
 #include "diag.h"
 #include "gntshare.h"
 #include "parse.h"
+#include "step.h"
 #include "xs.h"
 
 /*
@@ -124,6 +125,7 @@ static int publish_once(struct hv_xs *x, const char *path, uint16_t self, uint16
 		rc = write_perm(x, t, p, num, perms, nperms);
 	if (rc)
 		goto abort;
+	hv_step("publish-commit");
 	rc = hv_xs_tx_end(x, t, false);
 	goto out;
 abort:

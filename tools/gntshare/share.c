@@ -23,6 +23,7 @@
 #include "diag.h"
 #include "gntshare.h"
 #include "signals.h"
+#include "step.h"
 #include "xs.h"
 
 struct share_state {
@@ -171,9 +172,11 @@ static int release(struct share_state *st, int ret)
 			ret = ret ? ret : hv_exit_code(rc);
 		}
 		st->published = false;
+		hv_step("unpublished");
 	}
 	hv_xs_close(&st->x);
 	rc = gs_alloc_release(&st->a);
+	hv_step("released");
 	if (rc) {
 		hv_err(rc, NULL, "releasing the grants");
 		ret = ret ? ret : HV_EXIT_FAILURE;
@@ -206,6 +209,7 @@ static int setup(struct share_state *st)
 	rc = gs_alloc_open(c, &st->a);
 	if (rc)
 		return -rc;
+	hv_step("opened");
 	rc = gs_alloc_grant(&st->a, o->domid, o->pages, !o->readonly);
 	if (rc) {
 		if (!st->a.allocated)
@@ -213,6 +217,7 @@ static int setup(struct share_state *st)
 		return hv_fail(rc, NULL, "cannot map the %u granted page%s", o->pages,
 			       o->pages == 1 ? "" : "s");
 	}
+	hv_step("granted");
 	if (st->inlen)
 		memcpy(st->a.map, st->input, st->inlen);
 	(void)size;
@@ -228,6 +233,7 @@ static int setup(struct share_state *st)
 				       "--notify-port %u", o->notify.port);
 		if (rc)
 			return hv_fail(rc, NULL, "cannot set the unmap notification");
+		hv_step("notify-set");
 	}
 
 	if (o->publish) {
@@ -242,6 +248,7 @@ static int setup(struct share_state *st)
 		if (rc)
 			return hv_fail(rc, NULL, "--publish %s", o->publish);
 		st->published = true;
+		hv_step("published");
 	}
 	return 0;
 }
@@ -271,6 +278,7 @@ int gs_share(struct gs_ctx *c, const struct gs_share_opts *o)
 		return hv_fail(rc, NULL, "cannot block signals");
 	}
 	signal(SIGPIPE, SIG_IGN);
+	hv_step("signals-blocked");
 
 	ret = setup(&st);
 	if (!ret) {
@@ -282,8 +290,10 @@ int gs_share(struct gs_ctx *c, const struct gs_share_opts *o)
 	}
 	if (!ret) {
 		/* A signal that came during setup ends the hold before it starts. */
-		int s = hv_signals_pending(&st.sig);
+		int s;
 
+		hv_step("refs-printed");
+		s = hv_signals_pending(&st.sig);
 		if (s > 0 && s != SIGCHLD)
 			ret = hv_signal_exit_code(s);
 		else if (o->exec_argv)

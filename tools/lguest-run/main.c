@@ -17,6 +17,7 @@
 #include "json.h"
 #include "lguest-run.h"
 #include "parse.h"
+#include "step.h"
 
 #define SYNOPSIS "[options] KERNEL [-- KERNEL-ARGS...]"
 #define MANPAGE	 "lguest-run(1)"
@@ -292,20 +293,25 @@ static int setup(struct lg *lg)
 	int rc;
 
 	rc = lg_kvm_open(lg);
-	if (!rc)
+	if (!rc) {
+		hv_step("vm-created");
 		rc = lg_mem_init(lg);
+	}
 	if (!rc)
 		rc = lg_kvm_create_vcpu(lg);
 	if (rc)
 		return rc;
+	hv_step("vcpu-created");
 	lg_uart_init(lg);
 	lg_rtc_init(lg);
 	for (unsigned i = 0; i < lg->nblocks && !rc; i++)
 		rc = lg_blk_add(lg, &lg->blocks[i]);
 	if (!rc && lg->rng)
 		rc = lg_rng_add(lg);
-	if (!rc)
+	if (!rc) {
+		hv_step("devices-added");
 		rc = lg_load_kernel(lg);
+	}
 	if (!rc && lg->is_bzimage && !lg->common.quiet && access("/sys/module/kvm_pvm", F_OK) == 0)
 		hv_warn("this host's KVM is PVM (/sys/module/kvm_pvm): it emulates guest kernel code at about 1M instructions/s, a Linux kernel will not boot in useful time");
 	return rc;
@@ -342,16 +348,20 @@ int main(int argc, char **argv)
 	sigaddset(&usr1, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
 
+	hv_step("signals-blocked");
 	rc = setup(&lg);
 	if (rc)
 		goto out;
+	hv_step("loaded");
 	rc = lg_console_start(&lg);
 	if (rc) {
 		lg_console_stop(&lg); /* the terminal may already be raw */
 		goto out;
 	}
+	hv_step("running");
 	run_rc = lg_kvm_run(&lg);
 	lg.t_end_ns = now_ns();
+	hv_step("stopped");
 	/* Guest output and the terminal first, then our own messages. */
 	lg_console_stop(&lg);
 	rc = guest_status(&lg, run_rc);

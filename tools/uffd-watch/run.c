@@ -31,6 +31,7 @@
 #include "parse.h"
 #include "proto.h"
 #include "signals.h"
+#include "step.h"
 #include "uffd.h"
 
 #define UW_ADDR_LIMIT (1ull << 57) /* above any user address, 5-level paging included */
@@ -317,6 +318,8 @@ static void serve_fault(struct run *r, struct proc *p, const struct uffd_msg *m,
 	enum uw_kind k = uw_fault_kind(m);
 	int err;
 
+	if (!r->st.first_ns)
+		hv_step("first-fault"); /* the program waits on this fault */
 	switch (k) {
 	case UW_K_WP:
 		err = uw_writeprotect(p->uffd, page, UW_PAGE, false);
@@ -505,6 +508,8 @@ static int do_register(struct run *r, struct proc *p, uint64_t addr, uint64_t le
 	if (r->mode == UW_MODE_WP)
 		uw_writeprotect(p->uffd, addr, len, true);
 	err = regs_add(p, addr, len);
+	if (!err)
+		hv_step("registered");
 	if (!err && r->x->trace)
 		uw_trace_event(r->x, uw_now_ns(), p->pid, "map", "address", addr, "length", len,
 			       NULL, 0);
@@ -602,6 +607,7 @@ static int on_uffd(struct run *r, struct proc *p, const struct uw_msg *m, int fd
 		reply(p, -ENOMEM, 0);
 		return 0;
 	}
+	hv_step("uffd-taken");
 	reply(p, 0, got);
 	return 0;
 }
@@ -1092,10 +1098,19 @@ int uw_run(void *ctx, int argc, const char **argv)
 		goto out;
 	}
 	x->t0_ns = uw_now_ns();
+	hv_step("listening");
+	/* A signal that came during setup: the program is not started at all. */
+	rc = hv_signals_pending(&r.sig);
+	if (rc > 0 && rc != SIGCHLD) {
+		rc = hv_signal_exit_code(rc);
+		goto out;
+	}
 	if ((rc = spawn(&r, agent, cmd)))
 		goto out;
+	hv_step("spawned");
 	if ((rc = loop(&r)))
 		goto out;
+	hv_step("exited");
 	if (x->stats)
 		uw_print_stats(x, &r.st, stats_extra, &r);
 	if (WIFEXITED(r.status)) {

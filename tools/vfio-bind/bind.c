@@ -13,7 +13,8 @@
  * Test hook: HVUTILS_TEST_STOP_AFTER=<step> makes the process kill itself
  * with SIGKILL right after that step (record, override, unbind, probe;
  * restore: override, unbind, reprobe), so tests can reproduce a bind killed
- * between its steps. It has no other use.
+ * between its steps. It has no other use. The same points (and a few more)
+ * are hv_step()s, where HVUTILS_STEP_STOP lets a test deliver any signal.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +35,7 @@
 #include "diag.h"
 #include "fileio.h"
 #include "parse.h"
+#include "step.h"
 #include "vfio-bind.h"
 
 #define PROBE_WAIT_MS 2000
@@ -49,6 +51,7 @@ static void test_hook(const char *step)
 {
 	const char *want = getenv("HVUTILS_TEST_STOP_AFTER");
 
+	hv_step(step);
 	if (want && !strcmp(want, step)) {
 		fflush(NULL);
 		raise(SIGKILL);
@@ -372,6 +375,7 @@ static int restore_one(struct vb_ctx *c, const struct vb_dev *d, bool quiet_if_c
 		/* It had no driver before: it has none now (nothing was probed). */
 		vb_dev_driver(c, d, cur, sizeof(cur));
 	}
+	test_hook("returned");
 	if (have_record) {
 		rc = record_remove(c, d->name);
 		if (rc)
@@ -439,6 +443,7 @@ static int bind_one(struct vb_ctx *c, const struct vb_dev *d, const struct user_
 	rc = ensure_modules(c);
 	if (rc)
 		return rc;
+	test_hook("modules");
 
 	/* First the record, then sysfs: a kill between any two steps is restorable. */
 	rc = record_read(c, d->name, orig, oovr);
@@ -488,6 +493,7 @@ static int bind_one(struct vb_ctx *c, const struct vb_dev *d, const struct user_
 		restore_one(c, d, true);
 		return HV_EXIT_FAILURE;
 	}
+	test_hook("bound");
 	if (u->set) {
 		rc = give_to_user(c, group, u);
 		if (rc)

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "parse.h"
+#include "step.h"
 #include "xsctl.h"
 
 int xsctl_connect(struct xsctl *x)
@@ -157,13 +158,17 @@ int xsctl_atomic(struct xsctl *x, const char *what, int (*fn)(struct xsctl *x, v
 			return hv_fail(err, NULL, "%sstarting a transaction for %s", x->where,
 				       what);
 		}
+		hv_step("tx-started");
 		rc = fn(x, arg);
+		hv_step("tx-commit");
 		err = hv_xs_tx_end(&x->xs, x->t, rc != 0);
 		x->t = XBT_NULL;
 		if (rc)
 			return rc;
-		if (!err)
+		if (!err) {
+			hv_step("tx-committed");
 			return 0;
+		}
 		if (err != -EAGAIN)
 			return hv_fail(err, NULL, "%scommitting %s", x->where, what);
 		xsctl_backoff(x, attempt);

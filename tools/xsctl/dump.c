@@ -15,6 +15,7 @@
 
 #include "fileio.h"
 #include "json.h"
+#include "step.h"
 #include "xsctl.h"
 
 #define DUMP_MAX (64u << 20)
@@ -301,6 +302,7 @@ static int restore_node(struct xsctl *x, json_object *node, const char *path, bo
 			err = hv_xs_set_perms(&x->xs, x->t, path, perms, np);
 		if (err)
 			rc = xsctl_fail(x, err, "restore", path);
+		hv_step("node-written");
 	}
 	free(val);
 	free(perms);
@@ -337,6 +339,7 @@ static int do_restore(struct xsctl *x, void *arg)
 		err = hv_xs_rm(&x->xs, x->t, r->target);
 		if (err && err != -ENOENT)
 			return xsctl_fail(x, err, "restore: removing", r->target);
+		hv_step("removed");
 	}
 	return restore_node(x, r->root, r->target, true);
 }
@@ -392,6 +395,7 @@ int xsctl_restore(void *ctx, int argc, const char **argv)
 	rc = restore_node(x, r.root, r.target, false);
 	if (rc || (rc = xsctl_connect(x)))
 		goto out;
+	hv_step("connected");
 	rc = xsctl_atomic(x, "restore", do_restore, &r);
 out:
 	json_object_put(r.root);

@@ -12,6 +12,7 @@
 
 #include "fileio.h"
 #include "json.h"
+#include "step.h"
 #include "xsctl.h"
 
 /* A script is meant for people and shells; 16 MiB is far beyond either. */
@@ -206,6 +207,7 @@ static int script_run(struct xsctl *x, const struct script *s)
 	for (int i = 0; i < s->n && !rc; i++) {
 		set_where(x, s->lines[i].lineno);
 		rc = xsctl_dispatch(x, s->lines[i].argc, (const char **)s->lines[i].argv);
+		hv_step("script-line");
 	}
 	x->in_script = false;
 	x->where = "";
@@ -269,6 +271,7 @@ int xsctl_tx(void *ctx, int argc, const char **argv)
 	rc = xsctl_connect(x);
 	if (rc)
 		goto out;
+	hv_step("connected");
 	for (int attempt = 0;; attempt++) {
 		FILE *mem;
 
@@ -284,6 +287,7 @@ int xsctl_tx(void *ctx, int argc, const char **argv)
 			rc = hv_fail(err, NULL, "tx: starting the transaction");
 			break;
 		}
+		hv_step("tx-started");
 		/* Output waits for the commit: a retried attempt's output is dropped. */
 		free(buf);
 		buf = NULL;
@@ -298,11 +302,13 @@ int xsctl_tx(void *ctx, int argc, const char **argv)
 		rc = script_run(x, &s);
 		fclose(mem);
 		x->out = stdout;
+		hv_step("tx-commit");
 		err = hv_xs_tx_end(&x->xs, x->t, rc != 0);
 		x->t = XBT_NULL;
 		if (rc)
 			break;
 		if (!err) {
+			hv_step("tx-committed");
 			fwrite(buf, 1, len, stdout);
 			break;
 		}

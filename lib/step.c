@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "step.h"
+
+void hv_step(const char *name)
+{
+	const char *trace = getenv("HVUTILS_STEP_TRACE");
+	const char *stop = getenv("HVUTILS_STEP_STOP");
+
+	if (trace && *trace)
+		fprintf(stderr, "%s: step %s\n", hv_progname(), name);
+	if (stop && !strcmp(stop, name)) {
+		/* What the tool printed so far is visible while it is stopped. */
+		fflush(NULL);
+		raise(SIGSTOP);
+	}
+}

@@ -1,0 +1,146 @@
+# shellcheck shell=bash
+# The interruption matrix of the */NN-interrupt-*.bats suites: a tool run
+# is stopped at one of its named steps (hv_step, lib/step.h), hit with a
+# signal there, and the suite then checks what must hold afterwards.
+#
+#   ir_steps CMD...        the steps a normal run of CMD passes, in order
+#   ir_start STEP CMD...   CMD in the background, to stop itself at STEP
+#                          (a shell function as CMD must exec the tool)
+#   ir_stopped             waits until it did (state T); 1 if it never did
+#   ir_hit SIG             SIG, then SIGCONT; waits (IR_TIMEOUT s) for the
+#                          end: IR_RC is the exit status, IR_KIDS the
+#                          processes it had started, still to be checked
+#   ir_gone PID...         each PID ends within IR_TIMEOUT seconds
+#   ir_want_rc N           IR_RC is N, else says what the tool printed
+#
+# CMD's stdin is IR_STDIN (default /dev/null), its output $IR_DIR/out and
+# $IR_DIR/err. A check prints "step S, SIGX: what is wrong" and returns 1;
+# the matrix loop collects those and fails once at the end, so one run
+# names every broken cell.
+
+: "${IR_TIMEOUT:=10}"
+
+ir_steps() {
+	HVUTILS_STEP_TRACE=1 "$@" 2>&1 >/dev/null <"${IR_STDIN:-/dev/null}" |
+		sed -n 's/^[^ ]*: step //p' | awk '!seen[$0]++'
+}
+
+ir_start() {
+	local step=$1
+	shift
+	# A background job of a script starts with SIGINT ignored; a user's
+	# Ctrl-C is not, so the tool gets the default disposition back.
+	(
+		trap - INT
+		export HVUTILS_STEP_STOP=$step
+		exec <"${IR_STDIN:-/dev/null}" >"$IR_DIR/out" 2>"$IR_DIR/err"
+		# A shell function must exec the tool itself, so that IR_PID is the tool.
+		[ "$(type -t "$1")" = function ] && "$@"
+		exec "$@"
+	) &
+	IR_PID=$!
+	IR_STEP=$step
+}
+
+ir_state() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1; }
+
+ir_stopped() {
+	local i st
+	for i in $(seq $((IR_TIMEOUT * 50))); do
+		st=$(ir_state "$IR_PID")
+		[ "$st" = T ] && return 0
+		case $st in '' | Z | X)
+			wait "$IR_PID" 2>/dev/null
+			echo "step $IR_STEP: the tool ended before reaching it: $(cat "$IR_DIR/err")" >&2
+			return 1
+			;;
+		esac
+		sleep 0.02
+	done
+	echo "step $IR_STEP: not reached within ${IR_TIMEOUT}s" >&2
+	kill -KILL "$IR_PID" 2>/dev/null
+	wait "$IR_PID" 2>/dev/null
+	return 1
+}
+
+# Every descendant of $1, children first (from the parent pids: not every
+# kernel has /proc/PID/task/TID/children).
+ir_descendants() {
+	local c
+	for c in $(cat /proc/[0-9]*/stat 2>/dev/null | sed 's/ (.*) / x /' |
+		awk -v pp="$1" '$4 == pp { print $1 }'); do
+		echo "$c"
+		ir_descendants "$c"
+	done
+}
+
+ir_hit() {
+	local i st
+	IR_SIG=$1
+	IR_KIDS=$(ir_descendants "$IR_PID")
+	kill -"$1" "$IR_PID"
+	kill -CONT "$IR_PID" 2>/dev/null
+	for i in $(seq $((IR_TIMEOUT * 50))); do
+		st=$(ir_state "$IR_PID")
+		case $st in '' | Z | X) break ;; esac
+		sleep 0.02
+	done
+	IR_RC=0
+	case $st in '' | Z | X) ;; *)
+		echo "step $IR_STEP, SIG$IR_SIG: still running after ${IR_TIMEOUT}s (state $st): killed" >&2
+		kill -KILL "$IR_PID"
+		wait "$IR_PID" 2>/dev/null
+		IR_RC=-1
+		return 1
+		;;
+	esac
+	wait "$IR_PID" || IR_RC=$?
+}
+
+ir_gone() {
+	local p i st
+	for p in "$@"; do
+		for i in $(seq $((IR_TIMEOUT * 50))); do
+			st=$(ir_state "$p")
+			case $st in '' | Z | X) continue 2 ;; esac
+			sleep 0.02
+		done
+		echo "step $IR_STEP, SIG$IR_SIG: process $p ($(cat /proc/"$p"/comm 2>/dev/null)) is left, state $st" >&2
+		kill -KILL "$p" 2>/dev/null
+		return 1
+	done
+}
+
+ir_signo() { case $1 in INT) echo 2 ;; TERM) echo 15 ;; KILL) echo 9 ;; HUP) echo 1 ;; esac; }
+
+ir_want_rc() {
+	[ "$IR_RC" -eq "$1" ] && return 0
+	echo "step $IR_STEP, SIG$IR_SIG: exit status $IR_RC, expected $1: $(tail -n 3 "$IR_DIR/err" | tr '\n' '|')" >&2
+	return 1
+}
+
+# ir_fail MSG: one failed check of the current cell.
+ir_fail() {
+	echo "step $IR_STEP, SIG$IR_SIG: $*" >&2
+	return 1
+}
+
+# ir_matrix CELL STEPS...: runs `CELL STEP SIG` for every step and INT, TERM
+# and KILL; fails at the end if any cell did, after all of them ran.
+ir_matrix() {
+	local cell=$1 step sig bad=0 n=0
+	shift
+	[ $# -gt 0 ] || {
+		echo "no steps: is the tool built with lib/step.c?" >&2
+		return 1
+	}
+	for step in "$@"; do
+		for sig in ${IR_SIGNALS:-INT TERM KILL}; do
+			n=$((n + 1))
+			IR_STEP=$step IR_SIG=$sig
+			"$cell" "$step" "$sig" || bad=$((bad + 1))
+		done
+	done
+	echo "# $n cells, $bad failed" >&2
+	[ "$bad" -eq 0 ]
+}
