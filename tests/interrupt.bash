@@ -79,7 +79,7 @@ ir_hit() {
 	IR_SIG=$1
 	IR_KIDS=$(ir_descendants "$IR_PID")
 	kill -"$1" "$IR_PID"
-	kill -CONT "$IR_PID" 2>/dev/null
+	kill -CONT "$IR_PID" 2>/dev/null || true
 	for i in $(seq $((IR_TIMEOUT * 50))); do
 		st=$(ir_state "$IR_PID")
 		case $st in '' | Z | X) break ;; esac
@@ -94,7 +94,8 @@ ir_hit() {
 		return 1
 		;;
 	esac
-	wait "$IR_PID" || IR_RC=$?
+	# Braces: bash reports a job killed by a signal on the shell's stderr.
+	{ wait "$IR_PID" || IR_RC=$?; } 2>/dev/null
 }
 
 ir_gone() {

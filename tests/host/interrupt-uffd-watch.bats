@@ -38,7 +38,7 @@ setup() {
 # ---- run --------------------------------------------------------------------
 
 run_cmd() {
-	TMPDIR=$IR_DIR/tmp "$UW" run --min-size 16K -- "$TU/uffd-touch" -p 8 -z
+	TMPDIR=$IR_DIR/tmp "$UW" run --min-size 16K -- "$TU/uffd-touch" -p 8 -z -S
 }
 
 run_cell() {
@@ -71,7 +71,7 @@ run_cell() {
 }
 
 # ir_start execs its command: a function would leave a shell in between.
-run_cmd_exec() { TMPDIR=$IR_DIR/tmp exec "$UW" run --min-size 16K -- "$TU/uffd-touch" -p 8 -z; }
+run_cmd_exec() { TMPDIR=$IR_DIR/tmp exec "$UW" run --min-size 16K -- "$TU/uffd-touch" -p 8 -z -S; }
 
 @test "run: every step x INT/TERM/KILL leaves no process, no hung program, no socket" {
 	mkdir -p "$IR_DIR/tmp"

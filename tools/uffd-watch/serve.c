@@ -35,6 +35,7 @@
 #include "parse.h"
 #include "signals.h"
 #include "regions.h"
+#include "step.h"
 #include "uffd.h"
 
 #define MAX_HANDSHAKE (256 * 1024)
@@ -52,6 +53,7 @@ struct serve {
 	pid_t vmm;
 	struct hv_signals sig;
 	bool sig_on;
+	bool stopped; /* a signal ended the service: hand the VMM its memory */
 	const unsigned char *mem;
 	uint64_t mem_len;
 	struct sregion *regs;
@@ -76,22 +78,40 @@ static void bit_set(uint64_t *b, uint64_t i)
 
 /* ---- the handshake ---------------------------------------------------------- */
 
-static int wait_readable(int fd, uint64_t timeout_ms, uint64_t t_end)
+/*
+ * The signals are blocked for the signalfd, so a wait that does not watch it
+ * would sit out SIGINT/SIGTERM until the VMM came. A signal sets s->stopped;
+ * the wait ends with -EINTR only when fd has nothing: a VMM that has already
+ * connected or sent part of its message is still taken, so that its memory
+ * can be handed back instead of leaving it waiting on its first fault.
+ */
+static int wait_readable(struct serve *s, int fd, uint64_t timeout_ms, uint64_t t_end)
 {
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-	int ms = -1, n;
+	struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = s->sig.fd, .events = POLLIN}};
 
-	if (timeout_ms) {
-		uint64_t now = uw_now_ns() / 1000000;
+	for (;;) {
+		int ms = -1, n;
 
-		ms = now >= t_end ? 0 : (int)(t_end - now);
+		if (timeout_ms) {
+			uint64_t now = uw_now_ns() / 1000000;
+
+			ms = now >= t_end ? 0 : (int)(t_end - now);
+		}
+		/* Once signalled, only the VMM's message is waited for. */
+		n = poll(p, s->stopped ? 1 : 2, ms);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (!n)
+			return -ETIMEDOUT;
+		if (p[0].revents)
+			return 0;
+		if (hv_signals_pending(&s->sig) > 0)
+			s->stopped = true;
+		if (s->stopped && fd == s->listen)
+			return -EINTR;
 	}
-	do
-		n = poll(&p, 1, ms);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	return n ? 0 : -ETIMEDOUT;
 }
 
 static int handshake(struct serve *s)
@@ -105,9 +125,12 @@ static int handshake(struct serve *s)
 	size_t len = 0;
 	int err;
 
-	if ((err = wait_readable(s->listen, s->timeout_ms, t_end)))
+	if ((err = wait_readable(s, s->listen, s->timeout_ms, t_end)) == -EINTR)
+		return 0;
+	if (err)
 		return hv_fail(err, "the VMM never connected", "serve: waiting on %s",
 			       s->sock_path);
+	hv_step("connected");
 	s->conn = accept4(s->listen, NULL, NULL, SOCK_CLOEXEC);
 	if (s->conn < 0)
 		return hv_fail(-errno, NULL, "serve: accept");
@@ -130,7 +153,7 @@ static int handshake(struct serve *s)
 		size_t got;
 		int fd;
 
-		if ((err = wait_readable(s->conn, 1, t_end))) {
+		if ((err = wait_readable(s, s->conn, 1, t_end))) {
 			hv_err(err, "the VMM sent no complete region list", "serve: handshake");
 			break;
 		}
@@ -178,6 +201,7 @@ static int handshake(struct serve *s)
 	fcntl(s->uffd, F_SETFL, fcntl(s->uffd, F_GETFL) | O_NONBLOCK);
 	if (s->x->c.verbose)
 		hv_note("serve: VMM pid %d, %zu regions", s->vmm, s->nregs);
+	hv_step("handshake-done");
 	return 0;
 }
 
@@ -217,6 +241,8 @@ static void serve_fault(struct serve *s, const struct uffd_msg *m, uint64_t t0)
 	enum uw_kind k = uw_fault_kind(m);
 	int err;
 
+	if (!s->st.first_ns)
+		hv_step("first-fault"); /* the VMM waits on this fault */
 	if (!r) {
 		if (!s->outside++)
 			hv_warn("serve: fault at 0x%llx is outside every region: zero-filled",
@@ -490,6 +516,48 @@ static int setup(struct serve *s)
 	return 0;
 }
 
+/*
+ * A signal ends the service while the VMM runs on, and the VMM keeps its own
+ * copy of the userfaultfd: its next missing fault would wait forever. So the
+ * pages not installed yet are installed now, as a prefetch would (the guest
+ * sees its true memory), and then the regions are unregistered, which wakes
+ * any waiter and leaves later faults (on balloon-removed pages) to the
+ * kernel's zero-fill. This costs a copy of the rest of the memory file.
+ */
+static void hand_back(struct serve *s)
+{
+	hv_step("hand-back");
+	for (size_t i = 0; i < s->nregs; i++) {
+		struct sregion *r = &s->regs[i];
+		uint64_t n = r->size / UW_PAGE, pg = 0;
+
+		while (pg < n) {
+			uint64_t j = pg, done = 0;
+			int err;
+
+			while (j < n && !bit_test(r->served, j) && !bit_test(r->removed, j) &&
+			       (j - pg) * UW_PAGE < PREFETCH_RUN)
+				j++;
+			if (j == pg) {
+				pg++;
+				continue;
+			}
+			madvise((void *)(s->mem + r->offset + pg * UW_PAGE), (j - pg) * UW_PAGE,
+				MADV_POPULATE_READ);
+			err = uw_copy(s->uffd, r->base + pg * UW_PAGE,
+				      s->mem + r->offset + pg * UW_PAGE, (j - pg) * UW_PAGE, 0, &done);
+			if (err == -ESRCH)
+				return; /* the VMM exited meanwhile: nothing to hand back */
+			/* EEXIST: a page the VMM has already (a racing fault): step over it. */
+			pg += done / UW_PAGE + (err ? 1 : 0);
+		}
+		uw_unregister(s->uffd, r->base, r->size);
+	}
+	if (s->x->c.verbose)
+		hv_note("serve: stopped by a signal: the rest of the memory was installed and "
+			"the regions unregistered");
+}
+
 static int loop(struct serve *s)
 {
 	struct epoll_event ev, evs[8];
@@ -519,7 +587,7 @@ static int loop(struct serve *s)
 			if (fd == s->uffd)
 				handle_uffd(s);
 			else if (fd == s->sig.fd)
-				done = hv_signals_pending(&s->sig) > 0;
+				done = s->stopped = hv_signals_pending(&s->sig) > 0;
 			else if (fd == s->pidfd)
 				done = true;
 			else if (fd == s->conn) {
@@ -537,6 +605,8 @@ static int loop(struct serve *s)
 	}
 	/* The VMM is gone: whatever is still queued is moot, but drain for the counts. */
 	handle_uffd(s);
+	if (s->stopped)
+		hand_back(s);
 	return 0;
 }
 
@@ -596,8 +666,15 @@ int uw_serve(void *ctx, int argc, const char **argv)
 	x->t0_ns = uw_now_ns();
 	if ((rc = setup(&s)))
 		goto out;
+	hv_step("listening");
 	if ((rc = handshake(&s)))
 		goto out;
+	if (s.stopped) {
+		/* Signalled before serving began: a VMM that came gets its memory. */
+		if (s.uffd >= 0)
+			hand_back(&s);
+		goto out;
+	}
 	if (pf && (rc = prefetch(&s)))
 		goto out;
 	if ((rc = loop(&s)))

@@ -175,6 +175,13 @@ int uw_register(int uffd, uint64_t start, uint64_t len, uint64_t mode, uint64_t 
 	return 0;
 }
 
+int uw_unregister(int uffd, uint64_t start, uint64_t len)
+{
+	struct uffdio_range r = {.start = start, .len = len};
+
+	return ioctl(uffd, UFFDIO_UNREGISTER, &r) < 0 ? -errno : 0;
+}
+
 uint64_t uw_now_ns(void)
 {
 	struct timespec ts;

@@ -71,6 +71,7 @@ int uw_wake(int uffd, uint64_t start, uint64_t len);
 int uw_writeprotect(int uffd, uint64_t start, uint64_t len, bool wp);
 int uw_continue(int uffd, uint64_t start, uint64_t len);
 int uw_register(int uffd, uint64_t start, uint64_t len, uint64_t mode, uint64_t *ioctls);
+int uw_unregister(int uffd, uint64_t start, uint64_t len);
 
 uint64_t uw_now_ns(void);
 
