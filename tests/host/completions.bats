@@ -50,6 +50,11 @@ complete_words() {
 	[[ $output == *probe* && $output == *run* && $output == *serve* ]]
 }
 
+@test "bash: uffd-watch run --fault-around offers auto and off" {
+	run complete_words uffd-watch run --fault-around ""
+	[ "$output" = "$(printf 'auto\noff')" ]
+}
+
 @test "bash: lguest-run completes its options" {
 	run complete_words lguest-run --me
 	[[ $output == *--memory* ]]
