@@ -98,6 +98,7 @@ struct run {
 	bool warned_fork_perm, warned_ioctl, warned_user_mode;
 	struct uw_stats st;
 	uint64_t st_around; /* pages installed by fault-around, beyond the faulting ones */
+	uint64_t st_shared; /* faults already resolved by another in the same batch */
 	void *zero;	    /* one zero page, source for written zero-fills */
 };
 
@@ -274,7 +275,7 @@ static uint64_t window(struct run *r, struct proc *p, uint64_t page, struct stre
  * zero content map the shared zero page, as the kernel itself would.
  */
 static int install(struct run *r, struct proc *p, const struct region *reg, uint64_t page,
-		   enum uw_kind k)
+		   enum uw_kind k, uint64_t *installed)
 {
 	uint64_t n = 1, len, done = 0;
 	const void *src = r->zero;
@@ -308,12 +309,34 @@ static int install(struct run *r, struct proc *p, const struct region *reg, uint
 		s->next = page + (done > UW_PAGE ? done : UW_PAGE);
 	if (done > UW_PAGE)
 		r->st_around += done / UW_PAGE - 1;
+	*installed = err ? 0 : done;
 	return err;
 }
 
-static void serve_fault(struct run *r, struct proc *p, const struct uffd_msg *m, uint64_t t0)
+/*
+ * Ranges resolved while serving one read() of messages. Every fault in the
+ * batch was already waiting when it was read, and the ioctl that installed
+ * a range woke every thread waiting inside it: another message of the same
+ * batch for a page in there (threads sharing a page each send one) needs
+ * neither a copy that can only fail with EEXIST nor a wake.
+ */
+struct batch {
+	uint64_t start[64], end[64];
+	size_t n;
+};
+
+static bool batch_has(const struct batch *b, uint64_t page)
 {
-	uint64_t addr = m->arg.pagefault.address, page = addr & ~(UW_PAGE - 1), t1;
+	for (size_t i = 0; i < b->n; i++)
+		if (page >= b->start[i] && page < b->end[i])
+			return true;
+	return false;
+}
+
+static void serve_fault(struct run *r, struct proc *p, const struct uffd_msg *m, uint64_t t0,
+			struct batch *b)
+{
+	uint64_t addr = m->arg.pagefault.address, page = addr & ~(UW_PAGE - 1), t1, done = 0;
 	const struct region *reg = regs_find(p, page);
 	enum uw_kind k = uw_fault_kind(m);
 	int err;
@@ -328,7 +351,16 @@ static void serve_fault(struct run *r, struct proc *p, const struct uffd_msg *m,
 		err = uw_continue(p->uffd, page, UW_PAGE);
 		break;
 	default:
-		err = install(r, p, reg, page, k);
+		if (batch_has(b, page)) {
+			err = 0;
+			r->st_shared++;
+			break;
+		}
+		err = install(r, p, reg, page, k, &done);
+		if (done && b->n < 64) {
+			b->start[b->n] = page;
+			b->end[b->n++] = page + done;
+		}
 		break;
 	}
 	if (err == -EAGAIN) {
@@ -397,6 +429,7 @@ static void on_fork(struct run *r, struct proc *parent, const struct uffd_msg *m
 static void handle_uffd(struct run *r, struct proc *p)
 {
 	struct uffd_msg msgs[64];
+	struct batch b;
 	uint64_t quiet_since = 0;
 	bool once = false;
 
@@ -424,12 +457,16 @@ static void handle_uffd(struct run *r, struct proc *p)
 		 */
 		if (!r->spin_ns && (size_t)n < sizeof(msgs))
 			once = true;
+		b.n = 0;
 		for (size_t i = 0; i < (size_t)n / sizeof(msgs[0]); i++) {
 			const struct uffd_msg *m = &msgs[i];
 
+			/* after an event the mm may differ: trust no earlier range */
+			if (m->event != UFFD_EVENT_PAGEFAULT)
+				b.n = 0;
 			switch (m->event) {
 			case UFFD_EVENT_PAGEFAULT:
-				serve_fault(r, p, m, t);
+				serve_fault(r, p, m, t, &b);
 				break;
 			case UFFD_EVENT_FORK:
 				on_fork(r, p, m, t);
@@ -740,11 +777,14 @@ static void stats_extra(struct uw_ctx *x, struct hv_json *j, void *arg)
 		hv_json_u64(j, "max_pages", r->around);
 		hv_json_u64(j, "pages_ahead", r->st_around);
 		hv_json_object_close(j);
+		hv_json_u64(j, "faults_resolved_by_another", r->st_shared);
 		return;
 	}
 	fprintf(x->out,
 		"fault-around: %s, up to %llu pages; %llu pages installed ahead of a fault\n", how,
 		(unsigned long long)r->around, (unsigned long long)r->st_around);
+	fprintf(x->out, "shared:      %llu faults resolved by another fault's ioctl\n",
+		(unsigned long long)r->st_shared);
 }
 
 static int find_agent(char *buf, size_t len)
