@@ -197,6 +197,33 @@ static void collect_string_slots(const struct poptOption *t, char ***out, size_t
 	}
 }
 
+/*
+ * The val string options carry while hv_popt_parse runs. popt consumes
+ * options whose val is 0 inside one poptGetNextOpt() call, so a repeated
+ * string option ("--default a --default b") was overwritten before the
+ * loop below could see the first copy (found by fuzz-xsctl). With a val,
+ * popt returns after each one.
+ */
+#define HV_POPT_STRING_VAL 0x48560001
+
+/*
+ * Gives string options that val (on) or takes it back. The tables are the
+ * tools' own automatic arrays (their arg pointers lead into the tool's
+ * context), hence writable despite the const of the API.
+ */
+static void mark_string_options(const struct poptOption *t, bool on)
+{
+	for (; t && (t->longName || t->shortName || t->arg); t++) {
+		struct poptOption *w = (struct poptOption *)t;
+
+		if ((t->argInfo & POPT_ARG_MASK) == POPT_ARG_INCLUDE_TABLE)
+			mark_string_options(t->arg, on);
+		else if ((t->argInfo & POPT_ARG_MASK) == POPT_ARG_STRING && t->arg &&
+			 t->val == (on ? 0 : HV_POPT_STRING_VAL))
+			w->val = on ? HV_POPT_STRING_VAL : 0;
+	}
+}
+
 /* Takes a string popt allocated into c's list (freed by hv_common_free). */
 static void own_string(struct hv_common *c, char *s)
 {
@@ -233,6 +260,7 @@ int hv_popt_parse(poptContext pc, const struct poptOption *table, struct hv_comm
 	 * recorded in c for hv_common_free.
 	 */
 	collect_string_slots(table, slots, &nslots);
+	mark_string_options(table, true);
 	do {
 		for (size_t i = 0; i < nslots; i++)
 			before[i] = *slots[i];
@@ -242,6 +270,7 @@ int hv_popt_parse(poptContext pc, const struct poptOption *table, struct hv_comm
 				own_string(c, *slots[i]);
 		/* Options with a val of their own are not used by the tools; skip them. */
 	} while (rc >= 0);
+	mark_string_options(table, false);
 	if (rc == HV_POPT_FAILED)
 		return HV_EXIT_USAGE;
 	rc = hv_common_done(c, pc, synopsis, verbs, manpage, &exit_now);
