@@ -4,6 +4,14 @@
  * are not valid UTF-8 are written as \u00XX so any value (XenStore values
  * are binary-safe) yields valid JSON.
  *
+ * The binary-safe rules, as a JSON parser reads the string back: valid UTF-8
+ * (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF) comes
+ * back byte for byte, control characters and DEL included (escaped as \n,
+ * \t, \u0001...); every other byte b comes back as the code point U+00b.
+ * So "\xc3\xa9" and a lone "\xe9" both read back as U+00E9: where the exact
+ * bytes matter, write them another way (xsctl dump writes hex). Nesting has
+ * no depth limit. tests/fuzz/fuzz-json checks all of this against json-c.
+ *
  * Pretty mode indents nested values; compact mode writes one line, used for
  * event streams (one object per line, flushed).
  */
