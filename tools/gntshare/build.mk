@@ -1,6 +1,12 @@
 # gntshare: the grant devices through their ioctls (kernel UAPI headers from
 # linux-libc-dev), XenStore for --publish/--refs-from through lib/xs.
-gntshare_LIBS   := $(XENSTORE_LIBS)
+# Every share and map is a process start, and only --publish/--refs-from
+# use XenStore: libxenstore, libxentoolcore and popt are linked statically
+# (Debian ships the .a files), so the dynamic loader maps only libc instead
+# of four libraries (as xsctl does). --as-needed drops the dynamic -lpopt
+# the top Makefile adds afterwards. -z now: full RELRO, as for xsctl.
+gntshare_LIBS   := -Wl,-z,now -Wl,--as-needed -Wl,-Bstatic $(XENSTORE_LIBS) -lxentoolcore $(POPT_LIBS) \
+                   -Wl,-Bdynamic
 gntshare_CFLAGS := $(XENSTORE_CFLAGS)
 gntshare_NEEDS  := HAVE_XENSTORE
 

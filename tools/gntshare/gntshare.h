@@ -145,6 +145,22 @@ int gs_self_domid(const struct gs_ctx *c, uint16_t *domid);
 /* ---- output.c: content out and in ------------------------------------------ */
 /* Reads FILE or "-" (stdin) completely; -E2BIG when it holds more than max. */
 int gs_read_input(const char *name, size_t max, char **buf, size_t *len);
+/*
+ * The fast paths for regular files, which need no buffer of their own.
+ * gs_open_input_file: *fd is the open FILE when it is a regular file of at
+ * most max bytes (*size), -1 for "-" and anything else (read those with
+ * gs_read_input); -E2BIG when it is larger, -errno when it cannot be opened.
+ * gs_read_into: reads it into dst (max bytes); -E2BIG if it grew past max.
+ */
+int gs_open_input_file(const char *name, size_t max, int *fd, size_t *size);
+int gs_read_into(int fd, void *dst, size_t max, size_t *len);
+/*
+ * Opens --to FILE when it is (or becomes) a regular file: writing one
+ * never waits for a reader, so it may be written straight from a mapping.
+ * *fd is -1 for "-", NULL and anything else (pipes, ttys, devices: those
+ * get a copy, see map.c). 0 or -errno.
+ */
+int gs_open_output_file(const char *name, int *fd);
 /* Raw bytes to FILE or "-", or a hexdump -C style dump with hexdump. */
 int gs_write_output(const char *name, const void *buf, size_t len, size_t base, bool hexdump);
 void gs_print_refs(const struct gs_ctx *c, uint16_t domid, const uint32_t *refs, uint32_t count,

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "diag.h"
@@ -29,6 +30,85 @@ int gs_read_input(const char *name, size_t max, char **buf, size_t *len)
 	if (fd)
 		close(fd);
 	return rc == -EFBIG ? -E2BIG : rc;
+}
+
+int gs_open_input_file(const char *name, size_t max, int *fd, size_t *size)
+{
+	struct stat st;
+
+	*fd = -1;
+	if (!strcmp(name, "-"))
+		return 0;
+	if (stat(name, &st) < 0)
+		return -errno;
+	/* Pipes, devices, /dev/stdin: only reading them tells their size. */
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	*fd = open(name, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return -errno;
+	/* The descriptor's own size: the name may have moved since stat(). */
+	if (fstat(*fd, &st) < 0) {
+		int rc = -errno;
+
+		close(*fd);
+		*fd = -1;
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+		close(*fd);
+		*fd = -1;
+		return S_ISREG(st.st_mode) ? -E2BIG : 0;
+	}
+	*size = (size_t)st.st_size;
+	return 0;
+}
+
+int gs_read_into(int fd, void *dst, size_t max, size_t *len)
+{
+	ssize_t n = hv_read_full(fd, dst, max);
+	char extra;
+
+	if (n < 0)
+		return (int)n;
+	*len = (size_t)n;
+	/* A file that grew past the pages since fstat(): still too much. */
+	if ((size_t)n == max) {
+		ssize_t m = hv_read_full(fd, &extra, 1);
+
+		if (m < 0)
+			return (int)m;
+		if (m > 0)
+			return -E2BIG;
+	}
+	return 0;
+}
+
+int gs_open_output_file(const char *name, int *fd)
+{
+	struct stat st;
+
+	*fd = -1;
+	if (!name || !strcmp(name, "-"))
+		return 0;
+	if (stat(name, &st) == 0 && !S_ISREG(st.st_mode))
+		return 0;
+	/*
+	 * O_NONBLOCK: should a FIFO take the file's place after stat(), the
+	 * open fails (ENXIO) or returns at once instead of waiting for a
+	 * reader while the caller holds its grants. Regular files ignore it.
+	 */
+	*fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0666);
+	if (*fd < 0) {
+		int rc = -errno;
+
+		return rc == -ENXIO ? 0 : rc;
+	}
+	if (fstat(*fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(*fd);
+		*fd = -1;
+	}
+	return 0;
 }
 
 static int hexdump_to(FILE *f, const unsigned char *p, size_t len, size_t base)

@@ -153,6 +153,41 @@ stop_share() {
 	[ "$(od -An -tx1 -N3 "$T/seen" | tr -d ' ')" = 010003 ]
 }
 
+@test "map --to a FIFO: the grants are unmapped before the write waits for a reader" {
+	# A regular file is written straight from the mapping; anything that
+	# may block gets a copy, so a reader that never comes holds no grant.
+	printf '\001\002\003' >"$T/in"
+	mkfifo "$T/fifo"
+	start_share --pages 1 --from "$T/in" --to "$T/seen"
+	"$GS" map --domid 0 $REFS --notify-byte 1 --length 3 --to "$T/fifo" 2>"$T/map.err" &
+	map_pid=$!
+	sleep 1
+	# map waits for a reader of the FIFO: its unmap (and notify) came first.
+	kill -0 "$map_pid"
+	stop_share TERM
+	[ "$(od -An -tx1 -N3 "$T/seen" | tr -d ' ')" = 010003 ]
+	[ "$(od -An -tx1 -N3 "$T/fifo" | tr -d ' ')" = 010203 ]
+	rc=0
+	wait "$map_pid" || rc=$?
+	[ "$rc" -eq 0 ] || { echo "map: $rc $(cat "$T/map.err")"; return 1; }
+}
+
+@test "share --from a pipe or a grown file: read whole first; a short regular file read into the pages" {
+	head -c 5000 /dev/urandom >"$T/in"
+	# Not a regular file: read into memory first, size known only then.
+	run "$GS" share --domid 0 --pages 1 --from <(cat "$T/in") --exec true
+	[ "$status" -eq 2 ]
+	[[ $output == *"is larger than 1 page (4096 bytes)"* ]]
+	"$GS" share --domid 0 --pages 2 --from <(cat "$T/in") --exec \
+		sh -c "$GS map --domid 0 \$GNTSHARE_REFS --length 5000 --to $T/out"
+	cmp "$T/in" "$T/out"
+	# A regular file: its size checked by fstat, its bytes read straight in.
+	"$GS" share --domid 0 --pages 2 --from "$T/in" --exec \
+		sh -c "$GS map --domid 0 \$GNTSHARE_REFS --to $T/out2"
+	cmp "$T/in" <(head -c 5000 "$T/out2")
+	[ "$(tail -c +5001 "$T/out2" | tr -d '\0' | wc -c)" -eq 0 ]
+}
+
 @test "--publish writes refs, domid and count; map --refs-from reads them (1000 refs span several nodes)" {
 	head -c $((1000 * 4096)) /dev/urandom >"$T/in"
 	start_share --pages 1000 --from "$T/in" --publish /local/domain/0/gs-test
