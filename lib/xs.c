@@ -12,6 +12,25 @@
 #define DEFAULT_SOCKET "/run/xenstored/socket"
 #define XENBUS_DEV "/dev/xen/xenbus"
 
+/*
+ * x->tried = a b c (any may be ""), cut to fit. Not snprintf(): every
+ * connection sets it, and a short-lived client should not run the printf
+ * engine for a message it prints only on failure.
+ */
+static void set_tried(struct hv_xs *x, const char *a, const char *b, const char *c)
+{
+	const char *parts[] = { a, b, c };
+	size_t used = 0;
+
+	for (size_t i = 0; i < 3; i++) {
+		size_t n = strnlen(parts[i], sizeof(x->tried) - 1 - used);
+
+		memcpy(x->tried + used, parts[i], n);
+		used += n;
+	}
+	x->tried[used] = '\0';
+}
+
 int hv_xs_open(struct hv_xs *x, enum hv_xs_transport t, const char *socket_path)
 {
 	return hv_xs_open_with(x, t, socket_path, xs_open);
@@ -33,7 +52,7 @@ int hv_xs_open_with(struct hv_xs *x, enum hv_xs_transport t, const char *socket_
 		if (setenv("XENSTORED_PATH", socket_path, 1) < 0)
 			return -errno;
 		flags = XS_OPEN_SOCKETONLY;
-		snprintf(x->tried, sizeof(x->tried), "socket %s", socket_path);
+		set_tried(x, "socket ", socket_path, "");
 		/*
 		 * libxenstore opens anything that is not a socket as a device:
 		 * a forced socket must really be one.
@@ -50,14 +69,13 @@ int hv_xs_open_with(struct hv_xs *x, enum hv_xs_transport t, const char *socket_
 	case HV_XS_XENBUS:
 		if (setenv("XENSTORED_PATH", XENBUS_DEV, 1) < 0)
 			return -errno;
-		snprintf(x->tried, sizeof(x->tried), "%s", XENBUS_DEV);
+		set_tried(x, XENBUS_DEV, "", "");
 		break;
 	default:
 		if (env)
-			snprintf(x->tried, sizeof(x->tried), "XENSTORED_PATH=%s", env);
+			set_tried(x, "XENSTORED_PATH=", env, "");
 		else
-			snprintf(x->tried, sizeof(x->tried), "socket %s, then %s",
-				 DEFAULT_SOCKET, XENBUS_DEV);
+			set_tried(x, "socket " DEFAULT_SOCKET ", then ", XENBUS_DEV, "");
 		break;
 	}
 	/*

@@ -53,6 +53,27 @@ load "$BATS_TEST_DIRNAME/../assert"
 	fails_with 2 "xsctl: unknown verb 'frobnicate'*"
 }
 
+@test "a command line without options skips popt but means the same as with '--'" {
+	# Option-free command lines take a shorter path (bench/xsctl/README):
+	# each pair must give the same status and the same one line.
+	for args in "read /a:b" "raed /x" "re /x" "read" "domain-path x" "read /x"; do
+		# shellcheck disable=SC2086 # the words are meant to split
+		run "$X" $args
+		local fast_status=$status fast_output=$output
+		# shellcheck disable=SC2086
+		run "$X" -- $args
+		[ "$status" -eq "$fast_status" ] || { echo "$args: $fast_status vs $status"; return 1; }
+		[ "$output" = "$fast_output" ] || { echo "$args: '$fast_output' vs '$output'"; return 1; }
+		[ "$status" -ne 0 ]
+	done
+	# And a verb's own '--' ends its options on both paths alike.
+	run "$X" read /a:b
+	local fast=$output
+	run "$X" read -- /a:b
+	[ "$output" = "$fast" ]
+	fails_with 2 "xsctl: invalid path '/a:b': *"
+}
+
 @test "an ambiguous verb prefix exits 2; a unique prefix runs the verb" {
 	run "$X" re /x
 	fails_with 2 "xsctl: ambiguous verb 're'*"

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "parse.h"
 #include "step.h"
@@ -190,6 +191,11 @@ void xsctl_backoff(struct xsctl *x, int attempt)
 	long max_us = 500L << (attempt < 10 ? attempt : 10);
 	struct timespec ts;
 
+	/* Seeded on the first conflict: most runs never have one. */
+	if (!x->rng) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		x->rng = ((unsigned int)getpid() ^ (unsigned int)ts.tv_nsec) | 1u;
+	}
 	x->rng = x->rng * 1103515245u + 12345u;
 	ts.tv_sec = 0;
 	ts.tv_nsec = (long)((x->rng >> 8) % (unsigned long)max_us) * 1000;

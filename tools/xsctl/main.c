@@ -54,81 +54,22 @@ static bool script_verb(const char *name)
 #define OPT(l, s, kind, field, help, arg) { l, s, kind, &x->o.field, 0, help, arg }
 #define END POPT_TABLEEND
 
-/* The options of one verb; the common and transport options come after them. */
+/* Appends src (up to its END) to t at n; returns the new count. */
+static size_t add_options(struct poptOption *t, size_t n, const struct poptOption *src)
+{
+	for (; src->longName || src->shortName; src++)
+		t[n++] = *src;
+	return n;
+}
+
+/*
+ * The options of one verb; the common and transport options come after them.
+ * Only the table of the verb that runs is built: each process runs one verb,
+ * and in the PV dom0 of the benchmark (emulated) the code a process runs for
+ * the first time costs far more than running it again (bench/xsctl/README).
+ */
 static void verb_options(struct xsctl *x, const char *verb, struct poptOption *t)
 {
-	struct poptOption none[] = { END };
-	const struct poptOption *src = none;
-	struct poptOption read_o[] = {
-		OPT("prefix", 'p', POPT_ARG_NONE, prefix, "prefix each value with its path", NULL),
-		OPT("raw", 'r', POPT_ARG_NONE, raw, "print values as raw bytes", NULL),
-		OPT("default", 0, POPT_ARG_STRING, def, "print V for missing paths", "V"),
-		END
-	};
-	struct poptOption write_o[] = {
-		OPT("raw", 'r', POPT_ARG_NONE, raw, "take values literally (no \\ escapes)", NULL),
-		END
-	};
-	struct poptOption rm_o[] = {
-		OPT("tidy", 't', POPT_ARG_NONE, tidy, "also remove parents left empty", NULL),
-		END
-	};
-	struct poptOption ls_o[] = {
-		OPT("prefix", 'p', POPT_ARG_NONE, prefix, "print full paths", NULL),
-		END
-	};
-	struct poptOption tree_o[] = {
-		OPT("full", 'f', POPT_ARG_NONE, full, "print full paths", NULL),
-		OPT("perms", 'p', POPT_ARG_NONE, prefix, "print permissions", NULL),
-		OPT("depth", 0, POPT_ARG_INT, depth, "descend at most N levels", "N"),
-		END
-	};
-	struct poptOption chmod_o[] = {
-		OPT("recursive", 'r', POPT_ARG_NONE, recursive, "also every node below", NULL),
-		OPT("up", 'u', POPT_ARG_NONE, up, "also the parents up to the root", NULL),
-		END
-	};
-	struct poptOption watch_o[] = {
-		OPT("count", 'n', POPT_ARG_INT, count, "stop after N events", "N"),
-		OPT("timeout", 0, POPT_ARG_STRING, timeout, "stop after S seconds (exit 7)", "S"),
-		OPT("skip-initial", 0, POPT_ARG_NONE, skip_initial,
-		    "skip the event every watch fires when it is set", NULL),
-		OPT("depth", 0, POPT_ARG_INT, depth, "ignore changes more than N levels below",
-		    "N"),
-		END
-	};
-	struct poptOption wait_o[] = {
-		OPT("value", 0, POPT_ARG_STRING, value, "until PATH holds V", "V"),
-		OPT("exists", 0, POPT_ARG_NONE, exists, "until PATH exists (the default)", NULL),
-		OPT("gone", 0, POPT_ARG_NONE, gone, "until PATH is gone", NULL),
-		OPT("timeout", 0, POPT_ARG_STRING, timeout, "give up after S seconds (exit 7)",
-		    "S"),
-		END
-	};
-	struct poptOption tx_o[] = {
-		OPT("file", 'f', POPT_ARG_STRING, file, "read the script from FILE", "FILE"),
-		OPT("retries", 0, POPT_ARG_INT, retries, "re-runs after a conflict (default 100)",
-		    "N"),
-		OPT("dry-run", 'n', POPT_ARG_NONE, dry_run,
-		    "parse and check the script, print each line's words as JSON", NULL),
-		END
-	};
-	struct poptOption batch_o[] = {
-		OPT("file", 'f', POPT_ARG_STRING, file, "read the script from FILE", "FILE"),
-		OPT("dry-run", 'n', POPT_ARG_NONE, dry_run,
-		    "parse and check the script, print each line's words as JSON", NULL),
-		END
-	};
-	struct poptOption incr_o[] = {
-		OPT("retries", 0, POPT_ARG_INT, retries, "re-runs after a conflict (default 100)",
-		    "N"),
-		END
-	};
-	struct poptOption restore_o[] = {
-		OPT("to", 0, POPT_ARG_STRING, to, "re-create under PATH instead", "PATH"),
-		OPT("replace", 0, POPT_ARG_NONE, replace, "remove the target subtree first", NULL),
-		END
-	};
 	struct poptOption common[] = {
 		HV_POPT_COMMON(x->o.c),
 		OPT("socket", 0, POPT_ARG_STRING, socket, "use the daemon socket at PATH",
@@ -138,36 +79,130 @@ static void verb_options(struct xsctl *x, const char *verb, struct poptOption *t
 	};
 	size_t n = 0;
 
-	if (!strcmp(verb, "read"))
-		src = read_o;
-	else if (!strcmp(verb, "write"))
-		src = write_o;
-	else if (!strcmp(verb, "rm"))
-		src = rm_o;
-	else if (!strcmp(verb, "ls"))
-		src = ls_o;
-	else if (!strcmp(verb, "tree"))
-		src = tree_o;
-	else if (!strcmp(verb, "perms"))
-		src = ls_o;
-	else if (!strcmp(verb, "chmod"))
-		src = chmod_o;
-	else if (!strcmp(verb, "watch"))
-		src = watch_o;
-	else if (!strcmp(verb, "wait"))
-		src = wait_o;
-	else if (!strcmp(verb, "tx"))
-		src = tx_o;
-	else if (!strcmp(verb, "batch"))
-		src = batch_o;
-	else if (!strcmp(verb, "incr"))
-		src = incr_o;
-	else if (!strcmp(verb, "restore"))
-		src = restore_o;
-	for (; src->longName || src->shortName; src++)
-		t[n++] = *src;
-	for (const struct poptOption *c = common; c->longName || c->shortName; c++)
-		t[n++] = *c;
+	if (!strcmp(verb, "read")) {
+		struct poptOption o[] = {
+			OPT("prefix", 'p', POPT_ARG_NONE, prefix, "prefix each value with its path",
+			    NULL),
+			OPT("raw", 'r', POPT_ARG_NONE, raw, "print values as raw bytes", NULL),
+			OPT("default", 0, POPT_ARG_STRING, def, "print V for missing paths", "V"),
+			END
+		};
+
+		n = add_options(t, n, o);
+	} else if (!strcmp(verb, "write")) {
+		struct poptOption o[] = {
+			OPT("raw", 'r', POPT_ARG_NONE, raw, "take values literally (no \\ escapes)",
+			    NULL),
+			END
+		};
+
+		n = add_options(t, n, o);
+	} else if (!strcmp(verb, "rm")) {
+		struct poptOption o[] = {
+			OPT("tidy", 't', POPT_ARG_NONE, tidy, "also remove parents left empty",
+			    NULL),
+			END
+		};
+
+		n = add_options(t, n, o);
+	} else if (!strcmp(verb, "ls")) {
+		struct poptOption o[] = {
+			OPT("prefix", 'p', POPT_ARG_NONE, prefix, "print full paths", NULL),
+			END
+		};
+
+		n = add_options(t, n, o);
+	} else if (!strcmp(verb, "tree")) {
+		struct poptOption o[] = {
+			OPT("full", 'f', POPT_ARG_NONE, full, "print full paths", NULL),
+			OPT("perms", 'p', POPT_ARG_NONE, prefix, "print permissions", NULL),
+			OPT("depth", 0, POPT_ARG_INT, depth, "descend at most N levels", "N"),
+			END
+		};
+
+		n = add_options(t, n, o);
+	} else if (!strcmp(verb, "perms")) {
+		struct poptOption o[] = {
+			OPT("prefix", 'p', POPT_ARG_NONE, prefix, "print full paths", NULL),
+			END
+		};
+
+		n = add_options(t, n, o);
+	} else if (!strcmp(verb, "chmod")) {
+		struct poptOption o[] = {
+			OPT("recursive", 'r', POPT_ARG_NONE, recursive, "also every node below",
+			    NULL),
+			OPT("up", 'u', POPT_ARG_NONE, up, "also the parents up to the root", NULL),
+			END
+		};
+
+		n = add_options(t, n, o);
+	} else if (!strcmp(verb, "watch")) {
+		struct poptOption o[] = {
+			OPT("count", 'n', POPT_ARG_INT, count, "stop after N events", "N"),
+			OPT("timeout", 0, POPT_ARG_STRING, timeout, "stop after S seconds (exit 7)",
+			    "S"),
+			OPT("skip-initial", 0, POPT_ARG_NONE, skip_initial,
+			    "skip the event every watch fires when it is set", NULL),
+			OPT("depth", 0, POPT_ARG_INT, depth,
+			    "ignore changes more than N levels below", "N"),
+			END
+		};
+
+		n = add_options(t, n, o);
+	} else if (!strcmp(verb, "wait")) {
+		struct poptOption o[] = {
+			OPT("value", 0, POPT_ARG_STRING, value, "until PATH holds V", "V"),
+			OPT("exists", 0, POPT_ARG_NONE, exists, "until PATH exists (the default)",
+			    NULL),
+			OPT("gone", 0, POPT_ARG_NONE, gone, "until PATH is gone", NULL),
+			OPT("timeout", 0, POPT_ARG_STRING, timeout,
+			    "give up after S seconds (exit 7)", "S"),
+			END
+		};
+
+		n = add_options(t, n, o);
+	} else if (!strcmp(verb, "tx")) {
+		struct poptOption o[] = {
+			OPT("file", 'f', POPT_ARG_STRING, file, "read the script from FILE",
+			    "FILE"),
+			OPT("retries", 0, POPT_ARG_INT, retries,
+			    "re-runs after a conflict (default 100)", "N"),
+			OPT("dry-run", 'n', POPT_ARG_NONE, dry_run,
+			    "parse and check the script, print each line's words as JSON", NULL),
+			END
+		};
+
+		n = add_options(t, n, o);
+	} else if (!strcmp(verb, "batch")) {
+		struct poptOption o[] = {
+			OPT("file", 'f', POPT_ARG_STRING, file, "read the script from FILE",
+			    "FILE"),
+			OPT("dry-run", 'n', POPT_ARG_NONE, dry_run,
+			    "parse and check the script, print each line's words as JSON", NULL),
+			END
+		};
+
+		n = add_options(t, n, o);
+	} else if (!strcmp(verb, "incr")) {
+		struct poptOption o[] = {
+			OPT("retries", 0, POPT_ARG_INT, retries,
+			    "re-runs after a conflict (default 100)", "N"),
+			END
+		};
+
+		n = add_options(t, n, o);
+	} else if (!strcmp(verb, "restore")) {
+		struct poptOption o[] = {
+			OPT("to", 0, POPT_ARG_STRING, to, "re-create under PATH instead", "PATH"),
+			OPT("replace", 0, POPT_ARG_NONE, replace, "remove the target subtree first",
+			    NULL),
+			END
+		};
+
+		n = add_options(t, n, o);
+	}
+	n = add_options(t, n, common);
 	t[n] = (struct poptOption)END;
 }
 
@@ -186,6 +221,34 @@ static int set_transport(struct xsctl *x)
 		x->transport = HV_XS_XENBUS;
 	}
 	return 0;
+}
+
+/*
+ * "VERB ARGS" for help and usage errors, joined without snprintf(): the
+ * printf engine is a lot of code for a process to run only for this.
+ */
+static void synopsis_of(const struct hv_verb *v, char *buf, size_t size)
+{
+	size_t a = strnlen(v->name, size - 2), b = strnlen(v->args, size - a - 2);
+
+	memcpy(buf, v->name, a);
+	buf[a] = ' ';
+	memcpy(buf + a + 1, v->args, b);
+	buf[a + 1 + b] = '\0';
+}
+
+/*
+ * Whether any word could be an option. When none can, popt would return
+ * them all unchanged, in order: a command line without options (the usual
+ * scripted call) skips the option parser, whose code is most of what such a
+ * short-lived process runs besides the dynamic loader (bench/xsctl/README).
+ */
+static bool has_option_word(int argc, const char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (argv[i][0] == '-')
+			return true;
+	return false;
 }
 
 int xsctl_dispatch(struct xsctl *x, int argc, const char **argv)
@@ -228,9 +291,18 @@ int xsctl_dispatch(struct xsctl *x, int argc, const char **argv)
 	x->o.depth = -1;
 	x->o.count = 0;
 	x->o.retries = DEFAULT_RETRIES;
+	if (!x->in_script && !has_option_word(argc - 1, argv + 1)) {
+		rc = set_transport(x);
+		if (!rc)
+			rc = v->run(x, argc - 1, argv + 1);
+		/* No option strings of this verb: the level above keeps its own. */
+		x->o.c.owned = global.owned;
+		x->o.c.n_owned = global.n_owned;
+		return rc;
+	}
 	verb_options(x, v->name, table);
 	pc = poptGetContext(v->name, argc, argv, table, 0);
-	snprintf(synopsis, sizeof(synopsis), "%s %s", v->name, v->args);
+	synopsis_of(v, synopsis, sizeof(synopsis));
 	rc = hv_popt_parse(pc, table, &x->o.c, synopsis, NULL, MANPAGE);
 	if (rc < 0) {
 		rc = set_transport(x);
@@ -251,33 +323,35 @@ int xsctl_dispatch(struct xsctl *x, int argc, const char **argv)
 	return rc;
 }
 
-int main(int argc, char **argv)
+/* The end of every run: the output written out, the connection closed. */
+static int finish(struct xsctl *x, int rc)
 {
-	struct xsctl x = { .out = stdout, .t = XBT_NULL, .where = "", .xs = { .fd = -1 } };
+	if (fflush(stdout) == EOF && !rc)
+		rc = hv_fail(-EIO, NULL, "writing the output");
+	hv_xs_close(&x->xs);
+	return rc;
+}
+
+static int run_with_options(struct xsctl *x, int argc, const char **argv)
+{
 	struct poptOption table[] = {
-		HV_POPT_COMMON(x.o.c),
-		{ "socket", 0, POPT_ARG_STRING, &x.o.socket, 0,
+		HV_POPT_COMMON(x->o.c),
+		{ "socket", 0, POPT_ARG_STRING, &x->o.socket, 0,
 		  "use the daemon socket (default /run/xenstored/socket)", "PATH" },
-		{ "xenbus", 0, POPT_ARG_NONE, &x.o.xenbus, 0, "use /dev/xen/xenbus", NULL },
+		{ "xenbus", 0, POPT_ARG_NONE, &x->o.xenbus, 0, "use /dev/xen/xenbus", NULL },
 		POPT_TABLEEND
 	};
 	const char **args;
 	poptContext pc;
 	int rc, nargs;
 
-	{
-		struct timespec ts;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		x.rng = (unsigned int)getpid() ^ (unsigned int)ts.tv_nsec;
-	}
 	/* Options before the verb are global; the verb's own parse takes the rest. */
-	pc = poptGetContext("xsctl", argc, (const char **)argv, table, POPT_CONTEXT_POSIXMEHARDER);
-	rc = hv_popt_parse(pc, table, &x.o.c, "[OPTIONS] VERB [VERB-OPTIONS] ARGS...", verbs,
+	pc = poptGetContext("xsctl", argc, argv, table, POPT_CONTEXT_POSIXMEHARDER);
+	rc = hv_popt_parse(pc, table, &x->o.c, "[OPTIONS] VERB [VERB-OPTIONS] ARGS...", verbs,
 			   MANPAGE);
 	if (rc >= 0)
 		goto out;
-	rc = set_transport(&x);
+	rc = set_transport(x);
 	if (rc)
 		goto out;
 	args = hv_popt_args(pc, &nargs);
@@ -285,12 +359,18 @@ int main(int argc, char **argv)
 		rc = hv_usage_error("no verb given");
 		goto out;
 	}
-	rc = xsctl_dispatch(&x, nargs, args);
-	if (fflush(stdout) == EOF && !rc)
-		rc = hv_fail(-EIO, NULL, "writing the output");
-	hv_xs_close(&x.xs);
+	rc = finish(x, xsctl_dispatch(x, nargs, args));
 out:
 	poptFreeContext(pc);
-	hv_common_free(&x.o.c);
+	hv_common_free(&x->o.c);
 	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct xsctl x = { .out = stdout, .t = XBT_NULL, .where = "", .xs = { .fd = -1 } };
+
+	if (argc > 1 && !has_option_word(argc - 1, (const char **)argv + 1))
+		return finish(&x, xsctl_dispatch(&x, argc - 1, (const char **)argv + 1));
+	return run_with_options(&x, argc, (const char **)argv);
 }
