@@ -320,3 +320,23 @@ EOF
 	run "$X" restore --to /z "$d/ok.json"
 	fails_with 5 "xsctl: cannot reach XenStore*"
 }
+
+@test "restore takes a dump as deep as dump writes it, and nothing after it" {
+	d=$BATS_TEST_TMPDIR
+	# 40 nested nodes are 81 JSON levels (json-c stops at 32 by default).
+	python3 -c '
+import json
+node = {"value": "leaf"}
+for i in range(40):
+    node = {"value": str(i), "children": {"n%d" % i: node}}
+node["path"] = "/deep"
+print(json.dumps(node))' >"$d/deep.json"
+	run "$X" restore "$d/deep.json"
+	fails_with 5 "xsctl: cannot reach XenStore*"
+	echo '{"path": "/a", "value": "x"} {"path": "/b"}' >"$d/two.json"
+	run "$X" restore "$d/two.json"
+	fails_with 2 "xsctl: restore: $d/two.json is not JSON: bytes after the end of the dump*"
+	echo '{"path": "/a", "value": "x"' >"$d/trunc.json"
+	run "$X" restore "$d/trunc.json"
+	fails_with 2 "xsctl: restore: $d/trunc.json is not JSON: empty or incomplete*"
+}

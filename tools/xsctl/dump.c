@@ -350,6 +350,7 @@ int xsctl_restore(void *ctx, int argc, const char **argv)
 	struct restore r = { 0 };
 	struct json_tokener *tok;
 	enum json_tokener_error jerr;
+	const char *why;
 	json_object *p;
 	char *buf;
 	size_t len;
@@ -364,20 +365,35 @@ int xsctl_restore(void *ctx, int argc, const char **argv)
 		err = hv_read_fd_alloc(STDIN_FILENO, DUMP_MAX, &buf, &len);
 	if (err)
 		return hv_fail(err, NULL, "restore: reading %s", r.file);
-	tok = json_tokener_new();
+	/*
+	 * A dump nests two levels per node, and XenStore paths go 1536 nodes
+	 * deep: json-c's default of 32 levels refused dumps of trees deeper than
+	 * 15 (found by fuzz-xsrestore).
+	 */
+	tok = json_tokener_new_ex(HV_XS_ABS_PATH_MAX + 2);
 	if (!tok) {
 		free(buf);
 		return hv_fail(-ENOMEM, NULL, "restore");
 	}
 	r.root = json_tokener_parse_ex(tok, buf, (int)len);
 	jerr = json_tokener_get_error(tok);
+	why = jerr == json_tokener_success || jerr == json_tokener_continue
+		      ? "empty or incomplete"
+		      : json_tokener_error_desc(jerr);
+	/* One document and nothing after it but blanks: anything else is not a dump. */
+	if (r.root && jerr == json_tokener_success) {
+		for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
+			if (!buf[i] || !strchr(" \t\r\n", buf[i])) {
+				jerr = json_tokener_error_parse_unexpected;
+				why = "bytes after the end of the dump";
+				break;
+			}
+	}
 	json_tokener_free(tok);
 	free(buf);
 	if (!r.root || jerr != json_tokener_success) {
 		json_object_put(r.root);
-		return xsctl_usage(x, "restore: %s is not JSON: %s", r.file,
-				   jerr == json_tokener_success ? "empty or incomplete"
-								: json_tokener_error_desc(jerr));
+		return xsctl_usage(x, "restore: %s is not JSON: %s", r.file, why);
 	}
 	if (!json_object_is_type(r.root, json_type_object)) {
 		rc = xsctl_usage(x, "restore: %s: the top level must be an object", r.file);
