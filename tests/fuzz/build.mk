@@ -17,6 +17,10 @@ FUZZ_SRCS_xsctl   := lib/xs.c $(wildcard tools/xsctl/*.c)
 FUZZ_CFLAGS_xsctl := -Itools/xsctl -Dmain=xsctl_tool_main -Wno-missing-prototypes
 FUZZ_LIBS_xsctl   := $(XENSTORE_LIBS) $(JSONC_LIBS)
 FUZZ_NEEDS_xsctl  := HAVE_XENSTORE HAVE_JSONC
+FUZZ_SRCS_xsrestore   := $(FUZZ_SRCS_xsctl)
+FUZZ_CFLAGS_xsrestore := $(FUZZ_CFLAGS_xsctl)
+FUZZ_LIBS_xsrestore   := $(FUZZ_LIBS_xsctl)
+FUZZ_NEEDS_xsrestore  := $(FUZZ_NEEDS_xsctl)
 FUZZ_SRCS_xspath  := lib/xs.c tools/xsctl/escape.c
 FUZZ_CFLAGS_xspath := -Itools/xsctl
 FUZZ_LIBS_xspath  := $(XENSTORE_LIBS)
