@@ -172,6 +172,10 @@ int xsctl_atomic(struct xsctl *x, const char *what, int (*fn)(struct xsctl *x, v
 		}
 		if (err != -EAGAIN)
 			return hv_fail(err, NULL, "%scommitting %s", x->where, what);
+		/* The same note as tx's, so load tests can count the conflicts. */
+		if (x->o.c.verbose)
+			hv_note("%s%s: conflict, re-running the transaction (attempt %d)", x->where,
+				what, attempt + 2);
 		xsctl_backoff(x, attempt);
 	}
 	hv_err(-EAGAIN, "others keep changing the same nodes; raise --retries",
