@@ -1,7 +1,8 @@
 # edu-test (one behavioural suite for QEMU's edu through vfio-pci and for
 # mdev-edu instances) and edu-abuse (robustness of mdev-edu), both run by
-# tests/guest/pci*/50-mdev-edu.bats.
-EDU_TESTS := tests/edu/edu-test tests/edu/edu-abuse
+# tests/guest/pci*/50-mdev-edu.bats; edu-load (concurrent open/ioctl/remove)
+# run by tests/guest/pci/60-load-mdev-edu.bats.
+EDU_TESTS := tests/edu/edu-test tests/edu/edu-abuse tests/edu/edu-load
 TEST_EXTRA  += $(EDU_TESTS)
 CLEAN_EXTRA += $(EDU_TESTS)
 
