@@ -50,11 +50,10 @@
 #include <unistd.h>
 #include <linux/pci_regs.h>
 
-#define EDU_TYPE_CREATE                                                                            \
-	"/sys/class/mdev_bus/mdev_edu/mdev_supported_types/mdev_edu-1/create"
-#define DMA_IOVA 0x100000u
-#define DMA_SIZE 0x10000u
-#define MAX_FAIL_MSGS 8
+#define EDU_TYPE_CREATE "/sys/class/mdev_bus/mdev_edu/mdev_supported_types/mdev_edu-1/create"
+#define DMA_IOVA	0x100000u
+#define DMA_SIZE	0x10000u
+#define MAX_FAIL_MSGS	8
 
 /* Counters shared by every process of the run (a MAP_SHARED page). */
 struct stats {
@@ -90,13 +89,14 @@ static void note_max(long *c, long v)
 {
 	long cur = __atomic_load_n(c, __ATOMIC_RELAXED);
 
-	while (v > cur && !__atomic_compare_exchange_n(c, &cur, v, false, __ATOMIC_RELAXED,
-						       __ATOMIC_RELAXED))
+	while (v > cur &&
+	       !__atomic_compare_exchange_n(c, &cur, v, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
 }
 
 /* Something the kernel must not do: counted, the first few kept verbatim. */
-static void unexpected(struct stats *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void unexpected(struct stats *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void unexpected(struct stats *st, const char *fmt, ...)
 {
 	long n = __atomic_fetch_add(&st->unexpected, 1, __ATOMIC_RELAXED);
@@ -145,7 +145,8 @@ static void info_ioctls(struct run *r, struct edu *e)
 		add(&r->st->ioctls, 1);
 		/* The VGA region does not exist on edu: EINVAL, documented. */
 		if (i == VFIO_PCI_VGA_REGION_INDEX ? ret != -1 || errno != EINVAL : ret < 0)
-			unexpected(r->st, "region info %u: %s", i, ret ? strerror(errno) : "no error");
+			unexpected(r->st, "region info %u: %s", i,
+				   ret ? strerror(errno) : "no error");
 		else if (i == VFIO_PCI_BAR0_REGION_INDEX && ri.size != 0x100000)
 			unexpected(r->st, "BAR0 size %#llx", (unsigned long long)ri.size);
 		if (!ret && i == VFIO_PCI_BAR0_REGION_INDEX)
@@ -209,8 +210,7 @@ static void irq_ops(struct run *r, struct edu *e, int efd, unsigned int index)
 }
 
 /* One open, a round of everything, one close. 0, or -1 when the device is gone. */
-static int worker_round(struct run *r, struct edu *e, int grp, int irq, unsigned int *seed,
-			int wid)
+static int worker_round(struct run *r, struct edu *e, int grp, int irq, unsigned int *seed, int wid)
 {
 	uint32_t v;
 	int dev;
@@ -333,8 +333,8 @@ static void session_round(struct run *r, int sid)
 {
 	struct vfio_group_status gs = {.argsz = sizeof(gs)};
 	struct vfio_iommu_type1_dma_map m = {.argsz = sizeof(m)};
-	struct edu e = {.name = r->uuid, .is_mdev = true, .container = -1, .group = -1,
-			.device = -1};
+	struct edu e = {
+	    .name = r->uuid, .is_mdev = true, .container = -1, .group = -1, .device = -1};
 	char group[PATH_MAX];
 	void *mem = MAP_FAILED;
 	int *stop = MAP_FAILED;
@@ -408,8 +408,7 @@ static void session_round(struct run *r, int sid)
 	}
 	add(&r->st->opens, 1);
 	req = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	stop = mmap(NULL, sizeof(*stop), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
-		    0);
+	stop = mmap(NULL, sizeof(*stop), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (req < 0 || stop == MAP_FAILED) {
 		unexpected(r->st, "eventfd or mmap: %s", strerror(errno));
 		goto out;
@@ -562,8 +561,8 @@ int main(int argc, char **argv)
 	}
 	if (r.sessions < 1 || r.sessions > 8 || r.workers < 1 || r.workers > 16)
 		return usage();
-	if (access("/sys/bus/mdev/devices", F_OK) || find_group(r.uuid, (char[PATH_MAX]){0},
-							   PATH_MAX)) {
+	if (access("/sys/bus/mdev/devices", F_OK) ||
+	    find_group(r.uuid, (char[PATH_MAX]){0}, PATH_MAX)) {
 		fprintf(stderr, "edu-load: %s: no such mdev instance\n", r.uuid);
 		return 3;
 	}
@@ -602,8 +601,8 @@ int main(int argc, char **argv)
 	       now_ms() - t0, st->opens, st->iterations, st->ioctls, st->rw, st->dma, st->fact,
 	       st->resets, st->irq_signals, st->irq_mode_conflicts, st->requests, st->sessions,
 	       st->group_busy, st->group_gone, st->open_gone, st->removals, st->double_removals,
-	       st->twin_ok, st->twin_gone, st->remove_max_ms, st->removals ? st->remove_total_ms / st->removals : 0,
-	       st->creates);
+	       st->twin_ok, st->twin_gone, st->remove_max_ms,
+	       st->removals ? st->remove_total_ms / st->removals : 0, st->creates);
 	for (long i = 0; i < st->unexpected && i < MAX_FAIL_MSGS; i++)
 		printf("edu-load: unexpected: %s\n", st->msgs[i]);
 	if (st->unexpected) {

@@ -186,6 +186,9 @@ edu_refcnt() { cat /sys/module/mdev_edu/refcnt; }
 }
 
 @test "no WARNING, BUG, Oops or lockdep report in the kernel log" {
+	# Debian's kernel has neither lockdep nor KASAN; a debug kernel's
+	# reports match the same patterns.
+	[ -e /proc/lockdep ] || echo "# lockdep: not in this kernel ($KVER)" >&3
 	edu_assert_clean_dmesg
 	! dmesg | grep -E 'possible circular locking|possible recursive locking|hung_task|blocked for more than'
 }
