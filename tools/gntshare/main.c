@@ -366,7 +366,10 @@ static int map_checked(struct gs_ctx *c, struct gs_map_opts *po, const char *off
 		return hv_usage_error("--json prints a record on stdout: give --to a FILE");
 	if (c->common.json && hexdump && !to)
 		return hv_usage_error("--json prints a record on stdout: give --to a FILE");
-	return gs_map(c, &o);
+	rc = gs_map(c, &o);
+	/* --refs-from allocated the refs in the copy: the caller frees them. */
+	po->refs = o.refs;
+	return rc;
 }
 
 static int run_status(void *ctx, int argc, const char **argv)
