@@ -7,7 +7,7 @@
 # Goals that must work before the build dependencies exist (a fresh machine
 # has no autoconf yet) do not read the configuration; check and demo install
 # the dependencies first and then re-enter make.
-NOCONF_GOALS := deps clean distclean check demo
+NOCONF_GOALS := deps clean distclean check check-valgrind demo
 ifeq ($(MAKECMDGOALS),)
   NEED_CONF := 1
 else ifneq ($(filter-out $(NOCONF_GOALS),$(MAKECMDGOALS)),)
@@ -152,6 +152,13 @@ check: deps
 check-run:
 	$(Q)$(MAKE_ENV) tests/run-all
 
+# make check-valgrind: the host suites with every tool they start under
+# valgrind (tests/valgrind/run, section "valgrind" of tests/run-all). A
+# normal build: valgrind and SANITIZE=1 exclude each other.
+check-valgrind: deps
+	$(Q)$(MAKE) --no-print-directory check-build SANITIZE=
+	$(Q)HV_SUITES=valgrind $(MAKE) --no-print-directory check-run SANITIZE=
+
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory demo-run
@@ -164,7 +171,7 @@ DEPS_PKGS := build-essential autoconf automake pkg-config clang file kmod pciuti
   libpopt-dev libpci-dev libkmod-dev libjson-c-dev libxen-dev \
   qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio bats \
   xen-hypervisor-4.17-amd64 xen-utils-4.17 xenstore-utils hyperfine \
-  bash-completion zsh libclang-rt-14-dev dkms
+  bash-completion zsh libclang-rt-14-dev dkms valgrind
 deps:
 	$(Q)missing=; for p in $(DEPS_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
@@ -182,7 +189,7 @@ MAKE_ENV = HV_TOP=$(CURDIR) KVER=$(KVER) QEMU=$(QEMU) BATS=$(BATS) BUSYBOX=$(BUS
   XENSTORED=$(XENSTORED) OXENSTORED=$(OXENSTORED) XEN_IMAGE=$(XEN_IMAGE) \
   HV_BUILT_TOOLS="$(BUILT_TOOLS)" HV_UNIT_BINS="$(UNIT_BINS)"
 
-.PHONY: all check check-build check-run demo demo-run deps install uninstall clean distclean dist
+.PHONY: all check check-build check-run check-valgrind demo demo-run deps install uninstall clean distclean dist
 
 # ---- install ---------------------------------------------------------------
 install: all
