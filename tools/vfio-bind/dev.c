@@ -298,8 +298,7 @@ struct use_scan {
 
 static void block_in_use(struct use_scan *s, const char *dir, const char *name)
 {
-	char dev[32], needle[40], **holders;
-	const char *p;
+	char dev[32], needle[40], mnt[256], **holders;
 	int n;
 
 	n = hv_path_list(&s->c->root, &holders, "%s/holders", dir);
@@ -312,20 +311,8 @@ static void block_in_use(struct use_scan *s, const char *dir, const char *name)
 		hv_strv_free(holders);
 	if (hv_path_read(&s->c->root, dev, sizeof(dev), "%s/dev", dir) < 0)
 		return;
-	/* mountinfo: "id parent MAJ:MIN root mountpoint ..." */
-	snprintf(needle, sizeof(needle), " %s ", dev);
-	for (p = s->mountinfo; p && (p = strstr(p, needle)); p++) {
-		const char *line = p;
-		char mnt[256];
-		int fields = 0;
-
-		while (line > s->mountinfo && line[-1] != '\n')
-			line--;
-		for (const char *q = line; q < p; q++)
-			fields += *q == ' ';
-		if (fields != 1)
-			continue;
-		if (sscanf(p + strlen(needle), "%*s %255s", mnt) == 1)
+	if (s->mountinfo && vb_mountinfo_find(s->mountinfo, dev, mnt, sizeof(mnt))) {
+		if (mnt[0])
 			snprintf(s->why, s->len, "block device %s is mounted on %s", name, mnt);
 		else
 			snprintf(s->why, s->len, "block device %s is mounted", name);

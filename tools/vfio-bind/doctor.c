@@ -52,17 +52,6 @@ static void add(struct doctor *d, enum status st, const char *topic, const char 
 	va_end(ap);
 }
 
-/* A word of /proc/cmdline, "" if absent. */
-static bool cmdline_has(const char *cmdline, const char *word)
-{
-	size_t l = strlen(word);
-
-	for (const char *p = cmdline; (p = strstr(p, word)); p += l)
-		if ((p == cmdline || p[-1] == ' ') && (p[l] == ' ' || p[l] == '\0' || p[l] == '\n'))
-			return true;
-	return false;
-}
-
 static void check_iommu(struct doctor *d)
 {
 	struct vb_ctx *c = d->c;
@@ -90,8 +79,8 @@ static void check_iommu(struct doctor *d)
 		add(d, OK, "iommu", NULL, "IOMMU active (%s), %d IOMMU groups", list, ngroups);
 		return;
 	}
-	if (cmdline_has(cmdline, "intel_iommu=off") || cmdline_has(cmdline, "amd_iommu=off") ||
-	    cmdline_has(cmdline, "iommu=off"))
+	if (vb_cmdline_has(cmdline, "intel_iommu=off") || vb_cmdline_has(cmdline, "amd_iommu=off") ||
+	    vb_cmdline_has(cmdline, "iommu=off"))
 		add(d, FAIL, "iommu",
 		    "remove it and boot with intel_iommu=on (Intel) or amd_iommu=on (AMD)",
 		    "no IOMMU: the kernel command line turns it off");
@@ -164,25 +153,12 @@ static void check_modules(struct doctor *d)
 
 static bool has_cap_ipc_lock(struct vb_ctx *c)
 {
-	char status[8192], *p;
+	char status[8192];
 	uint64_t caps;
 
-	if (hv_path_read(&c->root, status, sizeof(status), "/proc/self/status") < 0)
+	if (hv_path_read(&c->root, status, sizeof(status), "/proc/self/status") < 0 ||
+	    vb_status_capeff(status, &caps))
 		return false;
-	p = strstr(status, "\nCapEff:");
-	if (!p)
-		return false;
-	p += 8;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	p[strcspn(p, "\n")] = '\0';
-	{
-		char hex[32];
-
-		snprintf(hex, sizeof(hex), "0x%s", p);
-		if (hv_parse_u64(hex, 0, UINT64_MAX, &caps))
-			return false;
-	}
 	return caps & (1ULL << 14); /* CAP_IPC_LOCK */
 }
 

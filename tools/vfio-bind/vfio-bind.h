@@ -93,6 +93,17 @@ bool vb_valid_driver_name(const char *s);
  */
 int vb_record_parse(char *buf, char *driver, char *override);
 
+/* ---- proctext.c: /proc texts -------------------------------------------- */
+/* word is a whole word of the kernel command line (blank-separated). */
+bool vb_cmdline_has(const char *cmdline, const char *word);
+/* CapEff of a /proc/PID/status text: 0, -ENOENT, -EINVAL or -ERANGE. */
+int vb_status_capeff(const char *status, uint64_t *caps);
+/*
+ * Is the block device MAJ:MIN mounted, per a mountinfo text? The mount
+ * point (may be cut to len, "" if the line has none) goes to mnt.
+ */
+bool vb_mountinfo_find(const char *mountinfo, const char *majmin, char *mnt, size_t len);
+
 /* ---- pciaddr.c: argument syntax ----------------------------------------- */
 struct vb_pciaddr {
 	uint32_t domain;
