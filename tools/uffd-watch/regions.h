@@ -14,8 +14,6 @@ struct json_object;
 struct json_tokener;
 
 #define UW_MAX_REGIONS 1024
-/* The highest user address of 5-level paging: nothing maps above it. */
-#define UW_ADDR_LIMIT (1ull << 57)
 
 struct sregion {
 	uint64_t base, size, offset;

@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agentmsg.h"
 #include "diag.h"
 #include "json.h"
 #include "parse.h"
@@ -34,7 +35,6 @@
 #include "step.h"
 #include "uffd.h"
 
-#define UW_ADDR_LIMIT (1ull << 57) /* above any user address, 5-level paging included */
 
 enum tag_kind { T_LISTEN, T_SIGNAL, T_CONN, T_UFFD };
 
@@ -517,12 +517,6 @@ static void reply(struct proc *p, int status, uint64_t features)
 	send(p->conn, &m, sizeof(m), MSG_NOSIGNAL);
 }
 
-static bool range_ok(uint64_t addr, uint64_t len)
-{
-	return len && !(addr % UW_PAGE) && !(len % UW_PAGE) && addr < UW_ADDR_LIMIT &&
-	       len <= UW_ADDR_LIMIT - addr;
-}
-
 static uint64_t reg_mode(const struct run *r)
 {
 	switch (r->mode) {
@@ -653,25 +647,20 @@ static int on_msg(struct run *r, struct proc *p, const struct uw_msg *m, int fd)
 {
 	int err;
 
-	if (m->magic != UW_MAGIC || m->version != UW_VERSION || m->reserved)
-		return -EPROTO;
-	if (m->type != UW_UFFD && fd >= 0) {
-		close(fd);
-		return -EPROTO;
-	}
+	/* uw_msg_check (agentmsg.c) has vetted the header, the ranges and the fd. */
 	switch (m->type) {
 	case UW_HELLO:
 		return on_hello(r, p, m);
 	case UW_UFFD:
 		return on_uffd(r, p, m, fd);
 	case UW_MAP:
-		if (!range_ok(m->addr, m->len) || p->uffd < 0)
+		if (p->uffd < 0)
 			return -EPROTO;
 		err = do_register(r, p, m->addr, m->len);
 		reply(p, err, 0);
 		return 0;
 	case UW_REMAP:
-		if (!range_ok(m->addr, m->len) || !range_ok(m->addr2, m->len2) || p->uffd < 0)
+		if (p->uffd < 0)
 			return -EPROTO;
 		err = 0;
 		if (regs_remove(p, m->addr, m->len) > 0) {
@@ -683,8 +672,6 @@ static int on_msg(struct run *r, struct proc *p, const struct uw_msg *m, int fd)
 		reply(p, err, 0);
 		return 0;
 	case UW_UNMAP:
-		if (!range_ok(m->addr, (m->len + UW_PAGE - 1) & ~(UW_PAGE - 1)))
-			return -EPROTO;
 		regs_remove(p, m->addr, m->len);
 		reply(p, 0, 0);
 		return 0;
@@ -710,13 +697,15 @@ static void handle_conn(struct run *r, struct proc *p)
 		proc_free(r, p);
 		return;
 	}
-	if (got != sizeof(m))
-		err = -EPROTO;
-	else
-		err = on_msg(r, p, &m, fd);
-	if (err == -EPROTO || (got != sizeof(m) && fd >= 0)) {
-		if (fd >= 0 && got != sizeof(m))
+	err = uw_msg_check(&m, got, fd >= 0);
+	if (err) {
+		/* A descriptor riding on a rejected message is never kept (it was, with a bad header). */
+		if (fd >= 0)
 			close(fd);
+	} else {
+		err = on_msg(r, p, &m, fd);
+	}
+	if (err == -EPROTO) {
 		hv_warn("pid %d: malformed message from the agent (%zu bytes, type %u): "
 			"dropping that process's userfaultfd, it goes on untraced",
 			p->pid, got, got >= 8 ? m.type : 0);

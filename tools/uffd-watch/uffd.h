@@ -31,6 +31,8 @@ struct hv_json;
 #endif
 
 #define UW_PAGE 4096ull
+/* Above any user address, 5-level paging included: nothing maps there. */
+#define UW_ADDR_LIMIT (1ull << 57)
 
 struct uw_ctx {
 	struct hv_common c;
