@@ -146,7 +146,7 @@ uw_native() {
 		echo "$output" | jq -e '.entry_points.dev_userfaultfd.works == false and
 			(.entry_points.dev_userfaultfd.hint | test("setfacl"))'
 	fi
-	run setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$UW" probe
+	run setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$(uw_native)" probe
 	[[ "$output" == *"userfaultfd(2)                       fails: Operation not permitted (vm.unprivileged_userfaultfd is 0"* ]]
 }
 
