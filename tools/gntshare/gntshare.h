@@ -135,6 +135,12 @@ int gs_publish(struct hv_xs *x, const char *path, uint16_t self, uint16_t peer,
 	       const uint32_t *refs, uint32_t count, bool writable);
 int gs_unpublish(struct hv_xs *x, const char *path);
 /* Reads what gs_publish wrote: *refs malloc'ed; *domid the granting domain. */
+/*
+ * refs.c: one chunk node's value (refs in decimal, blank-separated), written
+ * by the peer: appended to refs[*got..n); -EINVAL if empty, not decimal
+ * 0..2^32-1, or more than n in all. Parsed in place.
+ */
+int gs_parse_refs_chunk(char *val, uint32_t *refs, uint32_t n, uint32_t *got);
 int gs_read_published(struct hv_xs *x, const char *path, uint32_t **refs, uint32_t *count,
 		      uint16_t *domid);
 /* The store's path syntax: [A-Za-z0-9/_@-], no //, at most 3072 bytes. */

@@ -189,31 +189,17 @@ int gs_read_published(struct hv_xs *x, const char *path, uint32_t **refs, uint32
 	if (!r)
 		return -ENOMEM;
 	for (unsigned int ci = 0; got < n; ci++) {
-		char *val, *s, *tok, *save = NULL;
+		char *val;
 
 		rc = chunk_name(p, sizeof(p), path, ci);
 		if (!rc)
 			rc = hv_xs_read(x, XBT_NULL, p, &val, NULL);
 		if (rc)
 			goto fail;
-		if (!*val) {
-			free(val);
-			rc = -EINVAL;
-			goto fail;
-		}
-		for (s = val; (tok = strtok_r(s, " ", &save)); s = NULL) {
-			uint64_t ref;
-
-			rc = hv_parse_dec(tok, 0, UINT32_MAX, &ref);
-			if (!rc && got >= n)
-				rc = -EINVAL;
-			if (rc) {
-				free(val);
-				goto fail;
-			}
-			r[got++] = (uint32_t)ref;
-		}
+		rc = gs_parse_refs_chunk(val, r, (uint32_t)n, &got);
 		free(val);
+		if (rc)
+			goto fail;
 	}
 	*refs = r;
 	*count = (uint32_t)n;
