@@ -449,6 +449,23 @@ print({x['address']: x for x in json.load(sys.stdin)['devices']}['$1']['viable']
 	unchanged
 }
 
+@test "bind --user asks getent for users not in /etc/passwd (directory users)" {
+	# A stand-in getent that knows one user, as an LDAP or sss setup would.
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	cat >"$BATS_TEST_TMPDIR/bin/getent" <<'SH'
+#!/bin/sh
+[ "$1 $2 $3 $4" = "passwd -- ldap-qemu " ] || exit 2
+echo "ldap-qemu:*:70001:70001::/var/lib/qemu:/bin/false"
+SH
+	chmod +x "$BATS_TEST_TMPDIR/bin/getent"
+	PATH=$BATS_TEST_TMPDIR/bin:$PATH run "$VB" bind -n --user ldap-qemu 01:00.0
+	[ "$status" -eq 0 ]
+	[ "${lines[4]}" = "chown ldap-qemu /dev/vfio/3" ]
+	PATH=$BATS_TEST_TMPDIR/bin:$PATH run "$VB" bind -n --user ldap-other 01:00.0
+	fails_with 3 "vfio-bind: --user ldap-other: no such user*"
+	unchanged
+}
+
 @test "restore --dry-run of a device with a record: override, unbind, probe, record" {
 	mkdir -p "$ROOT/run/hvutils/vfio-bind"
 	printf 'driver=e1000\noverride=\n' >"$ROOT/run/hvutils/vfio-bind/0000:05:02.0"

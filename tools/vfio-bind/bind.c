@@ -22,6 +22,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -139,14 +141,18 @@ static int record_write(struct vb_ctx *c, const char *name, const char *driver,
 		       override);
 		return 0;
 	}
-	rc = mkdir_p(c, VB_STATE_DIR);
-	if (rc)
-		return rc;
 	rc = hv_path_build(&c->root, path, sizeof(path), VB_STATE_DIR "/%s", name);
 	if (rc)
 		return rc;
 	n = snprintf(data, sizeof(data), "driver=%s\noverride=%s\n", driver, override);
-	return hv_write_file_atomic(path, data, (size_t)n, 0644);
+	rc = hv_write_file_atomic(path, data, (size_t)n, 0644);
+	/* The directory is made once per boot, not probed with mkdir on every bind. */
+	if (rc == -ENOENT) {
+		rc = mkdir_p(c, VB_STATE_DIR);
+		if (!rc)
+			rc = hv_write_file_atomic(path, data, (size_t)n, 0644);
+	}
+	return rc;
 }
 
 static int record_remove(struct vb_ctx *c, const char *name)
@@ -176,12 +182,16 @@ static int state_lock(struct vb_ctx *c)
 
 	if (c->dry_run)
 		return -1;
-	rc = mkdir_p(c, VB_STATE_DIR);
-	if (!rc)
-		rc = hv_path_build(&c->root, path, sizeof(path), VB_STATE_DIR "/.lock");
+	rc = hv_path_build(&c->root, path, sizeof(path), VB_STATE_DIR "/.lock");
 	if (rc)
 		return rc;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ENOENT) {
+		rc = mkdir_p(c, VB_STATE_DIR);
+		if (rc)
+			return rc;
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	}
 	if (fd < 0)
 		return -errno;
 	if (flock(fd, LOCK_EX)) {
@@ -541,22 +551,88 @@ static int collect(struct vb_ctx *c, int nargs, const char **args, struct vb_dev
 	return 0;
 }
 
+/*
+ * getent passwd NAME: the user databases nsswitch.conf names besides files
+ * (systemd, sss, ldap). getpwnam() would load their NSS modules with dlopen,
+ * which in this static program needs the very glibc it was linked with and
+ * crashes otherwise (measured: libnss_systemd on Debian 12). getent is
+ * glibc's own NSS client, dynamically linked, so it always matches.
+ */
+static int getent_user(const char *name, uid_t *uid, gid_t *gid)
+{
+	char *argv[] = { "getent", "passwd", "--", (char *)name, NULL };
+	char line[1024];
+	posix_spawn_file_actions_t fa;
+	unsigned long long id, g;
+	int pfd[2], status, rc;
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC))
+		return -errno;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], STDOUT_FILENO);
+	rc = posix_spawnp(&pid, "getent", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pfd[1]);
+	if (rc) {
+		close(pfd[0]);
+		return -ENOENT; /* no getent: only /etc/passwd and numeric ids */
+	}
+	while (len < sizeof(line) - 1 &&
+	       (n = read(pfd[0], line + len, sizeof(line) - 1 - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	line[len] = '\0';
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	/* name:passwd:uid:gid:...; exit 2 means no such key. */
+	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
+	    sscanf(line, "%*[^:]:%*[^:]:%llu:%llu:", &id, &g) != 2 || id > UINT32_MAX - 1 ||
+	    g > UINT32_MAX - 1)
+		return -ENOENT;
+	*uid = (uid_t)id;
+	*gid = (gid_t)g;
+	return 0;
+}
+
+static int lookup_user(const char *name, uid_t *uid, gid_t *gid)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	struct passwd *pw;
+
+	if (f) {
+		while ((pw = fgetpwent(f))) {
+			if (!strcmp(pw->pw_name, name)) {
+				*uid = pw->pw_uid;
+				*gid = pw->pw_gid;
+				fclose(f);
+				return 0;
+			}
+		}
+		fclose(f);
+	}
+	return getent_user(name, uid, gid);
+}
+
 static int parse_user(const char *s, struct user_id *u)
 {
-	struct passwd *pw;
 	uint64_t id;
 
 	snprintf(u->name, sizeof(u->name), "%s", s);
-	pw = getpwnam(s);
-	if (!pw && !hv_parse_dec(s, 0, UINT32_MAX - 1, &id)) {
-		u->uid = (uid_t)id;
+	if (!lookup_user(s, &u->uid, &u->gid)) {
 		u->set = true;
 		return 0;
 	}
-	if (!pw)
+	if (hv_parse_dec(s, 0, UINT32_MAX - 1, &id))
 		return -ENOENT;
-	u->uid = pw->pw_uid;
-	u->gid = pw->pw_gid;
+	u->uid = (uid_t)id;
 	u->set = true;
 	return 0;
 }
@@ -625,15 +701,18 @@ int vb_cmd_bind(void *ctx, int argc, const char **argv)
 	}
 	if (lock >= 0)
 		close(lock);
-	/* A bound device in a group others still block cannot be opened yet. */
-	for (size_t i = 0; !worst && !c->dry_run && i < devs.n; i++) {
+	/*
+	 * A bound device in a group others still block cannot be opened yet.
+	 * Only a warning: with --quiet the group is not even read.
+	 */
+	for (size_t i = 0; !worst && !c->dry_run && !c->common.quiet && i < devs.n; i++) {
 		struct vb_group g;
 		int gid = vb_dev_group(c, &devs.v[i]);
 		char who[512];
 
 		if (gid < 0 || vb_group_load(c, gid, &g))
 			continue;
-		if (!g.viable && !c->common.quiet) {
+		if (!g.viable) {
 			vb_group_blockers(&g, who, sizeof(who));
 			hv_warn("%s: group %d is not viable yet: %s still on a host driver "
 				"(bind them too, or use --group)",

@@ -292,9 +292,24 @@ struct use_scan {
 	struct vb_ctx *c;
 	char *why;
 	size_t len;
-	char *mountinfo;	/* /proc/self/mountinfo, read once */
+	bool loaded;		/* mountinfo and swaps read (only once a disk turns up) */
+	char *mountinfo;	/* /proc/self/mountinfo */
 	char *swaps;
 };
+
+/* Most devices have no disk: their bind never reads the mount table. */
+static void load_tables(struct use_scan *s)
+{
+	char path[PATH_MAX];
+
+	if (s->loaded)
+		return;
+	s->loaded = true;
+	if (!hv_path_build(&s->c->root, path, sizeof(path), "/proc/self/mountinfo"))
+		hv_read_file_alloc(path, 1 << 22, &s->mountinfo, NULL);
+	if (!hv_path_build(&s->c->root, path, sizeof(path), "/proc/swaps"))
+		hv_read_file_alloc(path, 1 << 20, &s->swaps, NULL);
+}
 
 static void block_in_use(struct use_scan *s, const char *dir, const char *name)
 {
@@ -311,6 +326,7 @@ static void block_in_use(struct use_scan *s, const char *dir, const char *name)
 		hv_strv_free(holders);
 	if (hv_path_read(&s->c->root, dev, sizeof(dev), "%s/dev", dir) < 0)
 		return;
+	load_tables(s);
 	if (s->mountinfo && vb_mountinfo_find(s->mountinfo, dev, mnt, sizeof(mnt))) {
 		if (mnt[0])
 			snprintf(s->why, s->len, "block device %s is mounted on %s", name, mnt);
@@ -332,24 +348,82 @@ static void net_in_use(struct use_scan *s, const char *dir, const char *name)
 		snprintf(s->why, s->len, "network interface %s is up", name);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The subdirectories of dir, sorted (so the reason reported is the same from
+ * run to run). readdir's d_type tells directories apart: sysfs fills it in,
+ * so a device directory with its 30-100 attributes costs one getdents, not an
+ * lstat per attribute. Symlinks (driver, subsystem, iommu) are never followed.
+ */
+static int subdirs(struct use_scan *s, const char *dir, char ***out)
+{
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *dd = hv_path_opendir(&s->c->root, "%s", dir);
+
+	if (!dd)
+		return -errno;
+	while ((de = readdir(dd))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (de->d_type == DT_UNKNOWN) {
+			char full[PATH_MAX];
+			struct stat st;
+
+			/* Filesystems without d_type (fake trees): ask lstat. */
+			if (hv_path_build(&s->c->root, full, sizeof(full), "%s/%s", dir,
+					  de->d_name) ||
+			    lstat(full, &st) || !S_ISDIR(st.st_mode))
+				continue;
+		} else if (de->d_type != DT_DIR) {
+			continue;
+		}
+		if (n + 1 >= cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			char **nv = realloc(v, ncap * sizeof(*nv));
+
+			if (!nv)
+				goto nomem;
+			v = nv;
+			cap = ncap;
+		}
+		v[n] = strdup(de->d_name);
+		if (!v[n])
+			goto nomem;
+		v[++n] = NULL;
+	}
+	closedir(dd);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_str);
+	*out = v;
+	return (int)n;
+nomem:
+	closedir(dd);
+	if (v)
+		hv_strv_free(v);
+	return -ENOMEM;
+}
+
 /* Walks the device's own subtree (never symlinks): net/<if>, block/<disk>/<part>. */
 static void scan(struct use_scan *s, const char *dir, const char *parent, int depth)
 {
-	char **names;
+	char **names = NULL;
 	int n;
 
 	if (depth > 5 || s->why[0])
 		return;
-	n = hv_path_list(&s->c->root, &names, "%s", dir);
-	if (n < 0)
+	n = subdirs(s, dir, &names);
+	if (n <= 0)
 		return;
 	for (int i = 0; i < n && !s->why[0]; i++) {
-		char sub[PATH_MAX], full[PATH_MAX];
-		struct stat st;
+		char sub[PATH_MAX];
 
-		snprintf(sub, sizeof(sub), "%s/%s", dir, names[i]);
-		if (hv_path_build(&s->c->root, full, sizeof(full), "%s", sub) ||
-		    lstat(full, &st) || !S_ISDIR(st.st_mode))
+		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", dir, names[i]) >= sizeof(sub))
 			continue;
 		if (!strcmp(parent, "net") && hv_path_exists(&s->c->root, "%s/flags", sub)) {
 			net_in_use(s, sub, names[i]);
@@ -366,13 +440,8 @@ static void scan(struct use_scan *s, const char *dir, const char *parent, int de
 void vb_dev_in_use(struct vb_ctx *c, const struct vb_dev *d, char *why, size_t len)
 {
 	struct use_scan s = { .c = c, .why = why, .len = len };
-	char path[PATH_MAX];
 
 	why[0] = '\0';
-	if (!hv_path_build(&c->root, path, sizeof(path), "/proc/self/mountinfo"))
-		hv_read_file_alloc(path, 1 << 22, &s.mountinfo, NULL);
-	if (!hv_path_build(&c->root, path, sizeof(path), "/proc/swaps"))
-		hv_read_file_alloc(path, 1 << 20, &s.swaps, NULL);
 	scan(&s, d->sysdir, "", 0);
 	free(s.mountinfo);
 	free(s.swaps);

@@ -8,11 +8,16 @@
  * cost 41 ms against 9 ms for /bin/true, more than the kernel's own work
  * for a bind + restore of the edu device (24 ms). Only list and info need
  * names, and only a host without vfio-pci loaded needs libkmod.
+ *
+ * The program itself is static (build.mk): this dlopen() is then glibc's
+ * static one, which loads libc.so.6 and ld-linux-x86-64.so.2 as libraries
+ * and needs them from the glibc vfio-bind was built with.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
 
+#include "diag.h"
 #include "vfio-bind.h"
 
 #define LOAD(l, field, name)                                      \
@@ -32,6 +37,9 @@ int vb_libpci_open(struct vb_ctx *c)
 		return -ENOENT;
 	l->h = dlopen("libpci.so.3", RTLD_NOW | RTLD_LOCAL);
 	if (!l->h) {
+		/* Names are optional: say why they are missing only when asked. */
+		if (c->common.verbose)
+			hv_note("no device names: %s", dlerror());
 		l->failed = true;
 		return -ENOENT;
 	}
@@ -54,8 +62,12 @@ int vb_libkmod_open(struct vb_ctx *c)
 	if (l->h)
 		return 0;
 	l->h = dlopen("libkmod.so.2", RTLD_NOW | RTLD_LOCAL);
-	if (!l->h)
+	if (!l->h) {
+		/* The caller's error is the one line; -v adds the loader's reason. */
+		if (c->common.verbose)
+			hv_note("%s", dlerror());
 		return -ENOENT;
+	}
 	LOAD(l, new_ctx, "kmod_new");
 	LOAD(l, unref_ctx, "kmod_unref");
 	LOAD(l, new_from_lookup, "kmod_module_new_from_lookup");

@@ -230,3 +230,18 @@ teardown() {
 	[ "$status" -eq 0 ]
 	[ "$(driver_of "$E1000E")" = e1000e ]
 }
+
+@test "bind loads vfio-pci through libkmod when it is not loaded" {
+	# vfio-bind is a static program that dlopen()s libkmod only for this.
+	rmmod vfio_pci
+	[ ! -d /sys/module/vfio_pci ]
+	run vfio-bind -v bind "$EDU"
+	# Later suites need vfio-pci whatever happened above.
+	[ -d /sys/module/vfio_pci ] || modprobe vfio-pci
+	[ "$status" -eq 0 ]
+	[[ $output == *"vfio-bind: loaded module vfio-pci"* ]]
+	[ "$(driver_of "$EDU")" = vfio-pci ]
+	run vfio-bind restore "$EDU"
+	[ "$status" -eq 0 ]
+	[ "$(driver_of "$EDU")" = none ]
+}

@@ -20,10 +20,14 @@ fi
 
 # ---- vfio-bind (20-vfio-bind.bats, tests/demo/pci/20-vfio-bind.sh) ------------
 # Device names in 'vfio-bind list' come from libpci's pci.ids. vfio-bind
-# dlopen()s libpci and libkmod (ldd does not list them): add them by name.
+# is static and dlopen()s libpci and libkmod (ldd lists neither): add them
+# by name. Its dlopen() also loads libc.so.6's own DT_NEEDED
+# ld-linux-x86-64.so.2 from the library directory, where Debian has it and
+# the image (/lib64 only, for PT_INTERP) did not.
 add_file /usr/share/misc/pci.ids
 add_bin /usr/lib/x86_64-linux-gnu/libpci.so.3
 add_bin /usr/lib/x86_64-linux-gnu/libkmod.so.2
+add_file "$(realpath /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)" /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
 # bench/vfio-bind/run only: the peers (Debian driverctl and dpdk, unpacked by
 # the run script), python3 with just the modules dpdk-devbind.py imports, and
 # lspci, which it runs. Left out of the test image to keep it small.
@@ -31,6 +35,8 @@ if [[ -n ${HV_BENCH_VFIO_BIND_ROOT:-} ]]; then
 	add_file "$HV_TOP/bench/vfio-bind/bench.sh" /bench/vfio-bind/bench.sh
 	[[ ! -f $HV_BENCH_VFIO_BIND_ROOT/../bench.env ]] ||
 		add_file "$HV_BENCH_VFIO_BIND_ROOT/../bench.env" /bench/vfio-bind/bench.env
+	add_file "$HV_BENCH_VFIO_BIND_ROOT/../vb-floor" /bench/vfio-bind/vb-floor
+	add_file "$HV_BENCH_VFIO_BIND_ROOT/../vb-floor-dyn" /bench/vfio-bind/vb-floor-dyn
 	add_file "$HV_BENCH_VFIO_BIND_ROOT/usr/sbin/driverctl" /usr/sbin/driverctl
 	add_file "$HV_BENCH_VFIO_BIND_ROOT/usr/bin/dpdk-devbind.py" /usr/bin/dpdk-devbind.py
 	add_bin /usr/bin/python3.11
