@@ -554,9 +554,9 @@ static int collect(struct vb_ctx *c, int nargs, const char **args, struct vb_dev
 /*
  * getent passwd NAME: the user databases nsswitch.conf names besides files
  * (systemd, sss, ldap). getpwnam() would load their NSS modules with dlopen,
- * which in this static program needs the very glibc it was linked with and
- * crashes otherwise (measured: libnss_systemd on Debian 12). getent is
- * glibc's own NSS client, dynamically linked, so it always matches.
+ * which in this static program is fragile: on Debian 12 an unknown name
+ * reached libnss_systemd and the program died of SIGSEGV. getent is glibc's
+ * own NSS client, dynamically linked, so the modules load where they work.
  */
 static int getent_user(const char *name, uid_t *uid, gid_t *gid)
 {
