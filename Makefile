@@ -42,17 +42,18 @@ HV_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -Ilib -include config.h \
              $(POPT_CFLAGS)
 # SANITIZE=1: ASan + UBSan everywhere, except in code that lives inside the
 # programs uffd-watch observes (its preload agent, the test programs it
-# traces): the ASan runtime must be the first library of a process and maps
-# terabytes of shadow and allocator regions, which the agent would register
-# and trace like the program's own memory. They get UBSan only ($(call
-# noasan,FLAGS)). tests/README has the runtime options the suites use.
+# traces), built with $(call nosan,FLAGS): a sanitizer runtime there maps
+# memory of its own (ASan terabytes of shadow and allocator regions, UBSan
+# a few MiB) that the agent registers and traces like the program's, and
+# ASan must be the first library of a process, which a preloaded agent
+# in an uninstrumented program cannot be. tests/README has the details.
 ifeq ($(SANITIZE),1)
   SAN_FLAGS := -fsanitize=address,undefined
   CFLAGS    += $(SAN_FLAGS) -fno-omit-frame-pointer
   LDFLAGS   += $(SAN_FLAGS)
-  noasan     = $(subst $(SAN_FLAGS),-fsanitize=undefined,$(1))
+  nosan      = $(subst $(SAN_FLAGS),,$(1))
 else
-  noasan     = $(1)
+  nosan      = $(1)
 endif
 
 # The flavour (normal or sanitize) of what is built is recorded in

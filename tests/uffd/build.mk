@@ -1,5 +1,5 @@
 # Test programs for uffd-watch (tests/host/uffd-watch.bats and the pci guest).
-# They are the programs it traces: no ASan in them (see the top Makefile).
+# They are the programs it traces: no sanitizer in them (see the top Makefile).
 UFFD_TEST_BINS := tests/uffd/uffd-touch tests/uffd/uffd-threads tests/uffd/uffd-forker \
 	tests/uffd/uffd-fc-client tests/uffd/uffd-entry tests/uffd/uffd-bad-agent \
 	tests/uffd/uffd-load
@@ -8,4 +8,4 @@ CLEAN_EXTRA += $(UFFD_TEST_BINS)
 
 tests/uffd/uffd-%: tests/uffd/%.c
 	@echo "  CC      $@"
-	$(Q)$(CC) -std=gnu11 $(WARN) -D_GNU_SOURCE $(call noasan,$(CFLAGS) $(LDFLAGS)) -o $@ $< -lpthread
+	$(Q)$(CC) -std=gnu11 $(WARN) -D_GNU_SOURCE $(call nosan,$(CFLAGS) $(LDFLAGS)) -o $@ $< -lpthread

@@ -7,12 +7,12 @@ uffd-watch_EXTRA  := tools/uffd-watch/uffd-watch-agent.so
 INSTALL_LIBEXEC   += tools/uffd-watch/uffd-watch-agent.so
 CLEAN_EXTRA       += tools/uffd-watch/uffd-watch-agent.so tools/uffd-watch/agent/*.d
 
-# No libhvutils in the agent: it lives inside other programs (and no ASan in
-# a SANITIZE=1 build: see the top Makefile).
+# No libhvutils in the agent: it lives inside other programs (and no sanitizer
+# in a SANITIZE=1 build: see the top Makefile).
 tools/uffd-watch/uffd-watch-agent.so: tools/uffd-watch/agent/uffd-watch-agent.c \
 		tools/uffd-watch/proto.h
 	@echo "  LD      $@"
-	$(Q)$(CC) -std=gnu11 $(WARN) -D_GNU_SOURCE $(call noasan,$(CFLAGS)) -fPIC -shared \
+	$(Q)$(CC) -std=gnu11 $(WARN) -D_GNU_SOURCE $(call nosan,$(CFLAGS)) -fPIC -shared \
 	  -fvisibility=hidden -MMD -MP -MF tools/uffd-watch/agent/uffd-watch-agent.d \
-	  $(call noasan,$(LDFLAGS)) -o $@ $< -lpthread
+	  $(call nosan,$(LDFLAGS)) -o $@ $< -lpthread
 -include tools/uffd-watch/agent/uffd-watch-agent.d
