@@ -39,6 +39,7 @@
 /* RAM above this goes above 4 GiB: the gap is the PCI/APIC hole. */
 #define LG_LOWMEM_MAX 0xc0000000ULL
 #define LG_4G	      0x100000000ULL
+#define LG_HUGE_PAGE  0x200000UL
 
 enum lg_stop {
 	LG_RUNNING = 0,
@@ -172,6 +173,7 @@ struct lg {
 	bool sigs_blocked;
 	struct lg_stats st;
 	uint64_t t_start_ns;
+	uint64_t t_run_ns; /* first KVM_RUN */
 	uint64_t t_end_ns;
 };
 
