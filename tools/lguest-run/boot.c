@@ -12,11 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "diag.h"
-#include "fileio.h"
 #include "lguest-run.h"
 
 /*
@@ -61,11 +61,18 @@ static int too_small(const struct lg *lg, const char *what, uint64_t need)
 	return HV_EXIT_LIMIT;
 }
 
-/* Reads a whole regular file of at most max bytes. */
-static int read_file(const char *path, const char *what, uint64_t max, uint8_t **out, size_t *len)
+/*
+ * Maps a whole regular file of at most max bytes, read-only. Mapping, not
+ * read(): the kernel and the initrd are copied once, from the page cache
+ * into guest memory, without a heap copy in between (start-up time is part
+ * of the boot time). The size is fixed at fstat() time and every bound is
+ * checked against it.
+ */
+static int map_file(const char *path, const char *what, uint64_t max, const uint8_t **out, size_t *len)
 {
+	static const uint8_t empty[1];
 	struct stat sb;
-	ssize_t n;
+	void *p;
 	int fd, err;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -85,21 +92,27 @@ static int read_file(const char *path, const char *what, uint64_t max, uint8_t *
 		       what, path, (unsigned long long)sb.st_size, (unsigned long long)(max >> 20));
 		return HV_EXIT_LIMIT;
 	}
-	*out = malloc(sb.st_size ? sb.st_size : 1);
-	if (!*out) {
-		close(fd);
-		return hv_fail(-ENOMEM, NULL, "reading %s", path);
-	}
-	n = hv_read_full(fd, *out, sb.st_size);
-	err = n < 0 ? (int)n : 0;
-	close(fd);
-	if (err || (size_t)n != (size_t)sb.st_size) {
-		free(*out);
-		*out = NULL;
-		return hv_fail(err ? err : -EIO, NULL, "reading %s %s", what, path);
-	}
 	*len = sb.st_size;
+	if (!sb.st_size) {
+		close(fd);
+		*out = empty;
+		return 0;
+	}
+	p = mmap(NULL, sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	err = p == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (err)
+		return hv_fail(err, NULL, "reading %s %s", what, path);
+	/* Read once from start to end: let the page cache read ahead. */
+	madvise(p, sb.st_size, MADV_SEQUENTIAL);
+	*out = p;
 	return 0;
+}
+
+static void unmap_file(const uint8_t *p, size_t len)
+{
+	if (len)
+		munmap((void *)p, len);
 }
 
 static int load_flat(struct lg *lg, const uint8_t *img, size_t len)
@@ -169,29 +182,29 @@ static int build_cmdline(struct lg *lg, char *buf, size_t size)
 static int load_initrd(struct lg *lg, struct boot_params *bp, uint64_t kernel_end)
 {
 	uint64_t max_addr = bp->hdr.initrd_addr_max, top, addr;
-	uint8_t *data;
+	const uint8_t *data;
 	size_t len;
 	void *dst;
 	int rc;
 
-	rc = read_file(lg->initrd_path, "initrd", lg->mem.low_size, &data, &len);
+	rc = map_file(lg->initrd_path, "initrd", lg->mem.low_size, &data, &len);
 	if (rc)
 		return rc;
 	top = lg->mem.low_size;
 	if (max_addr + 1 < top)
 		top = max_addr + 1;
 	if (len > top || ((top - len) & ~0xfffULL) < kernel_end) {
-		free(data);
+		unmap_file(data, len);
 		return too_small(lg, "the kernel and the initrd", kernel_end + len + 4096);
 	}
 	addr = (top - len) & ~0xfffULL;
 	dst = lg_gpa(lg, addr, len);
 	if (!dst) {
-		free(data);
+		unmap_file(data, len);
 		return too_small(lg, "the initrd", addr + len);
 	}
 	memcpy(dst, data, len);
-	free(data);
+	unmap_file(data, len);
 	bp->hdr.ramdisk_image = (uint32_t)addr;
 	bp->hdr.ramdisk_size = (uint32_t)len;
 	if (lg->common.verbose)
@@ -307,14 +320,14 @@ int lg_load_image(struct lg *lg, const uint8_t *img, size_t len)
 
 int lg_load_kernel(struct lg *lg)
 {
-	uint8_t *img;
+	const uint8_t *img;
 	size_t len;
 	int rc;
 
-	rc = read_file(lg->kernel_path, "kernel", lg->mem.size, &img, &len);
+	rc = map_file(lg->kernel_path, "kernel", lg->mem.size, &img, &len);
 	if (rc)
 		return rc;
 	rc = lg_load_image(lg, img, len);
-	free(img);
+	unmap_file(img, len);
 	return rc;
 }

@@ -99,6 +99,7 @@ static int setup_cpuid(struct lg *lg)
 {
 	unsigned n = 128;
 	struct kvm_cpuid2 *c;
+	bool tsc_deadline;
 	int rc;
 
 	for (;;) {
@@ -114,6 +115,12 @@ static int setup_cpuid(struct lg *lg)
 			return hv_fail(rc, NULL, "KVM_GET_SUPPORTED_CPUID");
 		n *= 2;
 	}
+	/*
+	 * KVM emulates the TSC-deadline timer but leaves it out of the
+	 * supported CPUID (userspace must ask for it): without it the guest
+	 * reprograms its LAPIC timer with a count, a divider and more exits.
+	 */
+	tsc_deadline = ioctl(lg->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	for (unsigned i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
 
@@ -122,6 +129,8 @@ static int setup_cpuid(struct lg *lg)
 			e->ebx &= 0x0000ffff;
 			e->ebx |= 1 << 16;
 			e->ecx |= 1u << 31;
+			if (tsc_deadline)
+				e->ecx |= 1u << 24;
 		}
 	}
 	rc = ioctl(lg->vcpu_fd, KVM_SET_CPUID2, c);

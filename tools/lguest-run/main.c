@@ -216,6 +216,8 @@ static void print_stats(struct lg *lg, int status)
 {
 	const struct lg_stats *s = &lg->st;
 	double secs = (lg->t_end_ns - lg->t_start_ns) / 1e9;
+	/* Launcher start-up (KVM, memory, image loading) is part of the boot time. */
+	double setup_secs = (lg->t_run_ns - lg->t_start_ns) / 1e9;
 
 	if (lg->common.json) {
 		struct hv_json j;
@@ -225,6 +227,7 @@ static void print_stats(struct lg *lg, int status)
 		hv_json_str(&j, "end", stop_name(atomic_load(&lg->stop)));
 		hv_json_i64(&j, "status", status);
 		hv_json_double(&j, "seconds", secs);
+		hv_json_double(&j, "setup_seconds", setup_secs);
 		hv_json_u64(&j, "exits", s->exits);
 		hv_json_u64(&j, "io", s->io);
 		hv_json_u64(&j, "io_serial", s->io_serial);
@@ -247,8 +250,8 @@ static void print_stats(struct lg *lg, int status)
 		hv_json_end(&j);
 		return;
 	}
-	hv_note("guest ended by %s, status %d, after %.3f s", stop_name(atomic_load(&lg->stop)),
-		status, secs);
+	hv_note("guest ended by %s, status %d, after %.3f s (launcher set-up %.3f s)",
+		stop_name(atomic_load(&lg->stop)), status, secs, setup_secs);
 	hv_note("exits: %llu (port I/O %llu: serial %llu, pci %llu, rtc %llu, virtio %llu, unhandled %llu; mmio %llu; interrupted %llu)",
 		(unsigned long long)s->exits, (unsigned long long)s->io,
 		(unsigned long long)s->io_serial, (unsigned long long)s->io_pci,
@@ -359,6 +362,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	hv_step("running");
+	lg.t_run_ns = now_ns();
 	run_rc = lg_kvm_run(&lg);
 	lg.t_end_ns = now_ns();
 	hv_step("stopped");
