@@ -169,7 +169,7 @@ demo-run:
 
 # What the test bench and the demo need, by Debian package name.
 DEPS_PKGS := build-essential autoconf automake pkg-config clang file kmod pciutils \
-  libpopt-dev libpci-dev libkmod-dev libjson-c-dev libxen-dev \
+  libpopt-dev libpci-dev libkmod-dev libjson-c-dev libxen-dev liblzma-dev xz-utils \
   qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio bats \
   xen-hypervisor-4.17-amd64 xen-utils-4.17 xenstore-utils hyperfine \
   bash-completion zsh libclang-rt-14-dev dkms valgrind

@@ -267,6 +267,63 @@ bz_head() {
 	[[ $output == *"invalid kernel image: kernel_alignment 0x3000 is not a power of two in 4K..1G"* ]]
 }
 
+# bz_payload FILE: the file offset of the bzImage's compressed payload.
+bz_payload() {
+	local setup off
+	setup=$(od -An -tu1 -j $((0x1f1)) -N1 "$1" | tr -d ' ')
+	off=$(od -An -tu4 -j $((0x248)) -N4 "$1" | tr -d ' ')
+	echo $(((setup + 1) * 512 + off))
+}
+
+need_lzma() {
+	ldd "$LG" | grep -q liblzma || missing "lguest-run built without liblzma (Debian: liblzma-dev)"
+}
+
+@test "bzImage whose xz payload is corrupt: the launcher's unpacking says so (1)" {
+	need_kvm
+	need_lzma
+	cp "$(bzimage)" "$T/bz"
+	head -c 4096 /dev/zero | dd of="$T/bz" bs=1 seek=$(($(bz_payload "$T/bz") + 65536)) conv=notrunc status=none
+	run "$LG" "$T/bz"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $output =~ ^lguest-run:\ .*/bz:\ invalid\ kernel\ image:\ payload:\ corrupt\ xz\ data\ \(a\ bzImage\ or\ a\ flat\ test\ image\ is\ expected\)$ ]]
+}
+
+@test "bzImage whose xz payload is not an ELF kernel, or ends early (1)" {
+	need_kvm
+	need_lzma
+	local at
+	at=$(bz_payload "$(bzimage)")
+	head -c "$at" "$(bzimage)" >"$T/bz"
+	printf 'not a kernel\n' | xz -C crc32 >"$T/xz"
+	cat "$T/xz" >>"$T/bz"
+	le 4 0 >>"$T/bz"
+	patch "$T/bz" $((0x24c)) 4 $(($(stat -c %s "$T/xz") + 4))
+	patch "$T/bz" $((0x1f4)) 4 1 # syssize: 16 bytes, the file has them
+	run "$LG" "$T/bz"
+	[ "$status" -eq 1 ]
+	[[ $output == *"/bz: invalid kernel image: payload is not an ELF kernel (a bzImage or a flat test image is expected)" ]]
+	# The real payload, cut in the middle: liblzma runs out of input.
+	cp "$(bzimage)" "$T/bz"
+	patch "$T/bz" $((0x24c)) 4 1000000
+	run "$LG" "$T/bz"
+	[ "$status" -eq 1 ]
+	[[ $output == *"/bz: invalid kernel image: payload: truncated xz data (a bzImage or a flat test image is expected)" ]]
+}
+
+@test "-v: the launcher unpacks the bzImage's payload; --guest-decompress leaves it to the guest" {
+	need_kvm
+	need_lzma
+	run --separate-stderr "$LG" -v --timeout 0.2 "$(bzimage)" -- quiet
+	[ "$status" -eq 124 ]
+	[[ $stderr =~ "lguest-run: kernel unpacked in the launcher: "[0-9]+" ELF load segments, entry 0x"[0-9a-f]+ ]]
+	run --separate-stderr "$LG" -v --guest-decompress --timeout 0.2 "$(bzimage)" -- quiet
+	[ "$status" -eq 124 ]
+	[[ $stderr != *"unpacked"* ]]
+	[[ $stderr == *"lguest-run: bzImage: boot protocol "* ]]
+}
+
 @test "bzImage with too little memory for the kernel exits 8" {
 	need_kvm
 	run "$LG" -m 32M "$(bzimage)"

@@ -217,7 +217,7 @@ static int load_bzimage(struct lg *lg, const uint8_t *img, size_t len)
 	const char *path = lg->kernel_path;
 	const struct setup_header *h;
 	struct boot_params *bp;
-	uint64_t setup_size, payload, pref, init_size, kernel_end;
+	uint64_t setup_size, payload, pref, init_size, kernel_end, entry;
 	size_t hdr_len;
 	char *cmdline;
 	int n, rc;
@@ -274,7 +274,6 @@ static int load_bzimage(struct lg *lg, const uint8_t *img, size_t len)
 		return too_small(lg, "the boot data", LG_CMDLINE_ADDR + LG_CMDLINE_MAX);
 	memset(bp, 0, sizeof(*bp));
 	memcpy(&bp->hdr, h, hdr_len);
-	memcpy(lg_gpa(lg, BZ_KERNEL_ADDR, payload), img + setup_size, payload);
 
 	n = build_cmdline(lg, cmdline, LG_CMDLINE_MAX);
 	if (n < 0 || (uint64_t)n + 1 > (h->version >= 0x0206 ? h->cmdline_size + 1ULL : 256)) {
@@ -293,12 +292,30 @@ static int load_bzimage(struct lg *lg, const uint8_t *img, size_t len)
 		if (rc)
 			return rc;
 	}
+	/* Last, after every cheap check: the payload, unpacked here if it can be. */
+	entry = BZ_KERNEL_ADDR + 0x200;
+	if (!lg->guest_decompress && h->version >= 0x0208 && h->payload_length &&
+	    h->payload_offset <= payload && h->payload_length <= payload - h->payload_offset) {
+		uint64_t need;
+
+		rc = lg_unpack_xz(lg, img + setup_size + h->payload_offset, h->payload_length, &entry, &need);
+		if (rc == -E2BIG)
+			return too_small(lg, "the kernel", need);
+		if (rc && rc != -ENOTSUP)
+			return rc;
+		lg->unpacked = !rc;
+		if (!lg->unpacked)
+			entry = BZ_KERNEL_ADDR + 0x200;
+	}
+	/* Not unpacked here: the bzImage decompresses itself from 1 MiB. */
+	if (!lg->unpacked)
+		memcpy(lg_gpa(lg, BZ_KERNEL_ADDR, payload), img + setup_size, payload);
 	if (lg->common.verbose)
 		hv_note("bzImage: boot protocol %u.%02u, %llu bytes at 0x%llx, init_size 0x%llx; command line: %s",
 			h->version >> 8, h->version & 0xff, (unsigned long long)payload,
 			(unsigned long long)BZ_KERNEL_ADDR, (unsigned long long)init_size, cmdline);
 	lg->is_bzimage = true;
-	lg->entry = BZ_KERNEL_ADDR + 0x200;
+	lg->entry = entry;
 	lg->boot_params_gpa = LG_BOOT_PARAMS_ADDR;
 	return lg_kvm_set_long_mode(lg, lg->entry, LG_BOOT_PARAMS_ADDR, 0);
 }

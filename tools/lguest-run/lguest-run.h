@@ -142,6 +142,7 @@ struct lg {
 	struct lg_block_opt blocks[LG_MAX_BLOCKS];
 	unsigned nblocks;
 	int rng;
+	int guest_decompress; /* --guest-decompress: no unpacking in the launcher */
 	uint64_t timeout_ms;
 	unsigned cpus;
 	/* KVM */
@@ -149,6 +150,7 @@ struct lg {
 	struct kvm_run *run;
 	size_t run_size;
 	bool is_bzimage;
+	bool unpacked; /* the launcher unpacked the bzImage's payload */
 	uint64_t entry, boot_params_gpa;
 	/* devices */
 	struct lg_mem mem;
@@ -202,6 +204,9 @@ int lg_load_kernel(struct lg *lg);
  * copies into guest memory and sets the vCPU's entry state. An exit code.
  */
 int lg_load_image(struct lg *lg, const uint8_t *img, size_t len);
+
+/* unpack.c */
+int lg_unpack_xz(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *entry, uint64_t *need);
 
 /* serial.c */
 void lg_uart_init(struct lg *lg);

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unpacking a bzImage in the launcher: the xz payload is the kernel proper
+ * (vmlinux, an ELF file), which the bzImage's own decompressor would unpack
+ * inside the guest. Here liblzma decodes it straight into guest memory, each
+ * ELF load segment to its physical address, and the vCPU starts at the ELF
+ * entry (the kernel's 64-bit startup_64) with the boot parameters, as
+ * Firecracker and Cloud Hypervisor start a vmlinux. The work is the same,
+ * done where it is cheaper: in a nested guest every page the in-guest
+ * decompressor touches costs nested paging, and its XZ Embedded decoder is
+ * slower than liblzma. Nothing is cached: every start decodes the file.
+ *
+ * The payload is untrusted input: decoder memory is capped, the ELF headers
+ * are checked against what was decoded, and every segment must lie in
+ * guest RAM above 1 MiB; output outside the segments is discarded.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "lguest-run.h"
+
+#ifdef HAVE_LZMA
+#include <lzma.h>
+
+#define HDR_MAX	 65536	     /* ELF and program headers must lie in this much */
+#define MAX_LOAD 16	     /* PT_LOAD segments: vmlinux has 4 or 5 */
+#define MEMLIMIT (128 << 20) /* the kernel's payload uses a 32 MiB dictionary */
+
+struct seg {
+	uint64_t off, filesz, paddr, memsz;
+	uint8_t *dst;
+};
+
+static const char *lzma_why(lzma_ret r)
+{
+	switch (r) {
+	case LZMA_MEM_ERROR:
+		return "out of memory";
+	case LZMA_MEMLIMIT_ERROR:
+		return "needs more than 128 MiB of decoder memory";
+	case LZMA_FORMAT_ERROR:
+		return "not an xz stream";
+	case LZMA_OPTIONS_ERROR:
+		return "unsupported xz options";
+	case LZMA_DATA_ERROR:
+		return "corrupt xz data";
+	case LZMA_BUF_ERROR:
+		return "truncated xz data";
+	default:
+		return "xz decoder error";
+	}
+}
+
+/* Reads and checks the ELF headers; fills segs, returns their number or -1. */
+/* -2: guest memory ends before the segment ending at *need. */
+static int parse_elf(struct lg *lg, const uint8_t *h, size_t n, struct seg *segs, uint64_t *entry,
+		     uint64_t *need, char *why, size_t whylen)
+{
+	Elf64_Ehdr eh;
+	unsigned nseg = 0;
+	uint64_t prev_end = 0;
+
+	if (n < sizeof(eh) || memcmp(h, ELFMAG, SELFMAG)) {
+		snprintf(why, whylen, "payload is not an ELF kernel");
+		return -1;
+	}
+	memcpy(&eh, h, sizeof(eh));
+	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
+	    eh.e_machine != EM_X86_64 || eh.e_type != ET_EXEC) {
+		snprintf(why, whylen, "payload ELF is not a 64-bit x86 executable");
+		return -1;
+	}
+	if (eh.e_phentsize != sizeof(Elf64_Phdr) || !eh.e_phnum || eh.e_phoff > n ||
+	    (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) > n - eh.e_phoff) {
+		snprintf(why, whylen, "payload ELF program headers out of bounds");
+		return -1;
+	}
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		memcpy(&ph, h + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.p_type != PT_LOAD || !ph.p_memsz)
+			continue;
+		if (nseg == MAX_LOAD) {
+			snprintf(why, whylen, "payload ELF has more than %d load segments", MAX_LOAD);
+			return -1;
+		}
+		if (ph.p_filesz > ph.p_memsz || ph.p_offset < prev_end ||
+		    ph.p_offset > UINT64_MAX - ph.p_filesz) {
+			snprintf(why, whylen, "payload ELF segment %u: bad file range", i);
+			return -1;
+		}
+		if (ph.p_paddr < LG_HIGH_START || ph.p_paddr >= LG_LOWMEM_MAX ||
+		    ph.p_memsz >= LG_LOWMEM_MAX) {
+			snprintf(why, whylen, "payload ELF segment %u: physical address 0x%llx outside 1 MiB..3 GiB",
+				 i, (unsigned long long)ph.p_paddr);
+			return -1;
+		}
+		segs[nseg].dst = lg_gpa(lg, ph.p_paddr, ph.p_memsz);
+		if (!segs[nseg].dst) {
+			*need = ph.p_paddr + ph.p_memsz;
+			return -2;
+		}
+		segs[nseg].off = ph.p_offset;
+		segs[nseg].filesz = ph.p_filesz;
+		segs[nseg].paddr = ph.p_paddr;
+		segs[nseg].memsz = ph.p_memsz;
+		prev_end = ph.p_offset + ph.p_filesz;
+		nseg++;
+	}
+	if (!nseg) {
+		snprintf(why, whylen, "payload ELF has no load segment");
+		return -1;
+	}
+	for (unsigned i = 0; i < nseg; i++)
+		if (eh.e_entry >= segs[i].paddr && eh.e_entry - segs[i].paddr < segs[i].filesz) {
+			*entry = eh.e_entry;
+			return (int)nseg;
+		}
+	snprintf(why, whylen, "payload ELF entry 0x%llx is not in a load segment", (unsigned long long)eh.e_entry);
+	return -1;
+}
+
+/*
+ * Decodes an xz payload into guest memory. Returns 0 with *entry and *need
+ * (end of the kernel in guest-physical memory) set; -ENOTSUP if the payload
+ * is not xz (or liblzma is missing): the guest decompresses it then;
+ * -E2BIG with *need set if guest memory is too small (the caller says so);
+ * or an exit code after printing the error.
+ */
+int lg_unpack_xz(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *entry, uint64_t *need)
+{
+	lzma_stream s = LZMA_STREAM_INIT;
+	static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+	struct seg segs[MAX_LOAD];
+	uint8_t *hdr = NULL, *scratch = NULL;
+	char why[160] = "";
+	uint64_t pos = 0;
+	int nseg = 0, rc = HV_EXIT_FAILURE;
+	unsigned cur = 0;
+	lzma_ret r;
+
+	*need = 0;
+	if (len < sizeof(xz_magic) || memcmp(payload, xz_magic, sizeof(xz_magic)))
+		return -ENOTSUP;
+	hdr = malloc(HDR_MAX);
+	scratch = malloc(HDR_MAX);
+	if (!hdr || !scratch) {
+		rc = hv_fail(-ENOMEM, NULL, "unpacking the kernel");
+		goto out;
+	}
+	r = lzma_stream_decoder(&s, MEMLIMIT, 0);
+	if (r != LZMA_OK) {
+		rc = hv_fail(-ENOMEM, NULL, "unpacking the kernel: liblzma: %s", lzma_why(r));
+		goto out;
+	}
+	s.next_in = payload;
+	s.avail_in = len;
+	/* First the headers, to learn where the rest goes. */
+	s.next_out = hdr;
+	s.avail_out = HDR_MAX;
+	do
+		r = lzma_code(&s, LZMA_FINISH);
+	while (r == LZMA_OK && s.avail_out);
+	if (r != LZMA_OK && r != LZMA_STREAM_END) {
+		snprintf(why, sizeof(why), "payload: %s", lzma_why(r));
+		goto bad;
+	}
+	pos = HDR_MAX - s.avail_out;
+	nseg = parse_elf(lg, hdr, pos, segs, entry, need, why, sizeof(why));
+	if (nseg == -2) {
+		rc = -E2BIG;
+		goto out;
+	}
+	if (nseg < 0)
+		goto bad;
+	/* Whatever of the segments the header buffer already holds. */
+	for (int i = 0; i < nseg && segs[i].off < pos; i++) {
+		uint64_t n = pos - segs[i].off;
+
+		if (n > segs[i].filesz)
+			n = segs[i].filesz;
+		memcpy(segs[i].dst, hdr + segs[i].off, n);
+	}
+	while (r != LZMA_STREAM_END) {
+		while (cur < (unsigned)nseg && pos >= segs[cur].off + segs[cur].filesz)
+			cur++;
+		if (cur < (unsigned)nseg && pos >= segs[cur].off) {
+			/* Straight into guest memory. */
+			s.next_out = segs[cur].dst + (pos - segs[cur].off);
+			s.avail_out = segs[cur].off + segs[cur].filesz - pos;
+		} else {
+			/* Between segments or after the last (the relocation table): dropped. */
+			uint64_t gap = cur < (unsigned)nseg ? segs[cur].off - pos : HDR_MAX;
+
+			s.next_out = scratch;
+			s.avail_out = gap < HDR_MAX ? gap : HDR_MAX;
+		}
+		{
+			size_t before = s.avail_out;
+
+			r = lzma_code(&s, LZMA_FINISH);
+			pos += before - s.avail_out;
+		}
+		if (r != LZMA_OK && r != LZMA_STREAM_END) {
+			snprintf(why, sizeof(why), "payload: %s", lzma_why(r));
+			goto bad;
+		}
+	}
+	for (int i = 0; i < nseg; i++) {
+		if (pos < segs[i].off + segs[i].filesz) {
+			snprintf(why, sizeof(why), "payload ends inside ELF segment %d", i);
+			goto bad;
+		}
+		/* Guest RAM is a fresh anonymous mapping: the rest (bss, brk) is already zero. */
+		if (segs[i].paddr + segs[i].memsz > *need)
+			*need = segs[i].paddr + segs[i].memsz;
+	}
+	if (lg->common.verbose)
+		hv_note("kernel unpacked in the launcher: %d ELF load segments, entry 0x%llx", nseg,
+			(unsigned long long)*entry);
+	rc = 0;
+	goto out;
+bad:
+	hv_err(0, "a bzImage or a flat test image is expected", "%s: invalid kernel image: %s",
+	       lg->kernel_path, why);
+	rc = HV_EXIT_FAILURE;
+out:
+	lzma_end(&s);
+	free(hdr);
+	free(scratch);
+	return rc;
+}
+#else
+int lg_unpack_xz(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *entry, uint64_t *need)
+{
+	(void)lg;
+	(void)payload;
+	(void)len;
+	(void)entry;
+	*need = 0;
+	return -ENOTSUP;
+}
+#endif
