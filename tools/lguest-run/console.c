@@ -121,6 +121,7 @@ static void *console_thread(void *arg)
 
 int lg_console_start(struct lg *lg)
 {
+	pthread_attr_t attr;
 	int rc;
 
 	lg->stdin_fd = STDIN_FILENO;
@@ -135,7 +136,16 @@ int lg_console_start(struct lg *lg)
 	lg->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (lg->wake_fd < 0)
 		return hv_fail(-errno, NULL, "eventfd");
-	rc = pthread_create(&lg->io_thread, NULL, console_thread, lg);
+	/*
+	 * A small stack: the default 8 MiB one lands right below the 2 MiB
+	 * aligned guest RAM, its top 2 MiB is then a whole transparent huge
+	 * page, and the first touch costs 2 MiB of RSS for a thread that uses
+	 * a few KiB. Stderr messages (hv_err) are the deepest thing it runs.
+	 */
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 << 10);
+	rc = pthread_create(&lg->io_thread, &attr, console_thread, lg);
+	pthread_attr_destroy(&attr);
 	if (rc)
 		return hv_fail(-rc, NULL, "starting the console thread");
 	lg->io_started = true;
