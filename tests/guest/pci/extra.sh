@@ -12,6 +12,8 @@ add_file "/boot/vmlinuz-$KVER" "/boot/vmlinuz-$KVER"
 # firmware (SeaBIOS for -M pc, qboot for -M microvm, the linuxboot ROMs).
 if [[ ${HV_BENCH_LGUEST:-} == 1 ]]; then
 	add_bin qemu-system-x86_64
+	# xz: the bench times decompressing the kernel's payload (the floor).
+	add_bin xz
 	add_file /usr/share/seabios
 	for f in /usr/share/qemu/{qboot.rom,bios-microvm.bin,linuxboot.bin,linuxboot_dma.bin,kvmvapic.bin,pvh.bin}; do
 		add_file "$f"
