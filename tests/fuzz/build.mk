@@ -34,8 +34,13 @@ FUZZ_CFLAGS_vfioproc := -Itools/vfio-bind $(LIBPCI_CFLAGS)
 FUZZ_SRCS_gntrefs := tools/gntshare/refs.c
 FUZZ_CFLAGS_gntrefs := -Itools/gntshare $(XENSTORE_CFLAGS)
 FUZZ_NEEDS_gntrefs := HAVE_XENSTORE
-FUZZ_SRCS_bzimage := tools/lguest-run/boot.c tools/lguest-run/mem.c
+# With liblzma the loader unpacks xz payloads (unpack.c): fuzzed as well.
+FUZZ_SRCS_bzimage := tools/lguest-run/boot.c tools/lguest-run/mem.c tools/lguest-run/unpack.c
 FUZZ_CFLAGS_bzimage := -Itools/lguest-run
+ifeq ($(HAVE_LZMA),yes)
+FUZZ_CFLAGS_bzimage += $(LZMA_CFLAGS) -DHAVE_LZMA
+FUZZ_LIBS_bzimage := $(LZMA_LIBS)
+endif
 FUZZ_SRCS_uffdmsg := tools/uffd-watch/agentmsg.c
 FUZZ_CFLAGS_uffdmsg := -Itools/uffd-watch
 FUZZ_SRCS_uffd    := tools/uffd-watch/regions.c

@@ -64,7 +64,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = lg_load_image(lg, data, size);
 	/* Success and a vCPU start state come together. */
 	FUZZ_CHECK(!rc == last.set);
-	if (!rc && lg->is_bzimage) {
+	if (!rc && lg->is_bzimage && lg->unpacked) {
+		/* Unpacked in the launcher: the ELF entry, in guest RAM above 1 MiB. */
+		FUZZ_CHECK(last.entry >= 0x100000 && lg_gpa(lg, last.entry, 1) != NULL);
+		FUZZ_CHECK(last.rsi == LG_BOOT_PARAMS_ADDR);
+	} else if (!rc && lg->is_bzimage) {
 		/* The 64-bit entry of the decompressor, with boot_params in rsi. */
 		FUZZ_CHECK(last.entry == 0x100200 && last.rsi == LG_BOOT_PARAMS_ADDR);
 		FUZZ_CHECK(lg_gpa(lg, 0x100000, size > 0x200 ? 0x200 : size) != NULL);

@@ -312,6 +312,20 @@ need_lzma() {
 	[[ $output == *"/bz: invalid kernel image: payload: truncated xz data (a bzImage or a flat test image is expected)" ]]
 }
 
+@test "a bzImage whose xz payload is a tiny ELF: loaded at its segment, entered at its entry" {
+	need_kvm
+	need_lzma
+	# tests/fuzz/corpus/bzimage/bz-xz-elf: one load segment of hlt at 2 MiB.
+	run --separate-stderr "$LG" -v -m 32M "$HV_TOP/tests/fuzz/corpus/bzimage/bz-xz-elf"
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"lguest-run: kernel unpacked in the launcher: 1 ELF load segments, entry 0x200000"* ]]
+	[[ $stderr == *"lguest-run: guest halted with interrupts disabled: powered off"* ]]
+	# Its segment ends past 4 MiB of RAM: too small, exit 8.
+	run "$LG" -m 4M "$HV_TOP/tests/fuzz/corpus/bzimage/bz-xz-seg-past-ram"
+	[ "$status" -eq 8 ]
+	[ "$output" = "lguest-run: 4 MiB of guest memory is too small for the kernel (needs 5 MiB) (raise --memory)" ]
+}
+
 @test "-v: the launcher unpacks the bzImage's payload; --guest-decompress leaves it to the guest" {
 	need_kvm
 	need_lzma
