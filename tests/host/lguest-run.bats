@@ -610,6 +610,22 @@ need_lzma() {
 	[[ " $ram " == *" hg "* ]]
 }
 
+# The stop kick (SIGUSR1 to the vCPU thread) could find it still setting
+# up; it stayed pending and killed lguest-run when the mask was restored.
+@test "SIGTERM during set-up still ends lguest-run with 143 (12 tries)" {
+	need_kvm
+	local i pid rc
+	for ((i = 0; i < 12; i++)); do
+		"$LG" -m 64M "$G/hang.img" >/dev/null 2>&1 &
+		pid=$! rc=0
+		sleep "0.00$((i % 8 + 1))"
+		kill -TERM "$pid"
+		wait "$pid" || rc=$?
+		echo "try $i: exit $rc"
+		[ "$rc" -eq 143 ]
+	done
+}
+
 @test "on a terminal (raw mode) Ctrl-A x quits with 130" {
 	need_kvm
 	command -v script >/dev/null || missing "no script(1) (Debian: bsdutils)"

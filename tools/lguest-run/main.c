@@ -341,6 +341,8 @@ int main(int argc, char **argv)
 	}
 	lg.vcpu_thread = pthread_self();
 	atomic_init(&lg.stop, LG_RUNNING);
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
 
 	/* Blocked before any thread exists, so every thread inherits it. */
 	rc = hv_signals_block(&lg.sigs, 0);
@@ -349,8 +351,6 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	lg.sigs_blocked = true;
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
 
 	hv_step("signals-blocked");
@@ -377,8 +377,18 @@ out:
 	lg_virtio_free(&lg);
 	lg_mem_free(&lg);
 	lg_kvm_close(&lg);
-	if (lg.sigs_blocked)
+	if (lg.sigs_blocked) {
+		struct timespec zero = { 0, 0 };
+
+		/*
+		 * A kick that found the vCPU thread outside KVM_RUN (a SIGTERM
+		 * during set-up) is still pending: restoring the old mask would
+		 * deliver it, and SIGUSR1's default action kills us.
+		 */
+		while (sigtimedwait(&usr1, NULL, &zero) > 0)
+			;
 		hv_signals_restore(&lg.sigs);
+	}
 	free_args(&lg);
 	return rc;
 }
