@@ -123,6 +123,7 @@ check() {
 	run check "$W/t" "$W/out"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
+	jq -e 'select(.event == "stats") | .faults_resolved_by_another <= .faults.read' "$W/t"
 }
 
 @test "load: 8 threads with --fault-around auto: data right, no fault doubled, fewer faults" {

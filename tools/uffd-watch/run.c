@@ -313,28 +313,8 @@ static int install(struct run *r, struct proc *p, const struct region *reg, uint
 	return err;
 }
 
-/*
- * Ranges resolved while serving one read() of messages. Every fault in the
- * batch was already waiting when it was read, and the ioctl that installed
- * a range woke every thread waiting inside it: another message of the same
- * batch for a page in there (threads sharing a page each send one) needs
- * neither a copy that can only fail with EEXIST nor a wake.
- */
-struct batch {
-	uint64_t start[64], end[64];
-	size_t n;
-};
-
-static bool batch_has(const struct batch *b, uint64_t page)
-{
-	for (size_t i = 0; i < b->n; i++)
-		if (page >= b->start[i] && page < b->end[i])
-			return true;
-	return false;
-}
-
 static void serve_fault(struct run *r, struct proc *p, const struct uffd_msg *m, uint64_t t0,
-			struct batch *b)
+			struct uw_batch *b)
 {
 	uint64_t addr = m->arg.pagefault.address, page = addr & ~(UW_PAGE - 1), t1, done = 0;
 	const struct region *reg = regs_find(p, page);
@@ -351,16 +331,13 @@ static void serve_fault(struct run *r, struct proc *p, const struct uffd_msg *m,
 		err = uw_continue(p->uffd, page, UW_PAGE);
 		break;
 	default:
-		if (batch_has(b, page)) {
+		if (uw_batch_has(b, page)) {
 			err = 0;
 			r->st_shared++;
 			break;
 		}
 		err = install(r, p, reg, page, k, &done);
-		if (done && b->n < 64) {
-			b->start[b->n] = page;
-			b->end[b->n++] = page + done;
-		}
+		uw_batch_add(b, page, done);
 		break;
 	}
 	if (err == -EAGAIN) {
@@ -429,7 +406,7 @@ static void on_fork(struct run *r, struct proc *parent, const struct uffd_msg *m
 static void handle_uffd(struct run *r, struct proc *p)
 {
 	struct uffd_msg msgs[64];
-	struct batch b;
+	struct uw_batch b;
 	uint64_t quiet_since = 0;
 	bool once = false;
 

@@ -62,6 +62,7 @@ struct serve {
 	size_t nrecord, caprecord;
 	struct uw_stats st;
 	uint64_t outside; /* faults outside every region (zero-filled) */
+	uint64_t shared;  /* faults resolved by another of the same read (uw_batch) */
 	uint64_t pf_pages, pf_ns, pf_skipped;
 	void *zero;
 };
@@ -234,7 +235,7 @@ static void record(struct serve *s, struct sregion *r, uint64_t pg)
 	s->record[s->nrecord++] = r->offset + pg * UW_PAGE;
 }
 
-static void serve_fault(struct serve *s, const struct uffd_msg *m, uint64_t t0)
+static void serve_fault(struct serve *s, const struct uffd_msg *m, uint64_t t0, struct uw_batch *b)
 {
 	uint64_t addr = m->arg.pagefault.address, page = addr & ~(UW_PAGE - 1), t1;
 	struct sregion *r = find_region(s, page);
@@ -248,6 +249,9 @@ static void serve_fault(struct serve *s, const struct uffd_msg *m, uint64_t t0)
 			hv_warn("serve: fault at 0x%llx is outside every region: zero-filled",
 				(unsigned long long)addr);
 		err = uw_zeropage(s->uffd, page, UW_PAGE, NULL);
+	} else if (uw_batch_has(b, page)) {
+		err = 0; /* a vCPU sharing the page: the first one's copy woke it too */
+		s->shared++;
 	} else {
 		uint64_t pg = (page - r->base) / UW_PAGE;
 
@@ -256,6 +260,8 @@ static void serve_fault(struct serve *s, const struct uffd_msg *m, uint64_t t0)
 		else
 			err = uw_copy(s->uffd, page, s->mem + r->offset + pg * UW_PAGE, UW_PAGE, 0,
 				      NULL);
+		if (!err)
+			uw_batch_add(b, page, UW_PAGE);
 		record(s, r, pg);
 	}
 	if (err == -EAGAIN)
@@ -288,7 +294,8 @@ static void on_remove(struct serve *s, uint64_t start, uint64_t end)
 
 static void handle_uffd(struct serve *s)
 {
-	struct uffd_msg msgs[64];
+	struct uffd_msg msgs[UW_BATCH];
+	struct uw_batch b;
 
 	for (;;) {
 		ssize_t n = read(s->uffd, msgs, sizeof(msgs));
@@ -298,11 +305,14 @@ static void handle_uffd(struct serve *s)
 			continue;
 		if (n <= 0)
 			return;
+		b.n = 0;
 		for (size_t i = 0; i < (size_t)n / sizeof(msgs[0]); i++) {
 			const struct uffd_msg *m = &msgs[i];
 
+			if (m->event != UFFD_EVENT_PAGEFAULT)
+				b.n = 0;
 			if (m->event == UFFD_EVENT_PAGEFAULT) {
-				serve_fault(s, m, t);
+				serve_fault(s, m, t, &b);
 			} else if (m->event == UFFD_EVENT_REMOVE) {
 				s->st.events[UW_E_REMOVE]++;
 				on_remove(s, m->arg.remove.start, m->arg.remove.end);
@@ -318,6 +328,12 @@ static void handle_uffd(struct serve *s)
 						       m->arg.remove.end, NULL, 0);
 			}
 		}
+		/*
+		 * A short batch emptied the queue: epoll (level triggered)
+		 * reports the next message, no read that can only say EAGAIN.
+		 */
+		if ((size_t)n < sizeof(msgs))
+			return;
 	}
 }
 
@@ -467,12 +483,15 @@ static void stats_extra(struct uw_ctx *x, struct hv_json *j, void *arg)
 		hv_json_double(j, "pages_per_second", rate);
 		hv_json_object_close(j);
 		hv_json_u64(j, "recorded", s->nrecord);
+		hv_json_u64(j, "faults_resolved_by_another", s->shared);
 		return;
 	}
 	fprintf(x->out, "prefetch:    %llu pages in %.6f s (%.0f pages/s)\n",
 		(unsigned long long)s->pf_pages, secs, rate);
 	fprintf(x->out, "recorded:    %zu pages; outside regions: %llu faults\n", s->nrecord,
 		(unsigned long long)s->outside);
+	fprintf(x->out, "shared:      %llu faults resolved by another fault's ioctl\n",
+		(unsigned long long)s->shared);
 }
 
 /* ---- setup --------------------------------------------------------------------- */

@@ -190,6 +190,22 @@ uint64_t uw_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+bool uw_batch_has(const struct uw_batch *b, uint64_t page)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (page >= b->start[i] && page < b->end[i])
+			return true;
+	return false;
+}
+
+void uw_batch_add(struct uw_batch *b, uint64_t page, uint64_t len)
+{
+	if (!len || b->n == UW_BATCH)
+		return;
+	b->start[b->n] = page;
+	b->end[b->n++] = page + len;
+}
+
 static unsigned int hist_index(uint64_t v)
 {
 	unsigned int m;

@@ -77,6 +77,23 @@ int uw_unregister(int uffd, uint64_t start, uint64_t len);
 
 uint64_t uw_now_ns(void);
 
+/*
+ * Ranges resolved while serving one read() of messages. Every fault in the
+ * batch was already waiting when it was read, and the ioctl that installed
+ * a range woke every thread waiting inside it: another message of the same
+ * batch for a page in there (threads sharing a page each send one) needs
+ * neither a copy that can only fail with EEXIST nor a wake. Reset (n = 0)
+ * per read and after any non-fault event: the mm may have changed.
+ */
+#define UW_BATCH 64 /* messages per read() */
+struct uw_batch {
+	uint64_t start[UW_BATCH], end[UW_BATCH];
+	size_t n;
+};
+bool uw_batch_has(const struct uw_batch *b, uint64_t page);
+/* Records [page, page + len) as installed and woken; len 0 records nothing. */
+void uw_batch_add(struct uw_batch *b, uint64_t page, uint64_t len);
+
 /* Log-linear histogram: 32 sub-buckets per power of two, so ±3% per value. */
 #define UW_HIST_BUCKETS (64 + 58 * 32)
 struct uw_hist {
