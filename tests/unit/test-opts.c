@@ -78,6 +78,34 @@ int main(void)
 		poptFreeContext(pc);
 	}
 
+	{
+		/*
+		 * popt's copies of string values (a repeated option included)
+		 * are recorded for hv_common_free; a default the program set is
+		 * never taken for one. A SANITIZE=1 build or check-valgrind
+		 * sees a leak or a bad free here.
+		 */
+		struct hv_common c3 = { 0 };
+		char *name = (char *)"default", *other = (char *)"kept";
+		struct poptOption t3[] = {
+			{ "name", 'n', POPT_ARG_STRING, &name, 0, "a name", "N" },
+			{ "other", 'o', POPT_ARG_STRING, &other, 0, "another", "O" },
+			HV_POPT_COMMON(c3), POPT_TABLEEND
+		};
+		const char *str_argv[] = { "t", "--name", "a", "-n", "b", NULL };
+
+		pc = poptGetContext("t", 5, str_argv, t3, 0);
+		CHECK(&u, hv_popt_parse(pc, t3, &c3, "", NULL, NULL) == -1 && !strcmp(name, "b") &&
+				  !strcmp(other, "kept"),
+		      "parse: string options, the last one wins, defaults stay");
+		CHECK(&u, c3.n_owned == 2, "parse: both copies popt made are owned (%zu)",
+		      c3.n_owned);
+		poptFreeContext(pc);
+		hv_common_free(&c3);
+		hv_common_free(&c3);
+		CHECK(&u, c3.n_owned == 0 && !c3.owned, "hv_common_free releases them, twice is fine");
+	}
+
 	CHECK(&u, hv_signals_block(&s, 0) == 0, "signalfd set up");
 	CHECK(&u, hv_signals_pending(&s) == 0, "no signal pending");
 	kill(getpid(), SIGTERM);
