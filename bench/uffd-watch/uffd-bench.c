@@ -12,6 +12,10 @@
  *       anonymous region served by the userfaultfd(2) man page's pattern: one
  *       thread blocked in read(), one UFFDIO_COPY per fault (zero page or
  *       FILE's page).
+ *   uffd-bench touch|minimal shared PAGES [FILE]  8 threads touch the same
+ *       pages in the same random order, started together (vCPUs faulting
+ *       on the same guest pages); the rate counts each page once, the
+ *       latencies are every thread's touches.
  *   uffd-bench copy seq PAGES        no fault at all: UFFDIO_COPY of each
  *       page into a registered region, one ioctl a page, nobody waiting. The
  *       kernel work a handler cannot avoid per fault, as a floor.
@@ -51,6 +55,10 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+#define MAX_THREADS 8
+/* Touching threads: 1, or MAX_THREADS for the shared order. Set once by main. */
+static long g_threads = 1;
+
 static int cmp(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -62,7 +70,9 @@ static int cmp(const void *a, const void *b)
 static void report(const char *mode, long pages, uint64_t ns, uint32_t *lat, long faults,
 		   uint64_t fault_ns)
 {
-	qsort(lat, (size_t)pages, sizeof(*lat), cmp);
+	long nlat = pages * g_threads; /* shared: every thread's touches */
+
+	qsort(lat, (size_t)nlat, sizeof(*lat), cmp);
 	printf("{");
 	if (faults >= 0)
 		printf("\"faults\":%ld,\"faults_per_second\":%.0f,", faults,
@@ -70,22 +80,73 @@ static void report(const char *mode, long pages, uint64_t ns, uint32_t *lat, lon
 	printf("\"mode\":\"%s\",\"pages\":%ld,\"seconds\":%.6f,\"touches_per_second\":%.0f,"
 	       "\"p50_us\":%.2f,\"p90_us\":%.2f,\"p99_us\":%.2f,\"p999_us\":%.2f}\n",
 	       mode, pages, (double)ns / 1e9, (double)pages / ((double)ns / 1e9),
-	       lat[pages / 2] / 1e3, lat[pages * 9 / 10] / 1e3, lat[pages * 99 / 100] / 1e3,
-	       lat[pages * 999 / 1000] / 1e3);
+	       lat[nlat / 2] / 1e3, lat[nlat * 9 / 10] / 1e3, lat[nlat * 99 / 100] / 1e3,
+	       lat[nlat * 999 / 1000] / 1e3);
 }
 
-static void touch_all(volatile unsigned char *p, long pages, const uint32_t *order, uint32_t *lat,
-		      uint64_t *total)
+static void touch_one(volatile unsigned char *p, long pages, const uint32_t *order, uint32_t *lat,
+		      uint64_t *t0, uint64_t *t1)
 {
-	uint64_t t0 = now_ns(), a = t0, b;
+	uint64_t a = now_ns(), b;
 
+	*t0 = a;
 	for (long i = 0; i < pages; i++) {
 		p[(size_t)order[i] * PG] = 1;
 		b = now_ns();
 		lat[i] = (uint32_t)(b - a);
 		a = b;
 	}
-	*total = a - t0;
+	*t1 = a;
+}
+
+struct toucher {
+	volatile unsigned char *p;
+	long pages;
+	const uint32_t *order;
+	uint32_t *lat;
+	uint64_t t0, t1;
+	pthread_barrier_t *go;
+};
+
+static void *toucher(void *v)
+{
+	struct toucher *t = v;
+
+	pthread_barrier_wait(t->go);
+	touch_one(t->p, t->pages, t->order, t->lat, &t->t0, &t->t1);
+	return NULL;
+}
+
+/*
+ * shared: g_threads threads touch the same pages in the same random order,
+ * started together, as vCPUs faulting on the same guest pages would; the
+ * time is from the first start to the last finish, the rate counts each
+ * page once.
+ */
+static void touch_all(volatile unsigned char *p, long pages, const uint32_t *order, uint32_t *lat,
+		      uint64_t *total)
+{
+	struct toucher t[MAX_THREADS];
+	pthread_t th[MAX_THREADS];
+	pthread_barrier_t go;
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	if (g_threads == 1) {
+		touch_one(p, pages, order, lat, &lo, &hi);
+		*total = hi - lo;
+		return;
+	}
+	pthread_barrier_init(&go, NULL, (unsigned)g_threads);
+	for (long i = 0; i < g_threads; i++) {
+		t[i] = (struct toucher){p, pages, order, lat + i * pages, 0, 0, &go};
+		pthread_create(&th[i], NULL, toucher, &t[i]);
+	}
+	for (long i = 0; i < g_threads; i++) {
+		pthread_join(th[i], NULL);
+		lo = t[i].t0 < lo ? t[i].t0 : lo;
+		hi = t[i].t1 > hi ? t[i].t1 : hi;
+	}
+	*total = hi - lo;
 }
 
 struct handler {
@@ -248,14 +309,16 @@ int main(int argc, char **argv)
 	if (argc < 4 || pages < 1000 ||
 	    (strcmp(argv[1], "touch") && strcmp(argv[1], "minimal") && strcmp(argv[1], "copy") &&
 	     strcmp(argv[1], "switch")) ||
-	    (strcmp(argv[2], "seq") && strcmp(argv[2], "random"))) {
-		fprintf(stderr,
-			"usage: uffd-bench touch|minimal|copy|switch seq|random PAGES [FILE]\n");
+	    (strcmp(argv[2], "seq") && strcmp(argv[2], "random") && strcmp(argv[2], "shared"))) {
+		fprintf(stderr, "usage: uffd-bench touch|minimal|copy|switch seq|random|shared "
+				"PAGES [FILE]\n");
 		return 2;
 	}
-	random = !strcmp(argv[2], "random");
+	random = strcmp(argv[2], "seq") != 0;
+	if (!strcmp(argv[2], "shared") && strcmp(argv[1], "copy") && strcmp(argv[1], "switch"))
+		g_threads = MAX_THREADS;
 	snprintf(mode, sizeof(mode), "%s-%s-%s", argv[1], argv[2], file ? "file" : "zero");
-	lat = calloc((size_t)pages, sizeof(*lat));
+	lat = calloc((size_t)(pages * g_threads), sizeof(*lat));
 	order = make_order(pages, random);
 	if (!strcmp(argv[1], "copy"))
 		return copy_floor(pages, lat);
