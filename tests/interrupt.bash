@@ -5,7 +5,7 @@
 #
 #   ir_steps CMD...        the steps a normal run of CMD passes, in order
 #   ir_start STEP CMD...   CMD in the background, to stop itself at STEP
-#                          (a shell function as CMD must exec the tool)
+#                          (through ir-sigdfl: SIGINT at its default)
 #   ir_stopped             waits until it did (state T); 1 if it never did
 #   ir_hit SIG             SIG, then SIGCONT; waits (IR_TIMEOUT s) for the
 #                          end: IR_RC is the exit status, IR_KIDS the
@@ -19,6 +19,7 @@
 # names every broken cell.
 
 : "${IR_TIMEOUT:=10}"
+IR_SIGDFL=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/interrupt/ir-sigdfl
 
 ir_steps() {
 	HVUTILS_STEP_TRACE=1 "$@" 2>&1 >/dev/null <"${IR_STDIN:-/dev/null}" |
@@ -29,14 +30,10 @@ ir_start() {
 	local step=$1
 	shift
 	# A background job of a script starts with SIGINT ignored; a user's
-	# Ctrl-C is not, so the tool gets the default disposition back.
+	# Ctrl-C is not, so ir-sigdfl gives the tool the default disposition.
 	(
-		trap - INT
 		export HVUTILS_STEP_STOP=$step
-		exec <"${IR_STDIN:-/dev/null}" >"$IR_DIR/out" 2>"$IR_DIR/err"
-		# A shell function must exec the tool itself, so that IR_PID is the tool.
-		[ "$(type -t "$1")" = function ] && "$@"
-		exec "$@"
+		exec "$IR_SIGDFL" "$@" <"${IR_STDIN:-/dev/null}" >"$IR_DIR/out" 2>"$IR_DIR/err"
 	) &
 	IR_PID=$!
 	IR_STEP=$step
@@ -129,10 +126,14 @@ ir_fail() {
 # ir_matrix CELL STEPS...: runs `CELL STEP SIG` for every step and INT, TERM
 # and KILL; fails at the end if any cell did, after all of them ran.
 ir_matrix() {
-	local cell=$1 step sig bad=0 n=0
+	local cell=$1 step sig bad=0 n=0 t0=$SECONDS
 	shift
 	[ $# -gt 0 ] || {
 		echo "no steps: is the tool built with lib/step.c?" >&2
+		return 1
+	}
+	[ -x "$IR_SIGDFL" ] || {
+		echo "missing prerequisite: $IR_SIGDFL (make check-build)" >&2
 		return 1
 	}
 	for step in "$@"; do
@@ -142,6 +143,7 @@ ir_matrix() {
 			"$cell" "$step" "$sig" || bad=$((bad + 1))
 		done
 	done
-	echo "# $n cells, $bad failed" >&2
+	# On fd 3, bats shows it with the result: the matrix's size and cost.
+	echo "# $cell: $# steps x ${IR_SIGNALS:-INT TERM KILL}: $n cells, $bad failed, $((SECONDS - t0)) s" >&3
 	[ "$bad" -eq 0 ]
 }

@@ -44,7 +44,7 @@ run_cmd() {
 run_cell() {
 	local step=$1 sig=$2 kids
 	rm -rf "$IR_DIR/tmp" && mkdir "$IR_DIR/tmp"
-	ir_start "$step" run_cmd_exec
+	ir_start "$step" env TMPDIR="$IR_DIR/tmp" "$UW" run --min-size 16K -- "$TU/uffd-touch" -p 8 -z -S
 	ir_stopped || return 1
 	ir_hit "$sig" || return 1
 	kids=$IR_KIDS
@@ -70,8 +70,6 @@ run_cell() {
 	esac
 }
 
-# ir_start execs its command: a function would leave a shell in between.
-run_cmd_exec() { TMPDIR=$IR_DIR/tmp exec "$UW" run --min-size 16K -- "$TU/uffd-touch" -p 8 -z -S; }
 
 @test "run: every step x INT/TERM/KILL leaves no process, no hung program, no socket" {
 	mkdir -p "$IR_DIR/tmp"
@@ -86,8 +84,6 @@ run_cmd_exec() { TMPDIR=$IR_DIR/tmp exec "$UW" run --min-size 16K -- "$TU/uffd-t
 
 # ---- serve ------------------------------------------------------------------
 
-serve_exec() { exec "$UW" serve --socket "$IR_DIR/s.sock" --memory "$IR_DIR/mem"; }
-
 client_start() {
 	"$TU/uffd-fc-client" run "$IR_DIR/s.sock" "$IR_DIR/mem" -o 3,20,1,17,31 \
 		>"$IR_DIR/client.out" 2>&1 &
@@ -97,7 +93,7 @@ client_start() {
 serve_cell() {
 	local step=$1 sig=$2 i crc=0
 	rm -f "$IR_DIR/s.sock"
-	ir_start "$step" serve_exec
+	ir_start "$step" "$UW" serve --socket "$IR_DIR/s.sock" --memory "$IR_DIR/mem"
 	if [ "$step" = listening ]; then
 		ir_stopped || return 1
 		client_start
@@ -164,7 +160,7 @@ serve_cell() {
 
 @test "serve: SIGTERM while waiting for the VMM ends it at once (exit 0, socket removed)" {
 	"$TU/uffd-fc-client" make-memory "$IR_DIR/mem" 4
-	ir_start none serve_exec
+	ir_start none "$UW" serve --socket "$IR_DIR/s.sock" --memory "$IR_DIR/mem"
 	for _ in $(seq 250); do
 		[ -S "$IR_DIR/s.sock" ] && break
 		sleep 0.02

@@ -1,0 +1,7 @@
+# ir-sigdfl: the interruption suites' launcher (tests/interrupt.bash).
+TEST_EXTRA  += tests/interrupt/ir-sigdfl
+CLEAN_EXTRA += tests/interrupt/ir-sigdfl
+
+tests/interrupt/ir-sigdfl: tests/interrupt/sigdfl.c
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=gnu11 $(WARN) -D_GNU_SOURCE $(CFLAGS) $(LDFLAGS) -o $@ $<
