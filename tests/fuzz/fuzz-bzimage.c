@@ -5,7 +5,9 @@
  * checked before it is used, so whatever the file says, the loader only
  * touches guest memory inside its RAM ranges (ASan watches the bounds of
  * the buffer that stands in for it), and a loaded image enters where the
- * header promised: inside the bytes that were loaded.
+ * header promised: inside the bytes that were loaded. Each input is loaded
+ * twice: as the guest's decompressor gets it, and with --unpack (the xz
+ * payload decoded by liblzma, its ELF segments placed by the launcher).
  *
  * Guest memory here is 4 MiB low + 2 MiB at 4 GiB: small enough to copy
  * quickly, large enough for a small kernel; "too small" is a valid answer.
@@ -51,25 +53,29 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return guest ? 0 : -1;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* One load of the input, by the in-guest path (unpack 0) or --unpack (1). */
+static void load_once(const uint8_t *data, size_t size, int unpack)
 {
 	struct lg *lg = calloc(1, sizeof(*lg));
 	int rc;
 
 	FUZZ_CHECK(lg && guest);
 	lg->kernel_path = "fuzz-input";
+	lg->unpack = unpack;
 	lg->mem = (struct lg_mem){ .base = guest, .size = LOW + HIGH, .low_size = LOW,
 				   .high_size = HIGH };
 	last.set = false;
 	rc = lg_load_image(lg, data, size);
 	/* Success and a vCPU start state come together. */
 	FUZZ_CHECK(!rc == last.set);
+	FUZZ_CHECK(!lg->unpacked || unpack);
 	if (!rc && lg->is_bzimage && lg->unpacked) {
 		/* Unpacked in the launcher: the ELF entry, in guest RAM above 1 MiB. */
 		FUZZ_CHECK(last.entry >= 0x100000 && lg_gpa(lg, last.entry, 1) != NULL);
 		FUZZ_CHECK(last.rsi == LG_BOOT_PARAMS_ADDR);
 	} else if (!rc && lg->is_bzimage) {
 		/* The 64-bit entry of the decompressor, with boot_params in rsi. */
+		FUZZ_CHECK(!unpack);
 		FUZZ_CHECK(last.entry == 0x100200 && last.rsi == LG_BOOT_PARAMS_ADDR);
 		FUZZ_CHECK(lg_gpa(lg, 0x100000, size > 0x200 ? 0x200 : size) != NULL);
 	} else if (!rc) {
@@ -81,5 +87,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(lg_gpa(lg, load, size) != NULL && last.rsp == LG_FLAT_STACK);
 	}
 	free(lg);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	load_once(data, size, 0);
+	load_once(data, size, 1);
 	return 0;
 }

@@ -284,7 +284,7 @@ need_lzma() {
 	need_lzma
 	cp "$(bzimage)" "$T/bz"
 	head -c 4096 /dev/zero | dd of="$T/bz" bs=1 seek=$(($(bz_payload "$T/bz") + 65536)) conv=notrunc status=none
-	run "$LG" "$T/bz"
+	run "$LG" --unpack "$T/bz"
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ $output =~ ^lguest-run:\ .*/bz:\ invalid\ kernel\ image:\ payload:\ corrupt\ xz\ data\ \(a\ bzImage\ or\ a\ flat\ test\ image\ is\ expected\)$ ]]
@@ -301,13 +301,13 @@ need_lzma() {
 	le 4 0 >>"$T/bz"
 	patch "$T/bz" $((0x24c)) 4 $(($(stat -c %s "$T/xz") + 4))
 	patch "$T/bz" $((0x1f4)) 4 1 # syssize: 16 bytes, the file has them
-	run "$LG" "$T/bz"
+	run "$LG" --unpack "$T/bz"
 	[ "$status" -eq 1 ]
 	[[ $output == *"/bz: invalid kernel image: payload is not an ELF kernel (a bzImage or a flat test image is expected)" ]]
 	# The real payload, cut in the middle: liblzma runs out of input.
 	cp "$(bzimage)" "$T/bz"
 	patch "$T/bz" $((0x24c)) 4 1000000
-	run "$LG" "$T/bz"
+	run "$LG" --unpack "$T/bz"
 	[ "$status" -eq 1 ]
 	[[ $output == *"/bz: invalid kernel image: payload: truncated xz data (a bzImage or a flat test image is expected)" ]]
 }
@@ -316,26 +316,45 @@ need_lzma() {
 	need_kvm
 	need_lzma
 	# tests/fuzz/corpus/bzimage/bz-xz-elf: one load segment of hlt at 2 MiB.
-	run --separate-stderr "$LG" -v -m 32M "$HV_TOP/tests/fuzz/corpus/bzimage/bz-xz-elf"
+	run --separate-stderr "$LG" --unpack -v -m 32M "$HV_TOP/tests/fuzz/corpus/bzimage/bz-xz-elf"
 	[ "$status" -eq 0 ]
 	[[ $stderr == *"lguest-run: kernel unpacked in the launcher: 1 ELF load segments, entry 0x200000"* ]]
 	[[ $stderr == *"lguest-run: guest halted with interrupts disabled: powered off"* ]]
 	# Its segment ends past 4 MiB of RAM: too small, exit 8.
-	run "$LG" -m 4M "$HV_TOP/tests/fuzz/corpus/bzimage/bz-xz-seg-past-ram"
+	run "$LG" --unpack -m 4M "$HV_TOP/tests/fuzz/corpus/bzimage/bz-xz-seg-past-ram"
 	[ "$status" -eq 8 ]
 	[ "$output" = "lguest-run: 4 MiB of guest memory is too small for the kernel (needs 5 MiB) (raise --memory)" ]
 }
 
-@test "-v: the launcher unpacks the bzImage's payload; --guest-decompress leaves it to the guest" {
+@test "-v: --unpack unpacks the bzImage's payload in the launcher; by default the guest does" {
 	need_kvm
 	need_lzma
-	run --separate-stderr "$LG" -v --timeout 0.2 "$(bzimage)" -- quiet
+	run --separate-stderr "$LG" -v --unpack --timeout 0.2 "$(bzimage)" -- quiet
 	[ "$status" -eq 124 ]
 	[[ $stderr =~ "lguest-run: kernel unpacked in the launcher: "[0-9]+" ELF load segments, entry 0x"[0-9a-f]+ ]]
-	run --separate-stderr "$LG" -v --guest-decompress --timeout 0.2 "$(bzimage)" -- quiet
+	run --separate-stderr "$LG" -v --timeout 0.2 "$(bzimage)" -- quiet
 	[ "$status" -eq 124 ]
 	[[ $stderr != *"unpacked"* ]]
 	[[ $stderr == *"lguest-run: bzImage: boot protocol "* ]]
+}
+
+@test "--unpack of a bzImage without a payload field or with a gzip payload (1)" {
+	need_kvm
+	need_lzma
+	# tests/fuzz/corpus/bzimage/bz-ok: a valid header with payload_length 0.
+	run "$LG" --unpack -m 32M "$HV_TOP/tests/fuzz/corpus/bzimage/bz-ok"
+	[ "$status" -eq 1 ]
+	[[ $output == *"/bz-ok: invalid kernel image: --unpack: no payload (boot protocol 2.08+ payload_offset/length) (a bzImage or a flat test image is expected)" ]]
+	local at
+	at=$(bz_payload "$(bzimage)")
+	head -c "$at" "$(bzimage)" >"$T/bz"
+	printf 'gzip, not xz\n' | gzip >"$T/gz"
+	cat "$T/gz" >>"$T/bz"
+	patch "$T/bz" $((0x24c)) 4 "$(stat -c %s "$T/gz")"
+	patch "$T/bz" $((0x1f4)) 4 1
+	run "$LG" --unpack "$T/bz"
+	[ "$status" -eq 1 ]
+	[[ $output == *"/bz: invalid kernel image: --unpack: the payload is not xz-compressed (a bzImage or a flat test image is expected)" ]]
 }
 
 @test "bzImage with too little memory for the kernel exits 8" {

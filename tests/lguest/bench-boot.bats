@@ -3,8 +3,8 @@
 # tests/guest/ or tests/host/). Runs in the pci guest on nested kvm_amd:
 # time from launch to the inner init's marker line, lguest-run vs QEMU
 # -enable-kvm -M microvm and -M pc, same kernel, initrd, command line and
-# guest RAM, interleaved rounds; lguest-run also with --guest-decompress
-# (the bzImage unpacks itself in the guest, as under QEMU). At the marker it also samples launcher
+# guest RAM, interleaved rounds; lguest-run also with --unpack (the
+# launcher decodes the xz payload instead of the bzImage's decompressor). At the marker it also samples launcher
 # memory (RSS outside the guest-RAM mapping), the guest kernel's own uptime
 # (so the time splits into "before the kernel's clock started": launcher,
 # firmware, decompression; and "the kernel's own boot") and the host KVM's
@@ -120,9 +120,9 @@ decompress_floor() {
 		read -r a b c d < <(measure lguest-run -q -m ${MEM_MB}M -i "$INNER" "$KERNEL" -- quiet lgmode=hang)
 		lg_ms+=("$a") lg_kb+=("$b") lg_up+=("$c")
 		say "round $r lguest-run: $a ms to the marker, kernel's own $c ms; $b KiB; kvm: $d"
-		read -r a b c d < <(measure lguest-run -q --guest-decompress -m ${MEM_MB}M -i "$INNER" "$KERNEL" -- quiet lgmode=hang)
+		read -r a b c d < <(measure lguest-run -q --unpack -m ${MEM_MB}M -i "$INNER" "$KERNEL" -- quiet lgmode=hang)
 		gd_ms+=("$a") gd_up+=("$c")
-		say "round $r lguest-run --guest-decompress: $a ms to the marker, kernel's own $c ms; $b KiB; kvm: $d"
+		say "round $r lguest-run --unpack: $a ms to the marker, kernel's own $c ms; $b KiB; kvm: $d"
 		read -r a b c d < <(measure "${q[@]}" -M microvm)
 		mv_ms+=("$a") mv_kb+=("$b") mv_up+=("$c")
 		say "round $r microvm:    $a ms to the marker, kernel's own $c ms; $b KiB; kvm: $d"
@@ -136,7 +136,7 @@ decompress_floor() {
 	say "median kernel's own boot (uptime at the marker): lguest-run $(median "${lg_up[@]}") ms, microvm $(median "${mv_up[@]}") ms, pc $(median "${pc_up[@]}") ms"
 	say "ratio lguest-run/microvm $(ratio "$lm" "$mm"), lguest-run/pc $(ratio "$lm" "$pm") (goal <= 0.5)"
 	gm=$(median "${gd_ms[@]}")
-	say "lguest-run --guest-decompress (the bzImage's own decompressor, as QEMU runs it): median $gm ms, kernel's own $(median "${gd_up[@]}") ms; ratio to microvm $(ratio "$gm" "$mm"), to pc $(ratio "$gm" "$pm")"
+	say "lguest-run --unpack (xz payload decoded by the launcher): median $gm ms, kernel's own $(median "${gd_up[@]}") ms; ratio to microvm $(ratio "$gm" "$mm"), to pc $(ratio "$gm" "$pm")"
 	say "median launcher memory (RSS - guest RAM): lguest-run $(median "${lg_kb[@]}") KiB, microvm $(median "${mv_kb[@]}") KiB, pc $(median "${pc_kb[@]}") KiB (goal <= 5120)"
 	decompress_floor
 	# Where lguest-run's time goes: its exit statistics for one more boot.

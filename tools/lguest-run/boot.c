@@ -292,24 +292,30 @@ static int load_bzimage(struct lg *lg, const uint8_t *img, size_t len)
 		if (rc)
 			return rc;
 	}
-	/* Last, after every cheap check: the payload, unpacked here if it can be. */
+	/* --unpack last, after every cheap check: the payload decoded here. */
 	entry = BZ_KERNEL_ADDR + 0x200;
-	if (!lg->guest_decompress && h->version >= 0x0208 && h->payload_length &&
-	    h->payload_offset <= payload && h->payload_length <= payload - h->payload_offset) {
+	if (lg->unpack) {
 		uint64_t need;
 
+		if (h->version < 0x0208 || !h->payload_length || h->payload_offset > payload ||
+		    h->payload_length > payload - h->payload_offset)
+			return bad_image(path, "--unpack: no payload (boot protocol 2.08+ payload_offset/length)");
 		rc = lg_unpack_xz(lg, img + setup_size + h->payload_offset, h->payload_length, &entry, &need);
 		if (rc == -E2BIG)
 			return too_small(lg, "the kernel", need);
-		if (rc && rc != -ENOTSUP)
+		if (rc == -ENOSYS) {
+			hv_err(0, "drop --unpack", "--unpack: lguest-run was built without liblzma");
+			return HV_EXIT_USAGE;
+		}
+		if (rc == -ENOTSUP)
+			return bad_image(path, "--unpack: the payload is not xz-compressed");
+		if (rc)
 			return rc;
-		lg->unpacked = !rc;
-		if (!lg->unpacked)
-			entry = BZ_KERNEL_ADDR + 0x200;
-	}
-	/* Not unpacked here: the bzImage decompresses itself from 1 MiB. */
-	if (!lg->unpacked)
+		lg->unpacked = true;
+	} else {
+		/* The bzImage decompresses itself from 1 MiB, as under firmware. */
 		memcpy(lg_gpa(lg, BZ_KERNEL_ADDR, payload), img + setup_size, payload);
+	}
 	if (lg->common.verbose)
 		hv_note("bzImage: boot protocol %u.%02u, %llu bytes at 0x%llx, init_size 0x%llx; command line: %s",
 			h->version >> 8, h->version & 0xff, (unsigned long long)payload,

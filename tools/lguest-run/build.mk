@@ -1,8 +1,7 @@
 # lguest-run: a small KVM launcher. Links nothing beyond libc, pthreads and
 # popt: start-up time is part of boot time.
 lguest-run_LIBS := -lpthread
-# liblzma (optional): unpacks a bzImage's xz payload in the launcher, much
-# cheaper than the guest's own decompressor in a nested guest (bench/lguest-run).
+# liblzma (optional): --unpack decodes a bzImage's xz payload in the launcher.
 ifeq ($(HAVE_LZMA),yes)
 lguest-run_LIBS += $(LZMA_LIBS)
 lguest-run_CFLAGS += $(LZMA_CFLAGS) -DHAVE_LZMA

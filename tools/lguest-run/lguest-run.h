@@ -142,7 +142,7 @@ struct lg {
 	struct lg_block_opt blocks[LG_MAX_BLOCKS];
 	unsigned nblocks;
 	int rng;
-	int guest_decompress; /* --guest-decompress: no unpacking in the launcher */
+	int unpack; /* --unpack: the launcher unpacks the bzImage's payload */
 	uint64_t timeout_ms;
 	unsigned cpus;
 	/* KVM */

@@ -106,8 +106,8 @@ static int parse_args(struct lg *lg, int argc, char **argv)
 		  "stop the guest after this long, exit 124 (s, ms, m suffixes)", "SEC" },
 		{ "cpus", 0, POPT_ARG_STRING, &cpus, OPT_CPUS, "number of vCPUs (only 1 is supported)",
 		  "N" },
-		{ "guest-decompress", 0, POPT_ARG_NONE, &lg->guest_decompress, 0,
-		  "let a bzImage decompress itself in the guest (keeps its KASLR; slower)", NULL },
+		{ "unpack", 0, POPT_ARG_NONE, &lg->unpack, 0,
+		  "unpack a bzImage's xz payload in the launcher (liblzma; no KASLR)", NULL },
 		HV_POPT_COMMON(lg->common),
 		POPT_TABLEEND
 	};

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unpacking a bzImage in the launcher: the xz payload is the kernel proper
- * (vmlinux, an ELF file), which the bzImage's own decompressor would unpack
- * inside the guest. Here liblzma decodes it straight into guest memory, each
- * ELF load segment to its physical address, and the vCPU starts at the ELF
- * entry (the kernel's 64-bit startup_64) with the boot parameters, as
- * Firecracker and Cloud Hypervisor start a vmlinux. The work is the same,
- * done where it is cheaper: in a nested guest every page the in-guest
- * decompressor touches costs nested paging, and its XZ Embedded decoder is
- * slower than liblzma. Nothing is cached: every start decodes the file.
+ * --unpack: unpacking a bzImage in the launcher. The xz payload is the
+ * kernel proper (vmlinux, an ELF file), which the bzImage's own decompressor
+ * would unpack inside the guest. Here liblzma decodes it straight into guest
+ * memory, each ELF load segment to its physical address, and the vCPU
+ * starts at the ELF entry (the kernel's 64-bit startup_64) with the boot
+ * parameters, as Firecracker and Cloud Hypervisor start a vmlinux. The same
+ * work, done by the host's fast decoder instead of the guest's; not the
+ * default: in the nested bench guest (TCG) liblzma was no faster than the
+ * guest's XZ Embedded and varied more (bench/lguest-run/RESULTS). Nothing
+ * is cached: every start decodes the file.
  *
  * The payload is untrusted input: decoder memory is capped, the ELF headers
  * are checked against what was decoded, and every segment must lie in
@@ -128,9 +129,9 @@ static int parse_elf(struct lg *lg, const uint8_t *h, size_t n, struct seg *segs
 /*
  * Decodes an xz payload into guest memory. Returns 0 with *entry and *need
  * (end of the kernel in guest-physical memory) set; -ENOTSUP if the payload
- * is not xz (or liblzma is missing): the guest decompresses it then;
- * -E2BIG with *need set if guest memory is too small (the caller says so);
- * or an exit code after printing the error.
+ * is not xz; -ENOSYS without liblzma; -E2BIG with *need set if guest memory
+ * is too small (the caller words these); or an exit code after printing
+ * the error.
  */
 int lg_unpack_xz(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *entry, uint64_t *need)
 {
@@ -243,6 +244,6 @@ int lg_unpack_xz(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *en
 	(void)len;
 	(void)entry;
 	*need = 0;
-	return -ENOTSUP;
+	return -ENOSYS;
 }
 #endif
