@@ -169,6 +169,15 @@ int gs_read_into(int fd, void *dst, size_t max, size_t *len);
 int gs_open_output_file(const char *name, int *fd);
 /* Raw bytes to FILE or "-", or a hexdump -C style dump with hexdump. */
 int gs_write_output(const char *name, const void *buf, size_t len, size_t base, bool hexdump);
+/*
+ * Decimal without the printf engine: share's whole run (refs line, the
+ * --exec environment) needs only these, and each process in the bench's
+ * emulated PV dom0 pays for every piece of code it runs the first time.
+ * gs_format_u32 writes v and a NUL at p, returns the NUL's address;
+ * gs_format_refs returns "R1 R2 ..." malloc'ed (NULL on ENOMEM).
+ */
+char *gs_format_u32(char *p, uint32_t v);
+char *gs_format_refs(const uint32_t *refs, uint32_t count);
 void gs_print_refs(const struct gs_ctx *c, uint16_t domid, const uint32_t *refs, uint32_t count,
 		   uint64_t index);
 

@@ -174,6 +174,35 @@ int gs_write_output(const char *name, const void *buf, size_t len, size_t base, 
 	return rc;
 }
 
+char *gs_format_u32(char *p, uint32_t v)
+{
+	char tmp[10];
+	size_t n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		*p++ = tmp[--n];
+	*p = '\0';
+	return p;
+}
+
+char *gs_format_refs(const uint32_t *refs, uint32_t count)
+{
+	char *s = malloc((size_t)count * 11 + 1), *p = s;
+
+	if (!s)
+		return NULL;
+	*p = '\0';
+	for (uint32_t i = 0; i < count; i++) {
+		if (i)
+			*p++ = ' ';
+		p = gs_format_u32(p, refs[i]);
+	}
+	return s;
+}
+
 void gs_print_refs(const struct gs_ctx *c, uint16_t domid, const uint32_t *refs, uint32_t count,
 		   uint64_t index)
 {
@@ -192,9 +221,18 @@ void gs_print_refs(const struct gs_ctx *c, uint16_t domid, const uint32_t *refs,
 		hv_json_object_close(&j);
 		hv_json_end(&j);
 	} else {
-		for (uint32_t i = 0; i < count; i++)
-			printf("%s%u", i ? " " : "", refs[i]);
-		putchar('\n');
+		char *line = gs_format_refs(refs, count);
+
+		if (line) {
+			fputs(line, stdout);
+			putchar('\n');
+		} else {
+			/* Without memory for the line, the refs still go out. */
+			for (uint32_t i = 0; i < count; i++)
+				printf("%s%u", i ? " " : "", refs[i]);
+			putchar('\n');
+		}
+		free(line);
 	}
 	/* Scripts read the refs while we hold them. */
 	fflush(stdout);

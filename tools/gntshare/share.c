@@ -39,29 +39,16 @@ struct share_state {
 	pid_t child;
 };
 
-static char *refs_string(const uint32_t *refs, uint32_t count)
-{
-	char *s = malloc((size_t)count * 11 + 1);
-	size_t used = 0;
-
-	if (!s)
-		return NULL;
-	s[0] = '\0';
-	for (uint32_t i = 0; i < count; i++)
-		used += (size_t)sprintf(s + used, "%s%u", i ? " " : "", refs[i]);
-	return s;
-}
-
 static void child_exec(struct share_state *st)
 {
 	const struct gs_share_opts *o = st->o;
-	char num[16], *refs = refs_string(st->a.refs, st->a.count);
+	char num[16], *refs = gs_format_refs(st->a.refs, st->a.count);
 
 	hv_signals_restore(&st->sig);
 	signal(SIGPIPE, SIG_DFL);
-	snprintf(num, sizeof(num), "%u", o->domid);
+	gs_format_u32(num, o->domid);
 	setenv("GNTSHARE_DOMID", num, 1);
-	snprintf(num, sizeof(num), "%u", st->a.count);
+	gs_format_u32(num, st->a.count);
 	setenv("GNTSHARE_COUNT", num, 1);
 	if (refs)
 		setenv("GNTSHARE_REFS", refs, 1);
