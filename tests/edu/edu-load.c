@@ -58,7 +58,7 @@
 /* Counters shared by every process of the run (a MAP_SHARED page). */
 struct stats {
 	long opens, open_gone, group_busy, group_gone, sessions;
-	long iterations, ioctls, rw, dma, fact, irq_signals, irq_mode_conflicts;
+	long iterations, ioctls, rw, dma, dma_left, fact, irq_signals, irq_mode_conflicts;
 	long requests, resets;
 	long removals, double_removals, twin_ok, twin_gone, creates, remove_max_ms, remove_total_ms;
 	long unexpected;
@@ -244,7 +244,7 @@ static int worker_round(struct run *r, struct edu *e, int grp, int irq, unsigned
 	if (edu_enable(e))
 		unexpected(r->st, "enabling memory and bus master: %s", strerror(errno));
 
-	switch (rnd(seed, 6)) {
+	switch (rnd(seed, 7)) {
 	case 0:
 		edu_wr(e, EDU_REG_FACT, 5 + rnd(seed, 8));
 		engine_wait(r, e, EDU_REG_STATUS, 1, "factorial");
@@ -271,10 +271,21 @@ static int worker_round(struct run *r, struct edu *e, int grp, int irq, unsigned
 		must(r, ioctl(dev, VFIO_DEVICE_RESET), "VFIO_DEVICE_RESET");
 		add(&r->st->resets, 1);
 		break;
-	default:
+	case 5:
 		/* A factorial left running when the device is closed. */
 		edu_wr(e, EDU_REG_FACT, 12);
 		break;
+	default:
+		/* A DMA left running at close (the last close: see session_round()). */
+		edu_wr(e, EDU_REG_DMA_SRC, DMA_IOVA);
+		edu_wr(e, EDU_REG_DMA_DST, EDU_DMA_BUF);
+		edu_wr(e, EDU_REG_DMA_CNT, EDU_DMA_BUF_SIZE);
+		edu_wr(e, EDU_REG_DMA_CMD, EDU_DMA_RUN | EDU_DMA_IRQ);
+		close(dev);
+		e->device = -1;
+		add(&r->st->iterations, 1);
+		add(&r->st->dma_left, 1);
+		return 0;
 	}
 
 	/* Hold the device a little, so that removals find users. */
@@ -440,6 +451,22 @@ static void session_round(struct run *r, int sid)
 			__atomic_store_n(stop, 1, __ATOMIC_RELAXED);
 		}
 	}
+	/*
+	 * The owner's close is the last one: leave a DMA and a factorial
+	 * running, so that closing has to cancel them. An engine that outlived
+	 * it would touch a closed device (vfio_dma_rw() warns) or, after a
+	 * removal, freed memory.
+	 */
+	e.device = owner;
+	if (edu_enable(&e) == 0) {
+		edu_wr(&e, EDU_REG_DMA_SRC, DMA_IOVA);
+		edu_wr(&e, EDU_REG_DMA_DST, EDU_DMA_BUF);
+		edu_wr(&e, EDU_REG_DMA_CNT, EDU_DMA_BUF_SIZE);
+		edu_wr(&e, EDU_REG_DMA_CMD, EDU_DMA_RUN | EDU_DMA_IRQ);
+		edu_wr(&e, EDU_REG_FACT, 20);
+		add(&r->st->dma_left, 1);
+	}
+	e.device = -1;
 out:
 	if (owner >= 0)
 		close(owner);
@@ -594,14 +621,15 @@ int main(int argc, char **argv)
 		waitpid(pids[i], NULL, 0);
 
 	printf("# %ld ms: %ld opens, %ld rounds, %ld ioctls, %ld register accesses, %ld DMA, "
-	       "%ld factorials, %ld resets, %ld IRQ signals, %ld IRQ mode conflicts, "
-	       "%ld requests seen; %ld sessions, %ld group busy, %ld group gone, %ld opens "
+	       "%ld left running at close, %ld factorials, %ld resets, %ld IRQ signals, "
+	       "%ld IRQ mode conflicts, %ld requests seen; %ld sessions, "
+	       "%ld group busy, %ld group gone, %ld opens "
 	       "refused (removing); %ld removals (%ld doubled: the second writer %ld times "
 	       "ok, %ld times ENOENT; max %ld ms, avg %ld ms), %ld creates\n",
-	       now_ms() - t0, st->opens, st->iterations, st->ioctls, st->rw, st->dma, st->fact,
-	       st->resets, st->irq_signals, st->irq_mode_conflicts, st->requests, st->sessions,
-	       st->group_busy, st->group_gone, st->open_gone, st->removals, st->double_removals,
-	       st->twin_ok, st->twin_gone, st->remove_max_ms,
+	       now_ms() - t0, st->opens, st->iterations, st->ioctls, st->rw, st->dma, st->dma_left,
+	       st->fact, st->resets, st->irq_signals, st->irq_mode_conflicts, st->requests,
+	       st->sessions, st->group_busy, st->group_gone, st->open_gone, st->removals,
+	       st->double_removals, st->twin_ok, st->twin_gone, st->remove_max_ms,
 	       st->removals ? st->remove_total_ms / st->removals : 0, st->creates);
 	for (long i = 0; i < st->unexpected && i < MAX_FAIL_MSGS; i++)
 		printf("edu-load: unexpected: %s\n", st->msgs[i]);
