@@ -121,7 +121,8 @@ edu_refcnt() { cat /sys/module/mdev_edu/refcnt; }
 	[ ! -d /sys/module/mdev_edu ]
 	[ ! -e "/sys/bus/mdev/devices/$u" ]
 	grep -qx 'edu-load: ok' "$out"
-	[ "$busy" -ge 1 ]
+	# (How often rmmod is refused first depends on timing: 1-8 times
+	# measured. The refusal itself is pinned down by 50-mdev-edu.bats.)
 	# The unload got through while the load ran: the session then found
 	# the instance gone (and nothing unexpected happened to it).
 	[[ $(head -1 "$out") =~ ([0-9]+)\ group\ gone ]] && [ "${BASH_REMATCH[1]}" -ge 1 ]
