@@ -177,12 +177,13 @@ static int regs_cmd(struct vb_ctx *c, int argc, const char **argv, bool write)
 	if (rc >= 0)
 		return rc;
 	rc = parse_access(c, argv[0], args, write, &a);
+	/* a names the device and region by pointers into args: free it last. */
+	if (!rc) {
+		rc = access_region(c, &a, write);
+		if (!rc)
+			print_access(c, &a, write);
+	}
 	free((void *)args);
-	if (rc)
-		return rc;
-	rc = access_region(c, &a, write);
-	if (!rc)
-		print_access(c, &a, write);
 	return rc;
 }
 
