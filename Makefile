@@ -56,17 +56,19 @@ else
   nosan      = $(1)
 endif
 
-# The flavour (normal or sanitize) of what is built is recorded in
-# build/flavour; everything compiled depends on it, so switching between a
-# SANITIZE=1 build and a normal one rebuilds all of it instead of linking
-# stale objects of the other kind. tests/guest/mkinitramfs reads it to
-# install the flavour that was built.
-FLAVOUR := $(if $(filter 1,$(SANITIZE)),sanitize,normal)
+# The flavour of what is built, as make variable assignments (SANITIZE and
+# whatever a build.mk adds to FLAVOUR_VARS because it changes how a tool is
+# linked, e.g. VFIO_BIND_STATIC), is recorded in build/flavour; everything
+# compiled depends on it, so switching between a SANITIZE=1 build and a
+# normal one (or a static and a dynamic vfio-bind) rebuilds all of it
+# instead of linking stale objects of the other kind. tests/guest/
+# mkinitramfs passes it to `make install`, tests/valgrind/run checks it.
+FLAVOUR = $(foreach v,SANITIZE $(FLAVOUR_VARS),$(v)=$($(v)))
 FLAVOUR_STAMP := build/flavour
 # Rewritten (new mtime) only when the flavour changes; goals that build
 # nothing (check-run) leave it alone.
 $(FLAVOUR_STAMP): FORCE
-	$(Q)mkdir -p build && { [ "$$(cat $@ 2>/dev/null)" = $(FLAVOUR) ] || echo $(FLAVOUR) >$@; }
+	$(Q)mkdir -p build && { [ "$$(cat $@ 2>/dev/null)" = "$(FLAVOUR)" ] || echo "$(FLAVOUR)" >$@; }
 FORCE:
 .PHONY: FORCE
 
@@ -155,10 +157,11 @@ check-run:
 
 # make check-valgrind: the host suites with every tool they start under
 # valgrind (tests/valgrind/run, section "valgrind" of tests/run-all). A
-# normal build: valgrind and SANITIZE=1 exclude each other.
+# normal build: valgrind and SANITIZE=1 exclude each other; vfio-bind linked
+# dynamically: memcheck replaces malloc only through the dynamic loader.
 check-valgrind: deps
-	$(Q)$(MAKE) --no-print-directory check-build SANITIZE=
-	$(Q)HV_SUITES=valgrind $(MAKE) --no-print-directory check-run SANITIZE=
+	$(Q)$(MAKE) --no-print-directory check-build SANITIZE= VFIO_BIND_STATIC=no
+	$(Q)HV_SUITES=valgrind $(MAKE) --no-print-directory check-run SANITIZE= VFIO_BIND_STATIC=no
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -10,6 +10,8 @@
 # VFIO_BIND_STATIC=no links it dynamically (popt still static); sanitizer
 # builds are always dynamic (ASan cannot link statically).
 VFIO_BIND_STATIC ?= yes
+# It changes the link: part of the build's flavour (top Makefile).
+FLAVOUR_VARS += VFIO_BIND_STATIC
 ifeq ($(SANITIZE),1)
   VFIO_BIND_STATIC := no
 endif
