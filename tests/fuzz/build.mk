@@ -41,6 +41,12 @@ ifeq ($(HAVE_LZMA),yes)
 FUZZ_CFLAGS_bzimage += $(LZMA_CFLAGS) -DHAVE_LZMA
 FUZZ_LIBS_bzimage := $(LZMA_LIBS)
 endif
+# The device models a guest drives through port I/O (pci.c walks the rings).
+FUZZ_SRCS_virtq := tools/lguest-run/pci.c tools/lguest-run/virtio-blk.c \
+  tools/lguest-run/virtio-rng.c tools/lguest-run/mem.c tools/lguest-run/serial.c \
+  tools/lguest-run/rtc.c
+FUZZ_CFLAGS_virtq := -Itools/lguest-run
+FUZZ_LIBS_virtq := -lpthread
 FUZZ_SRCS_uffdmsg := tools/uffd-watch/agentmsg.c
 FUZZ_CFLAGS_uffdmsg := -Itools/uffd-watch
 FUZZ_SRCS_uffd    := tools/uffd-watch/regions.c

@@ -130,9 +130,15 @@ static bool blk_notify(struct lg *lg, struct lg_virtio *v, unsigned q)
 		uint8_t status = do_request(lg, v, &c, &written);
 		unsigned last = c.n - 1;
 
-		if (c.d[last].write && c.d[last].len >= 1)
+		/*
+		 * The used length is what the device wrote: the status byte only
+		 * counts if the guest gave it a writable place.
+		 */
+		if (c.d[last].write && c.d[last].len >= 1) {
 			*(uint8_t *)lg_gpa(lg, c.d[last].addr, 1) = status;
-		lg_vq_push(lg, v, q, c.head, written + 1);
+			written++;
+		}
+		lg_vq_push(lg, v, q, c.head, written);
 		used = true;
 	}
 	return used;
