@@ -109,7 +109,8 @@ struct lg_virtio_ops {
 struct lg_virtio {
 	const struct lg_virtio_ops *ops;
 	uint8_t slot;
-	uint8_t irq;
+	uint8_t irq;	  /* the PIC line the function's INTA# is wired to */
+	uint8_t int_line; /* Interrupt Line register: scratch for the guest */
 	uint16_t io_base;
 	uint32_t bar0;	/* as the guest wrote it (sizing probes) */
 	uint16_t command;

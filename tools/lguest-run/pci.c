@@ -38,6 +38,7 @@ int lg_virtio_add(struct lg *lg, struct lg_virtio *v)
 			       LG_MAX_BLOCKS + 1);
 	v->slot = lg->nvirtio + 1;
 	v->irq = virtio_irqs[lg->nvirtio];
+	v->int_line = v->irq;
 	v->io_base = VIRTIO_IO_BASE + lg->nvirtio * VIRTIO_IO_SIZE;
 	v->bar0 = v->io_base | 1;
 	v->command = 1; /* I/O decoding on, as firmware would leave it */
@@ -89,7 +90,7 @@ static bool config_header(struct lg *lg, unsigned slot, uint8_t *h)
 		put32(h + 0x10, v->bar0);
 		put16(h + 0x2c, VIRTIO_VENDOR);
 		put16(h + 0x2e, v->ops->type);
-		h[0x3c] = v->irq;
+		h[0x3c] = v->int_line;
 		h[0x3d] = 1; /* INTA# */
 	}
 	return true;
@@ -113,7 +114,13 @@ static void config_write(struct lg *lg, unsigned slot, unsigned reg, unsigned si
 		if ((v->bar0 & 0xfffc) == (v->bar0 & ~3u))
 			v->io_base = v->bar0 & 0xfffc;
 	} else if (reg == 0x3c) {
-		v->irq = val & 0xff;
+		/*
+		 * As on real PCI, the register only records what software
+		 * chose: the wire stays where it is, or a guest could pulse
+		 * any host GSI (the timer's, the UART's) and leave the old
+		 * line asserted.
+		 */
+		v->int_line = val & 0xff;
 	}
 }
 

@@ -34,15 +34,27 @@ static bool rng_notify(struct lg *lg, struct lg_virtio *v, unsigned q)
 
 		for (unsigned i = 0; i < c.n; i++) {
 			uint8_t *p;
+			uint32_t done = 0;
 			ssize_t n;
 
 			if (!c.d[i].write)
 				continue;
 			p = lg_gpa(lg, c.d[i].addr, c.d[i].len);
-			n = getrandom(p, c.d[i].len, 0);
-			if (n > 0)
-				written += n;
-			v->bytes += n > 0 ? n : 0;
+			/*
+			 * Above 256 bytes getrandom(2) may stop short when a signal
+			 * arrives: a buffer handed back half filled would break the
+			 * chain's accounting of what was written where.
+			 */
+			while (done < c.d[i].len) {
+				n = getrandom(p + done, c.d[i].len - done, 0);
+				if (n < 0 && errno == EINTR)
+					continue;
+				if (n <= 0)
+					break;
+				done += n;
+			}
+			written += done;
+			v->bytes += done;
 		}
 		v->requests++;
 		lg_vq_push(lg, v, q, c.head, written);
