@@ -47,6 +47,8 @@ FUZZ_SRCS_virtq := tools/lguest-run/pci.c tools/lguest-run/virtio-blk.c \
   tools/lguest-run/rtc.c
 FUZZ_CFLAGS_virtq := -Itools/lguest-run
 FUZZ_LIBS_virtq := -lpthread
+FUZZ_SRCS_pciconf := tools/lguest-run/pci.c tools/lguest-run/mem.c
+FUZZ_CFLAGS_pciconf := -Itools/lguest-run
 FUZZ_SRCS_uffdmsg := tools/uffd-watch/agentmsg.c
 FUZZ_CFLAGS_uffdmsg := -Itools/uffd-watch
 FUZZ_SRCS_uffd    := tools/uffd-watch/regions.c
