@@ -9,23 +9,9 @@ bats_require_minimum_version 1.5.0
 setup() {
 	HV_TOP=${HV_TOP:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
 	# The build tree on the host; the installed tool in a guest (HV_TOP=/).
-	if [ -z "${UW:-}" ]; then
-		UW=$HV_TOP/tools/uffd-watch/uffd-watch
-		[ -x "$UW" ] || UW=$(command -v uffd-watch || echo "$UW")
-	fi
-	TU=${TU:-$HV_TOP/tests/uffd}
-	need() {
-		if [ "${CI:-}" = true ]; then
-			echo "missing prerequisite: $1" >&2
-			return 1
-		fi
-		skip "$1"
-	}
-	[ -x "$UW" ] || need "uffd-watch not built ($UW)"
-	[ -x "$TU/uffd-touch" ] || need "test programs not built (make check-build)"
-	command -v jq >/dev/null || need "jq"
-	[ "$(id -u)" = 0 ] || need "root (userfaultfd with vm.unprivileged_userfaultfd=0)"
-	W=$BATS_TEST_TMPDIR
+	# shellcheck source=../uffd/setup.bash
+	. "$HV_TOP/tests/uffd/setup.bash"
+	uffd_setup uffd-touch jq
 }
 
 # The region a test program printed ("region ADDR PAGES").
