@@ -7,7 +7,7 @@
 # Goals that must work before the build dependencies exist (a fresh machine
 # has no autoconf yet) do not read the configuration; check and demo install
 # the dependencies first and then re-enter make.
-NOCONF_GOALS := deps clean distclean check check-valgrind demo
+NOCONF_GOALS := deps print-deps clean distclean check check-valgrind demo
 ifeq ($(MAKECMDGOALS),)
   NEED_CONF := 1
 else ifneq ($(filter-out $(NOCONF_GOALS),$(MAKECMDGOALS)),)
@@ -15,6 +15,10 @@ else ifneq ($(filter-out $(NOCONF_GOALS),$(MAKECMDGOALS)),)
 endif
 ifeq ($(NEED_CONF),1)
   # A fresh clone generates its configuration here; make then re-reads itself.
+  # Before `make deps` there is no autoconf: say so in one line.
+  ifeq ($(wildcard config.mk)$(shell command -v autoreconf),)
+    $(error hvutils: autoreconf not found, the build dependencies are missing: run 'make deps' first (as root, on Debian 12))
+  endif
   include config.mk
 endif
 config.mk config.h: configure.ac config.mk.in
@@ -170,12 +174,16 @@ demo: deps
 demo-run:
 	$(Q)$(MAKE_ENV) tests/demo/run
 
-# What the test bench and the demo need, by Debian package name.
+# What the build, the images, the tests, the demo and the benchmarks need,
+# by Debian package name: a fresh machine has nothing else (tests/deps-check,
+# run by the host suite, checks that every program they use is covered).
 DEPS_PKGS := build-essential autoconf automake pkg-config clang file kmod pciutils \
   libpopt-dev libpci-dev libkmod-dev libjson-c-dev libxen-dev liblzma-dev xz-utils \
   qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio bats \
   xen-hypervisor-4.17-amd64 xen-utils-4.17 xenstore-utils hyperfine \
-  bash-completion zsh libclang-rt-14-dev dkms valgrind
+  bash-completion zsh libclang-rt-14-dev dkms valgrind jq python3 git debootstrap
+print-deps:
+	@echo $(DEPS_PKGS)
 deps:
 	$(Q)missing=; for p in $(DEPS_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
@@ -193,7 +201,7 @@ MAKE_ENV = HV_TOP=$(CURDIR) KVER=$(KVER) QEMU=$(QEMU) BATS=$(BATS) BUSYBOX=$(BUS
   XENSTORED=$(XENSTORED) OXENSTORED=$(OXENSTORED) XEN_IMAGE=$(XEN_IMAGE) \
   HV_BUILT_TOOLS="$(BUILT_TOOLS)" HV_UNIT_BINS="$(UNIT_BINS)"
 
-.PHONY: all check check-build check-run check-valgrind demo demo-run deps install uninstall clean distclean dist
+.PHONY: all check check-build check-run check-valgrind demo demo-run deps print-deps install uninstall clean distclean dist
 
 # ---- install ---------------------------------------------------------------
 install: all
