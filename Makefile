@@ -120,7 +120,8 @@ endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rules,$(t))))
 
 # ---- man/ ------------------------------------------------------------------
-# Pages are written in roff directly; 'make man' checks they render cleanly.
+# Pages are written in roff directly; tests/host/man.bats checks that they
+# render without a warning and list the options the tools' --help lists.
 MANPAGES := $(wildcard man/*.[1-8])
 
 # ---- kmod/ -----------------------------------------------------------------
@@ -181,7 +182,8 @@ DEPS_PKGS := build-essential autoconf automake pkg-config clang file kmod pciuti
   libpopt-dev libpci-dev libkmod-dev libjson-c-dev libxen-dev liblzma-dev xz-utils \
   qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio bats \
   xen-hypervisor-4.17-amd64 xen-utils-4.17 xenstore-utils hyperfine \
-  bash-completion zsh libclang-rt-14-dev dkms valgrind jq python3 git debootstrap
+  bash-completion zsh libclang-rt-14-dev dkms valgrind jq python3 git debootstrap \
+  groff-base mandoc shellcheck
 print-deps:
 	@echo $(DEPS_PKGS)
 deps:

@@ -1,0 +1,162 @@
+#!/usr/bin/env bats
+# Man pages: every page in man/ renders without a warning from groff and
+# mandoc, writes each .TP tag on one line, carries a real date and the
+# version, and documents exactly the options the tool's --help lists.
+
+setup() {
+	HV_TOP=${HV_TOP:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
+	local p
+	for p in groff mandoc perl; do
+		command -v "$p" >/dev/null && continue
+		[[ ${CI:-} == true ]] && { echo "$p missing (make deps)"; return 1; }
+		skip "$p not installed"
+	done
+}
+
+pages() { ls "$HV_TOP"/man/*.[1-8]; }
+
+# The tools that have a page of section 1 and are built.
+tools() {
+	local p t
+	for p in "$HV_TOP"/man/*.1; do
+		t=$(basename "$p" .1)
+		[[ -d $HV_TOP/tools/$t ]] || continue
+		if [[ ! -x $HV_TOP/tools/$t/$t ]]; then
+			[[ ${CI:-} == true ]] && { echo "tools/$t/$t is not built" >&2; return 1; }
+			continue
+		fi
+		echo "$t"
+	done
+}
+
+# tool_help TOOL: the --help of the tool, of each verb it lists, and of
+# each mdev subverb of vfio-bind.
+tool_help() {
+	local tool=$1 bin=$HV_TOP/tools/$1/$1 v s
+	"$bin" --help
+	for v in $("$bin" --help | awk '/^Verbs:/{f=1;next} f&&/^  [a-z]/{print $1} f&&/^$/{f=0}'); do
+		"$bin" "$v" --help
+		[[ $tool == vfio-bind && $v == mdev ]] || continue
+		for s in $("$bin" mdev --help | awk '/^  [a-z]/{print $1}'); do
+			"$bin" mdev "$s" --help
+		done
+	done
+}
+
+# help_options TOOL: every option name its help lists, one a line.
+help_options() {
+	tool_help "$1" 2>&1 | grep -oE -- '^ {2,}(-[A-Za-z0-9], )?--[a-z][-a-z0-9]*' |
+		grep -oE -- '--?[A-Za-z0-9][-a-z0-9]*' | LC_ALL=C sort -u
+}
+
+# help_pairs TOOL: "-X --long" for each option listed with both names.
+help_pairs() {
+	tool_help "$1" 2>&1 | sed -nE 's/^ {2,}(-[A-Za-z0-9]), (--[a-z][-a-z0-9]*).*/\1 \2/p' |
+		LC_ALL=C sort -u
+}
+
+# man_options PAGE: every option name the page shows in bold (mandoc's
+# ASCII output writes bold as X backspace X), one a line.
+man_options() {
+	mandoc -Tascii -O width=1000 "$1" | perl -ne '
+		s/_\x08(.)/$1/g;
+		while (/((?:(.)\x08\2)+)/g) { (my $b = $1) =~ s/.\x08//g; print "$b\n" }' |
+		grep -oE -- '(^|[][ (|,])--?[A-Za-z0-9][-a-z0-9]*' | grep -oE -- '--?[A-Za-z0-9][-a-z0-9]*' |
+		LC_ALL=C sort -u
+}
+
+man_text() { mandoc -Tascii -O width=1000 "$1" | perl -pe 's/.\x08//g'; }
+
+@test "every page renders with groff -ww without a warning" {
+	local p out bad=
+	for p in $(pages); do
+		out=$(groff -man -ww -z "$p" 2>&1 || true)
+		[[ -z $out ]] || bad+=$'\n'$out
+	done
+	[[ -z $bad ]] || { echo "groff:$bad"; false; }
+}
+
+@test "every page passes mandoc -Tlint without a message" {
+	local p out bad=
+	for p in $(pages); do
+		out=$(mandoc -Tlint "$p" 2>&1 || true)
+		[[ -z $out ]] || bad+=$'\n'$out
+	done
+	[[ -z $bad ]] || { echo "mandoc:$bad"; false; }
+}
+
+# A .TP tag is the one input line after .TP: a tag written over several
+# macro lines spills its rest into the body. Such a tag leaves its
+# brackets open, and the body then starts with an italic macro (the
+# placeholder that belonged to the tag).
+@test "every .TP tag is one line" {
+	run awk '
+		function count(s, c) { return gsub("\\" c, "", s) }
+		/^\.TP/ {
+			if ((getline tag) <= 0) exit
+			t = tag
+			gsub(/\\\(..|\\f.|\\[-&|^e]/, "", t)
+			if (count(t, "[") != count(t, "]") || count(t, "(") != count(t, ")"))
+				printf "%s:%d: tag with unbalanced brackets: %s\n", FILENAME, FNR, tag
+			if ((getline body) <= 0) exit
+			if (body ~ /^\.(I|IR|RI|IB)( |$)/)
+				printf "%s:%d: body starts with an italic macro (rest of the tag?): %s\n", FILENAME, FNR, body
+		}' $(pages)
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test ".TH carries a date and the version of configure.ac" {
+	local version p th bad=
+	version=$(sed -nE 's/^AC_INIT\(\[hvutils\], \[([^]]+)\].*/\1/p' "$HV_TOP/configure.ac")
+	[[ -n $version ]]
+	for p in $(pages); do
+		th=$(head -n1 "$p")
+		[[ $th =~ ^\.TH\ [^\ ]+\ [1-8]\ [0-9]{4}-[0-9]{2}-[0-9]{2}\ \"hvutils\ ([^\"]+)\" ]] &&
+			[[ ${BASH_REMATCH[1]} == "$version" ]] || bad+=$'\n'"$p: $th"
+	done
+	[[ -z $bad ]] || { echo "want .TH NAME SECTION YYYY-MM-DD \"hvutils $version\":$bad"; false; }
+}
+
+@test "signals are explained in a SIGNALS section of each tool's page" {
+	local t bad=
+	for t in $(tools); do
+		grep -qx '\.SH SIGNALS' "$HV_TOP/man/$t.1" || bad+=" $t"
+	done
+	[[ -z $bad ]] || { echo "no SIGNALS section:$bad"; false; }
+}
+
+@test "every option of a tool's --help is in bold on its man page" {
+	local t missing=
+	for t in $(tools); do
+		missing+=$(LC_ALL=C comm -23 <(help_options "$t") <(man_options "$HV_TOP/man/$t.1") | sed "s/^/$t:/" | tr '\n' ' ')
+	done
+	[[ -z $missing ]] || { echo "not on the man page:$missing"; false; }
+}
+
+@test "a short and long option pair of --help is paired on the man page" {
+	local t s l txt missing=
+	for t in $(tools); do
+		txt=$(man_text "$HV_TOP/man/$t.1")
+		while read -r s l; do
+			grep -qF -e "$s, $l" -e "$s ($l)" <<<"$txt" || missing+=" $t:$s,$l"
+		done < <(help_pairs "$t")
+	done
+	[[ -z $missing ]] || { echo "not written '-X, --long' or '-X (--long)' on the man page:$missing"; false; }
+}
+
+# Options of other programs a page shows in bold.
+foreign_options() {
+	case $1 in
+	gntshare) echo -C ;; # hexdump -C
+	esac
+}
+
+@test "every option a man page shows in bold is in the tool's --help" {
+	local t extra=
+	for t in $(tools); do
+		extra+=$(LC_ALL=C comm -13 <({ help_options "$t"; foreign_options "$t"; } | LC_ALL=C sort -u) \
+			<(man_options "$HV_TOP/man/$t.1") | sed "s/^/$t:/" | tr '\n' ' ')
+	done
+	[[ -z $extra ]] || { echo "not in --help:$extra"; false; }
+}
