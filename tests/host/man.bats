@@ -5,12 +5,13 @@
 
 setup() {
 	HV_TOP=${HV_TOP:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
-	local p
-	for p in groff mandoc perl; do
-		command -v "$p" >/dev/null && continue
-		[[ ${CI:-} == true ]] && { echo "$p missing (make deps)"; return 1; }
-		skip "$p not installed"
-	done
+	local missing=
+	command -v groff >/dev/null || missing+=" groff"
+	command -v mandoc >/dev/null || missing+=" mandoc"
+	command -v perl >/dev/null || missing+=" perl"
+	[[ -z $missing ]] && return 0
+	[[ ${CI:-} == true ]] && { echo "missing:$missing (make deps)"; return 1; }
+	skip "not installed:$missing"
 }
 
 pages() { ls "$HV_TOP"/man/*.[1-8]; }
