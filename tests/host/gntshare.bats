@@ -280,8 +280,14 @@ fake_root() {
 
 @test "map --refs-from without a store: exit 5 with the XenStore hint" {
 	XENSTORED_PATH=$BATS_TEST_TMPDIR/nosocket run "$GS" map --refs-from /local/domain/0/gs
-	[ "$status" -eq 5 ] || [ "$status" -eq 3 ]
-	[[ $output == *"--refs-from: cannot reach XenStore"*"is xenstored running?"* ]]
+	[ "$status" -eq 5 ]
+	[[ $output == "gntshare: --refs-from: cannot reach XenStore"*"is xenstored running?"* ]]
+}
+
+@test "share --publish without a store: exit 5 with the XenStore hint" {
+	XENSTORED_PATH=$BATS_TEST_TMPDIR/nosocket run "$GS" share --domid 0 --publish /local/domain/0/gs </dev/null
+	[ "$status" -eq 5 ]
+	[[ $output == "gntshare: --publish: cannot reach XenStore"*"is xenstored running?"* ]]
 }
 
 @test "status on the host: the report, why each device is missing, exit 5" {

@@ -33,9 +33,11 @@ static int refs_from_store(struct gs_map_opts *o)
 	int rc;
 
 	rc = hv_xs_open(&x, HV_XS_DEFAULT, NULL);
-	if (rc)
-		return hv_fail(rc, HV_XS_HINT_CONNECT, "--refs-from: cannot reach XenStore (%s)",
-			       x.tried);
+	if (rc) {
+		/* ENOENT here is a missing daemon, not a missing node: exit 5. */
+		hv_err(rc, HV_XS_HINT_CONNECT, "--refs-from: cannot reach XenStore (%s)", x.tried);
+		return HV_EXIT_NODEV;
+	}
 	rc = gs_read_published(&x, o->refs_from, &o->refs, &o->count, &domid);
 	hv_xs_close(&x);
 	if (rc == -ENOENT)

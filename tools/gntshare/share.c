@@ -187,9 +187,12 @@ static int setup(struct share_state *st)
 
 	if (o->publish) {
 		rc = hv_xs_open(&st->x, HV_XS_DEFAULT, NULL);
-		if (rc)
-			return hv_fail(rc, HV_XS_HINT_CONNECT, "--publish: cannot reach XenStore (%s)",
-				       st->x.tried);
+		if (rc) {
+			/* As for --refs-from: a missing daemon exits 5. */
+			hv_err(rc, HV_XS_HINT_CONNECT, "--publish: cannot reach XenStore (%s)",
+			       st->x.tried);
+			return HV_EXIT_NODEV;
+		}
 		rc = gs_self_domid(c, &self);
 		if (rc)
 			return hv_fail(rc, "is 'domid' missing under this domain's XenStore home?",
