@@ -161,3 +161,20 @@ foreign_options() {
 	done
 	[[ -z $extra ]] || { echo "not in --help:$extra"; false; }
 }
+
+# The exit codes of lib/diag.h a tool's sources return by name must be in
+# its page's EXIT STATUS (those that come through hv_exit_code(-errno)
+# are not seen here).
+@test "every named exit code a tool returns is in its EXIT STATUS" {
+	local t n code used doc missing=
+	for t in $(tools); do
+		doc=" $(sed -n '/^\.SH EXIT STATUS/,/^\.SH [^E]/p' "$HV_TOP/man/$t.1" |
+			sed -n '/^\.TP/{n;p;}' | sed -nE 's/^\.B ([0-9]+)$/\1/p' | tr '\n' ' ')"
+		for n in $(grep -ohE 'HV_EXIT_[A-Z]+' "$HV_TOP/tools/$t"/*.c | LC_ALL=C sort -u); do
+			code=$(sed -nE "s/^\s*$n = ([0-9]+),.*/\1/p" "$HV_TOP/lib/diag.h")
+			[[ -n $code ]] || { missing+=" $t:$n(not in lib/diag.h)"; continue; }
+			[[ $doc == *" $code "* ]] || missing+=" $t:$code($n)"
+		done
+	done
+	[[ -z $missing ]] || { echo "not in EXIT STATUS:$missing"; false; }
+}
