@@ -183,9 +183,13 @@ DEPS_PKGS := build-essential autoconf automake pkg-config clang file kmod pciuti
   qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio bats \
   xen-hypervisor-4.17-amd64 xen-utils-4.17 xenstore-utils hyperfine \
   bash-completion zsh libclang-rt-14-dev dkms valgrind jq python3 git debootstrap \
-  groff-base mandoc shellcheck
+  groff-base mandoc shellcheck mmdebstrap dwarves
 print-deps:
 	@echo $(DEPS_PKGS)
+# The guest kernels besides Debian 12's own 6.1 (tests/guest/kernels): fetched
+# and unpacked into /var/cache/hvutils by make deps, with the sid build root
+# the newest kernel's modules are built in.
+HV_KERNELS ?= 6.1 6.12 newest
 deps:
 	$(Q)missing=; for p in $(DEPS_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
@@ -197,6 +201,8 @@ deps:
 	  { echo "make deps: apt-get install failed:$$missing (run as root on Debian 12)" >&2; exit 1; }; \
 	  rm -f config.mk; \
 	fi
+	$(Q)tests/guest/kernels fetch $(HV_KERNELS)
+	$(Q)case " $(HV_KERNELS) " in *" newest "*) tests/guest/kernels buildroot newest ;; esac
 
 # Variables the test and demo scripts read.
 MAKE_ENV = HV_TOP=$(CURDIR) KVER=$(KVER) QEMU=$(QEMU) BATS=$(BATS) BUSYBOX=$(BUSYBOX) \
