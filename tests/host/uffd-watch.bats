@@ -447,6 +447,87 @@ serve_bg() {
 	EOF
 }
 
+# A socket directory every uid can search (the test's own is root's alone).
+pub_dir() {
+	D=$(mktemp -d /tmp/uffd-watch-pub.XXXXXX)
+	chmod 755 "$D"
+}
+
+wait_socket() {
+	for _ in $(seq 200); do
+		[ -S "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "serve: the socket is 0600 whatever the umask; another uid cannot connect" {
+	"$TU/uffd-fc-client" make-memory "$W/mem" 32
+	pub_dir
+	(umask 000; exec "$UW" serve --socket "$D/s.sock" --memory "$W/mem" --timeout 10s \
+		>"$W/serve.out" 2>"$W/serve.err") &
+	SERVE=$!
+	wait_socket "$D/s.sock"
+	[ "$(stat -c %a "$D/s.sock")" = 600 ]
+	[ "$(stat -c %u "$D/s.sock")" = 0 ]
+	run "$TU/uffd-fc-client" run "$D/s.sock" "$W/mem" -U 65534
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"connect: Permission denied"* ]]
+	# The VMM of serve's own uid is still served.
+	run "$TU/uffd-fc-client" run "$D/s.sock" "$W/mem" -o 0,31
+	[ "$output" = "ok 2 pages" ]
+	wait "$SERVE"
+	rm -rf "$D"
+}
+
+@test "serve: a peer of another uid is refused, and served with --allow-uid" {
+	"$TU/uffd-fc-client" make-memory "$W/mem" 32
+	pub_dir
+	"$UW" serve --socket "$D/s.sock" --memory "$W/mem" --timeout 10s --stats --json \
+		>"$W/serve.out" 2>"$W/serve.err" &
+	SERVE=$!
+	wait_socket "$D/s.sock"
+	# Reachable by everyone (as with a socket made under umask 000 before):
+	# SO_PEERCRED still turns uid 65534 away, before reading its message.
+	chmod 666 "$D/s.sock"
+	run "$TU/uffd-fc-client" run "$D/s.sock" "$W/mem" -U 65534 -t
+	[ "$output" = closed ]
+	grep -q "serve: refused a connection from uid 65534 (pid [0-9]*): not serve's uid nor an --allow-uid" "$W/serve.err"
+	# serve waited on for its own VMM.
+	run "$TU/uffd-fc-client" run "$D/s.sock" "$W/mem" -o 3,20
+	[ "$output" = "ok 2 pages" ]
+	wait "$SERVE"
+	jq -e '.refused_connections == 1 and .faults.total == 2' "$W/serve.out"
+
+	# With --allow-uid the socket is that uid's (mode 0600) and its VMM is served.
+	"$UW" serve --socket "$D/s.sock" --memory "$W/mem" --timeout 10s --allow-uid 65534 \
+		--stats --json >"$W/serve.out" 2>"$W/serve.err" &
+	SERVE=$!
+	wait_socket "$D/s.sock"
+	[ "$(stat -c '%a %u' "$D/s.sock")" = "600 65534" ]
+	run "$TU/uffd-fc-client" run "$D/s.sock" "$W/mem" -U 65534
+	[ "$output" = "ok 32 pages" ]
+	wait "$SERVE"
+	jq -e '.refused_connections == 0 and .faults.total == 32' "$W/serve.out"
+	rm -rf "$D"
+}
+
+@test "serve: --allow-uid takes numeric uids only" {
+	run "$UW" serve --socket "$W/x.sock" --memory "$W/mem" --allow-uid nobody
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--allow-uid nobody: give a numeric uid"* ]]
+}
+
+@test "serve: an existing socket path is not replaced" {
+	"$TU/uffd-fc-client" make-memory "$W/mem" 4
+	: >"$W/taken"
+	run "$UW" serve --socket "$W/taken" --memory "$W/mem" --timeout 200ms
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"serve: bind $W/taken: File exists (remove the stale socket first)"* ]]
+	[ -f "$W/taken" ]
+	[ -z "$(find "$W" -name '.uffd-watch.*')" ]
+}
+
 @test "serve: a handshake without a userfaultfd is rejected" {
 	"$TU/uffd-fc-client" make-memory "$W/mem" 40
 	serve_bg

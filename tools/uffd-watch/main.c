@@ -21,7 +21,7 @@ static const char synopsis[] = "[-h] [-V] VERB [OPTIONS] [ARGS]\n"
 			       "probe [--json]\n"
 			       "run [--mode missing|wp|minor] [--serve zero|file:PATH] [--trace] "
 			       "[--stats] [--json] [--min-size SIZE] [-o FILE] -- CMD [ARGS...]\n"
-			       "serve --socket PATH --memory FILE [--record TRACE] "
+			       "serve --socket PATH --memory FILE [--allow-uid UID]... [--record TRACE] "
 			       "[--prefetch TRACE] [--trace] [--stats] [--json] [-o FILE]";
 
 int main(int argc, const char **argv)

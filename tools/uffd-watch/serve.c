@@ -12,11 +12,17 @@
  * The JSON and the descriptor come from another process: every field is
  * type-checked and every range is checked for alignment, overflow, overlap
  * and against the memory file before a single page is copied.
+ *
+ * Whoever can connect gets the snapshot's memory, so the socket is created
+ * with mode 0600 whatever the umask, and a peer whose SO_PEERCRED uid is
+ * neither serve's own nor an --allow-uid one is turned away before it is
+ * read from.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -44,6 +50,7 @@
 #endif
 #define HANDSHAKE_MS 10000
 #define PREFETCH_RUN (2ull << 20) /* one UFFDIO_COPY installs at most this much */
+#define MAX_ALLOW_UIDS 64
 
 struct serve {
 	struct uw_ctx *x;
@@ -51,6 +58,9 @@ struct serve {
 	uint64_t timeout_ms;
 	int listen, conn, uffd, pidfd, ep;
 	pid_t vmm;
+	uid_t allow[MAX_ALLOW_UIDS]; /* besides serve's own uid */
+	size_t nallow;
+	uint64_t refused; /* connections from a uid not allowed */
 	struct hv_signals sig;
 	bool sig_on;
 	bool stopped; /* a signal ended the service: hand the VMM its memory */
@@ -115,6 +125,16 @@ static int wait_readable(struct serve *s, int fd, uint64_t timeout_ms, uint64_t 
 	}
 }
 
+static bool uid_allowed(const struct serve *s, uid_t uid)
+{
+	if (uid == geteuid())
+		return true;
+	for (size_t i = 0; i < s->nallow; i++)
+		if (s->allow[i] == uid)
+			return true;
+	return false;
+}
+
 static int handshake(struct serve *s)
 {
 	uint64_t t_end = uw_now_ns() / 1000000 + s->timeout_ms;
@@ -126,17 +146,30 @@ static int handshake(struct serve *s)
 	size_t len = 0;
 	int err;
 
-	if ((err = wait_readable(s, s->listen, s->timeout_ms, t_end)) == -EINTR)
-		return 0;
-	if (err)
-		return hv_fail(err, "the VMM never connected", "serve: waiting on %s",
-			       s->sock_path);
+	for (;;) {
+		if ((err = wait_readable(s, s->listen, s->timeout_ms, t_end)) == -EINTR)
+			return 0;
+		if (err)
+			return hv_fail(err, "the VMM never connected", "serve: waiting on %s",
+				       s->sock_path);
+		s->conn = accept4(s->listen, NULL, NULL, SOCK_CLOEXEC);
+		if (s->conn < 0)
+			return hv_fail(-errno, NULL, "serve: accept");
+		clen = sizeof(cred);
+		if (getsockopt(s->conn, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0)
+			return hv_fail(-errno, NULL, "serve: SO_PEERCRED");
+		if (uid_allowed(s, cred.uid))
+			break;
+		/* A stranger neither gets memory nor ends the wait for the real VMM. */
+		s->refused++;
+		hv_warn("serve: refused a connection from uid %u (pid %d): not serve's uid nor an "
+			"--allow-uid",
+			(unsigned)cred.uid, (int)cred.pid);
+		close(s->conn);
+		s->conn = -1;
+	}
 	hv_step("connected");
-	s->conn = accept4(s->listen, NULL, NULL, SOCK_CLOEXEC);
-	if (s->conn < 0)
-		return hv_fail(-errno, NULL, "serve: accept");
-	if (getsockopt(s->conn, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
-		s->vmm = cred.pid;
+	s->vmm = cred.pid;
 	/* A connected VMM sends its one message at once: never wait on it forever. */
 	if (!s->timeout_ms)
 		t_end = uw_now_ns() / 1000000 + HANDSHAKE_MS;
@@ -484,6 +517,7 @@ static void stats_extra(struct uw_ctx *x, struct hv_json *j, void *arg)
 		hv_json_object_close(j);
 		hv_json_u64(j, "recorded", s->nrecord);
 		hv_json_u64(j, "faults_resolved_by_another", s->shared);
+		hv_json_u64(j, "refused_connections", s->refused);
 		return;
 	}
 	fprintf(x->out, "prefetch:    %llu pages in %.6f s (%.0f pages/s)\n",
@@ -492,13 +526,16 @@ static void stats_extra(struct uw_ctx *x, struct hv_json *j, void *arg)
 		(unsigned long long)s->outside);
 	fprintf(x->out, "shared:      %llu faults resolved by another fault's ioctl\n",
 		(unsigned long long)s->shared);
+	fprintf(x->out, "refused:     %llu connections from a uid not allowed\n",
+		(unsigned long long)s->refused);
 }
 
 /* ---- setup --------------------------------------------------------------------- */
 
+static int listen_private(struct serve *s);
+
 static int setup(struct serve *s)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
 	int fd;
 
@@ -517,21 +554,59 @@ static int setup(struct serve *s)
 		s->mem = NULL;
 		return hv_fail(-errno, NULL, "serve: mmap %s", s->mem_path);
 	}
-	if (strlen(s->sock_path) >= sizeof(sa.sun_path))
+	return listen_private(s);
+}
+
+/*
+ * bind() gives the socket the umask's mode, and a chmod() after it leaves a
+ * window in which anyone may connect. So the socket is bound inside a fresh
+ * 0700 directory next to PATH, chmod-ed to 0600 (and handed to the one
+ * --allow-uid when serve is root, so that uid can connect), and only then
+ * linked to PATH: link() fails on an existing PATH, as bind() did.
+ */
+static int listen_private(struct serve *s)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char *copy = strdup(s->sock_path), *dir, tmp[sizeof(sa.sun_path)];
+	int err = 0;
+
+	if (!copy)
+		return hv_fail(-ENOMEM, NULL, "serve");
+	dir = dirname(copy);
+	if (strlen(s->sock_path) >= sizeof(sa.sun_path) ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.uffd-watch.XXXXXX", dir) >= sizeof(tmp) - 2) {
+		free(copy);
 		return hv_fail(-ENAMETOOLONG, "use a shorter path", "serve: --socket %s",
 			       s->sock_path);
-	memcpy(sa.sun_path, s->sock_path, strlen(s->sock_path) + 1);
+	}
+	free(copy);
+	if (!mkdtemp(tmp))
+		return hv_fail(-errno, NULL, "serve: --socket %s: private directory", s->sock_path);
+	/* tmp is shorter than sun_path by more than the "/s" (checked above). */
+	memcpy(sa.sun_path, tmp, strlen(tmp));
+	memcpy(sa.sun_path + strlen(tmp), "/s", 3);
 	s->listen = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s->listen < 0)
-		return hv_fail(-errno, NULL, "serve: socket");
-	if (bind(s->listen, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int err = -errno;
-
-		return hv_fail(err, err == -EADDRINUSE ? "remove the stale socket first" : NULL,
-			       "serve: bind %s", s->sock_path);
+		err = hv_fail(-errno, NULL, "serve: socket");
+	else if (bind(s->listen, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		err = hv_fail(-errno, NULL, "serve: bind %s", sa.sun_path);
+	else if (listen(s->listen, 1) < 0)
+		err = hv_fail(-errno, NULL, "serve: listen %s", s->sock_path);
+	else if (chmod(sa.sun_path, 0600) < 0)
+		err = hv_fail(-errno, NULL, "serve: chmod %s", sa.sun_path);
+	else if (s->nallow == 1 && geteuid() == 0 && lchown(sa.sun_path, s->allow[0], -1) < 0)
+		err = hv_fail(-errno, NULL, "serve: chown %s", sa.sun_path);
+	else if (link(sa.sun_path, s->sock_path) < 0)
+		err = hv_fail(-errno, errno == EEXIST ? "remove the stale socket first" : NULL,
+			      "serve: bind %s", s->sock_path);
+	unlink(sa.sun_path);
+	rmdir(tmp);
+	if (err) {
+		if (s->listen >= 0)
+			close(s->listen);
+		s->listen = -1; /* PATH was not created: nothing to unlink */
+		return err;
 	}
-	if (listen(s->listen, 1) < 0)
-		return hv_fail(-errno, NULL, "serve: listen %s", s->sock_path);
 	return 0;
 }
 
@@ -634,6 +709,7 @@ int uw_serve(void *ctx, int argc, const char **argv)
 	struct uw_ctx *x = ctx;
 	struct serve s = {.x = x, .listen = -1, .conn = -1, .uffd = -1, .pidfd = -1, .ep = -1};
 	char *sock = NULL, *mem = NULL, *rec = NULL, *pf = NULL, *timeout = NULL, *output = NULL;
+	char **allow = NULL;
 	struct poptOption opts[] = {
 	    {"socket", 's', POPT_ARG_STRING, &sock, 0, "listen on this unix socket", "PATH"},
 	    {"memory", 'm', POPT_ARG_STRING, &mem, 0, "the snapshot's guest memory file", "FILE"},
@@ -643,6 +719,8 @@ int uw_serve(void *ctx, int argc, const char **argv)
 	     "install the pages listed in TRACE before serving faults", "TRACE"},
 	    {"timeout", 0, POPT_ARG_STRING, &timeout, 0,
 	     "give up if the VMM has not completed the handshake by then", "DURATION"},
+	    {"allow-uid", 0, POPT_ARG_ARGV, &allow, 0,
+	     "also serve a VMM running as UID (repeatable; default: serve's own uid only)", "UID"},
 	    {"trace", 't', POPT_ARG_NONE, &x->trace, 0, "print every fault and event", NULL},
 	    {"stats", 0, POPT_ARG_NONE, &x->stats, 0, "print statistics at the end", NULL},
 	    {"output", 'o', POPT_ARG_STRING, &output, 0, "write trace and stats to FILE", "FILE"},
@@ -652,8 +730,9 @@ int uw_serve(void *ctx, int argc, const char **argv)
 	int rc, nargs;
 
 	rc = hv_popt_parse(pc, opts, &x->c,
-			    "serve --socket PATH --memory FILE [--record TRACE] [--prefetch TRACE] "
-			    "[--timeout DURATION] [--trace] [--stats] [--json] [-o FILE]",
+			    "serve --socket PATH --memory FILE [--allow-uid UID]... [--record TRACE] "
+			    "[--prefetch TRACE] [--timeout DURATION] [--trace] [--stats] [--json] "
+			    "[-o FILE]",
 			    NULL, "uffd-watch(1)");
 	if (rc >= 0)
 		goto out_popt;
@@ -669,6 +748,19 @@ int uw_serve(void *ctx, int argc, const char **argv)
 	if (timeout && hv_parse_duration_ms(timeout, 86400000ull * 365, &s.timeout_ms) < 0) {
 		rc = hv_usage_error("--timeout %s: use a duration like 10s or 500ms", timeout);
 		goto out_popt;
+	}
+	for (size_t i = 0; allow && allow[i]; i++) {
+		uint32_t uid;
+
+		if (hv_parse_u32(allow[i], 0, UINT32_MAX - 1, &uid) < 0) {
+			rc = hv_usage_error("--allow-uid %s: give a numeric uid", allow[i]);
+			goto out_popt;
+		}
+		if (s.nallow == MAX_ALLOW_UIDS) {
+			rc = hv_usage_error("--allow-uid: at most %d uids", MAX_ALLOW_UIDS);
+			goto out_popt;
+		}
+		s.allow[s.nallow++] = (uid_t)uid;
 	}
 	s.sock_path = sock;
 	s.mem_path = mem;
@@ -721,6 +813,9 @@ out:
 		hv_signals_restore(&s.sig);
 	uw_output_close(x);
 out_popt:
+	for (size_t i = 0; allow && allow[i]; i++)
+		free(allow[i]);
+	free(allow);
 	poptFreeContext(pc);
 	return rc;
 }
