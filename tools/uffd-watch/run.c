@@ -66,6 +66,7 @@ struct proc {
 	int conn;
 	int uffd;
 	bool fork_child;
+	bool dead; /* dropped: its memory lives until the end of the epoll batch */
 	struct tag conn_tag, uffd_tag;
 	struct region *regs;
 	size_t nregs, cap;
@@ -89,6 +90,7 @@ struct run {
 	char dir[256], sock[sizeof(((struct sockaddr_un *)0)->sun_path) + 300];
 	struct tag listen_tag, sig_tag;
 	struct proc *procs;
+	struct proc *dead; /* dropped procs, freed after the batch (see proc_free) */
 	uint64_t fork_seq;
 	uint64_t kfeatures; /* what the kernel offers */
 	uint64_t want;	    /* what we ask for on each context */
@@ -202,6 +204,13 @@ static struct proc *proc_new(struct run *r)
 	return p;
 }
 
+/*
+ * Drops a process: its descriptors leave the epoll set explicitly, because
+ * closing ours does not remove a registration while another reference to
+ * the file lives (a traced program may hand over a userfaultfd and keep a
+ * dup). The struct itself is only freed by proc_reap() after the current
+ * epoll batch, whose events may still point at it: handlers skip dead ones.
+ */
 static void proc_free(struct run *r, struct proc *p)
 {
 	struct proc **pp;
@@ -211,12 +220,31 @@ static void proc_free(struct run *r, struct proc *p)
 			*pp = p->next;
 			break;
 		}
-	if (p->conn >= 0)
-		close(p->conn); /* closing also drops it from the epoll set */
-	if (p->uffd >= 0)
-		close(p->uffd); /* the last reference: see proto.h */
+	if (p->conn >= 0) {
+		epoll_ctl(r->ep, EPOLL_CTL_DEL, p->conn, NULL);
+		close(p->conn);
+	}
+	if (p->uffd >= 0) {
+		epoll_ctl(r->ep, EPOLL_CTL_DEL, p->uffd, NULL);
+		close(p->uffd); /* the last reference, unless the program kept one */
+	}
+	p->conn = p->uffd = -1;
 	free(p->regs);
-	free(p);
+	p->regs = NULL;
+	p->nregs = p->cap = 0;
+	p->dead = true;
+	p->next = r->dead;
+	r->dead = p;
+}
+
+static void proc_reap(struct run *r)
+{
+	while (r->dead) {
+		struct proc *p = r->dead;
+
+		r->dead = p->next;
+		free(p);
+	}
 }
 
 static int ep_add(struct run *r, int fd, struct tag *t)
@@ -900,6 +928,7 @@ static void cleanup(struct run *r)
 {
 	while (r->procs)
 		proc_free(r, r->procs);
+	proc_reap(r);
 	if (r->listen >= 0)
 		close(r->listen);
 	if (r->sock[0])
@@ -921,11 +950,15 @@ static int loop(struct run *r)
 			continue;
 		if (n < 0)
 			return hv_fail(-errno, NULL, "epoll_wait");
-		/* Faults first: a process may be blocked on one while it talks to us. */
+		/*
+		 * Faults first: a process may be blocked on one while it talks to
+		 * us. A proc dropped earlier in this batch is still allocated
+		 * (proc_reap below) and marked dead: its events are skipped.
+		 */
 		for (int i = 0; i < n; i++) {
 			struct tag *t = evs[i].data.ptr;
 
-			if (t->kind == T_UFFD)
+			if (t->kind == T_UFFD && !t->p->dead)
 				handle_uffd(r, t->p);
 		}
 		for (int i = 0; i < n; i++) {
@@ -936,18 +969,14 @@ static int loop(struct run *r)
 			else if (t->kind == T_SIGNAL)
 				handle_signals(r);
 		}
-		/* Connections last: one may free a proc another event points to. */
+		/* Connections last: one may drop a proc another event points to. */
 		for (int i = 0; i < n; i++) {
 			struct tag *t = evs[i].data.ptr;
 
-			if (t->kind != T_CONN)
-				continue;
-			for (struct proc *q = r->procs; q; q = q->next)
-				if (q == t->p) {
-					handle_conn(r, q);
-					break;
-				}
+			if (t->kind == T_CONN && !t->p->dead)
+				handle_conn(r, t->p);
 		}
+		proc_reap(r);
 		/* A live trace is read as it happens: flush once per wake-up. */
 		if (r->x->trace)
 			fflush(r->x->out);
