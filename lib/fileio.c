@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -140,8 +141,12 @@ int hv_write_attr(const char *path, const char *val)
 	ssize_t n;
 	int fd, rc = 0;
 
-	/* O_TRUNC is a no-op on sysfs and keeps fake trees in tests honest. */
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	/*
+	 * O_TRUNC is a no-op on sysfs and keeps fake trees in tests honest.
+	 * O_NOFOLLOW: an attribute is never a symlink, and one in a tree under
+	 * a sysroot must not turn the write into one to another file.
+	 */
+	fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	do {
@@ -161,12 +166,15 @@ int hv_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 	char tmp[PATH_MAX], dir[PATH_MAX];
 	int fd, dfd, rc;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	/* A new file of our own (O_EXCL), never one planted under a guessable name. */
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	rc = hv_write_full(fd, data, len);
+	rc = fchmod(fd, mode) < 0 ? -errno : 0;
+	if (!rc)
+		rc = hv_write_full(fd, data, len);
 	if (!rc && fsync(fd) < 0)
 		rc = -errno;
 	if (close(fd) < 0 && !rc)

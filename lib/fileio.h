@@ -27,12 +27,15 @@ int hv_read_fd_alloc(int fd, size_t max, char **out, size_t *len);
 /*
  * Writes a sysfs-style attribute in one write(2): the kernel acts on that
  * single call, and its errno is the kernel's answer (EBUSY, ENODEV...).
+ * A symlink at path is not followed (-ELOOP).
  */
 int hv_write_attr(const char *path, const char *val);
 
 /*
  * Replaces path atomically: temp file in the same directory, fsync, rename,
- * fsync of the directory. A crash leaves the old or the new content.
+ * fsync of the directory. A crash leaves the old or the new content. The
+ * temp file (path.tmp.XXXXXX) is created exclusively, so nothing planted
+ * in the directory is written through.
  */
 int hv_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 

@@ -305,6 +305,7 @@ print("ok")' <<<"$output"
 }
 
 @test "list fails clearly without sysfs (exit 3)" {
+	mkdir "$BATS_TEST_TMPDIR/empty"
 	run "$VB" --sysroot "$BATS_TEST_TMPDIR/empty" list
 	fails_with 3 "vfio-bind: reading /sys/bus/pci/devices: No such file or directory (is sysfs mounted?)"
 }
@@ -564,6 +565,73 @@ SH
 	[[ $output == "vfio-bind: locking /run/hvutils/vfio-bind/.lock: Not a directory (is /run writable?)" ]]
 	[ "$(<"$DEVS/0000:01:00.0/driver_override")" = "(null)" ]
 	[ ! -s "$ROOT/sys/bus/pci/drivers/e1000e/unbind" ]
+}
+
+# ---- symlinks and the sysroot (vfio-bind runs as root) -------------------------------------
+
+# A root-owned file the tests point symlinks at: it must stay as it is.
+victim() {
+	V=$BATS_TEST_TMPDIR/victim
+	printf 'precious\n' >"$V"
+	chmod 0644 "$V"
+}
+
+@test "bind does not follow a symlinked driver_override: the link's target is untouched" {
+	victim
+	ln -sf "$V" "$DEVS/0000:01:00.0/driver_override"
+	run "$VB" bind 01:00.0
+	[ "$status" -ne 0 ]
+	[[ $output == *"vfio-bind: 0000:01:00.0: writing driver_override: Too many levels of symbolic links"* ]]
+	[ "$(<"$V")" = precious ]
+}
+
+@test "bind creates the record's temp file exclusively: a planted symlink is not followed" {
+	victim
+	mkdir -p "$ROOT/run/hvutils/vfio-bind"
+	# exec keeps the pid, the one the temp file's name used to be made of
+	HVUTILS_TEST_STOP_AFTER=record run bash -c \
+		'ln -s "$1" "$2/0000:01:00.0.tmp.$$" && exec "$3" bind 01:00.0' \
+		_ "$V" "$ROOT/run/hvutils/vfio-bind" "$VB"
+	[ "$status" -eq 137 ]
+	[ "$(<"$V")" = precious ]
+	[ "$(cat "$ROOT/run/hvutils/vfio-bind/0000:01:00.0")" = $'driver=e1000e\noverride=' ]
+}
+
+@test "bind --user does not follow a symlinked /dev/vfio/N: the link's target keeps owner and mode" {
+	victim
+	rm "$ROOT/dev/vfio/2"
+	ln -s "$V" "$ROOT/dev/vfio/2"
+	run "$VB" bind --user nobody 00:03.0
+	[ "$status" -ne 0 ]
+	[[ $output == *"vfio-bind: /dev/vfio/2: handing to nobody: Too many levels of symbolic links"* ]]
+	[ "$(stat -c %u:%a "$V")" = 0:644 ]
+}
+
+@test "bind --user hands a real /dev/vfio/N over: owner and mode 0600" {
+	chmod 0644 "$ROOT/dev/vfio/2"
+	run "$VB" bind --user nobody 00:03.0
+	[ "$status" -eq 0 ]
+	[ "$(stat -c %U:%a "$ROOT/dev/vfio/2")" = nobody:600 ]
+}
+
+@test "as root, a sysroot owned by another user or writable by others is refused (exit 4)" {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	chown 65534 "$ROOT"
+	run "$VB" list
+	fails_with 4 "vfio-bind: sysroot $ROOT: owned by uid 65534, not by you (use a tree you own)"
+	chown 0 "$ROOT"
+	chmod o+w "$ROOT"
+	run "$VB" list
+	fails_with 4 "vfio-bind: sysroot $ROOT: writable by others (use a tree only you can change)"
+	chmod o-w "$ROOT"
+	mkdir "$BATS_TEST_TMPDIR/open"
+	chmod 0777 "$BATS_TEST_TMPDIR/open"
+	mv "$ROOT" "$BATS_TEST_TMPDIR/open/root"
+	run "$VB" --sysroot "$BATS_TEST_TMPDIR/open/root" list
+	fails_with 4 "vfio-bind: sysroot $BATS_TEST_TMPDIR/open/root: $BATS_TEST_TMPDIR/open is writable by others (use a tree only you can change)"
+	chmod +t "$BATS_TEST_TMPDIR/open" # like /tmp: others cannot move our tree
+	run "$VB" --sysroot "$BATS_TEST_TMPDIR/open/root" list
+	[ "$status" -eq 0 ]
 }
 
 # ---- doctor ---------------------------------------------------------------------------------

@@ -185,12 +185,12 @@ static int state_lock(struct vb_ctx *c)
 	rc = hv_path_build(&c->root, path, sizeof(path), VB_STATE_DIR "/.lock");
 	if (rc)
 		return rc;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 && errno == ENOENT) {
 		rc = mkdir_p(c, VB_STATE_DIR);
 		if (rc)
 			return rc;
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	}
 	if (fd < 0)
 		return -errno;
@@ -399,6 +399,7 @@ static int restore_one(struct vb_ctx *c, const struct vb_dev *d, bool quiet_if_c
 static int give_to_user(struct vb_ctx *c, int group, const struct user_id *u)
 {
 	char path[PATH_MAX];
+	struct stat st;
 	int rc;
 
 	if (c->dry_run) {
@@ -411,9 +412,14 @@ static int give_to_user(struct vb_ctx *c, int group, const struct user_id *u)
 	/* devtmpfs creates the node when vfio-pci registers the group. */
 	for (int waited = 0; access(path, F_OK) && waited < PROBE_WAIT_MS; waited += 10)
 		sleep_ms(10);
-	if (chown(path, u->uid, (gid_t)-1))
+	/* The node itself, never what a symlink in its place names. */
+	if (lstat(path, &st))
 		return -errno;
-	return chmod(path, 0600) ? -errno : 0;
+	if (S_ISLNK(st.st_mode))
+		return -ELOOP;
+	if (fchownat(AT_FDCWD, path, u->uid, (gid_t)-1, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	return fchmodat(AT_FDCWD, path, 0600, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
 }
 
 static int bind_one(struct vb_ctx *c, const struct vb_dev *d, const struct user_id *u)

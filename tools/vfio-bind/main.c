@@ -4,8 +4,11 @@
  * named after its family (bind.c holds bind and restore).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "opts.h"
@@ -28,16 +31,68 @@ static const struct hv_verb verbs[] = {
 
 static const char synopsis[] = "[OPTIONS] VERB [ARGS...]";
 
+/*
+ * As root, a sysroot is trusted like / itself: bind writes attributes,
+ * records and ownership in it, so whoever else can change the tree could
+ * point those writes at any file with a symlink. The tree must belong to
+ * the caller, and neither it nor a directory above it may be writable by
+ * group or others (sticky directories like /tmp excepted: nobody else can
+ * move what is ours in them). Checked on the resolved path, which is the
+ * one used from then on. 0 or an exit code, with the message printed.
+ */
+static int check_sysroot(struct vb_ctx *c, const char *root)
+{
+	char real[PATH_MAX], dir[PATH_MAX];
+	struct stat st;
+	size_t len;
+
+	if (!realpath(root, real))
+		return hv_fail(-errno, NULL, "sysroot %s", root);
+	len = strlen(real);
+	for (size_t i = 1; i <= len; i++) {
+		bool last = i == len;
+
+		if (!last && real[i] != '/')
+			continue;
+		memcpy(dir, real, i);
+		dir[i] = '\0';
+		if (stat(dir, &st))
+			return hv_fail(-errno, NULL, "sysroot %s", root);
+		if (last && st.st_uid != getuid()) {
+			hv_err(0, "use a tree you own", "sysroot %s: owned by uid %u, not by you",
+			       root, (unsigned)st.st_uid);
+			return HV_EXIT_PERM;
+		}
+		if (!last && st.st_uid && st.st_uid != getuid()) {
+			hv_err(0, "use a tree only you can change", "sysroot %s: %s is owned by uid %u",
+			       root, dir, (unsigned)st.st_uid);
+			return HV_EXIT_PERM;
+		}
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) && (last || !(st.st_mode & S_ISVTX))) {
+			if (last)
+				hv_err(0, "use a tree only you can change",
+				       "sysroot %s: writable by others", root);
+			else
+				hv_err(0, "use a tree only you can change",
+				       "sysroot %s: %s is writable by others", root, dir);
+			return HV_EXIT_PERM;
+		}
+	}
+	if (hv_path_init(&c->root, real))
+		return hv_fail(-ENAMETOOLONG, NULL, "sysroot %s", root);
+	return 0;
+}
+
 static int init_root(struct vb_ctx *c)
 {
+	const char *root = c->sysroot ? c->sysroot : getenv("HVUTILS_SYSROOT");
 	int rc;
 
-	if (c->sysroot)
-		rc = hv_path_init(&c->root, c->sysroot);
-	else
-		rc = hv_path_init_env(&c->root);
+	rc = hv_path_init(&c->root, root);
 	if (rc)
 		return hv_fail(rc, NULL, "sysroot");
+	if (c->root.root[0] && geteuid() == 0)
+		return check_sysroot(c, root);
 	return 0;
 }
 
