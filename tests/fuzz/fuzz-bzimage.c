@@ -65,15 +65,20 @@ static void load_once(const uint8_t *data, size_t size, int unpack)
 	lg->mem = (struct lg_mem){ .base = guest, .size = LOW + HIGH, .low_size = LOW,
 				   .high_size = HIGH };
 	last.set = false;
-	rc = lg_load_image(lg, data, size);
+	/* The stages of lguest-run's start-up: check, copy, vCPU entry state. */
+	rc = lg_check_image(lg, data, size);
+	if (!rc)
+		rc = lg_load_kernel(lg);
+	if (!rc)
+		rc = lg_start_kernel(lg);
 	/* Success and a vCPU start state come together. */
 	FUZZ_CHECK(!rc == last.set);
 	FUZZ_CHECK(!lg->unpacked || unpack);
-	if (!rc && lg->is_bzimage && lg->unpacked) {
+	if (!rc && lg->boot.is_bzimage && lg->unpacked) {
 		/* Unpacked in the launcher: the ELF entry, in guest RAM above 1 MiB. */
 		FUZZ_CHECK(last.entry >= 0x100000 && lg_gpa(lg, last.entry, 1) != NULL);
 		FUZZ_CHECK(last.rsi == LG_BOOT_PARAMS_ADDR);
-	} else if (!rc && lg->is_bzimage) {
+	} else if (!rc && lg->boot.is_bzimage) {
 		/* The 64-bit entry of the decompressor, with boot_params in rsi. */
 		FUZZ_CHECK(!unpack);
 		FUZZ_CHECK(last.entry == 0x100200 && last.rsi == LG_BOOT_PARAMS_ADDR);

@@ -234,10 +234,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lg_rtc_init(lg);
 
 	opt.ro = take(&in, 1) & 1;
-	/* The real lg_blk_add, over the memfd by its /proc name. */
+	/* The real lg_blk_open and lg_blk_add, over the memfd by its /proc name. */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", h.disk_fd);
 	opt.path = path;
-	FUZZ_CHECK(lg_blk_add(lg, &opt) == 0);
+	FUZZ_CHECK(lg_blk_open(&opt) == 0 && lg_blk_add(lg, &opt) == 0);
 	FUZZ_CHECK(lg_rng_add(lg) == 0);
 	blk = lg->virtio[0];
 	rng = lg->virtio[1];

@@ -115,11 +115,11 @@ static void unmap_file(const uint8_t *p, size_t len)
 		munmap((void *)p, len);
 }
 
-static int load_flat(struct lg *lg, const uint8_t *img, size_t len)
+static int check_flat(struct lg *lg, const uint8_t *img, size_t len)
 {
+	struct lg_boot *b = &lg->boot;
 	const char *path = lg->kernel_path;
 	struct lg_flat_hdr h;
-	void *dst;
 
 	if (len < sizeof(h))
 		return bad_image(path, "truncated flat header (%zu of 64 bytes)", len);
@@ -140,24 +140,32 @@ static int load_flat(struct lg *lg, const uint8_t *img, size_t len)
 	if (h.entry < h.load_addr || h.entry - h.load_addr < h.hdr_size ||
 	    h.entry - h.load_addr >= len)
 		return bad_image(path, "entry 0x%llx is outside the loaded code", (unsigned long long)h.entry);
-	dst = lg_gpa(lg, h.load_addr, h.mem_size);
-	if (!dst) {
+	if (!lg_ram_range(lg, h.load_addr, h.mem_size)) {
 		if (h.load_addr > LG_4G * 1024 || h.mem_size > LG_4G * 1024)
 			return bad_image(path, "load address 0x%llx + size 0x%llx is not guest memory",
 					 (unsigned long long)h.load_addr, (unsigned long long)h.mem_size);
 		return too_small(lg, "the flat image", h.load_addr + h.mem_size);
 	}
-	memcpy(dst, img, len);
-	memset((uint8_t *)dst + len, 0, h.mem_size - len);
-	lg->entry = h.entry;
-	lg->is_bzimage = false;
-	return lg_kvm_set_long_mode(lg, h.entry, 0, LG_FLAT_STACK);
+	if (lg->initrd_path) {
+		hv_err(0, "only a bzImage takes one", "--initrd %s: %s is a flat test image",
+		       lg->initrd_path, path);
+		return HV_EXIT_USAGE;
+	}
+	b->is_bzimage = false;
+	b->load_addr = h.load_addr;
+	b->load_size = h.mem_size;
+	b->entry = h.entry;
+	b->rsi = 0;
+	b->rsp = LG_FLAT_STACK;
+	return 0;
 }
 
-/* The part of the command line lguest-run always passes; see lguest-run(1). */
-static int build_cmdline(struct lg *lg, char *buf, size_t size)
+/*
+ * The part of the command line lguest-run always passes; see lguest-run(1).
+ * khz is the vCPU's TSC rate, 0 if unknown.
+ */
+static int build_cmdline(const struct lg *lg, uint32_t khz, char *buf, size_t size)
 {
-	uint32_t khz = lg_tsc_khz(lg);
 	int n;
 
 	/*
@@ -179,45 +187,33 @@ static int build_cmdline(struct lg *lg, char *buf, size_t size)
 	return n;
 }
 
-static int load_initrd(struct lg *lg, struct boot_params *bp, uint64_t kernel_end)
+/* Where the initrd goes: as high as the kernel allows, above the kernel. */
+static int check_initrd(struct lg *lg, const struct setup_header *h)
 {
-	uint64_t max_addr = bp->hdr.initrd_addr_max, top, addr;
-	const uint8_t *data;
-	size_t len;
-	void *dst;
+	struct lg_boot *b = &lg->boot;
+	uint64_t top = lg->mem.low_size;
 	int rc;
 
-	rc = map_file(lg->initrd_path, "initrd", lg->mem.low_size, &data, &len);
+	rc = map_file(lg->initrd_path, "initrd", lg->mem.low_size, &b->initrd, &b->initrd_len);
 	if (rc)
 		return rc;
-	top = lg->mem.low_size;
-	if (max_addr + 1 < top)
-		top = max_addr + 1;
-	if (len > top || ((top - len) & ~0xfffULL) < kernel_end) {
-		unmap_file(data, len);
-		return too_small(lg, "the kernel and the initrd", kernel_end + len + 4096);
-	}
-	addr = (top - len) & ~0xfffULL;
-	dst = lg_gpa(lg, addr, len);
-	if (!dst) {
-		unmap_file(data, len);
-		return too_small(lg, "the initrd", addr + len);
-	}
-	memcpy(dst, data, len);
-	unmap_file(data, len);
-	bp->hdr.ramdisk_image = (uint32_t)addr;
-	bp->hdr.ramdisk_size = (uint32_t)len;
-	if (lg->common.verbose)
-		hv_note("initrd: %zu bytes at 0x%llx", len, (unsigned long long)addr);
+	if ((uint64_t)h->initrd_addr_max + 1 < top)
+		top = (uint64_t)h->initrd_addr_max + 1;
+	if (b->initrd_len > top || ((top - b->initrd_len) & ~0xfffULL) < b->kernel_end)
+		return too_small(lg, "the kernel and the initrd",
+				 b->kernel_end + b->initrd_len + 4096);
+	b->initrd_addr = (top - b->initrd_len) & ~0xfffULL;
+	if (!lg_ram_range(lg, b->initrd_addr, b->initrd_len))
+		return too_small(lg, "the initrd", b->initrd_addr + b->initrd_len);
 	return 0;
 }
 
-static int load_bzimage(struct lg *lg, const uint8_t *img, size_t len)
+static int check_bzimage(struct lg *lg, const uint8_t *img, size_t len)
 {
+	struct lg_boot *b = &lg->boot;
 	const char *path = lg->kernel_path;
 	const struct setup_header *h;
-	struct boot_params *bp;
-	uint64_t setup_size, payload, pref, init_size, kernel_end, entry;
+	uint64_t setup_size, payload, pref, init_size;
 	size_t hdr_len;
 	char *cmdline;
 	int n, rc;
@@ -264,93 +260,171 @@ static int load_bzimage(struct lg *lg, const uint8_t *img, size_t len)
 	if (pref < BZ_KERNEL_ADDR)
 		pref = BZ_KERNEL_ADDR;
 	/* The kernel decompresses itself to pref_address and needs init_size there. */
-	kernel_end = pref + init_size;
-	if (kernel_end > lg->mem.low_size || BZ_KERNEL_ADDR + payload > lg->mem.low_size)
-		return too_small(lg, "the kernel", kernel_end);
-
-	bp = lg_gpa(lg, LG_BOOT_PARAMS_ADDR, sizeof(*bp));
-	cmdline = lg_gpa(lg, LG_CMDLINE_ADDR, LG_CMDLINE_MAX);
-	if (!bp || !cmdline)
+	b->kernel_end = pref + init_size;
+	if (b->kernel_end > lg->mem.low_size || BZ_KERNEL_ADDR + payload > lg->mem.low_size)
+		return too_small(lg, "the kernel", b->kernel_end);
+	if (!lg_ram_range(lg, LG_BOOT_PARAMS_ADDR, sizeof(struct boot_params)) ||
+	    !lg_ram_range(lg, LG_CMDLINE_ADDR, LG_CMDLINE_MAX))
 		return too_small(lg, "the boot data", LG_CMDLINE_ADDR + LG_CMDLINE_MAX);
-	memset(bp, 0, sizeof(*bp));
-	memcpy(&bp->hdr, h, hdr_len);
 
-	n = build_cmdline(lg, cmdline, LG_CMDLINE_MAX);
-	if (n < 0 || (uint64_t)n + 1 > (h->version >= 0x0206 ? h->cmdline_size + 1ULL : 256)) {
+	/*
+	 * The lpj= part depends on the vCPU's TSC rate, known only once KVM
+	 * is open: the length counts it at its longest, so whether a command
+	 * line fits does not depend on the host.
+	 */
+	cmdline = malloc(LG_CMDLINE_MAX);
+	if (!cmdline)
+		return hv_fail(-ENOMEM, NULL, "kernel command line");
+	n = build_cmdline(lg, UINT32_MAX / 4, cmdline, LG_CMDLINE_MAX);
+	free(cmdline);
+	b->cmdline_max = h->version >= 0x0206 ? h->cmdline_size : 255;
+	if (n < 0 || (uint64_t)n > b->cmdline_max) {
 		hv_err(0, "shorten KERNEL-ARGS", "kernel command line too long (%d bytes, the kernel takes %u)",
-		       n, h->version >= 0x0206 ? h->cmdline_size : 255);
+		       n, b->cmdline_max);
 		return HV_EXIT_USAGE;
 	}
-	bp->hdr.type_of_loader = 0xff;
-	bp->hdr.loadflags |= CAN_USE_HEAP;
-	bp->hdr.heap_end_ptr = 0xfe00;
-	bp->hdr.cmd_line_ptr = LG_CMDLINE_ADDR;
-	bp->hdr.vid_mode = 0xffff;
-	bp->e820_entries = lg_e820(lg, bp->e820_table, E820_MAX_ENTRIES_ZEROPAGE);
-	if (lg->initrd_path) {
-		rc = load_initrd(lg, bp, kernel_end);
-		if (rc)
-			return rc;
-	}
-	/* --unpack last, after every cheap check: the payload decoded here. */
-	entry = BZ_KERNEL_ADDR + 0x200;
 	if (lg->unpack) {
-		uint64_t need;
-
 		if (h->version < 0x0208 || !h->payload_length || h->payload_offset > payload ||
 		    h->payload_length > payload - h->payload_offset)
 			return bad_image(path, "--unpack: no payload (boot protocol 2.08+ payload_offset/length)");
-		rc = lg_unpack_xz(lg, img + setup_size + h->payload_offset, h->payload_length, &entry, &need);
-		if (rc == -E2BIG)
-			return too_small(lg, "the kernel", need);
+		rc = lg_unpack_check(img + setup_size + h->payload_offset, h->payload_length);
 		if (rc == -ENOSYS) {
 			hv_err(0, "drop --unpack", "--unpack: lguest-run was built without liblzma");
 			return HV_EXIT_USAGE;
 		}
 		if (rc == -ENOTSUP)
 			return bad_image(path, "--unpack: the payload is not xz-compressed");
+		b->xz_off = setup_size + h->payload_offset;
+		b->xz_len = h->payload_length;
+	}
+	if (lg->initrd_path) {
+		rc = check_initrd(lg, h);
 		if (rc)
 			return rc;
-		lg->unpacked = true;
-	} else {
-		/* The bzImage decompresses itself from 1 MiB, as under firmware. */
-		memcpy(lg_gpa(lg, BZ_KERNEL_ADDR, payload), img + setup_size, payload);
 	}
-	if (lg->common.verbose)
-		hv_note("bzImage: boot protocol %u.%02u, %llu bytes at 0x%llx, init_size 0x%llx; command line: %s",
-			h->version >> 8, h->version & 0xff, (unsigned long long)payload,
-			(unsigned long long)BZ_KERNEL_ADDR, (unsigned long long)init_size, cmdline);
-	lg->is_bzimage = true;
-	lg->entry = entry;
-	lg->boot_params_gpa = LG_BOOT_PARAMS_ADDR;
-	return lg_kvm_set_long_mode(lg, lg->entry, LG_BOOT_PARAMS_ADDR, 0);
+	/* Later stages use this copy, not the file: the file may change under us. */
+	memcpy(&b->hdr, h, hdr_len);
+	b->hdr_len = hdr_len;
+	b->version = h->version;
+	b->setup_size = setup_size;
+	b->payload_len = payload;
+	b->is_bzimage = true;
+	/* The 64-bit entry of the decompressor, as under firmware; --unpack sets the ELF's. */
+	b->entry = BZ_KERNEL_ADDR + 0x200;
+	b->rsi = LG_BOOT_PARAMS_ADDR;
+	b->rsp = 0;
+	return 0;
 }
 
-int lg_load_image(struct lg *lg, const uint8_t *img, size_t len)
+int lg_check_image(struct lg *lg, const uint8_t *img, size_t len)
 {
+	lg->boot.img = img;
+	lg->boot.img_len = len;
+	if (len >= 8 && !memcmp(img, LG_FLAT_MAGIC, 8))
+		return check_flat(lg, img, len);
+	if (len >= 0x206 && !memcmp(img + 0x202, "HdrS", 4))
+		return check_bzimage(lg, img, len);
+	if (len < 0x206 && len >= 0x200 && img[0x1fe] == 0x55 && img[0x1ff] == 0xaa)
+		return bad_image(lg->kernel_path, "truncated (%zu bytes, a bzImage header needs 612)", len);
+	return bad_image(lg->kernel_path, "neither a bzImage (no \"HdrS\" at 0x202) nor a flat image (no \"LGRUNFLT\")");
+}
+
+int lg_check_kernel(struct lg *lg)
+{
+	struct lg_boot *b = &lg->boot;
 	int rc;
 
-	if (len >= 8 && !memcmp(img, LG_FLAT_MAGIC, 8))
-		rc = load_flat(lg, img, len);
-	else if (len >= 0x206 && !memcmp(img + 0x202, "HdrS", 4))
-		rc = load_bzimage(lg, img, len);
-	else if (len < 0x206 && len >= 0x200 && img[0x1fe] == 0x55 && img[0x1ff] == 0xaa)
-		rc = bad_image(lg->kernel_path, "truncated (%zu bytes, a bzImage header needs 612)", len);
-	else
-		rc = bad_image(lg->kernel_path, "neither a bzImage (no \"HdrS\" at 0x202) nor a flat image (no \"LGRUNFLT\")");
-	return rc;
+	rc = map_file(lg->kernel_path, "kernel", lg->mem.size, &b->map, &b->map_len);
+	if (rc)
+		return rc;
+	return lg_check_image(lg, b->map, b->map_len);
+}
+
+static int load_bzimage(struct lg *lg)
+{
+	struct lg_boot *b = &lg->boot;
+	struct boot_params *bp = lg_gpa(lg, LG_BOOT_PARAMS_ADDR, sizeof(*bp));
+	uint64_t need;
+	int rc;
+
+	memset(bp, 0, sizeof(*bp));
+	memcpy(&bp->hdr, &b->hdr, b->hdr_len);
+	bp->hdr.type_of_loader = 0xff;
+	bp->hdr.loadflags |= CAN_USE_HEAP;
+	bp->hdr.heap_end_ptr = 0xfe00;
+	bp->hdr.cmd_line_ptr = LG_CMDLINE_ADDR;
+	bp->hdr.vid_mode = 0xffff;
+	bp->e820_entries = lg_e820(lg, bp->e820_table, E820_MAX_ENTRIES_ZEROPAGE);
+	if (b->initrd) {
+		memcpy(lg_gpa(lg, b->initrd_addr, b->initrd_len), b->initrd, b->initrd_len);
+		bp->hdr.ramdisk_image = (uint32_t)b->initrd_addr;
+		bp->hdr.ramdisk_size = (uint32_t)b->initrd_len;
+		if (lg->common.verbose)
+			hv_note("initrd: %zu bytes at 0x%llx", b->initrd_len,
+				(unsigned long long)b->initrd_addr);
+	}
+	if (!lg->unpack) {
+		/* The bzImage decompresses itself from 1 MiB, as under firmware. */
+		memcpy(lg_gpa(lg, BZ_KERNEL_ADDR, b->payload_len), b->img + b->setup_size, b->payload_len);
+		return 0;
+	}
+	/* Only decoding tells whether the payload is sound: checked here, still before KVM. */
+	rc = lg_unpack_xz(lg, b->img + b->xz_off, b->xz_len, &b->entry, &need);
+	if (rc == -E2BIG)
+		return too_small(lg, "the kernel", need);
+	if (rc == -ENOSYS || rc == -ENOTSUP) /* lg_unpack_check said otherwise */
+		return hv_fail(rc, NULL, "--unpack");
+	if (rc)
+		return rc;
+	lg->unpacked = true;
+	return 0;
 }
 
 int lg_load_kernel(struct lg *lg)
 {
-	const uint8_t *img;
-	size_t len;
-	int rc;
+	struct lg_boot *b = &lg->boot;
+	int rc = 0;
 
-	rc = map_file(lg->kernel_path, "kernel", lg->mem.size, &img, &len);
-	if (rc)
-		return rc;
-	rc = lg_load_image(lg, img, len);
-	unmap_file(img, len);
+	if (b->is_bzimage) {
+		rc = load_bzimage(lg);
+	} else {
+		uint8_t *dst = lg_gpa(lg, b->load_addr, b->load_size);
+
+		memcpy(dst, b->img, b->img_len);
+		memset(dst + b->img_len, 0, b->load_size - b->img_len);
+	}
+	/* Every byte is in guest memory now. */
+	lg_release_kernel(lg);
 	return rc;
+}
+
+int lg_start_kernel(struct lg *lg)
+{
+	struct lg_boot *b = &lg->boot;
+
+	if (b->is_bzimage) {
+		char *cmdline = lg_gpa(lg, LG_CMDLINE_ADDR, LG_CMDLINE_MAX);
+		int n = build_cmdline(lg, lg_tsc_khz(lg), cmdline, LG_CMDLINE_MAX);
+
+		/* lg_check_kernel counted the longest lpj=. */
+		if (n < 0 || (uint64_t)n > b->cmdline_max)
+			return hv_fail(-E2BIG, NULL, "kernel command line");
+		if (lg->common.verbose)
+			hv_note("bzImage: boot protocol %u.%02u, %llu bytes at 0x%llx, init_size 0x%llx; command line: %s",
+				b->version >> 8, b->version & 0xff, (unsigned long long)b->payload_len,
+				(unsigned long long)BZ_KERNEL_ADDR, (unsigned long long)b->hdr.init_size,
+				cmdline);
+	}
+	return lg_kvm_set_long_mode(lg, b->entry, b->rsi, b->rsp);
+}
+
+void lg_release_kernel(struct lg *lg)
+{
+	struct lg_boot *b = &lg->boot;
+
+	unmap_file(b->map, b->map_len);
+	if (b->initrd)
+		unmap_file(b->initrd, b->initrd_len);
+	b->map = b->initrd = b->img = NULL;
+	b->map_len = b->initrd_len = b->img_len = 0;
 }

@@ -7,6 +7,7 @@
 #ifndef LGUEST_RUN_H
 #define LGUEST_RUN_H
 
+#include <asm/bootparam.h>
 #include <linux/kvm.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -53,9 +54,36 @@ enum lg_stop {
 	LG_STOP_ERROR,
 };
 
+/* --block FILE[,ro]: opened and sized by lg_blk_open before KVM is touched. */
 struct lg_block_opt {
 	const char *path;
 	bool ro;
+	int fd;		   /* -1 until opened; lg_blk_add hands it to the device */
+	uint64_t capacity; /* 512-byte sectors */
+};
+
+/*
+ * The checked boot plan: what lg_check_kernel found in the kernel and
+ * initrd files, every field bounds-checked against the guest's memory
+ * layout, so that loading only copies. Header fields are copies: the file
+ * may change after the check.
+ */
+struct lg_boot {
+	const uint8_t *map, *initrd; /* the files, mapped read-only */
+	size_t map_len, initrd_len;
+	const uint8_t *img; /* the kernel image (map, or the fuzz harness's input) */
+	size_t img_len;
+	bool is_bzimage;
+	uint64_t entry, rsi, rsp; /* the vCPU's start (--unpack: set when unpacked) */
+	/* flat image */
+	uint64_t load_addr, load_size;
+	/* bzImage */
+	struct setup_header hdr;
+	size_t hdr_len;
+	uint16_t version;
+	uint32_t cmdline_max; /* bytes the kernel takes, without the NUL */
+	uint64_t setup_size, payload_len, kernel_end, initrd_addr;
+	uint64_t xz_off, xz_len; /* --unpack: the xz payload in img */
 };
 
 struct lg_mem {
@@ -140,6 +168,7 @@ struct lg {
 	uint64_t mem_size;
 	const char *kernel_path, *initrd_path;
 	const char *user_cmdline;
+	struct lg_boot boot;
 	struct lg_block_opt blocks[LG_MAX_BLOCKS];
 	unsigned nblocks;
 	int rng;
@@ -150,9 +179,7 @@ struct lg {
 	int kvm_fd, vm_fd, vcpu_fd;
 	struct kvm_run *run;
 	size_t run_size;
-	bool is_bzimage;
 	bool unpacked; /* the launcher unpacked the bzImage's payload */
-	uint64_t entry, boot_params_gpa;
 	/* devices */
 	struct lg_mem mem;
 	struct lg_uart uart;
@@ -191,22 +218,37 @@ void lg_kick(struct lg *lg);
 void lg_kvm_close(struct lg *lg);
 uint32_t lg_tsc_khz(struct lg *lg);
 
-/* mem.c */
-int lg_mem_init(struct lg *lg);
+/*
+ * mem.c: the layout from --memory (no allocation), the mapping, then its
+ * registration with the VM.
+ */
+void lg_mem_layout(struct lg *lg);
+int lg_mem_alloc(struct lg *lg);
+int lg_mem_register(struct lg *lg);
+/* Whether [gpa, gpa + len) lies in one RAM range of the layout. */
+bool lg_ram_range(const struct lg *lg, uint64_t gpa, uint64_t len);
 void *lg_gpa(struct lg *lg, uint64_t gpa, uint64_t len);
 unsigned lg_e820(const struct lg *lg, void *table, unsigned max);
 void lg_mem_free(struct lg *lg);
 
-/* boot.c */
-int lg_load_kernel(struct lg *lg);
 /*
- * The loader proper, over an image already in memory (lg_load_kernel reads
- * the file; the fuzz harness passes its input): checks every header field,
- * copies into guest memory and sets the vCPU's entry state. An exit code.
+ * boot.c, in the order main.c calls them; each returns an exit code.
+ * lg_check_kernel maps the kernel and initrd files and checks them against
+ * the options and the memory layout (no guest RAM, no KVM yet): after it,
+ * only the --unpack payload's contents are left to fail.
  */
-int lg_load_image(struct lg *lg, const uint8_t *img, size_t len);
+int lg_check_kernel(struct lg *lg);
+/* The checks over an image already in memory (the fuzz harness's input). */
+int lg_check_image(struct lg *lg, const uint8_t *img, size_t len);
+/* Copies the checked files into guest RAM (--unpack decodes here), unmaps them. */
+int lg_load_kernel(struct lg *lg);
+/* Once the vCPU exists: the command line (lpj= needs its TSC rate), entry registers. */
+int lg_start_kernel(struct lg *lg);
+void lg_release_kernel(struct lg *lg);
 
 /* unpack.c */
+/* Whether --unpack can decode it: -ENOSYS without liblzma, -ENOTSUP if not xz. */
+int lg_unpack_check(const uint8_t *payload, size_t len);
 int lg_unpack_xz(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *entry, uint64_t *need);
 
 /* serial.c */
@@ -240,7 +282,8 @@ void lg_vq_push(struct lg *lg, struct lg_virtio *v, unsigned q, uint16_t head, u
 void lg_virtio_interrupt(struct lg *lg, struct lg_virtio *v, unsigned q);
 
 /* virtio-blk.c, virtio-rng.c */
-int lg_blk_add(struct lg *lg, const struct lg_block_opt *opt);
+int lg_blk_open(struct lg_block_opt *opt);
+int lg_blk_add(struct lg *lg, struct lg_block_opt *opt);
 int lg_rng_add(struct lg *lg);
 void lg_virtio_free(struct lg *lg);
 

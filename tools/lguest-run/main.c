@@ -42,6 +42,7 @@ static int parse_block(struct lg *lg, const char *arg)
 		return hv_usage_error("--block: at most %d disks", LG_MAX_BLOCKS);
 	b = &lg->blocks[lg->nblocks];
 	b->ro = false;
+	b->fd = -1;
 	/* Only a known suffix is an option: other commas belong to the path. */
 	if (comma && (!strcmp(comma, ",ro") || !strcmp(comma, ",rw"))) {
 		b->ro = !strcmp(comma, ",ro");
@@ -65,8 +66,11 @@ static void free_args(struct lg *lg)
 	free((char *)lg->kernel_path);
 	free((char *)lg->initrd_path);
 	free((char *)lg->user_cmdline);
-	for (unsigned i = 0; i < lg->nblocks; i++)
+	for (unsigned i = 0; i < lg->nblocks; i++) {
 		free((char *)lg->blocks[i].path);
+		if (lg->blocks[i].fd >= 0)
+			close(lg->blocks[i].fd);
+	}
 }
 
 /* Joins KERNEL-ARGS with spaces; NULL when there are none. */
@@ -293,17 +297,43 @@ static int guest_status(struct lg *lg, int run_rc)
 	}
 }
 
+/*
+ * Everything that can be wrong with the arguments and the files they name,
+ * checked before any resource is taken: these errors and their exit codes
+ * are the same on a machine without KVM. What is left to fail afterwards
+ * is the host (memory, KVM) and an --unpack payload's contents.
+ */
+static int check_inputs(struct lg *lg)
+{
+	int rc;
+
+	lg_mem_layout(lg);
+	rc = lg_check_kernel(lg);
+	for (unsigned i = 0; i < lg->nblocks && !rc; i++)
+		rc = lg_blk_open(&lg->blocks[i]);
+	return rc;
+}
+
+/* Guest RAM with the kernel in it first, then KVM, the vCPU and the devices. */
 static int setup(struct lg *lg)
 {
 	int rc;
 
+	rc = lg_mem_alloc(lg);
+	if (!rc)
+		rc = lg_load_kernel(lg);
+	if (rc)
+		return rc;
+	hv_step("loaded");
 	rc = lg_kvm_open(lg);
 	if (!rc) {
 		hv_step("vm-created");
-		rc = lg_mem_init(lg);
+		rc = lg_mem_register(lg);
 	}
 	if (!rc)
 		rc = lg_kvm_create_vcpu(lg);
+	if (!rc)
+		rc = lg_start_kernel(lg);
 	if (rc)
 		return rc;
 	hv_step("vcpu-created");
@@ -313,13 +343,12 @@ static int setup(struct lg *lg)
 		rc = lg_blk_add(lg, &lg->blocks[i]);
 	if (!rc && lg->rng)
 		rc = lg_rng_add(lg);
-	if (!rc) {
-		hv_step("devices-added");
-		rc = lg_load_kernel(lg);
-	}
-	if (!rc && lg->is_bzimage && !lg->common.quiet && access("/sys/module/kvm_pvm", F_OK) == 0)
+	if (rc)
+		return rc;
+	hv_step("devices-added");
+	if (lg->boot.is_bzimage && !lg->common.quiet && access("/sys/module/kvm_pvm", F_OK) == 0)
 		hv_warn("this host's KVM is PVM (/sys/module/kvm_pvm): it emulates guest kernel code at about 1M instructions/s, a Linux kernel will not boot in useful time");
-	return rc;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -343,6 +372,9 @@ int main(int argc, char **argv)
 	atomic_init(&lg.stop, LG_RUNNING);
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
+	rc = check_inputs(&lg);
+	if (rc)
+		goto out;
 
 	/* Blocked before any thread exists, so every thread inherits it. */
 	rc = hv_signals_block(&lg.sigs, 0);
@@ -357,7 +389,6 @@ int main(int argc, char **argv)
 	rc = setup(&lg);
 	if (rc)
 		goto out;
-	hv_step("loaded");
 	rc = lg_console_start(&lg);
 	if (rc) {
 		lg_console_stop(&lg); /* the terminal may already be raw */
@@ -375,6 +406,7 @@ int main(int argc, char **argv)
 		print_stats(&lg, rc);
 out:
 	lg_virtio_free(&lg);
+	lg_release_kernel(&lg);
 	lg_mem_free(&lg);
 	lg_kvm_close(&lg);
 	if (lg.sigs_blocked) {

@@ -14,15 +14,21 @@
 #include "diag.h"
 #include "lguest-run.h"
 
-int lg_mem_init(struct lg *lg)
+void lg_mem_layout(struct lg *lg)
 {
 	struct lg_mem *m = &lg->mem;
-	struct kvm_userspace_memory_region r;
-	void *p;
 
 	m->size = lg->mem_size;
 	m->low_size = m->size < LG_LOWMEM_MAX ? m->size : LG_LOWMEM_MAX;
 	m->high_size = m->size - m->low_size;
+}
+
+int lg_mem_alloc(struct lg *lg)
+{
+	struct lg_mem *m = &lg->mem;
+	uintptr_t start, aligned;
+	void *p;
+
 	/*
 	 * MAP_NORESERVE: untouched guest pages cost nothing (RSS). The mapping
 	 * starts on a 2 MiB boundary and asks for transparent huge pages: KVM
@@ -36,17 +42,21 @@ int lg_mem_init(struct lg *lg)
 	if (p == MAP_FAILED)
 		return hv_fail(-errno, "lower --memory", "allocating %llu bytes of guest memory",
 			       (unsigned long long)m->size);
-	{
-		uintptr_t start = (uintptr_t)p, aligned = (start + LG_HUGE_PAGE - 1) & ~(LG_HUGE_PAGE - 1);
+	start = (uintptr_t)p;
+	aligned = (start + LG_HUGE_PAGE - 1) & ~(LG_HUGE_PAGE - 1);
+	if (aligned > start)
+		munmap(p, aligned - start);
+	munmap((void *)(aligned + m->size), LG_HUGE_PAGE - (aligned - start));
+	m->base = (void *)aligned;
+	madvise(m->base, m->size, MADV_HUGEPAGE);
+	madvise(m->base, m->size, MADV_MERGEABLE);
+	return 0;
+}
 
-		if (aligned > start)
-			munmap(p, aligned - start);
-		munmap((void *)(aligned + m->size), LG_HUGE_PAGE - (aligned - start));
-		p = (void *)aligned;
-	}
-	m->base = p;
-	madvise(p, m->size, MADV_HUGEPAGE);
-	madvise(p, m->size, MADV_MERGEABLE);
+int lg_mem_register(struct lg *lg)
+{
+	const struct lg_mem *m = &lg->mem;
+	struct kvm_userspace_memory_region r;
 
 	memset(&r, 0, sizeof(r));
 	r.slot = 0;
@@ -73,6 +83,21 @@ void lg_mem_free(struct lg *lg)
 	lg->mem.base = NULL;
 }
 
+/* The offset of [gpa, gpa + len) in the RAM mapping, or -1 if it is not in one RAM range. */
+static int64_t ram_offset(const struct lg_mem *m, uint64_t gpa, uint64_t len)
+{
+	if (gpa < m->low_size)
+		return len > m->low_size - gpa ? -1 : (int64_t)gpa;
+	if (gpa >= LG_4G && gpa - LG_4G < m->high_size)
+		return len > m->high_size - (gpa - LG_4G) ? -1 : (int64_t)(m->low_size + (gpa - LG_4G));
+	return -1;
+}
+
+bool lg_ram_range(const struct lg *lg, uint64_t gpa, uint64_t len)
+{
+	return ram_offset(&lg->mem, gpa, len) >= 0;
+}
+
 /*
  * The host pointer for [gpa, gpa + len) if it lies entirely in one RAM
  * range, NULL otherwise. Every address that comes from the guest or from
@@ -80,19 +105,9 @@ void lg_mem_free(struct lg *lg)
  */
 void *lg_gpa(struct lg *lg, uint64_t gpa, uint64_t len)
 {
-	const struct lg_mem *m = &lg->mem;
+	int64_t off = ram_offset(&lg->mem, gpa, len);
 
-	if (gpa < m->low_size) {
-		if (len > m->low_size - gpa)
-			return NULL;
-		return m->base + gpa;
-	}
-	if (gpa >= LG_4G && gpa - LG_4G < m->high_size) {
-		if (len > m->high_size - (gpa - LG_4G))
-			return NULL;
-		return m->base + m->low_size + (gpa - LG_4G);
-	}
-	return NULL;
+	return off < 0 || !lg->mem.base ? NULL : lg->mem.base + off;
 }
 
 static unsigned add(struct boot_e820_entry *t, unsigned n, unsigned max, uint64_t addr,

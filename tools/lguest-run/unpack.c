@@ -31,6 +31,8 @@
 #define MAX_LOAD 16	     /* PT_LOAD segments: vmlinux has 4 or 5 */
 #define MEMLIMIT (128 << 20) /* the kernel's payload uses a 32 MiB dictionary */
 
+static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+
 struct seg {
 	uint64_t off, filesz, paddr, memsz;
 	uint8_t *dst;
@@ -126,6 +128,13 @@ static int parse_elf(struct lg *lg, const uint8_t *h, size_t n, struct seg *segs
 	return -1;
 }
 
+int lg_unpack_check(const uint8_t *payload, size_t len)
+{
+	if (len < sizeof(xz_magic) || memcmp(payload, xz_magic, sizeof(xz_magic)))
+		return -ENOTSUP;
+	return 0;
+}
+
 /*
  * Decodes an xz payload into guest memory. Returns 0 with *entry and *need
  * (end of the kernel in guest-physical memory) set; -ENOTSUP if the payload
@@ -136,7 +145,6 @@ static int parse_elf(struct lg *lg, const uint8_t *h, size_t n, struct seg *segs
 int lg_unpack_xz(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *entry, uint64_t *need)
 {
 	lzma_stream s = LZMA_STREAM_INIT;
-	static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
 	struct seg segs[MAX_LOAD];
 	uint8_t *hdr = NULL, *scratch = NULL;
 	char why[160] = "";
@@ -146,8 +154,10 @@ int lg_unpack_xz(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *en
 	lzma_ret r;
 
 	*need = 0;
-	if (len < sizeof(xz_magic) || memcmp(payload, xz_magic, sizeof(xz_magic)))
-		return -ENOTSUP;
+	rc = lg_unpack_check(payload, len);
+	if (rc)
+		return rc;
+	rc = HV_EXIT_FAILURE;
 	hdr = malloc(HDR_MAX);
 	scratch = malloc(HDR_MAX);
 	if (!hdr || !scratch) {
@@ -237,6 +247,13 @@ out:
 	return rc;
 }
 #else
+int lg_unpack_check(const uint8_t *payload, size_t len)
+{
+	(void)payload;
+	(void)len;
+	return -ENOSYS;
+}
+
 int lg_unpack_xz(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *entry, uint64_t *need)
 {
 	(void)lg;

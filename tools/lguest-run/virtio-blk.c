@@ -156,55 +156,54 @@ static const struct lg_virtio_ops blk_ops = {
 	.notify = blk_notify,
 };
 
-int lg_blk_add(struct lg *lg, const struct lg_block_opt *opt)
+int lg_blk_open(struct lg_block_opt *opt)
 {
-	struct lg_virtio *v = calloc(1, sizeof(*v));
 	uint64_t size;
 	struct stat sb;
+	int rc;
+
+	opt->fd = open(opt->path, (opt->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (opt->fd < 0) {
+		rc = -errno;
+		return hv_fail(rc, rc == -EACCES || rc == -EROFS ? "add ,ro for read-only access" : NULL,
+			       "opening disk image %s", opt->path);
+	}
+	if (fstat(opt->fd, &sb) < 0)
+		return hv_fail(-errno, NULL, "disk image %s", opt->path);
+	if (S_ISBLK(sb.st_mode)) {
+		if (ioctl(opt->fd, BLKGETSIZE64, &size) < 0)
+			return hv_fail(-errno, NULL, "disk image %s", opt->path);
+	} else if (S_ISREG(sb.st_mode)) {
+		size = sb.st_size;
+	} else {
+		hv_err(0, "use a regular file or a block device", "disk image %s: not a file or block device",
+		       opt->path);
+		return HV_EXIT_FAILURE;
+	}
+	/* A partial last sector is not addressable: the guest sees whole sectors. */
+	opt->capacity = size / 512;
+	return 0;
+}
+
+int lg_blk_add(struct lg *lg, struct lg_block_opt *opt)
+{
+	struct lg_virtio *v = calloc(1, sizeof(*v));
 	int rc;
 
 	if (!v)
 		return hv_fail(-ENOMEM, NULL, "virtio-blk");
 	v->ops = &blk_ops;
 	v->ro = opt->ro;
-	v->fd = open(opt->path, (opt->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (v->fd < 0) {
-		rc = -errno;
-		free(v);
-		return hv_fail(rc, rc == -EACCES || rc == -EROFS ? "add ,ro for read-only access" : NULL,
-			       "opening disk image %s", opt->path);
-	}
-	if (fstat(v->fd, &sb) < 0) {
-		rc = -errno;
-		goto fail;
-	}
-	if (S_ISBLK(sb.st_mode)) {
-		if (ioctl(v->fd, BLKGETSIZE64, &size) < 0) {
-			rc = -errno;
-			goto fail;
-		}
-	} else if (S_ISREG(sb.st_mode)) {
-		size = sb.st_size;
-	} else {
-		close(v->fd);
-		free(v);
-		hv_err(0, "use a regular file or a block device", "disk image %s: not a file or block device",
-		       opt->path);
-		return HV_EXIT_FAILURE;
-	}
-	/* A partial last sector is not addressable: the guest sees whole sectors. */
-	v->capacity = size / 512;
+	v->fd = opt->fd;
+	v->capacity = opt->capacity;
 	rc = lg_virtio_add(lg, v);
 	if (rc) {
-		close(v->fd);
 		free(v);
 		return rc;
 	}
+	/* The device owns the descriptor now (lg_virtio_free closes it). */
+	opt->fd = -1;
 	return 0;
-fail:
-	close(v->fd);
-	free(v);
-	return hv_fail(rc, NULL, "disk image %s", opt->path);
 }
 
 void lg_virtio_free(struct lg *lg)
