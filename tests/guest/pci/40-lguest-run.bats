@@ -3,7 +3,8 @@
 # stock Debian bzImage with a small initramfs (tests/lguest/mkinner, added by
 # extra.sh) whose init prints a marker, checksums a virtio-blk disk and ends
 # through the exit port; a panic gives 255, a hang 124 at --timeout, an
-# orderly reboot 0. Each test is one inner boot (about 15-25 s here).
+# orderly reboot 0. Each test is one inner boot (about 15-25 s here). The
+# tiny test guests run in 41-lguest-run-tiny.bats.
 
 setup_file() {
 	export KERNEL=/boot/vmlinuz-$KVER
@@ -29,30 +30,6 @@ skip_or_fail() {
 # Console lines end in CR LF; compare without the CR.
 has_line() {
 	printf '%s\n' "${lines[@]}" | tr -d '\r' | grep -qx -- "$1"
-}
-
-@test "the tiny test guests behave on nested kvm_amd as on the host" {
-	local g=/tests/lguest
-	run lguest-run "$g/hello.img"
-	[ "$status" -eq 42 ]
-	[ "$output" = "Hello from a lguest-run test guest" ]
-	run lguest-run "$g/irq.img" < <(printf Q)
-	[ "$status" -eq 17 ]
-	[ "${lines[2]}" = "irq: received Q" ]
-	run lguest-run -m 32M "$g/devices.img"
-	[ "$status" -eq 0 ]
-	printf 'lguest-run test disk, sector 0\n' >"$BATS_TEST_TMPDIR/disk"
-	truncate -s 64K "$BATS_TEST_TMPDIR/disk"
-	run lguest-run -m 32M --block "$BATS_TEST_TMPDIR/disk" "$g/blk.img"
-	[ "$status" -eq 0 ]
-	# Real KVM reports the triple fault as a shutdown; the PIC decides.
-	run lguest-run "$g/crash.img"
-	[ "$status" -eq 255 ]
-	[ "${lines[-1]}" = "lguest-run: guest crashed: it reset without an orderly shutdown (panic?)" ]
-	run lguest-run "$g/reboot.img"
-	[ "$status" -eq 0 ]
-	run lguest-run "$g/halt.img"
-	[ "$status" -eq 0 ]
 }
 
 @test "boots the Debian kernel: marker, virtio-blk checksum, virtio-rng, exit-port code" {

@@ -2,12 +2,15 @@
 # Extra files for the pci image, sourced by tests/guest/mkinitramfs (add_file,
 # add_bin, add_module available). One commented section per tool.
 
-# ---- lguest-run (40-lguest-run.bats, tests/demo/pci/40-lguest-run.sh) --------
+# ---- lguest-run (40-lguest-run.bats, 41-lguest-run-tiny.bats, tests/demo/pci/40-lguest-run.sh)
 # The Debian bzImage lguest-run boots on nested KVM, and that guest's own
 # small initramfs (tests/lguest/mkinner: busybox, virtio modules, inner-init).
 "$HV_TOP/tests/lguest/mkinner" "$HV_GUEST_BUILD/lguest-inner.cpio.gz" "$KVER"
 add_file "$HV_GUEST_BUILD/lguest-inner.cpio.gz" /boot/lguest-inner.cpio.gz
 add_file "/boot/vmlinuz-$KVER" "/boot/vmlinuz-$KVER"
+# 41-lguest-run-tiny.bats (tests/lguest/tiny-guests.bats): the guest's
+# console on a terminal, through util-linux's script(1) (busybox has none).
+add_bin /usr/bin/script
 # bench/lguest-run only (HV_BENCH_LGUEST=1): QEMU to compare with, and its
 # firmware (SeaBIOS for -M pc, qboot for -M microvm, the linuxboot ROMs).
 if [[ ${HV_BENCH_LGUEST:-} == 1 ]]; then

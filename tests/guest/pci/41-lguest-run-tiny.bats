@@ -1,0 +1,1 @@
+../../lguest/tiny-guests.bats

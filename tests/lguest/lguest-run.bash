@@ -1,0 +1,59 @@
+# shellcheck shell=bash
+# Shared set-up of the lguest-run suites: tests/host/lguest-run.bats (every
+# argument and image error, no KVM needed) and tests/lguest/tiny-guests.bats
+# (the tiny guests of tests/lguest/*.S on a real KVM: in the pci guest,
+# tests/guest/pci/41-lguest-run-tiny.bats, and on a host with a usable
+# /dev/kvm). Sets LG (the tool: the build tree on the host, the installed
+# one in a guest where HV_TOP=/), G (the test guests) and T.
+
+lg_setup() {
+	HV_TOP=${HV_TOP:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
+	LG=$HV_TOP/tools/lguest-run/lguest-run
+	[ -x "$LG" ] || LG=$(command -v lguest-run) || {
+		echo "lguest-run is not built: run make" >&2
+		return 1
+	}
+	G=$HV_TOP/tests/lguest
+	[ -f "$G/hello.img" ] || {
+		echo "test guests are not built: run make check-build" >&2
+		return 1
+	}
+	unset LGUEST_RUN_KVM LGUEST_RUN_HIDE_CAP
+	# shellcheck disable=SC2034 # used by the suites
+	T=$BATS_TEST_TMPDIR
+}
+
+# A missing prerequisite skips, except in CI where it fails.
+missing() {
+	[ "${CI:-}" = true ] && {
+		echo "missing prerequisite: $*" >&2
+		return 1
+	}
+	skip "$*"
+}
+
+# BZ: the Debian bzImage (linux-image-amd64; in the pci image by extra.sh).
+need_bzimage() {
+	local k
+	for k in /boot/vmlinuz-*; do
+		[ -f "$k" ] && {
+			# shellcheck disable=SC2034 # used by the suites
+			BZ=$k
+			return 0
+		}
+	done
+	missing "no /boot/vmlinuz-* (Debian: linux-image-amd64)"
+}
+
+need_lzma() {
+	# Under tests/valgrind/run LG is a wrapper: ask the real binary.
+	local bin=$LG
+	[ -z "${HV_VALGRIND_REAL_TOP:-}" ] || bin=$HV_VALGRIND_REAL_TOP/tools/lguest-run/lguest-run
+	ldd "$bin" | grep -q liblzma || missing "lguest-run built without liblzma (Debian: liblzma-dev)"
+}
+
+# Milliseconds since the epoch (busybox date has no %N).
+now_ms() {
+	local t=${EPOCHREALTIME/./}
+	echo $((t / 1000))
+}
