@@ -450,8 +450,8 @@ print({x['address']: x for x in json.load(sys.stdin)['devices']}['$1']['viable']
 	unchanged
 }
 
-@test "bind --user asks getent for users not in /etc/passwd (directory users)" {
-	# A stand-in getent that knows one user, as an LDAP or sss setup would.
+# A stand-in getent that knows one user, as an LDAP or sss setup would.
+fake_getent() {
 	mkdir -p "$BATS_TEST_TMPDIR/bin"
 	cat >"$BATS_TEST_TMPDIR/bin/getent" <<'SH'
 #!/bin/sh
@@ -459,11 +459,28 @@ print({x['address']: x for x in json.load(sys.stdin)['devices']}['$1']['viable']
 echo "ldap-qemu:*:70001:70001::/var/lib/qemu:/bin/false"
 SH
 	chmod +x "$BATS_TEST_TMPDIR/bin/getent"
-	PATH=$BATS_TEST_TMPDIR/bin:$PATH run "$VB" bind -n --user ldap-qemu 01:00.0
+}
+
+@test "bind --user asks /usr/bin/getent for users not in /etc/passwd (directory users)" {
+	command -v unshare >/dev/null || skip "needs unshare"
+	fake_getent
+	# Over the real one, in a mount namespace of the test's own.
+	in_ns() {
+		unshare -m sh -c 'mount --bind "$1" /usr/bin/getent && shift && exec "$@"' _ \
+			"$BATS_TEST_TMPDIR/bin/getent" "$@"
+	}
+	run in_ns "$VB" bind -n --user ldap-qemu 01:00.0
 	[ "$status" -eq 0 ]
 	[ "${lines[4]}" = "chown ldap-qemu /dev/vfio/3" ]
-	PATH=$BATS_TEST_TMPDIR/bin:$PATH run "$VB" bind -n --user ldap-other 01:00.0
+	run in_ns "$VB" bind -n --user ldap-other 01:00.0
 	fails_with 3 "vfio-bind: --user ldap-other: no such user*"
+	unchanged
+}
+
+@test "bind --user never runs a getent found through PATH" {
+	fake_getent
+	PATH=$BATS_TEST_TMPDIR/bin:$PATH run "$VB" bind -n --user ldap-qemu 01:00.0
+	fails_with 3 "vfio-bind: --user ldap-qemu: no such user*"
 	unchanged
 }
 
@@ -515,9 +532,11 @@ SH
 
 @test "restore refuses a record it did not write (exit 2)" {
 	mkdir -p "$ROOT/run/hvutils/vfio-bind"
-	printf 'driver=../../evil\n' >"$ROOT/run/hvutils/vfio-bind/0000:05:02.0"
-	run "$VB" restore 05:02.0
-	fails_with 2 "vfio-bind: 0000:05:02.0: unreadable record /run/hvutils/vfio-bind/0000:05:02.0*"
+	for d in ../../evil .. .; do
+		printf 'driver=%s\n' "$d" >"$ROOT/run/hvutils/vfio-bind/0000:05:02.0"
+		run "$VB" restore 05:02.0
+		fails_with 2 "vfio-bind: 0000:05:02.0: unreadable record /run/hvutils/vfio-bind/0000:05:02.0*"
+	done
 }
 
 # ---- records and the kill points ------------------------------------------------------------

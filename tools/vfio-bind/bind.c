@@ -563,10 +563,11 @@ static int collect(struct vb_ctx *c, int nargs, const char **args, struct vb_dev
  * which in this static program is fragile: on Debian 12 an unknown name
  * reached libnss_systemd and the program died of SIGSEGV. getent is glibc's
  * own NSS client, dynamically linked, so the modules load where they work.
+ * By its absolute path: a root tool never runs what PATH happens to name.
  */
 static int getent_user(const char *name, uid_t *uid, gid_t *gid)
 {
-	char *argv[] = { "getent", "passwd", "--", (char *)name, NULL };
+	char *argv[] = { VB_GETENT, "passwd", "--", (char *)name, NULL };
 	char line[1024];
 	posix_spawn_file_actions_t fa;
 	unsigned long long id, g;
@@ -579,7 +580,7 @@ static int getent_user(const char *name, uid_t *uid, gid_t *gid)
 		return -errno;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, pfd[1], STDOUT_FILENO);
-	rc = posix_spawnp(&pid, "getent", &fa, NULL, argv, environ);
+	rc = posix_spawn(&pid, VB_GETENT, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pfd[1]);
 	if (rc) {

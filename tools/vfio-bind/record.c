@@ -13,7 +13,8 @@ bool vb_valid_driver_name(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n >= VB_NAME_MAX)
+	/* It names a directory under /sys/bus/pci/drivers: never that one or its parent. */
+	if (n >= VB_NAME_MAX || !strcmp(s, ".") || !strcmp(s, ".."))
 		return false;
 	for (; *s; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||

@@ -50,6 +50,7 @@ struct vb_libkmod {
 #define VB_DRIVER "vfio-pci"
 #define VB_STATE_DIR "/run/hvutils/vfio-bind"
 #define VB_NAME_MAX 64
+#define VB_GETENT "/usr/bin/getent" /* Debian; the same file as /bin/getent */
 
 struct vb_ctx {
 	struct hv_common common;
@@ -85,6 +86,7 @@ int vb_parse_verb(struct vb_ctx *c, int argc, const char **argv, const struct po
 
 /* ---- record.c: the state record restore trusts ------------------------- */
 /* Driver names as sysfs shows them: [A-Za-z0-9_.-], shorter than VB_NAME_MAX. */
+/* A name vfio-bind could have written: [A-Za-z0-9_.-], not "." or "..". */
 bool vb_valid_driver_name(const char *s);
 /*
  * A record's text ("driver=NAME\n[override=NAME\n]"), parsed in place into
