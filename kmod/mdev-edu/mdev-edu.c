@@ -48,6 +48,8 @@
 #include <linux/vfio.h>
 #include <linux/workqueue.h>
 
+#include "compat.h"
+
 #define EDU_NAME		"mdev_edu"
 
 #define EDU_VENDOR_ID		0x1234
@@ -146,7 +148,10 @@ struct edu_parent {
 	struct mdev_parent parent;
 };
 
-static struct class *edu_class;
+/* Not const: class_register() of 6.1 writes into it. */
+static struct class edu_class = {
+	.name = EDU_NAME,
+};
 static struct edu_parent *edu_parent;
 
 static const struct vfio_device_ops edu_dev_ops;
@@ -257,7 +262,7 @@ static void edu_intx_update(struct edu_state *s)
 		return;
 	s->intx_masked = true;
 	if (s->intx_trigger)
-		eventfd_signal(s->intx_trigger, 1);
+		eventfd_signal(s->intx_trigger);
 }
 
 static void edu_raise_irq(struct edu_state *s, u32 val)
@@ -269,7 +274,7 @@ static void edu_raise_irq(struct edu_state *s, u32 val)
 	/* Like the model: every raise sends a message while MSI is on. */
 	if (s->irq_mode == EDU_IRQ_MSI) {
 		if (s->msi_trigger)
-			eventfd_signal(s->msi_trigger, 1);
+			eventfd_signal(s->msi_trigger);
 		return;
 	}
 	edu_intx_update(s);
@@ -574,7 +579,9 @@ static ssize_t edu_write(struct vfio_device *vdev, const char __user *buf,
 	return edu_rw(vdev, (char __user *)buf, count, ppos, true);
 }
 
-static int edu_get_region_info(struct vfio_region_info *info)
+static int edu_get_region_info(struct vfio_device *vdev,
+			       struct vfio_region_info *info,
+			       struct vfio_info_cap *caps)
 {
 	if (info->index >= VFIO_PCI_NUM_REGIONS ||
 	    info->index == VFIO_PCI_VGA_REGION_INDEX)
@@ -711,7 +718,7 @@ static int edu_set_intx(struct edu_state *s, u32 flags, u32 start, u32 count,
 		if (s->irq_mode != EDU_IRQ_INTX)
 			return -EINVAL;
 		if (s->intx_trigger && edu_irq_data_true(flags, data))
-			eventfd_signal(s->intx_trigger, 1);
+			eventfd_signal(s->intx_trigger);
 		return 0;
 	}
 	return -EINVAL;
@@ -747,7 +754,7 @@ static int edu_set_msi(struct edu_state *s, u32 flags, u32 start, u32 count,
 	if (s->irq_mode != EDU_IRQ_MSI)
 		return -EINVAL;
 	if (s->msi_trigger && edu_irq_data_true(flags, data))
-		eventfd_signal(s->msi_trigger, 1);
+		eventfd_signal(s->msi_trigger);
 	return 0;
 }
 
@@ -766,7 +773,7 @@ static int edu_set_req(struct edu_state *s, u32 flags, u32 start, u32 count,
 	if (flags & VFIO_IRQ_SET_DATA_EVENTFD)
 		return edu_set_eventfd(&s->req_trigger, *(const s32 *)data);
 	if (s->req_trigger && edu_irq_data_true(flags, data))
-		eventfd_signal(s->req_trigger, 1);
+		eventfd_signal(s->req_trigger);
 	return 0;
 }
 
@@ -842,6 +849,7 @@ static long edu_ioctl(struct vfio_device *vdev, unsigned int cmd,
 		info.num_irqs = VFIO_PCI_NUM_IRQS;
 		return copy_to_user(uarg, &info, minsz) ? -EFAULT : 0;
 	}
+#if !EDU_REGION_INFO_OP
 	case VFIO_DEVICE_GET_REGION_INFO: {
 		struct vfio_region_info info = {};
 
@@ -850,11 +858,12 @@ static long edu_ioctl(struct vfio_device *vdev, unsigned int cmd,
 			return -EFAULT;
 		if (info.argsz < minsz)
 			return -EINVAL;
-		ret = edu_get_region_info(&info);
+		ret = edu_get_region_info(vdev, &info, NULL);
 		if (ret)
 			return ret;
 		return copy_to_user(uarg, &info, minsz) ? -EFAULT : 0;
 	}
+#endif
 	case VFIO_DEVICE_GET_IRQ_INFO: {
 		struct vfio_irq_info info = {};
 
@@ -917,7 +926,7 @@ static void edu_request(struct vfio_device *vdev, unsigned int count)
 			dev_notice_ratelimited(vdev->dev,
 					       "Relaying device request to user (#%u)\n",
 					       count);
-		eventfd_signal(s->req_trigger, 1);
+		eventfd_signal(s->req_trigger);
 	} else if (count == 0) {
 		dev_notice(vdev->dev,
 			   "No device request channel registered, blocked until released by user\n");
@@ -941,7 +950,7 @@ static void edu_release_dev(struct vfio_device *vdev)
 	struct edu_state *s = to_edu(vdev);
 
 	mutex_destroy(&s->lock);
-	vfio_free_device(vdev);
+	edu_compat_free_device(vdev);
 }
 
 static const struct vfio_device_ops edu_dev_ops = {
@@ -953,7 +962,16 @@ static const struct vfio_device_ops edu_dev_ops = {
 	.read = edu_read,
 	.write = edu_write,
 	.ioctl = edu_ioctl,
+#if EDU_REGION_INFO_OP
+	.get_region_info_caps = edu_get_region_info,
+#endif
 	.request = edu_request,
+#if IS_ENABLED(CONFIG_IOMMUFD)
+	.bind_iommufd = vfio_iommufd_emulated_bind,
+	.unbind_iommufd = vfio_iommufd_emulated_unbind,
+	.attach_ioas = vfio_iommufd_emulated_attach_ioas,
+	.detach_ioas = vfio_iommufd_emulated_detach_ioas,
+#endif
 };
 
 static int edu_probe(struct mdev_device *mdev)
@@ -1036,18 +1054,16 @@ static int __init edu_init(void)
 		return ret;
 
 	/* The class names the type directory: "mdev_edu-1". */
-	edu_class = class_create(THIS_MODULE, EDU_NAME);
-	if (IS_ERR(edu_class)) {
-		ret = PTR_ERR(edu_class);
+	ret = class_register(&edu_class);
+	if (ret)
 		goto err_driver;
-	}
 
-	edu_parent = kzalloc(sizeof(*edu_parent), GFP_KERNEL);
+	edu_parent = kzalloc_obj(*edu_parent, GFP_KERNEL);
 	if (!edu_parent) {
 		ret = -ENOMEM;
 		goto err_class;
 	}
-	edu_parent->dev.class = edu_class;
+	edu_parent->dev.class = &edu_class;
 	edu_parent->dev.release = edu_parent_release;
 	dev_set_name(&edu_parent->dev, EDU_NAME);
 	ret = device_register(&edu_parent->dev);
@@ -1066,7 +1082,7 @@ static int __init edu_init(void)
 err_device:
 	device_unregister(&edu_parent->dev);
 err_class:
-	class_destroy(edu_class);
+	class_unregister(&edu_class);
 err_driver:
 	mdev_unregister_driver(&edu_driver);
 	return ret;
@@ -1077,7 +1093,7 @@ static void __exit edu_exit(void)
 	/* Removes every instance first, each waiting for its user. */
 	mdev_unregister_parent(&edu_parent->parent);
 	device_unregister(&edu_parent->dev);
-	class_destroy(edu_class);
+	class_unregister(&edu_class);
 	mdev_unregister_driver(&edu_driver);
 }
 
