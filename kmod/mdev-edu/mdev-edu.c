@@ -13,23 +13,32 @@
  * edu_state.lock (a mutex) serialises everything a user can reach on one
  * instance: the virtual config space, the BAR0 registers, the DMA buffer, the
  * IRQ mode and the eventfd contexts. read(), write(), ioctl(), open/close and
- * the engine work item take it. eventfd_signal() does not sleep, so
- * interrupts are signalled with the lock held: close_device() drops the
- * eventfds under the same lock, hence no eventfd is ever signalled after it
- * was released.
+ * the engines take it, and nothing that may wait on user memory runs under
+ * it. eventfd_signal() does not sleep, so interrupts are signalled with the
+ * lock held: close_device() drops the eventfds under the same lock, hence no
+ * eventfd is ever signalled after it was released.
  *
- * The factorial and DMA engines run in edu_state.work so that, as on the real
- * model, users must poll the busy bits or wait for the interrupt. The work
- * does something only while a busy bit (set under the lock) is still set, so
- * reset and close cancel pending operations by clearing those bits;
- * close_device() then waits for a running work item with cancel_work_sync()
- * outside the lock (the work takes the lock).
+ * The engines run apart from the caller so that, as on the real model, users
+ * must poll the busy bits or wait for the interrupt. Each does something only
+ * while its busy bit (set under the lock) is still set, so reset and close
+ * cancel pending operations by clearing those bits.
  *
- * The work calls vfio_dma_rw() with the lock held. The type1 driver then
- * takes its own lock and the user's mm; neither calls back into this driver
- * (no page is pinned, so there is no dma_unmap callback), and no path of this
- * driver takes the lock from inside mm or type1 code, so the order
- * edu_state.lock -> type1 iommu lock -> mmap_lock is the only one.
+ * The factorial runs in edu_state.work: it is short and touches no user
+ * memory, and close_device() waits for it with cancel_work_sync() outside
+ * the lock.
+ *
+ * The DMA engine is a kernel thread per open device (edu_dma_thread()). It
+ * copies between the device buffer and a bounce buffer under the lock, and
+ * calls vfio_dma_rw() on the bounce buffer without it: that call may fault
+ * in user memory and wait for as long as the user (a userfaultfd nobody
+ * answers, a stuck FUSE file) decides. dma_gen, bumped by reset and close,
+ * tells the thread whether the transfer it finishes still counts. Because
+ * vfio_dma_rw() needs the device open, close_device() must still wait for
+ * the thread; it makes that wait short by sending the thread SIGKILL first
+ * (the only signal it accepts): a page fault taken for the thread's borrowed
+ * mm then gives up at once (fatal_signal_pending() in the fault path) and
+ * vfio_dma_rw() fails with -EFAULT. Close, and so removal and module unload,
+ * therefore never wait on user memory.
  *
  * Instances are counted by the mdev core (mdev_driver.max_instances).
  */
@@ -39,13 +48,16 @@
 #include <linux/device.h>
 #include <linux/eventfd.h>
 #include <linux/kernel.h>
+#include <linux/kthread.h>
 #include <linux/mdev.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci_regs.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #include "compat.h"
@@ -115,6 +127,15 @@ struct edu_state {
 	struct mutex lock;
 	struct work_struct work;
 	u64 dma_mask;
+
+	/* The DMA engine: see "Locking" at the top. */
+	struct task_struct *dma_thread;
+	wait_queue_head_t dma_wq;
+	/* Bit 0: a transfer was started; set before waking the thread. */
+	unsigned long dma_kick;
+	u64 dma_gen;
+	/* The thread's private copy of the transfer's bytes */
+	u8 dma_bounce[EDU_DMA_BUF_SIZE];
 
 	u8 config[EDU_CONFIG_SIZE];
 
@@ -238,6 +259,8 @@ static void edu_reset_regs(struct edu_state *s)
 	s->dma_dst = 0;
 	s->dma_cnt = 0;
 	s->dma_cmd = 0;
+	/* A transfer in flight is dropped when it ends. */
+	s->dma_gen++;
 	memset(s->dma_buf, 0, sizeof(s->dma_buf));
 	s->intx_masked = false;
 }
@@ -309,20 +332,44 @@ static bool edu_dma_ok(struct edu_state *s, u64 ram, u64 dev, u64 cnt)
 	return true;
 }
 
+/*
+ * One transfer, if one was started: see "Locking" at the top for why
+ * vfio_dma_rw() runs without the lock, on the bounce buffer.
+ */
 static void edu_do_dma(struct edu_state *s)
 {
-	bool to_ram = s->dma_cmd & EDU_DMA_TO_RAM;
-	u64 ram = to_ram ? s->dma_dst : s->dma_src;
-	u64 dev = to_ram ? s->dma_src : s->dma_dst;
-	u64 cnt = s->dma_cnt;
+	u8 *buf = s->dma_bounce;
+	bool to_ram;
+	u64 ram, dev, cnt, gen;
 	int ret = 0;
 
+	mutex_lock(&s->lock);
+	if (!(s->dma_cmd & EDU_DMA_RUN)) {
+		mutex_unlock(&s->lock);
+		return;
+	}
+	to_ram = s->dma_cmd & EDU_DMA_TO_RAM;
+	ram = to_ram ? s->dma_dst : s->dma_src;
+	dev = to_ram ? s->dma_src : s->dma_dst;
+	cnt = s->dma_cnt;
+	gen = s->dma_gen;
 	if (cnt && !edu_dma_ok(s, ram, dev, cnt))
 		ret = -EINVAL;
-	else if (cnt)
-		ret = vfio_dma_rw(&s->vdev, ram,
-				  s->dma_buf + (dev - EDU_DMA_BUF_START),
-				  cnt, to_ram);
+	else if (cnt && to_ram)
+		memcpy(buf, s->dma_buf + (dev - EDU_DMA_BUF_START), cnt);
+	mutex_unlock(&s->lock);
+
+	if (!ret && cnt)
+		ret = vfio_dma_rw(&s->vdev, ram, buf, cnt, to_ram);
+
+	mutex_lock(&s->lock);
+	/* Reset or close while it ran: the result belongs to nobody. */
+	if (gen != s->dma_gen || !(s->dma_cmd & EDU_DMA_RUN)) {
+		mutex_unlock(&s->lock);
+		return;
+	}
+	if (!ret && cnt && !to_ram)
+		memcpy(s->dma_buf + (dev - EDU_DMA_BUF_START), buf, cnt);
 	if (ret) {
 		dev_dbg_ratelimited(s->vdev.dev,
 				    "DMA %s ram %#llx dev %#llx len %llu failed: %d\n",
@@ -333,6 +380,25 @@ static void edu_do_dma(struct edu_state *s)
 	/* Raised on failure too, so a driver waiting for it never hangs. */
 	if (s->dma_cmd & EDU_DMA_IRQ)
 		edu_raise_irq(s, EDU_IRQ_DMA);
+	mutex_unlock(&s->lock);
+}
+
+static int edu_dma_thread(void *data)
+{
+	struct edu_state *s = data;
+
+	/* close_device() uses it to abort a fault on user memory. */
+	allow_signal(SIGKILL);
+	for (;;) {
+		/* Idle, not interruptible: a pending SIGKILL must not spin here. */
+		wait_event_idle(s->dma_wq, kthread_should_stop() ||
+				test_bit(0, &s->dma_kick));
+		if (kthread_should_stop())
+			break;
+		clear_bit(0, &s->dma_kick);
+		edu_do_dma(s);
+	}
+	return 0;
 }
 
 static void edu_work(struct work_struct *work)
@@ -346,8 +412,6 @@ static void edu_work(struct work_struct *work)
 		if (s->status & EDU_STATUS_IRQFACT)
 			edu_raise_irq(s, EDU_IRQ_FACT);
 	}
-	if (s->dma_cmd & EDU_DMA_RUN)
-		edu_do_dma(s);
 	mutex_unlock(&s->lock);
 }
 
@@ -440,7 +504,8 @@ static void edu_bar0_write(struct edu_state *s, u64 off, u64 val,
 		if (dma_busy || !(val & EDU_DMA_RUN))
 			break;
 		s->dma_cmd = val & ~(u64)EDU_DMA_ERROR;
-		schedule_work(&s->work);
+		set_bit(0, &s->dma_kick);
+		wake_up(&s->dma_wq);
 		break;
 	}
 }
@@ -891,12 +956,19 @@ static long edu_ioctl(struct vfio_device *vdev, unsigned int cmd,
 static int edu_open_device(struct vfio_device *vdev)
 {
 	struct edu_state *s = to_edu(vdev);
+	struct task_struct *t;
 
 	/* Every user starts from a power-on device, as with vfio-pci. */
 	mutex_lock(&s->lock);
 	edu_init_config(s);
 	edu_reset_regs(s);
 	mutex_unlock(&s->lock);
+
+	clear_bit(0, &s->dma_kick);
+	t = kthread_run(edu_dma_thread, s, "mdev-edu-dma");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	s->dma_thread = t;
 	return 0;
 }
 
@@ -910,9 +982,16 @@ static void edu_close_device(struct vfio_device *vdev)
 	s->dma_cmd &= ~EDU_DMA_RUN;
 	edu_disable_irq_mode(s);
 	edu_put_eventfd(&s->req_trigger);
+	s->dma_gen++;
 	mutex_unlock(&s->lock);
-	/* vfio_dma_rw() needs the device open: no work may outlive close. */
 	cancel_work_sync(&s->work);
+	/*
+	 * vfio_dma_rw() needs the device open: the DMA thread may not outlive
+	 * close. SIGKILL first ends a wait on user memory it may be in.
+	 */
+	send_sig(SIGKILL, s->dma_thread, 1);
+	kthread_stop(s->dma_thread);
+	s->dma_thread = NULL;
 }
 
 /* Called by the VFIO core while removal waits for the user to let go. */
@@ -940,6 +1019,7 @@ static int edu_init_dev(struct vfio_device *vdev)
 
 	mutex_init(&s->lock);
 	INIT_WORK(&s->work, edu_work);
+	init_waitqueue_head(&s->dma_wq);
 	s->dma_mask = dma_bits >= 64 ? U64_MAX : BIT_ULL(dma_bits) - 1;
 	edu_init_config(s);
 	return 0;

@@ -101,6 +101,48 @@ unbind_vfio() {
 	edu_body_vfio_bind
 }
 
+# edu-uffd: the DMA engine faults on memory behind a userfaultfd that only a
+# holder process keeps open and never answers (it exits after --hold s, so a
+# hang is bounded). The device must answer, close, be removed and the module
+# unloaded while that transfer still waits (man/mdev-edu.4, DMA AND FAULTS).
+edu_uffd_run() {
+	local u=$1
+	shift
+	run timeout 90 "$EDU_BIN/edu-uffd" "$u" --hold 20 --limit 3 "$@"
+	echo "$output"
+	[[ $output =~ holder\ ([0-9]+) ]] && edu_holder "${BASH_REMATCH[1]}"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "edu-uffd: ok" ]
+}
+
+# Removal and unload while the holder still keeps the fault unanswered.
+edu_uffd_remove_unload() {
+	local u=$1 t0=$SECONDS
+	timeout 10 sh -c "echo 1 > /sys/bus/mdev/devices/$u/remove"
+	timeout 10 rmmod mdev_edu
+	[ ! -d /sys/module/mdev_edu ]
+	[ $((SECONDS - t0)) -lt 5 ]
+}
+
+@test "a DMA stuck on an unanswered userfaultfd: registers, close, remove and rmmod finish at once" {
+	local u
+	[ -x "$EDU_BIN/edu-uffd" ]
+	edu_load
+	u=$(edu_create)
+	edu_uffd_run "$u"
+	[[ $output == *"transfer still waiting on the fault"* ]]
+	edu_uffd_remove_unload "$u"
+}
+
+@test "a user exiting with such a DMA in flight: its exit, remove and rmmod finish at once" {
+	local u
+	[ -x "$EDU_BIN/edu-uffd" ]
+	edu_load
+	u=$(edu_create)
+	edu_uffd_run "$u" --exit
+	edu_uffd_remove_unload "$u"
+}
+
 @test "no WARNING, BUG or Oops in the kernel log" {
 	edu_assert_clean_dmesg
 }
