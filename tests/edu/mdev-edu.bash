@@ -9,7 +9,12 @@ EDU_TYPE=$EDU_PARENT/mdev_supported_types/mdev_edu-1
 
 edu_prereqs() {
 	[ -f "$EDU_KO" ] || {
-		echo "no $EDU_KO in the image (build with 'make kmod')"
+		# A kernel mdev-edu did not build for says why (tests/guest/mkinitramfs).
+		if [ -s /etc/hvbench/kmod-missing ]; then
+			echo "no $EDU_KO in the image: $(cat /etc/hvbench/kmod-missing)"
+		else
+			echo "no $EDU_KO in the image (build with 'make kmod')"
+		fi
 		return 1
 	}
 	[ -x "$EDU_BIN/edu-test" ] && [ -x "$EDU_BIN/edu-abuse" ] || {

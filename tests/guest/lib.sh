@@ -20,8 +20,53 @@ hv_defaults() {
 	# copy of tests/ inside every initramfs does not contain them.
 	: "${HV_GUEST_BUILD:=$HV_TOP/build/guest}"
 	: "${HV_GUEST_LOGS:=$HV_TOP/tests/guest/logs}"
+	# The guest kernel's files (see hv_kernel_select): the host's by default.
+	: "${HV_KERNEL_ROOT:=}"
+	: "${HV_KERNEL_IMAGE:=/boot/vmlinuz-$KVER}"
 	export HV_TOP KVER QEMU BATS BUSYBOX XEN_IMAGE XEN_BIN_DIR XENSTORED OXENSTORED \
-		HV_GUEST_BUILD HV_GUEST_LOGS
+		HV_GUEST_BUILD HV_GUEST_LOGS HV_KERNEL_ROOT HV_KERNEL_IMAGE
+}
+
+# ---- the kernel axis ---------------------------------------------------------
+# A guest profile may name its kernel: PROFILE@KERNEL, KERNEL one of the
+# aliases of tests/guest/kernels (6.1, 6.12, newest) or an exact release.
+# Without one, the guest runs KVER (Debian 12's 6.1 found on the host).
+# shellcheck disable=SC2034 # used by the scripts that source this file
+HV_KERNEL_ALIASES=(6.1 6.12 newest)
+
+# hv_kernel_select KERNEL: points KVER, HV_KERNEL_ROOT (the root the kernel
+# is unpacked in, empty for the host's own), HV_KERNEL_IMAGE (its vmlinuz)
+# at KERNEL, fetched beforehand by tests/guest/kernels (make deps). KDIR and
+# HV_KBUILD_ROOT are set, not exported: make would build kmod/ against KDIR.
+# Returns 1 with the reason in HV_KERNEL_ERROR when it is not there.
+hv_kernel_select() {
+	local env
+	env=$("$HV_TOP/tests/guest/kernels" env "$1" 2>&1) || {
+		# shellcheck disable=SC2034 # for the caller's message
+		HV_KERNEL_ERROR=${env#kernels: }
+		return 1
+	}
+	eval "$env"
+	export KVER HV_KERNEL_ROOT HV_KERNEL_IMAGE
+}
+
+# hv_split_profile PROFILE[@KERNEL]: prints "PROFILE KERNEL" (KERNEL "-" when
+# none was named).
+hv_split_profile() {
+	local p=${1%%@*} k=-
+	[[ $1 != *@* ]] || k=${1#*@}
+	[[ -n $k ]] || k=-
+	echo "$p $k"
+}
+
+# hv_show_depends NAME: modprobe's load list for NAME in the guest kernel's
+# module tree (insmod PATH lines; PATH under $HV_KERNEL_ROOT).
+hv_show_depends() {
+	if [[ -n $HV_KERNEL_ROOT ]]; then
+		modprobe -d "$HV_KERNEL_ROOT" -S "$KVER" --show-depends "$1"
+	else
+		modprobe -S "$KVER" --show-depends "$1"
+	fi
 }
 
 hv_first_file() {
@@ -81,7 +126,9 @@ hv_family_modules() {
 	xen) echo xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc ;;
 	pci | pci-noiommu)
 		# vfio_iommu_type1 is only a soft dependency of vfio: name it.
-		echo vfio vfio_iommu_type1 vfio_virqfd irqbypass vfio-pci-core vfio-pci mdev \
+		# NAME? is a module only some kernels have: vfio_virqfd was merged
+		# into vfio in 6.2.
+		echo vfio vfio_iommu_type1 vfio_virqfd? irqbypass vfio-pci-core vfio-pci mdev \
 			kvm kvm_amd e1000e e1000
 		;;
 	esac
@@ -92,8 +139,13 @@ hv_family_modules() {
 hv_missing_prereqs() {
 	local profile=$1
 	[[ -n $QEMU && -x $QEMU ]] || echo "qemu-system-x86_64 not found (Debian: qemu-system-x86)"
-	[[ -n $KVER && -f /boot/vmlinuz-$KVER && -d /lib/modules/$KVER ]] ||
-		echo "no guest kernel with /boot/vmlinuz-KVER and /lib/modules/KVER/build (Debian: linux-image-amd64 linux-headers-amd64)"
+	if [[ -n $HV_KERNEL_ROOT ]]; then
+		[[ -f $HV_KERNEL_IMAGE && -d $HV_KERNEL_ROOT/lib/modules/$KVER ]] ||
+			echo "kernel $KVER is not unpacked in $HV_KERNEL_ROOT (run 'make deps')"
+	else
+		[[ -n $KVER && -f /boot/vmlinuz-$KVER && -d /lib/modules/$KVER ]] ||
+			echo "no guest kernel with /boot/vmlinuz-KVER and /lib/modules/KVER/build (Debian: linux-image-amd64 linux-headers-amd64)"
+	fi
 	[[ -n $BUSYBOX && -x $BUSYBOX ]] || echo "busybox not found (Debian: busybox-static)"
 	[[ -n $BATS && -x $BATS ]] || echo "bats not found (Debian: bats)"
 	command -v cpio >/dev/null || echo "cpio not found (Debian: cpio)"

@@ -7,7 +7,7 @@
 # small initramfs (tests/lguest/mkinner: busybox, virtio modules, inner-init).
 "$HV_TOP/tests/lguest/mkinner" "$HV_GUEST_BUILD/lguest-inner.cpio.gz" "$KVER"
 add_file "$HV_GUEST_BUILD/lguest-inner.cpio.gz" /boot/lguest-inner.cpio.gz
-add_file "/boot/vmlinuz-$KVER" "/boot/vmlinuz-$KVER"
+add_file "$HV_KERNEL_IMAGE" "/boot/vmlinuz-$KVER"
 # 41-lguest-run-tiny.bats (tests/lguest/tiny-guests.bats): the guest's
 # console on a terminal, through util-linux's script(1) (busybox has none).
 add_bin /usr/bin/script

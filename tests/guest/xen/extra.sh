@@ -14,6 +14,6 @@ fi
 
 # ---- gntshare: a small PV domU (kernel + initramfs) for `xl create` --------
 # Any xen suite may use it: tests/guest/xen/domu/domu.cfg, jobs/NAME.sh.
-add_file "/boot/vmlinuz-$KVER" /boot/vmlinuz-domu
+add_file "$HV_KERNEL_IMAGE" /boot/vmlinuz-domu
 mkdir -p "$stage/var/lib/hvbench"
 "$HV_TOP/tests/guest/xen/domu/mkdomu" "$stage/var/lib/hvbench/domu.cpio.gz" "$stage"
