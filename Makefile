@@ -118,6 +118,8 @@ SKIPPED_TOOLS += $(1)
 endif
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rules,$(t))))
+# The same tools as one multi-call program, hvutils.
+include multicall/build.mk
 
 # ---- man/ ------------------------------------------------------------------
 # Pages are written in roff directly; tests/host/man.bats checks that they
