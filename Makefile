@@ -119,7 +119,7 @@ endif
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rules,$(t))))
 # The same tools as one multi-call program, hvutils.
-include multicall/build.mk
+include $(wildcard multicall/build.mk)
 
 # ---- man/ ------------------------------------------------------------------
 # Pages are written in roff directly; tests/host/man.bats checks that they

@@ -7,7 +7,7 @@
 #                             image: `make hvutils-static` (not with
 #                             SANITIZE=1: ASan cannot link statically)
 # `make install` still installs the separate programs; `make install-hvutils`
-# installs the static one and a symlink per applet instead.
+# installs the static one (stripped) and a symlink per applet instead.
 #
 # An applet shares its tool's objects except main.o: tools/<cmd>/main.c is
 # compiled once more as main-applet.o, main renamed <cmd>_main and checked
@@ -56,9 +56,11 @@ ifneq ($(filter uffd-watch,$(HVUTILS_APPLETS)),)
 ALL += multicall/uffd-watch-agent.so
 endif
 
+# The static one stripped, as an initramfs wants it (a SANITIZE=1 build keeps
+# its symbols for the reports).
 HVUTILS_INSTALL := $(if $(filter 1,$(SANITIZE)),multicall/hvutils,multicall/hvutils-static)
 install-hvutils: install $(HVUTILS_INSTALL)
-	$(Q)install -m 0755 $(HVUTILS_INSTALL) $(DESTDIR)$(bindir)/hvutils
+	$(Q)install -m 0755 $(if $(filter 1,$(SANITIZE)),,-s) $(HVUTILS_INSTALL) $(DESTDIR)$(bindir)/hvutils
 	$(Q)for t in $(HVUTILS_APPLETS); do ln -sf hvutils $(DESTDIR)$(bindir)/$$t; done
 	$(Q)install -m 0644 completions/bash/hvutils $(DESTDIR)$(bashcompdir)/hvutils
 	$(Q)install -m 0644 completions/zsh/_hvutils $(DESTDIR)$(zshcompdir)/_hvutils
@@ -72,3 +74,15 @@ uninstall: uninstall-hvutils
 CLEAN_EXTRA += multicall/hvutils multicall/hvutils-static multicall/*.o multicall/*.d \
   multicall/uffd-watch-agent.so
 -include $(wildcard multicall/*.d)
+
+# bench/multicall: each tool linked alone the way hvutils-static is, to set
+# one static multi-call binary's size against five static programs.
+define static_tool_rules
+build/static/$(1): $$($(1)_OBJS) $(LIBHV)
+	@echo "  LD      $$@"
+	$$(Q)mkdir -p build/static && $$(CC) $$(LDFLAGS) -static -o $$@ $$($(1)_OBJS) $(LIBHV) \
+	  $$(filter-out -static -Wl$$(mc_comma)-Bstatic -Wl$$(mc_comma)-Bdynamic,$$($(1)_LIBS)) $$(POPT_LIBS)
+endef
+$(foreach t,$(HVUTILS_APPLETS),$(eval $(call static_tool_rules,$(t))))
+static-tools: $(HVUTILS_APPLETS:%=build/static/%)
+.PHONY: static-tools
