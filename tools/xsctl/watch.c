@@ -9,13 +9,15 @@
  * protocol error (it fails with EINVAL and drops the connection). So the
  * connections that carry watches come from the shared, threaded
  * libxenstore.so.4, loaded here with dlopen() (RTLD_LOCAL: its symbols stay
- * apart from the static copy). Without it, the static one is used.
+ * apart from the static copy). Without it, or in the static hvutils, the
+ * static one is used.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <time.h>
 
 #include "json.h"
@@ -54,6 +56,13 @@ static void evlib_load(struct evlib *l)
 {
 	*l = (struct evlib){ .open = xs_open, .close = xs_close, .watch = xs_watch,
 			     .check = xs_check_watch, .fileno = xs_fileno };
+	/*
+	 * Not in a static program (the static hvutils, no interpreter): glibc's
+	 * static dlopen() gives the library a libc of its own, whose
+	 * pthread_create() crashes, and the reader thread is the point.
+	 */
+	if (!getauxval(AT_BASE))
+		return;
 	l->dl = dlopen("libxenstore.so.4", RTLD_NOW | RTLD_LOCAL);
 	if (!l->dl)
 		return;
