@@ -7,7 +7,8 @@
 #                             image: `make hvutils-static` (not with
 #                             SANITIZE=1: ASan cannot link statically)
 # `make install` still installs the separate programs; `make install-hvutils`
-# installs the static one (stripped) and a symlink per applet instead.
+# installs the static one (stripped; HVUTILS_STATIC=no: the other) and a
+# symlink per applet instead.
 #
 # An applet shares its tool's objects except main.o: tools/<cmd>/main.c is
 # compiled once more as main-applet.o, main renamed <cmd>_main and checked
@@ -56,9 +57,11 @@ ifneq ($(filter uffd-watch,$(HVUTILS_APPLETS)),)
 ALL += multicall/uffd-watch-agent.so
 endif
 
-# The static one stripped, as an initramfs wants it (a SANITIZE=1 build keeps
-# its symbols for the reports).
-HVUTILS_INSTALL := $(if $(filter 1,$(SANITIZE)),multicall/hvutils,multicall/hvutils-static)
+# Stripped, as an initramfs wants it (a SANITIZE=1 build keeps its symbols
+# for the reports); HVUTILS_STATIC=no installs multicall/hvutils instead.
+HVUTILS_STATIC ?= yes
+HVUTILS_INSTALL := $(if $(filter 1,$(SANITIZE))$(filter-out yes,$(HVUTILS_STATIC)),\
+  multicall/hvutils,multicall/hvutils-static)
 install-hvutils: install $(HVUTILS_INSTALL)
 	$(Q)install -m 0755 $(if $(filter 1,$(SANITIZE)),,-s) $(HVUTILS_INSTALL) $(DESTDIR)$(bindir)/hvutils
 	$(Q)for t in $(HVUTILS_APPLETS); do ln -sf hvutils $(DESTDIR)$(bindir)/$$t; done
