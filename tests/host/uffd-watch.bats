@@ -92,6 +92,31 @@ faults_in() { awk -v m="$2" '$4 != "-" && $6 ~ "^"m"\\+" { sub(".*\\+", "", $6);
 		(.memory.anonymous.missing.ioctls | index("copy") != null)'
 }
 
+# kver_ge MAJOR MINOR: the running kernel is at least MAJOR.MINOR.
+kver_ge() {
+	local v maj min
+	v=$(uname -r)
+	maj=${v%%.*}
+	min=${v#*.}
+	min=${min%%[!0-9]*}
+	[ "$maj" -gt "$1" ] || { [ "$maj" -eq "$1" ] && [ "$min" -ge "$2" ]; }
+}
+
+@test "probe: the newer features are offered exactly from their kernel on" {
+	run "$UW" probe --json
+	[ "$status" -eq 0 ]
+	echo "kernel $(uname -r): $(echo "$output" | jq -c .features)"
+	for f in wp_unpopulated:6.4 poison:6.6 wp_async:6.7 move:6.8; do
+		v=${f#*:}
+		want=false
+		kver_ge "${v%.*}" "${v#*.}" && want=true
+		[ "$(echo "$output" | jq ".features.${f%%:*}")" = "$want" ]
+	done
+	# Every kernel the project supports (6.1 on) has these.
+	echo "$output" | jq -e '.features | .pagefault_flag_wp and .minor_shmem and
+		.exact_address and .wp_hugetlbfs_shmem'
+}
+
 @test "probe: every entry point reported as working really works" {
 	run "$UW" probe --json
 	[ "$status" -eq 0 ]
@@ -165,12 +190,42 @@ uw_native() {
 	[ "$output" = "$(printf '0x1000\n0x4000\n0x9000')" ]
 }
 
-@test "run --mode wp: a page read first reports a wp fault when written" {
-	run "$UW" run --mode wp --trace --min-size 64K -o "$W/t" -- "$TU/uffd-touch" -p 16 -o 3,3w,5w,5
+@test "run --mode wp --wp-unpopulated off: a page read first reports a wp fault when written" {
+	run "$UW" run --mode wp --wp-unpopulated off --trace --min-size 64K -o "$W/t" -- "$TU/uffd-touch" -p 16 -o 3,3w,5w,5
 	[ "$status" -eq 0 ]
 	r=$(region <(echo "$output"))
 	run faults_in "$W/t" "$r"
 	[ "$output" = "$(printf 'read 0x3000\nwp 0x3000\nwrite 0x5000')" ]
+}
+
+@test "run --mode wp: only writes fault where the kernel has WP_UNPOPULATED (6.4+)" {
+	run "$UW" run --mode wp --trace --stats --json --min-size 64K -o "$W/t" -- "$TU/uffd-touch" -p 16 -o 3,3w,5w,5,7
+	[ "$status" -eq 0 ]
+	r=$(region <(echo "$output"))
+	run jq -r --arg r "$r" 'select(.event == "fault" and .mapping == $r) | "\(.kind) \(.offset)"' "$W/t"
+	if kver_ge 6 4; then
+		jq -se '.[-1].wp_unpopulated == true' "$W/t"
+		[ "$output" = "$(printf 'wp 12288\nwp 20480')" ]
+	else
+		jq -se '.[-1].wp_unpopulated == false' "$W/t"
+		[ "$output" = "$(printf 'read 12288\nwp 12288\nwrite 20480\nread 28672')" ]
+	fi
+}
+
+@test "run --mode wp --serve file: keeps serving missing faults on every kernel" {
+	"$TU/uffd-fc-client" make-memory "$W/content" 16
+	run "$UW" run --mode wp --serve "file:$W/content" --stats --json --min-size 64K -o "$W/t" -- "$TU/uffd-touch" -p 16 -o 4,4w -f "$W/content"
+	[ "$status" -eq 0 ]
+	jq -se '.[-1].wp_unpopulated == false and .[-1].faults.read >= 1 and .[-1].faults.wp >= 1' "$W/t"
+}
+
+@test "run --wp-unpopulated is checked" {
+	run "$UW" run --mode wp --wp-unpopulated maybe -- true
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--wp-unpopulated maybe: use auto or off"* ]]
+	run "$UW" run --wp-unpopulated off -- true
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--wp-unpopulated applies to --mode wp only"* ]]
 }
 
 @test "run: faults from threads carry the faulting thread's id" {

@@ -82,6 +82,8 @@ struct run {
 	uint64_t spin_ns;
 	uint64_t around;	   /* pages installed per missing fault (auto: at most) */
 	bool adaptive;		   /* --fault-around auto */
+	bool wp_unpop_off;	   /* --wp-unpopulated off */
+	bool wp_unpop;		   /* wp mode on pte markers: only writes fault */
 	const unsigned char *file; /* --serve file: the content */
 	uint64_t file_len;
 	int ep;
@@ -526,7 +528,9 @@ static uint64_t reg_mode(const struct run *r)
 {
 	switch (r->mode) {
 	case UW_MODE_WP:
-		return UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_WP;
+		/* With markers on empty entries a read is the kernel's own business. */
+		return r->wp_unpop ? UFFDIO_REGISTER_MODE_WP
+				   : UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_WP;
 	case UW_MODE_MINOR:
 		return UFFDIO_REGISTER_MODE_MINOR;
 	default:
@@ -540,7 +544,11 @@ static int do_register(struct run *r, struct proc *p, uint64_t addr, uint64_t le
 
 	if (err)
 		return err;
-	/* Pages already present are protected now; absent ones arrive protected. */
+	/*
+	 * Pages already present are protected now; absent ones arrive
+	 * protected (a copy with UFFDIO_COPY_MODE_WP), or, with
+	 * WP_UNPOPULATED, get a marker now that makes their first write fault.
+	 */
 	if (r->mode == UW_MODE_WP)
 		uw_writeprotect(p->uffd, addr, len, true);
 	err = regs_add(p, addr, len);
@@ -772,8 +780,14 @@ static void stats_extra(struct uw_ctx *x, struct hv_json *j, void *arg)
 		hv_json_u64(j, "pages_ahead", r->st_around);
 		hv_json_object_close(j);
 		hv_json_u64(j, "faults_resolved_by_another", r->st_shared);
+		if (r->mode == UW_MODE_WP)
+			hv_json_bool(j, "wp_unpopulated", r->wp_unpop);
 		return;
 	}
+	if (r->mode == UW_MODE_WP)
+		fprintf(x->out, "wp:          %s\n",
+			r->wp_unpop ? "unpopulated pages write-protected (only writes fault)"
+				    : "unpopulated pages served on their first touch");
 	fprintf(x->out,
 		"fault-around: %s, up to %llu pages; %llu pages installed ahead of a fault\n", how,
 		(unsigned long long)r->around, (unsigned long long)r->st_around);
@@ -989,6 +1003,7 @@ int uw_run(void *ctx, int argc, const char **argv)
 	struct uw_ctx *x = ctx;
 	struct run r = {.x = x, .ep = -1, .listen = -1, .min_size = 1 << 20, .spin_ns = 50000};
 	char *mode = NULL, *serve = NULL, *min = NULL, *output = NULL, *spin = NULL, *around = NULL;
+	char *wpu = NULL;
 	struct poptOption opts[] = {
 	    {"mode", 'm', POPT_ARG_STRING, &mode, 0, "missing (default), wp or minor", "MODE"},
 	    {"serve", 's', POPT_ARG_STRING, &serve, 0, "zero (default) or file:PATH", "HOW"},
@@ -1001,6 +1016,10 @@ int uw_run(void *ctx, int argc, const char **argv)
 	     "pages per missing fault: auto (default without --trace: grows on sequential "
 	     "faults), off, or a fixed N",
 	     "auto|off|N"},
+	    {"wp-unpopulated", 0, POPT_ARG_STRING, &wpu, 0,
+	     "--mode wp: auto (default: UFFD_FEATURE_WP_UNPOPULATED where the kernel has it) "
+	     "or off",
+	     "auto|off"},
 	    {"spin", 0, POPT_ARG_STRING, &spin, 0,
 	     "after a fault, poll USEC microseconds for the next (default 50; 0: never)", "USEC"},
 	    HV_POPT_COMMON(x->c),
@@ -1070,6 +1089,15 @@ int uw_run(void *ctx, int argc, const char **argv)
 		rc = hv_usage_error("--fault-around %s: use auto, off or 1 to 512 pages", around);
 		goto out_popt;
 	}
+	if (wpu && strcmp(wpu, "auto") && strcmp(wpu, "off")) {
+		rc = hv_usage_error("--wp-unpopulated %s: use auto or off", wpu);
+		goto out_popt;
+	}
+	if (wpu && r.mode != UW_MODE_WP) {
+		rc = hv_usage_error("--wp-unpopulated applies to --mode wp only");
+		goto out_popt;
+	}
+	r.wp_unpop_off = wpu && !strcmp(wpu, "off");
 	if (r.around > 1 && r.mode != UW_MODE_MISSING) {
 		rc =
 		    hv_usage_error("--fault-around %s: only with --mode missing (use off)", around);
@@ -1095,6 +1123,15 @@ int uw_run(void *ctx, int argc, const char **argv)
 			goto out_popt;
 		}
 		r.want |= UFFD_FEATURE_PAGEFAULT_FLAG_WP;
+		/*
+		 * Linux 6.4+: write-protecting an empty entry leaves a marker,
+		 * so a page nobody wrote costs no round trip at all (reads map
+		 * the zero page). --serve file: needs its missing faults.
+		 */
+		r.wp_unpop = (r.kfeatures & UFFD_FEATURE_WP_UNPOPULATED) && !r.serve_path &&
+			     !r.wp_unpop_off;
+		if (r.wp_unpop)
+			r.want |= UFFD_FEATURE_WP_UNPOPULATED;
 	}
 	if (r.mode == UW_MODE_MINOR) {
 		if (!(r.kfeatures & UFFD_FEATURE_MINOR_SHMEM)) {
