@@ -595,6 +595,26 @@ wait_socket() {
 	[ -z "$(find "$W" -name '.uffd-watch.*')" ]
 }
 
+@test "serve: a page the memory file cannot give is poisoned (SIGBUS) from 6.6, zero-filled before" {
+	"$TU/uffd-fc-client" make-memory "$W/mem" 32
+	serve_bg --stats --json
+	wait_socket "$W/s.sock"
+	# serve has mapped all 32 pages; the file shrinks under it.
+	truncate -s $((20 * 4096)) "$W/mem"
+	run "$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -o 3,19 -b 25
+	[ "$status" -eq 0 ]
+	wait "$SERVE"
+	cat "$W/serve.err"
+	grep -q "serve: memory-file offset 0x19000 cannot be read (the file shrank, or a read error)" "$W/serve.err"
+	if kver_ge 6 6; then
+		[ "$output" = "$(printf 'sigbus 25\nok 2 pages')" ]
+		jq -e '.unservable == {"pages": 1, "poisoned": 1, "zero_filled": 0}' "$W/serve.out"
+	else
+		[ "$output" = "$(printf 'zero 25\nok 2 pages')" ]
+		jq -e '.unservable == {"pages": 1, "poisoned": 0, "zero_filled": 1}' "$W/serve.out"
+	fi
+}
+
 @test "serve: a handshake without a userfaultfd is rejected" {
 	"$TU/uffd-fc-client" make-memory "$W/mem" 40
 	serve_bg

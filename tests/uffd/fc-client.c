@@ -18,12 +18,16 @@
  *       -n        send no descriptor
  *       -t        touch nothing: wait for the server to hang up, print "closed"
  *       -U UID    first become UID (gid UID, no groups): a VMM of another user
+ *       -b PAGE   then read PAGE, which serve cannot give: prints "sigbus PAGE"
+ *                 when the read raised SIGBUS, "zero PAGE" when it read zeros
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +64,26 @@ static int make_memory(const char *path, long pages)
 	return fclose(f) ? 1 : 0;
 }
 
+static sigjmp_buf bus_jmp;
+
+static void on_bus(int sig)
+{
+	(void)sig;
+	siglongjmp(bus_jmp, 1);
+}
+
+/* What reading a page gives: "sigbus", "zero" or "data". */
+static const char *read_bad(const unsigned char *page)
+{
+	static const unsigned char zero[PG];
+	struct sigaction sa_bus = {.sa_handler = on_bus};
+
+	sigaction(SIGBUS, &sa_bus, NULL);
+	if (sigsetjmp(bus_jmp, 1))
+		return "sigbus";
+	return memcmp(page, zero, PG) ? "data" : "zero";
+}
+
 static int die(const char *what)
 {
 	fprintf(stderr, "uffd-fc-client: %s: %s\n", what, strerror(errno));
@@ -72,6 +96,7 @@ int main(int argc, char **argv)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int order[4096], norder = -1, one = 0, resident = 0, dontneed = -1, nofd = 0, notouch = 0;
 	long as_uid = -1;
+	int bad = -1;
 	const char *json = NULL;
 	char body[4096];
 	unsigned char *base[2], expect[PG];
@@ -82,7 +107,7 @@ int main(int argc, char **argv)
 	if (argc < 4 || strcmp(argv[1], "run"))
 		return 2;
 	optind = 4;
-	while ((opt = getopt(argc, argv, "o:r:Rd:j:ntU:")) != -1) {
+	while ((opt = getopt(argc, argv, "o:r:Rd:j:ntU:b:")) != -1) {
 		switch (opt) {
 		case 'o': {
 			char *p = optarg, *end;
@@ -114,6 +139,9 @@ int main(int argc, char **argv)
 			break;
 		case 'U':
 			as_uid = atol(optarg);
+			break;
+		case 'b':
+			bad = atoi(optarg);
 			break;
 		default:
 			return 2;
@@ -258,6 +286,13 @@ int main(int argc, char **argv)
 				dontneed);
 			return 1;
 		}
+	}
+	if (bad >= 0) {
+		int r = bad >= sizes[0], pg = r ? bad - sizes[0] : bad;
+
+		if (r >= nreg || pg >= sizes[r])
+			return 2;
+		printf("%s %d\n", read_bad(base[r] + (size_t)pg * PG), bad);
 	}
 	printf("ok %d pages\n", norder);
 	return 0;

@@ -73,6 +73,9 @@ struct serve {
 	struct uw_stats st;
 	uint64_t outside; /* faults outside every region (zero-filled) */
 	uint64_t shared;  /* faults resolved by another of the same read (uw_batch) */
+	uint64_t unservable; /* pages the memory file could not give (serve_unreadable) */
+	uint64_t poisoned;   /* ... of which answered with UFFDIO_POISON */
+	bool no_poison;	     /* the kernel has no UFFDIO_POISON: zeros instead */
 	uint64_t pf_pages, pf_ns, pf_skipped;
 	void *zero;
 };
@@ -268,6 +271,37 @@ static void record(struct serve *s, struct sregion *r, uint64_t pg)
 	s->record[s->nrecord++] = r->offset + pg * UW_PAGE;
 }
 
+/*
+ * UFFDIO_COPY says EFAULT when the source cannot be read: the memory file
+ * shrank under its mapping, or its storage failed (both a SIGBUS on a plain
+ * read). Waking the thread would only make it fault again, forever. Linux
+ * 6.6+ installs a poison marker: the VMM's access gets SIGBUS (a memory
+ * error in the guest), which says what happened. Before 6.6 the page is
+ * zero-filled, as a fault outside every region is: the VMM runs on with
+ * wrong memory, so both are warned about and counted.
+ */
+static int serve_unreadable(struct serve *s, uint64_t page, uint64_t off)
+{
+	int err = -EINVAL;
+
+	if (!s->no_poison) {
+		err = uw_poison(s->uffd, page, UW_PAGE);
+		if (err == -EINVAL || err == -ENOTTY)
+			s->no_poison = true;
+	}
+	if (!s->unservable++)
+		hv_warn("serve: memory-file offset 0x%llx cannot be read (the file shrank, or a "
+			"read error): %s",
+			(unsigned long long)off,
+			s->no_poison ? "zero-filled (no UFFDIO_POISON before Linux 6.6)"
+				     : "poisoned, the VMM gets SIGBUS there");
+	if (!err) {
+		s->poisoned++;
+		return 0;
+	}
+	return s->no_poison ? uw_zeropage(s->uffd, page, UW_PAGE, NULL) : err;
+}
+
 static void serve_fault(struct serve *s, const struct uffd_msg *m, uint64_t t0, struct uw_batch *b)
 {
 	uint64_t addr = m->arg.pagefault.address, page = addr & ~(UW_PAGE - 1), t1;
@@ -293,6 +327,8 @@ static void serve_fault(struct serve *s, const struct uffd_msg *m, uint64_t t0, 
 		else
 			err = uw_copy(s->uffd, page, s->mem + r->offset + pg * UW_PAGE, UW_PAGE, 0,
 				      NULL);
+		if (err == -EFAULT)
+			err = serve_unreadable(s, page, r->offset + pg * UW_PAGE);
 		if (!err)
 			uw_batch_add(b, page, UW_PAGE);
 		record(s, r, pg);
@@ -481,7 +517,8 @@ static int prefetch(struct serve *s)
 		/* Map the source in one call: faulting it in page by page costs more. */
 		madvise((void *)(s->mem + offs[i]), len, MADV_POPULATE_READ);
 		err = uw_copy(s->uffd, dst, s->mem + offs[i], len, 0, &done);
-		if (err && err != -EEXIST && err != -EAGAIN) {
+		/* EFAULT: an unreadable source page, left to serve_unreadable on its fault. */
+		if (err && err != -EEXIST && err != -EAGAIN && err != -EFAULT) {
 			free(offs);
 			return hv_fail(err, "the VMM's registration does not match its region list",
 				       "serve: prefetch at 0x%llx", (unsigned long long)dst);
@@ -518,6 +555,11 @@ static void stats_extra(struct uw_ctx *x, struct hv_json *j, void *arg)
 		hv_json_u64(j, "recorded", s->nrecord);
 		hv_json_u64(j, "faults_resolved_by_another", s->shared);
 		hv_json_u64(j, "refused_connections", s->refused);
+		hv_json_object_open(j, "unservable");
+		hv_json_u64(j, "pages", s->unservable);
+		hv_json_u64(j, "poisoned", s->poisoned);
+		hv_json_u64(j, "zero_filled", s->unservable - s->poisoned);
+		hv_json_object_close(j);
 		return;
 	}
 	fprintf(x->out, "prefetch:    %llu pages in %.6f s (%.0f pages/s)\n",
@@ -528,6 +570,10 @@ static void stats_extra(struct uw_ctx *x, struct hv_json *j, void *arg)
 		(unsigned long long)s->shared);
 	fprintf(x->out, "refused:     %llu connections from a uid not allowed\n",
 		(unsigned long long)s->refused);
+	fprintf(x->out, "unservable:  %llu pages the memory file could not give (%llu poisoned, "
+			"%llu zero-filled)\n",
+		(unsigned long long)s->unservable, (unsigned long long)s->poisoned,
+		(unsigned long long)(s->unservable - s->poisoned));
 }
 
 /* ---- setup --------------------------------------------------------------------- */

@@ -140,6 +140,13 @@ int uw_zeropage(int uffd, uint64_t dst, uint64_t len, uint64_t *done)
 	return err;
 }
 
+int uw_poison(int uffd, uint64_t dst, uint64_t len)
+{
+	struct uffdio_poison z = {.range = {.start = dst, .len = len}};
+
+	return ioctl(uffd, UFFDIO_POISON, &z) < 0 ? -errno : 0;
+}
+
 int uw_wake(int uffd, uint64_t start, uint64_t len)
 {
 	struct uffdio_range r = {.start = start, .len = len};

@@ -29,6 +29,16 @@ struct hv_json;
 #ifndef UFFD_FEATURE_MOVE
 #define UFFD_FEATURE_MOVE (1 << 16)
 #endif
+#ifndef UFFDIO_POISON
+/* Linux 6.6: a page that faults with SIGBUS (a memory error), not a copy. */
+struct uffdio_poison {
+	struct uffdio_range range;
+	__u64 mode;
+	__s64 updated;
+};
+#define _UFFDIO_POISON (0x08)
+#define UFFDIO_POISON _IOWR(UFFDIO, _UFFDIO_POISON, struct uffdio_poison)
+#endif
 
 #define UW_PAGE 4096ull
 /* Above any user address, 5-level paging included: nothing maps there. */
@@ -69,6 +79,8 @@ bool uw_is_uffd(int fd);
  */
 int uw_copy(int uffd, uint64_t dst, const void *src, uint64_t len, uint64_t mode, uint64_t *done);
 int uw_zeropage(int uffd, uint64_t dst, uint64_t len, uint64_t *done);
+/* -EINVAL or -ENOTTY: the kernel has no UFFDIO_POISON (before 6.6). */
+int uw_poison(int uffd, uint64_t dst, uint64_t len);
 int uw_wake(int uffd, uint64_t start, uint64_t len);
 int uw_writeprotect(int uffd, uint64_t start, uint64_t len, bool wp);
 int uw_continue(int uffd, uint64_t start, uint64_t len);
