@@ -41,8 +41,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: wp-bench write PAGES PASSES | readwrite PAGES\n");
 		return 2;
 	}
-	p = mmap(NULL, (size_t)pages * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		 -1, 0);
+	p = mmap(NULL, (size_t)pages * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		 0);
 	if (p == MAP_FAILED)
 		return 1;
 	t0 = now_ns();
@@ -56,7 +56,8 @@ int main(int argc, char **argv)
 			for (size_t w = 0; w < PG / 8; w += 8)
 				p[(size_t)i * (PG / 8) + w] = (uint64_t)n + w + sum;
 	t1 = now_ns();
-	printf("{\"mode\":\"%s\",\"pages\":%ld,\"passes\":%ld,\"seconds\":%.6f,\"ns_per_page\":%.1f}\n",
+	printf("{\"mode\":\"%s\",\"pages\":%ld,\"passes\":%ld,\"seconds\":%.6f,\"ns_per_page\":%."
+	       "1f}\n",
 	       argv[1], pages, passes, (double)(t1 - t0) / 1e9,
 	       (double)(t1 - t0) / (double)(pages * passes));
 	return 0;

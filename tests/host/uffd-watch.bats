@@ -25,7 +25,7 @@ faults_in() { awk -v m="$2" '$4 != "-" && $6 ~ "^"m"\\+" { sub(".*\\+", "", $6);
 @test "no verb is a usage error (exit 2) naming the verbs" {
 	run "$UW"
 	[ "$status" -eq 2 ]
-	[[ "$output" == *"missing verb (probe, run or serve)"* ]]
+	[[ "$output" == *"missing verb (probe, run, serve or dirty)"* ]]
 }
 
 @test "an unknown verb is a usage error with a suggestion" {
@@ -52,7 +52,7 @@ faults_in() { awk -v m="$2" '$4 != "-" && $6 ~ "^"m"\\+" { sub(".*\\+", "", $6);
 @test "run --mode and --min-size are checked" {
 	run "$UW" run --mode bogus -- true
 	[ "$status" -eq 2 ]
-	[[ "$output" == *"--mode bogus: use missing, wp or minor"* ]]
+	[[ "$output" == *"--mode bogus: use missing, wp, minor or wp-async"* ]]
 	run "$UW" run --min-size 12Q -- true
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--min-size 12Q"* ]]
@@ -436,6 +436,52 @@ uw_native() {
 		[ "$status" -eq 0 ]
 		[[ "$output" == *"$kind ok"* ]]
 	done
+}
+
+# ---- dirty -------------------------------------------------------------------
+
+@test "dirty reports exactly the pages a program wrote, per mapping, as ranges (6.7+; a clear error before)" {
+	run "$UW" dirty --interval 50ms --json --stats --min-size 64K -o "$W/t" -- "$TU/uffd-touch" -p 64 -o 0,1,5w,9w,10w,40w,41w,42w,63w,2 -P 400
+	if ! kver_ge 6 7; then
+		[ "$status" -eq 5 ]
+		[[ "$output" == *"dirty: the kernel lacks UFFD_FEATURE_WP_ASYNC: Operation not supported (write tracking without a fault round trip needs Linux 6.7 or later; use run --mode wp)"* ]]
+		return
+	fi
+	[ "$status" -eq 0 ]
+	r=$(region <(echo "$output"))
+	run jq -r --arg r "$r" 'select(.event == "written" and .mapping == $r) | .ranges[] | range(.offset / 4096; .offset / 4096 + .pages)' "$W/t"
+	[ "$(echo "$output" | sort -n | tr '\n' ' ')" = "5 9 10 40 41 42 63 " ]
+	jq -se '.[-1].event == "stats" and .[-1].faults.total == 0 and .[-1].pages_written >= 7' "$W/t"
+	# In text: one line per mapping and interval, offset ranges.
+	run "$UW" dirty --interval 50ms --min-size 64K -o "$W/t" -- "$TU/uffd-touch" -p 16 -o 3w,4w,8w -P 300
+	[ "$status" -eq 0 ]
+	r=$(region <(echo "$output"))
+	# Usually one line, "pages=3 +0x3000-0x5000 +0x8000-0x9000"; a tick may split it.
+	grep " - written $r " "$W/t" | grep -Evq " pages=[0-9]+( \+0x[0-9a-f]+-0x[0-9a-f]+)+\$" && false
+	pages=""
+	for rg in $(grep " - written $r " "$W/t" | grep -oE '\+0x[0-9a-f]+-0x[0-9a-f]+'); do
+		a=${rg#+}; b=${a#*-}; a=${a%-*}
+		for ((pg = a / 4096; pg < b / 4096; pg++)); do pages+="$pg "; done
+	done
+	[ "$(echo $pages | tr ' ' '\n' | sort -n | tr '\n' ' ')" = "3 4 8 " ]
+}
+
+@test "dirty and --interval are checked" {
+	run "$UW" dirty --interval 1ms -- true
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--interval 1ms: use a duration from 10ms to 24h"* ]]
+	run "$UW" run --interval 1s -- true
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--interval applies to dirty (--mode wp-async) only"* ]]
+	run "$UW" dirty --mode wp -- true
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"dirty is --mode wp-async: no other --mode"* ]]
+	run "$UW" dirty --trace -- true
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--trace and --serve do not apply"* ]]
+	run "$UW" dirty --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"dirty [--interval DURATION]"* ]]
 }
 
 # ---- serve ------------------------------------------------------------------

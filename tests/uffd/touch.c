@@ -17,6 +17,7 @@
  *   -d PAGE     madvise(MADV_DONTNEED) that page after touching, touch again
  *   -W PATH     before touching, wait until PATH exists (kill tests)
  *   -S          slow: 20 ms between touches
+ *   -P MS       pause MS milliseconds after the touches, before exiting
  *   -x N        exit status
  */
 #include <errno.h>
@@ -62,13 +63,13 @@ int main(int argc, char **argv)
 {
 	static char wtouch[4096], written[4096];
 	int pages = 32, order[4096], norder = -1, writes[4096], nwrites = 0, code = 0;
-	int zero = 0, grow = 0, shared = 0, dontneed = -1, slow = 0, opt, bad = 0;
+	int zero = 0, grow = 0, shared = 0, dontneed = -1, slow = 0, opt, bad = 0, pause_ms = 0;
 	const char *file = NULL, *waitfor = NULL;
 	unsigned char *fdata = NULL;
 	size_t flen = 0;
 	volatile unsigned char *p;
 
-	while ((opt = getopt(argc, argv, "p:o:w:x:zf:gmd:W:S")) != -1) {
+	while ((opt = getopt(argc, argv, "p:o:w:x:zf:gmd:W:SP:")) != -1) {
 		switch (opt) {
 		case 'p':
 			pages = atoi(optarg);
@@ -102,6 +103,9 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			slow = 1;
+			break;
+		case 'P':
+			pause_ms = atoi(optarg);
 			break;
 		default:
 			return 2;
@@ -193,5 +197,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("ok\n");
+	fflush(stdout);
+	if (pause_ms > 0)
+		nap(pause_ms);
 	return code;
 }

@@ -14,6 +14,8 @@ static const struct hv_verb verbs[] = {
     {"probe", uw_probe, "", "entry points, API, features and ioctls per memory type"},
     {"run", uw_run, "[options] -- CMD [ARGS...]", "run a program, serve and trace its faults"},
     {"serve", uw_serve, "--socket PATH --memory FILE", "Firecracker snapshot page server"},
+    {"dirty", uw_run, "[options] -- CMD [ARGS...]",
+     "run a program, report the pages it writes (Linux 6.7+)"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -22,7 +24,9 @@ static const char synopsis[] = "[-h] [-V] VERB [OPTIONS] [ARGS]\n"
 			       "run [--mode missing|wp|minor] [--serve zero|file:PATH] [--trace] "
 			       "[--stats] [--json] [--min-size SIZE] [-o FILE] -- CMD [ARGS...]\n"
 			       "serve --socket PATH --memory FILE [--allow-uid UID]... [--record TRACE] "
-			       "[--prefetch TRACE] [--trace] [--stats] [--json] [-o FILE]";
+			       "[--prefetch TRACE] [--trace] [--stats] [--json] [-o FILE]\n"
+			       "dirty [--interval DURATION] [--stats] [--json] [--min-size SIZE] "
+			       "[-o FILE] -- CMD [ARGS...]";
 
 int main(int argc, const char **argv)
 {
@@ -44,7 +48,7 @@ int main(int argc, const char **argv)
 		return hv_usage_error("a verb is needed before other options");
 	}
 	if (argc < 2)
-		return hv_usage_error("missing verb (probe, run or serve)");
+		return hv_usage_error("missing verb (probe, run, serve or dirty)");
 	v = hv_verb_find(verbs, argv[1], &why);
 	if (!v)
 		return hv_verb_unknown(verbs, argv[1]);

@@ -58,6 +58,7 @@ enum uw_mode {
 	UW_MODE_MISSING = 0,
 	UW_MODE_WP = 1,
 	UW_MODE_MINOR = 2,
+	UW_MODE_WP_ASYNC = 3, /* the server's own: the agent is told "wp" */
 };
 
 struct uw_msg {

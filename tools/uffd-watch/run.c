@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/timerfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,6 +29,7 @@
 
 #include "agentmsg.h"
 #include "diag.h"
+#include "dirty.h"
 #include "json.h"
 #include "parse.h"
 #include "proto.h"
@@ -36,7 +38,7 @@
 #include "uffd.h"
 
 
-enum tag_kind { T_LISTEN, T_SIGNAL, T_CONN, T_UFFD };
+enum tag_kind { T_LISTEN, T_SIGNAL, T_CONN, T_UFFD, T_TIMER };
 
 struct tag {
 	enum tag_kind kind;
@@ -80,10 +82,14 @@ struct run {
 	const char *serve_path;
 	uint64_t min_size;
 	uint64_t spin_ns;
-	uint64_t around;	   /* pages installed per missing fault (auto: at most) */
-	bool adaptive;		   /* --fault-around auto */
-	bool wp_unpop_off;	   /* --wp-unpopulated off */
-	bool wp_unpop;		   /* wp mode on pte markers: only writes fault */
+	uint64_t around;      /* pages installed per missing fault (auto: at most) */
+	bool adaptive;	      /* --fault-around auto */
+	bool wp_unpop_off;    /* --wp-unpopulated off */
+	bool wp_unpop;	      /* wp mode on pte markers: only writes fault */
+	uint64_t interval_ns; /* wp-async: PAGEMAP_SCAN every this long */
+	int timer;	      /* wp-async: timerfd of --interval */
+	struct tag timer_tag;
+	uint64_t st_written;	   /* wp-async: pages reported written */
 	const unsigned char *file; /* --serve file: the content */
 	uint64_t file_len;
 	int ep;
@@ -99,7 +105,7 @@ struct run {
 	pid_t child;
 	int status;
 	bool child_done;
-	bool warned_fork_perm, warned_ioctl, warned_user_mode;
+	bool warned_fork_perm, warned_ioctl, warned_user_mode, warned_scan;
 	struct uw_stats st;
 	uint64_t st_around; /* pages installed by fault-around, beyond the faulting ones */
 	uint64_t st_shared; /* faults already resolved by another in the same batch */
@@ -114,6 +120,8 @@ static int mode_from_name(const char *s)
 		return UW_MODE_WP;
 	if (!strcmp(s, "minor"))
 		return UW_MODE_MINOR;
+	if (!strcmp(s, "wp-async"))
+		return UW_MODE_WP_ASYNC;
 	return -1;
 }
 
@@ -531,6 +539,8 @@ static uint64_t reg_mode(const struct run *r)
 		/* With markers on empty entries a read is the kernel's own business. */
 		return r->wp_unpop ? UFFDIO_REGISTER_MODE_WP
 				   : UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_WP;
+	case UW_MODE_WP_ASYNC:
+		return UFFDIO_REGISTER_MODE_WP;
 	case UW_MODE_MINOR:
 		return UFFDIO_REGISTER_MODE_MINOR;
 	default:
@@ -549,7 +559,7 @@ static int do_register(struct run *r, struct proc *p, uint64_t addr, uint64_t le
 	 * protected (a copy with UFFDIO_COPY_MODE_WP), or, with
 	 * WP_UNPOPULATED, get a marker now that makes their first write fault.
 	 */
-	if (r->mode == UW_MODE_WP)
+	if (r->mode == UW_MODE_WP || r->mode == UW_MODE_WP_ASYNC)
 		uw_writeprotect(p->uffd, addr, len, true);
 	err = regs_add(p, addr, len);
 	if (!err)
@@ -782,8 +792,13 @@ static void stats_extra(struct uw_ctx *x, struct hv_json *j, void *arg)
 		hv_json_u64(j, "faults_resolved_by_another", r->st_shared);
 		if (r->mode == UW_MODE_WP)
 			hv_json_bool(j, "wp_unpopulated", r->wp_unpop);
+		if (r->mode == UW_MODE_WP_ASYNC)
+			hv_json_u64(j, "pages_written", r->st_written);
 		return;
 	}
+	if (r->mode == UW_MODE_WP_ASYNC)
+		fprintf(x->out, "written:     %llu pages (PAGEMAP_SCAN every %.3f s)\n",
+			(unsigned long long)r->st_written, (double)r->interval_ns / 1e9);
 	if (r->mode == UW_MODE_WP)
 		fprintf(x->out, "wp:          %s\n",
 			r->wp_unpop ? "unpopulated pages write-protected (only writes fault)"
@@ -861,9 +876,9 @@ static int spawn(struct run *r, const char *agent, const char **cmd)
 		setenv(UW_ENV_SOCKET, r->sock, 1);
 		setenv(UW_ENV_MIN_SIZE, min, 1);
 		setenv(UW_ENV_MODE,
-		       r->mode == UW_MODE_WP	  ? "wp"
-		       : r->mode == UW_MODE_MINOR ? "minor"
-						  : "missing",
+		       r->mode == UW_MODE_WP || r->mode == UW_MODE_WP_ASYNC ? "wp"
+		       : r->mode == UW_MODE_MINOR			    ? "minor"
+									    : "missing",
 		       1);
 		execvp(cmd[0], (char *const *)cmd);
 		err = errno;
@@ -951,6 +966,39 @@ static void cleanup(struct run *r)
 		rmdir(r->dir);
 	if (r->ep >= 0)
 		close(r->ep);
+	if (r->timer >= 0)
+		close(r->timer);
+	r->timer = -1;
+}
+
+/*
+ * wp-async: the pages each process wrote since the last tick, per mapping.
+ * A process that has exited has no pagemap any more: what it wrote after
+ * the last tick is not reported.
+ */
+static void scan_written(struct run *r)
+{
+	uint64_t ticks, t = uw_now_ns();
+
+	if (read(r->timer, &ticks, sizeof(ticks)) < 0)
+		return;
+	for (struct proc *p = r->procs; p; p = p->next) {
+		if (p->pid <= 0 || p->uffd < 0)
+			continue;
+		for (size_t i = 0; i < p->nregs; i++) {
+			int err = uw_dirty_scan(r->x, t, p->pid, p->regs[i].start, p->regs[i].len,
+						&r->st_written);
+
+			if (err == -ESRCH)
+				break;
+			if (err && !r->warned_scan) {
+				hv_err(err, NULL, "pid %d: PAGEMAP_SCAN of 0x%llx", p->pid,
+				       (unsigned long long)p->regs[i].start);
+				r->warned_scan = true;
+			}
+		}
+	}
+	fflush(r->x->out);
 }
 
 static int loop(struct run *r)
@@ -982,6 +1030,8 @@ static int loop(struct run *r)
 				handle_accept(r);
 			else if (t->kind == T_SIGNAL)
 				handle_signals(r);
+			else if (t->kind == T_TIMER)
+				scan_written(r);
 		}
 		/* Connections last: one may drop a proc another event points to. */
 		for (int i = 0; i < n; i++) {
@@ -1001,11 +1051,21 @@ static int loop(struct run *r)
 int uw_run(void *ctx, int argc, const char **argv)
 {
 	struct uw_ctx *x = ctx;
-	struct run r = {.x = x, .ep = -1, .listen = -1, .min_size = 1 << 20, .spin_ns = 50000};
+	struct run r = {.x = x,
+			.ep = -1,
+			.listen = -1,
+			.timer = -1,
+			.min_size = 1 << 20,
+			.spin_ns = 50000,
+			.interval_ns = 1000000000};
+	bool dirty = !strcmp(argv[0], "dirty");
 	char *mode = NULL, *serve = NULL, *min = NULL, *output = NULL, *spin = NULL, *around = NULL;
-	char *wpu = NULL;
+	char *wpu = NULL, *interval = NULL;
 	struct poptOption opts[] = {
-	    {"mode", 'm', POPT_ARG_STRING, &mode, 0, "missing (default), wp or minor", "MODE"},
+	    {"mode", 'm', POPT_ARG_STRING, &mode, 0, "missing (default), wp, minor or wp-async",
+	     "MODE"},
+	    {"interval", 'i', POPT_ARG_STRING, &interval, 0,
+	     "wp-async (dirty): report the pages written every DURATION (default 1s)", "DURATION"},
 	    {"serve", 's', POPT_ARG_STRING, &serve, 0, "zero (default) or file:PATH", "HOW"},
 	    {"trace", 't', POPT_ARG_NONE, &x->trace, 0, "print every fault and event", NULL},
 	    {"stats", 0, POPT_ARG_NONE, &x->stats, 0, "print fault statistics at exit", NULL},
@@ -1031,8 +1091,12 @@ int uw_run(void *ctx, int argc, const char **argv)
 	uint64_t kioctls;
 
 	rc = hv_popt_parse(pc, opts, &x->c,
-			   "run [--mode missing|wp|minor] [--serve zero|file:PATH] [--trace] "
-			   "[--stats] [--json] [--min-size SIZE] [-o FILE] -- CMD [ARGS...]",
+			   dirty
+			       ? "dirty [--interval DURATION] [--stats] [--json] [--min-size SIZE] "
+				 "[-o FILE] -- CMD [ARGS...]"
+			       : "run [--mode missing|wp|minor|wp-async] [--serve zero|file:PATH] "
+				 "[--interval DURATION] [--trace] [--stats] [--json] "
+				 "[--min-size SIZE] [-o FILE] -- CMD [ARGS...]",
 			   NULL, "uffd-watch(1)");
 	if (rc >= 0)
 		goto out_popt;
@@ -1041,9 +1105,33 @@ int uw_run(void *ctx, int argc, const char **argv)
 		rc = hv_usage_error("run needs a command: run [OPTIONS] -- CMD [ARGS...]");
 		goto out_popt;
 	}
-	r.mode = mode ? mode_from_name(mode) : UW_MODE_MISSING;
+	r.mode = mode ? mode_from_name(mode) : dirty ? UW_MODE_WP_ASYNC : UW_MODE_MISSING;
 	if (r.mode < 0) {
-		rc = hv_usage_error("--mode %s: use missing, wp or minor", mode);
+		rc = hv_usage_error("--mode %s: use missing, wp, minor or wp-async", mode);
+		goto out_popt;
+	}
+	if (dirty && r.mode != UW_MODE_WP_ASYNC) {
+		rc = hv_usage_error("dirty is --mode wp-async: no other --mode");
+		goto out_popt;
+	}
+	if (interval && r.mode != UW_MODE_WP_ASYNC) {
+		rc = hv_usage_error("--interval applies to dirty (--mode wp-async) only");
+		goto out_popt;
+	}
+	if (interval) {
+		uint64_t ms;
+
+		if (hv_parse_duration_ms(interval, 86400000, &ms) < 0 || ms < 10) {
+			rc = hv_usage_error("--interval %s: use a duration from 10ms to 24h, like "
+					    "500ms or 2s",
+					    interval);
+			goto out_popt;
+		}
+		r.interval_ns = ms * 1000000;
+	}
+	if (r.mode == UW_MODE_WP_ASYNC && (x->trace || serve)) {
+		rc = hv_usage_error("dirty (--mode wp-async) reports pages written, no faults: "
+				    "--trace and --serve do not apply");
 		goto out_popt;
 	}
 	if (serve && strcmp(serve, "zero")) {
@@ -1128,10 +1216,27 @@ int uw_run(void *ctx, int argc, const char **argv)
 		 * so a page nobody wrote costs no round trip at all (reads map
 		 * the zero page). --serve file: needs its missing faults.
 		 */
-		r.wp_unpop = (r.kfeatures & UFFD_FEATURE_WP_UNPOPULATED) && !r.serve_path &&
-			     !r.wp_unpop_off;
+		r.wp_unpop =
+		    (r.kfeatures & UFFD_FEATURE_WP_UNPOPULATED) && !r.serve_path && !r.wp_unpop_off;
 		if (r.wp_unpop)
 			r.want |= UFFD_FEATURE_WP_UNPOPULATED;
+	}
+	if (r.mode == UW_MODE_WP_ASYNC) {
+		const uint64_t need = UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED;
+
+		if ((r.kfeatures & need) != need || !uw_dirty_have_scan()) {
+			rc =
+			    hv_fail(-EOPNOTSUPP,
+				    "write tracking without a fault round trip needs Linux 6.7 or "
+				    "later; use run --mode wp",
+				    "dirty: the kernel lacks %s",
+				    !(r.kfeatures & UFFD_FEATURE_WP_ASYNC) ? "UFFD_FEATURE_WP_ASYNC"
+				    : !(r.kfeatures & UFFD_FEATURE_WP_UNPOPULATED)
+					? "UFFD_FEATURE_WP_UNPOPULATED"
+					: "the PAGEMAP_SCAN ioctl");
+			goto out_popt;
+		}
+		r.want |= UFFD_FEATURE_PAGEFAULT_FLAG_WP | need;
 	}
 	if (r.mode == UW_MODE_MINOR) {
 		if (!(r.kfeatures & UFFD_FEATURE_MINOR_SHMEM)) {
@@ -1163,6 +1268,21 @@ int uw_run(void *ctx, int argc, const char **argv)
 	}
 	if ((rc = setup_socket(&r)))
 		goto out;
+	if (r.mode == UW_MODE_WP_ASYNC) {
+		struct itimerspec its = {
+		    .it_interval = {(time_t)(r.interval_ns / 1000000000),
+				    (long)(r.interval_ns % 1000000000)},
+		};
+
+		its.it_value = its.it_interval;
+		r.timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		r.timer_tag = (struct tag){T_TIMER, NULL};
+		if (r.timer < 0 || timerfd_settime(r.timer, 0, &its, NULL) < 0 ||
+		    ep_add(&r, r.timer, &r.timer_tag) < 0) {
+			rc = hv_fail(-errno, NULL, "timerfd");
+			goto out;
+		}
+	}
 	r.listen_tag = (struct tag){T_LISTEN, NULL};
 	r.sig_tag = (struct tag){T_SIGNAL, NULL};
 	if (ep_add(&r, r.listen, &r.listen_tag) < 0 || ep_add(&r, r.sig.fd, &r.sig_tag) < 0) {

@@ -37,7 +37,7 @@ struct uffdio_poison {
 	__s64 updated;
 };
 #define _UFFDIO_POISON (0x08)
-#define UFFDIO_POISON _IOWR(UFFDIO, _UFFDIO_POISON, struct uffdio_poison)
+#define UFFDIO_POISON  _IOWR(UFFDIO, _UFFDIO_POISON, struct uffdio_poison)
 #endif
 
 #define UW_PAGE 4096ull
