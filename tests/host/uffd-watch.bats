@@ -438,6 +438,27 @@ uw_native() {
 	done
 }
 
+@test "run --trace: a text trace starts with a header naming its columns" {
+	run "$UW" run --trace --min-size 64K -o "$W/t" -- "$TU/uffd-touch" -p 16 -o 1
+	[ "$status" -eq 0 ]
+	[ "$(head -1 "$W/t")" = "# TIME PID TID KIND ADDRESS MAPPING+OFFSET  (events: TIME PID - EVENT KEY=VALUE...)" ]
+	run "$UW" run --trace --json --min-size 64K -o "$W/t" -- "$TU/uffd-touch" -p 16 -o 1
+	jq -se 'length > 1' "$W/t"
+}
+
+@test "run --stats counts the mappings registered; a hint names --min-size when there were none" {
+	run "$UW" run --stats --json --min-size 64K -o "$W/t" -- "$TU/uffd-touch" -p 16 -o 1
+	[ "$status" -eq 0 ]
+	[[ "$output" != *hint* ]]
+	jq -se '.[-1].registered_mappings >= 1' "$W/t"
+	run "$UW" run --stats --min-size 1G -o "$W/t" -- "$TU/uffd-touch" -p 16 -o 1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"uffd-watch: hint: no mapping was registered: $TU/uffd-touch made none of at least --min-size 1073741824 bytes (try a smaller one), or it is statically linked (the agent cannot load)"* ]]
+	grep -q "^mappings:    0 registered$" "$W/t"
+	run "$UW" run -q --min-size 1G -- "$TU/uffd-touch" -p 16 -o 1
+	[[ "$output" != *hint* ]]
+}
+
 # ---- dirty -------------------------------------------------------------------
 
 @test "dirty reports exactly the pages a program wrote, per mapping, as ranges (6.7+; a clear error before)" {

@@ -90,6 +90,7 @@ struct run {
 	int timer;	      /* wp-async: timerfd of --interval */
 	struct tag timer_tag;
 	uint64_t st_written;	   /* wp-async: pages reported written */
+	uint64_t st_mappings; /* mappings registered, over every process */
 	const unsigned char *file; /* --serve file: the content */
 	uint64_t file_len;
 	int ep;
@@ -562,8 +563,10 @@ static int do_register(struct run *r, struct proc *p, uint64_t addr, uint64_t le
 	if (r->mode == UW_MODE_WP || r->mode == UW_MODE_WP_ASYNC)
 		uw_writeprotect(p->uffd, addr, len, true);
 	err = regs_add(p, addr, len);
-	if (!err)
+	if (!err) {
+		r->st_mappings++;
 		hv_step("registered");
+	}
 	if (!err && r->x->trace)
 		uw_trace_event(r->x, uw_now_ns(), p->pid, "map", "address", addr, "length", len,
 			       NULL, 0);
@@ -794,8 +797,10 @@ static void stats_extra(struct uw_ctx *x, struct hv_json *j, void *arg)
 			hv_json_bool(j, "wp_unpopulated", r->wp_unpop);
 		if (r->mode == UW_MODE_WP_ASYNC)
 			hv_json_u64(j, "pages_written", r->st_written);
+		hv_json_u64(j, "registered_mappings", r->st_mappings);
 		return;
 	}
+	fprintf(x->out, "mappings:    %llu registered\n", (unsigned long long)r->st_mappings);
 	if (r->mode == UW_MODE_WP_ASYNC)
 		fprintf(x->out, "written:     %llu pages (PAGEMAP_SCAN every %.3f s)\n",
 			(unsigned long long)r->st_written, (double)r->interval_ns / 1e9);
@@ -1257,6 +1262,9 @@ int uw_run(void *ctx, int argc, const char **argv)
 		goto out_popt;
 	if ((rc = uw_output_open(x)))
 		goto out_popt;
+	if (r.mode == UW_MODE_WP_ASYNC && !x->c.json)
+		fprintf(x->out, "# TIME PID - written MAPPING pages=N +OFFSET-END...  (the pages "
+				"written in each --interval)\n");
 	if (hv_signals_block(&r.sig, 1) < 0) {
 		rc = hv_fail(-errno, NULL, "signalfd");
 		goto out_popt;
@@ -1305,6 +1313,11 @@ int uw_run(void *ctx, int argc, const char **argv)
 	hv_step("exited");
 	if (x->stats)
 		uw_print_stats(x, &r.st, stats_extra, &r);
+	if (!r.st_mappings && !x->c.quiet)
+		hv_note("hint: no mapping was registered: %s made none of at least --min-size "
+			"%llu bytes (try a smaller one), or it is statically linked (the agent "
+			"cannot load)",
+			cmd[0], (unsigned long long)r.min_size);
 	if (WIFEXITED(r.status)) {
 		rc = WEXITSTATUS(r.status);
 	} else if (WIFSIGNALED(r.status)) {

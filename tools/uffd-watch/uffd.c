@@ -417,15 +417,19 @@ int uw_output_open(struct uw_ctx *x)
 {
 	if (!x->output || !strcmp(x->output, "-")) {
 		x->out = stdout;
-		return 0;
-	}
-	x->out = fopen(x->output, "we");
-	if (!x->out) {
-		int err = -errno;
+	} else {
+		x->out = fopen(x->output, "we");
+		if (!x->out) {
+			int err = -errno;
 
-		x->out = stdout;
-		return hv_fail(err, NULL, "cannot open output %s", x->output);
+			x->out = stdout;
+			return hv_fail(err, NULL, "cannot open output %s", x->output);
+		}
 	}
+	/* A text trace says what its columns are; JSON records name theirs. */
+	if (x->trace && !x->c.json)
+		fprintf(x->out, "# TIME PID TID KIND ADDRESS MAPPING+OFFSET  (events: TIME PID - "
+				"EVENT KEY=VALUE...)\n");
 	return 0;
 }
 
