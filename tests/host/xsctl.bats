@@ -321,6 +321,17 @@ EOF
 	fails_with 5 "xsctl: cannot reach XenStore*"
 }
 
+@test "restore --replace without --to says which subtree the dump makes it remove" {
+	d=$BATS_TEST_TMPDIR
+	printf '{"path": "/local/domain/0/victim", "value": "x"}\n' >"$d/crafted.json"
+	run "$X" restore --replace "$d/crafted.json"
+	[[ ${lines[0]} == "xsctl: restore: --replace removes /local/domain/0/victim and everything below it, the path the dump names (give --to PATH to name it yourself)" ]]
+	run "$X" restore --replace --to /z "$d/crafted.json"
+	[[ $output != *"--replace removes"* ]]
+	run "$X" -q restore --replace "$d/crafted.json"
+	[[ $output != *"--replace removes"* ]]
+}
+
 @test "restore takes a dump as deep as dump writes it, and nothing after it" {
 	d=$BATS_TEST_TMPDIR
 	# 40 nested nodes are 81 JSON levels (json-c stops at 32 by default).

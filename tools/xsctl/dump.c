@@ -409,7 +409,14 @@ int xsctl_restore(void *ctx, int argc, const char **argv)
 	}
 	/* Everything is checked before the transaction starts: nothing half-written. */
 	rc = restore_node(x, r.root, r.target, false);
-	if (rc || (rc = xsctl_connect(x)))
+	if (rc)
+		goto out;
+	/* The dump, not the user, named what --replace deletes: say it first. */
+	if (x->o.replace && !x->o.to && !x->o.c.quiet)
+		hv_note("restore: --replace removes %s and everything below it, the path the dump "
+			"names (give --to PATH to name it yourself)",
+			r.target);
+	if ((rc = xsctl_connect(x)))
 		goto out;
 	hv_step("connected");
 	rc = xsctl_atomic(x, "restore", do_restore, &r);
