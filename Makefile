@@ -35,7 +35,9 @@ libexecdir  ?= $(prefix)/libexec
 mandir      ?= $(prefix)/share/man
 datadir     ?= $(prefix)/share
 bashcompdir ?= $(datadir)/bash-completion/completions
-zshcompdir  ?= $(datadir)/zsh/vendor-completions
+# Debian's zsh looks in vendor-completions for the distribution's files and
+# in site-functions under /usr/local for the administrator's.
+zshcompdir  ?= $(if $(filter /usr,$(prefix)),$(datadir)/zsh/vendor-completions,$(datadir)/zsh/site-functions)
 
 CC      ?= gcc
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
@@ -229,6 +231,22 @@ uninstall:
 	$(Q)for t in $(TOOLS); do rm -f $(DESTDIR)$(bindir)/$$t $(DESTDIR)$(bashcompdir)/$$t $(DESTDIR)$(zshcompdir)/_$$t; done
 	$(Q)for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(mandir)/man$$s/$${m##*/}; done
 	$(Q)rm -rf $(DESTDIR)$(libexecdir)/hvutils
+
+# ---- Debian packages ---------------------------------------------------------
+# make deb: hvutils and mdev-edu-dkms built by dpkg-buildpackage from a clean
+# copy of the tracked files (build/deb/), then checked by lintian: no errors
+# and no warnings (an override only with a comment saying why).
+DEB_DIR := build/deb
+DEPS_PKGS += debhelper dh-dkms lintian
+deb:
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/hvutils-$(VERSION)
+	$(Q)git ls-files -z | tar --null -cf - -T - | tar -C $(DEB_DIR)/hvutils-$(VERSION) -xf -
+	@echo "  DEB     $(DEB_DIR)/*.deb (dpkg-buildpackage -us -uc -b)"
+	$(Q)cd $(DEB_DIR)/hvutils-$(VERSION) && dpkg-buildpackage -us -uc -b >$(CURDIR)/$(DEB_DIR)/build.log 2>&1 || \
+	  { tail -n 30 $(CURDIR)/$(DEB_DIR)/build.log; echo "make deb: dpkg-buildpackage failed (log: $(DEB_DIR)/build.log)" >&2; exit 1; }
+	@echo "  LINTIAN $(DEB_DIR)/hvutils_$(VERSION)_amd64.changes"
+	$(Q)lintian --fail-on error,warning --no-tag-display-limit $(DEB_DIR)/hvutils_$(VERSION)_amd64.changes
+.PHONY: deb
 
 # ---- dist ------------------------------------------------------------------
 DISTNAME := hvutils-$(VERSION)
