@@ -7,7 +7,7 @@
 # Goals that must work before the build dependencies exist (a fresh machine
 # has no autoconf yet) do not read the configuration; check and demo install
 # the dependencies first and then re-enter make.
-NOCONF_GOALS := deps print-deps clean distclean check check-valgrind demo
+NOCONF_GOALS := deps print-deps check-packages clean distclean check check-valgrind demo
 ifeq ($(MAKECMDGOALS),)
   NEED_CONF := 1
 else ifneq ($(filter-out $(NOCONF_GOALS),$(MAKECMDGOALS)),)
@@ -237,7 +237,7 @@ uninstall:
 # copy of the tracked files (build/deb/), then checked by lintian: no errors
 # and no warnings (an override only with a comment saying why).
 DEB_DIR := build/deb
-DEPS_PKGS += debhelper dh-dkms lintian
+DEPS_PKGS += debhelper dh-dkms lintian piuparts
 deb:
 	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/hvutils-$(VERSION)
 	$(Q)git ls-files -z | tar --null -cf - -T - | tar -C $(DEB_DIR)/hvutils-$(VERSION) -xf -
@@ -246,7 +246,15 @@ deb:
 	  { tail -n 30 $(CURDIR)/$(DEB_DIR)/build.log; echo "make deb: dpkg-buildpackage failed (log: $(DEB_DIR)/build.log)" >&2; exit 1; }
 	@echo "  LINTIAN $(DEB_DIR)/hvutils_$(VERSION)_amd64.changes"
 	$(Q)lintian --fail-on error,warning --no-tag-display-limit $(DEB_DIR)/hvutils_$(VERSION)_amd64.changes
-.PHONY: deb
+
+# make check-packages: for Debian 12 and 13 each, a clean-root build with only
+# the Build-Depends, lintian, piuparts and autopkgtest
+# (tests/packages/check-release); slow (roots, two builds), so not in check.
+check-packages: deps
+	$(Q)out=$$(mktemp); for r in bookworm trixie; do tests/packages/check-release $$r | tee -a $$out; done; \
+	  ok=$$(grep -c '^ok ' $$out); nok=$$(grep -c '^not ok ' $$out); rm -f $$out; \
+	  echo "$$ok passed, $$nok failed"; test $$nok -eq 0 -a $$ok -gt 0
+.PHONY: deb check-packages
 
 # ---- dist ------------------------------------------------------------------
 DISTNAME := hvutils-$(VERSION)
