@@ -194,6 +194,9 @@ print-deps:
 # and unpacked into /var/cache/hvutils by make deps, with the sid build root
 # the newest kernel's modules are built in.
 HV_KERNELS ?= 6.1 6.12 newest
+# The kernels make check runs the xen and pci families on: 6.1 until the
+# others' suites pass (README, "Supported kernels").
+HV_CHECK_KERNELS ?= 6.1
 deps:
 	$(Q)missing=; for p in $(DEPS_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
@@ -211,7 +214,8 @@ deps:
 # Variables the test and demo scripts read.
 MAKE_ENV = HV_TOP=$(CURDIR) KVER=$(KVER) QEMU=$(QEMU) BATS=$(BATS) BUSYBOX=$(BUSYBOX) \
   XENSTORED=$(XENSTORED) OXENSTORED=$(OXENSTORED) XEN_IMAGE=$(XEN_IMAGE) \
-  HV_BUILT_TOOLS="$(BUILT_TOOLS)" HV_UNIT_BINS="$(UNIT_BINS)"
+  HV_BUILT_TOOLS="$(BUILT_TOOLS)" HV_UNIT_BINS="$(UNIT_BINS)" HV_KERNELS="$(HV_KERNELS)" \
+  HV_CHECK_KERNELS="$(HV_CHECK_KERNELS)"
 
 .PHONY: all check check-build check-run check-valgrind demo demo-run deps print-deps install uninstall clean distclean dist
 
