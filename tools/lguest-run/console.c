@@ -2,8 +2,9 @@
 /*
  * The console thread: stdin to the UART (raw mode on a terminal, with
  * Ctrl-A x to quit and Ctrl-A Ctrl-A for a literal Ctrl-A), the --timeout
- * deadline, SIGINT/SIGTERM/SIGHUP through the signalfd, and a periodic
- * flush of guest output that has no newline yet (a shell prompt).
+ * deadline, SIGINT/SIGTERM/SIGHUP through the signalfd, and guest output
+ * to stdout: each line when the UART kicks, a prompt without a newline at
+ * the next tick, and never a write that waits on the reader (serial.c).
  */
 #include <errno.h>
 #include <poll.h>
@@ -66,7 +67,7 @@ static void *console_thread(void *arg)
 	uint64_t next_kick = now_ns() + HALT_CHECK_NS;
 
 	while (atomic_load(&lg->stop) == LG_RUNNING) {
-		struct pollfd pfd[3];
+		struct pollfd pfd[5];
 		unsigned room = stdin_open ? lg_uart_rx_room(lg) : 0;
 		int timeout = FLUSH_MS, n;
 
@@ -74,6 +75,10 @@ static void *console_thread(void *arg)
 		pfd[1] = (struct pollfd){ .fd = lg->sigs.fd, .events = POLLIN };
 		/* A full FIFO stops reading: the guest drains it, we look again soon. */
 		pfd[2] = (struct pollfd){ .fd = room >= 8 ? lg->stdin_fd : -1, .events = POLLIN };
+		pfd[3] = (struct pollfd){ .fd = lg->uart.kick_fd, .events = POLLIN };
+		/* A reader that stopped reading: look again when it takes more. */
+		pfd[4] = (struct pollfd){ .fd = lg_uart_out_blocked(lg) ? lg->uart.out_fd : -1,
+					  .events = POLLOUT };
 		if (deadline) {
 			uint64_t t = now_ns();
 
@@ -84,10 +89,16 @@ static void *console_thread(void *arg)
 			if ((deadline - t) / 1000000 < (uint64_t)timeout)
 				timeout = (deadline - t) / 1000000 + 1;
 		}
-		n = poll(pfd, 3, timeout);
+		n = poll(pfd, 5, timeout);
 		if (n < 0 && errno != EINTR)
 			break;
-		lg_uart_flush(lg);
+		if (n > 0 && pfd[3].revents) {
+			uint64_t v;
+			ssize_t r = read(lg->uart.kick_fd, &v, sizeof(v));
+
+			(void)r; /* only clears the counter */
+		}
+		lg_uart_write_out(lg);
 		if (now_ns() >= next_kick) {
 			lg_kick(lg);
 			next_kick = now_ns() + HALT_CHECK_NS;
@@ -136,6 +147,9 @@ int lg_console_start(struct lg *lg)
 	lg->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (lg->wake_fd < 0)
 		return hv_fail(-errno, NULL, "eventfd");
+	lg->uart.kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (lg->uart.kick_fd < 0)
+		return hv_fail(-errno, NULL, "eventfd");
 	/*
 	 * A small stack: the default 8 MiB one lands right below the 2 MiB
 	 * aligned guest RAM, its top 2 MiB is then a whole transparent huge
@@ -165,7 +179,10 @@ void lg_console_stop(struct lg *lg)
 	if (lg->wake_fd >= 0)
 		close(lg->wake_fd);
 	lg->wake_fd = -1;
-	lg_uart_flush(lg);
+	if (lg->uart.kick_fd >= 0)
+		close(lg->uart.kick_fd);
+	lg->uart.kick_fd = -1;
+	lg_uart_drain(lg, true);
 	if (lg->raw) {
 		tcsetattr(lg->stdin_fd, TCSANOW, &lg->saved_tio);
 		lg->raw = false;

@@ -101,9 +101,18 @@ struct lg_uart {
 	bool irq_level;
 	uint8_t rx[256];
 	unsigned rx_head, rx_len;
-	uint8_t tx[512];
-	unsigned tx_len;
+	/*
+	 * Guest output on its way to out_fd: the vCPU adds, only the console
+	 * thread (or, before it runs and after it ends, the vCPU thread)
+	 * writes it out, never with the lock held and never waiting on the
+	 * reader. A full ring makes the guest's THR write wait (out_room).
+	 */
+	uint8_t out[64 << 10];
+	unsigned out_head, out_len;
+	bool out_blocked;	 /* the last write found out_fd full */
+	pthread_cond_t out_room; /* signalled when the console thread took bytes */
 	int out_fd;
+	int kick_fd; /* eventfd: a line is complete, write it now (-1: none) */
 };
 
 struct lg_rtc {
@@ -257,7 +266,9 @@ void lg_uart_io(struct lg *lg, uint16_t port, bool write, uint8_t *val);
 /* Appends input bytes for the guest; returns how many fitted. */
 unsigned lg_uart_feed(struct lg *lg, const uint8_t *buf, unsigned len);
 unsigned lg_uart_rx_room(struct lg *lg);
-void lg_uart_flush(struct lg *lg);
+unsigned lg_uart_write_out(struct lg *lg);
+bool lg_uart_out_blocked(struct lg *lg);
+void lg_uart_drain(struct lg *lg, bool last);
 
 /* rtc.c */
 void lg_rtc_init(struct lg *lg);
