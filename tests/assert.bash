@@ -5,6 +5,8 @@
 
 # fails_with CODE PATTERN: after `run`, the command exited CODE and printed
 # exactly one line (the brief's one-line error) matching the glob PATTERN.
+# status, output and lines are set by bats' run.
+# shellcheck disable=SC2154
 fails_with() {
 	local code=$1 pattern=$2
 	[ "$status" -eq "$code" ] || {

@@ -42,8 +42,8 @@ ir_start() {
 ir_state() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1; }
 
 ir_stopped() {
-	local i st
-	for i in $(seq $((IR_TIMEOUT * 50))); do
+	local st
+	for _ in $(seq $((IR_TIMEOUT * 50))); do
 		st=$(ir_state "$IR_PID")
 		[ "$st" = T ] && return 0
 		case $st in '' | Z | X)
@@ -64,6 +64,7 @@ ir_stopped() {
 # kernel has /proc/PID/task/TID/children).
 ir_descendants() {
 	local c
+	# shellcheck disable=SC2013 # pids: one word each
 	for c in $(cat /proc/[0-9]*/stat 2>/dev/null | sed 's/ (.*) / x /' |
 		awk -v pp="$1" '$4 == pp { print $1 }'); do
 		echo "$c"
@@ -72,12 +73,13 @@ ir_descendants() {
 }
 
 ir_hit() {
-	local i st
+	local st
 	IR_SIG=$1
+	# shellcheck disable=SC2034 # for the suites: what to check is gone
 	IR_KIDS=$(ir_descendants "$IR_PID")
 	kill -"$1" "$IR_PID"
 	kill -CONT "$IR_PID" 2>/dev/null || true
-	for i in $(seq $((IR_TIMEOUT * 50))); do
+	for _ in $(seq $((IR_TIMEOUT * 50))); do
 		st=$(ir_state "$IR_PID")
 		case $st in '' | Z | X) break ;; esac
 		sleep 0.02
@@ -96,9 +98,9 @@ ir_hit() {
 }
 
 ir_gone() {
-	local p i st
+	local p st
 	for p in "$@"; do
-		for i in $(seq $((IR_TIMEOUT * 50))); do
+		for _ in $(seq $((IR_TIMEOUT * 50))); do
 			st=$(ir_state "$p")
 			case $st in '' | Z | X) continue 2 ;; esac
 			sleep 0.02

@@ -14,6 +14,7 @@
 # ratios; exits non-zero if any cycle left the device on the wrong driver.
 set -uo pipefail
 
+# shellcheck source=/dev/null # written by bench/vfio-bind/run in the guest
 [[ -f /bench/vfio-bind/bench.env ]] && . /bench/vfio-bind/bench.env
 N=${N:-15}
 now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
@@ -114,6 +115,9 @@ for t in driverctl dpdk-devbind.py; do
 	}
 done
 
+# tools and samples are expanded unquoted on purpose: the dpdk entry
+# emptied in bench_dev must vanish, and samples hold space-separated numbers.
+# shellcheck disable=SC2068,SC2086
 bench_dev() {
 	local label=$1 dev=$2 n=$3 orig t i
 	local tools=("${tools[@]}")

@@ -45,7 +45,7 @@ writes_xen_one() { xenstore-write "${pairs[@]}"; }
 tree_xsctl() { xsctl tree -f $B/t; }
 tree_xen() { xenstore-ls -f $B/t; }
 
-echo "# xsctl benchmark: $(xsctl --version), $XENSTORED_FLAVOUR daemon (${XENSTORED_FLAVOUR:+xenstored flavour }$(readlink /proc/$(cat /run/xenstored.pid)/exe 2>/dev/null || echo ?))"
+echo "# xsctl benchmark: $(xsctl --version), $XENSTORED_FLAVOUR daemon (${XENSTORED_FLAVOUR:+xenstored flavour }$(readlink "/proc/$(cat /run/xenstored.pid)/exe" 2>/dev/null || echo ?))"
 libs() { LD_TRACE_LOADED_OBJECTS=1 "$1" | awk '{print $1}' | tr '\n' ' '; }
 echo "# xsctl loads: $(libs "$(command -v xsctl)")"
 echo "# xenstore-read loads: $(libs "$(command -v xenstore-read)")"

@@ -1,6 +1,9 @@
 # shellcheck shell=bash
 # Helpers and test bodies shared by tests/guest/pci/50-mdev-edu.bats and
 # tests/guest/pci-noiommu/50-mdev-edu.bats (loaded with bats' `load`).
+# edu_load and edu_create take optional arguments (SC2119, SC2120); status
+# and output are set by bats' run (SC2154).
+# shellcheck disable=SC2119,SC2120,SC2154
 
 EDU_BIN=${HV_TOP:-/}/tests/edu
 EDU_KO=/lib/modules/$KVER/extra/mdev-edu.ko
@@ -17,7 +20,7 @@ edu_prereqs() {
 		fi
 		return 1
 	}
-	[ -x "$EDU_BIN/edu-test" ] && [ -x "$EDU_BIN/edu-abuse" ] || {
+	{ [ -x "$EDU_BIN/edu-test" ] && [ -x "$EDU_BIN/edu-abuse" ]; } || {
 		echo "no $EDU_BIN/edu-test or edu-abuse (build with 'make check-build')"
 		return 1
 	}
@@ -48,6 +51,7 @@ edu_holder() { echo "$1" >>"$BATS_FILE_TMPDIR/holders"; }
 # one left behind when it failed.
 edu_remove_all() {
 	local d p
+	# shellcheck disable=SC2013 # pids: one word each
 	for p in $(cat "$BATS_FILE_TMPDIR/holders" 2>/dev/null); do
 		kill "$p" 2>/dev/null || true
 	done
@@ -133,6 +137,7 @@ edu_body_instances() {
 	[ "$(edu_avail)" -eq 4 ]
 	u1=$(edu_create) && u2=$(edu_create) && u3=$(edu_create) && u4=$(edu_create)
 	[ "$(edu_avail)" -eq 0 ]
+	# shellcheck disable=SC2012 # UUIDs: plain names
 	[ "$(ls "$EDU_TYPE/devices" | wc -l)" -eq 4 ]
 	# A fifth is refused with EUSERS, and a duplicate UUID with EEXIST.
 	run sh -c "echo $(edu_uuid) > $EDU_TYPE/create"

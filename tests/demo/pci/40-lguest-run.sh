@@ -3,6 +3,7 @@
 # with one command, its console on stdout, its exit code as ours.
 set -uo pipefail
 
+# shellcheck disable=SC2034 # read by lib.sh
 DEMO_SHOW_STATUS=1
 . "$(dirname "$0")/../lib.sh"
 

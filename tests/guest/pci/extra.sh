@@ -1,4 +1,6 @@
 # shellcheck shell=bash
+# stage is mkinitramfs' staging directory.
+# shellcheck disable=SC2154
 # Extra files for the pci image, sourced by tests/guest/mkinitramfs (add_file,
 # add_bin, add_module available). One commented section per tool.
 

@@ -1,4 +1,6 @@
 # shellcheck shell=bash
+# stage is mkinitramfs' staging directory.
+# shellcheck disable=SC2154
 # Extra files for the xen family's image, sourced by tests/guest/mkinitramfs
 # (add_file SRC [DST], add_bin PATH, add_module NAME). One commented section
 # per tool.
