@@ -44,41 +44,49 @@ setup() {
 	skip "not installed:$missing"
 }
 
-# complete_bash TOOL LINE: the words bash completion offers for the end of
-# LINE, one a line, whole as readline leaves them on the line. Readline
-# splits COMP_WORDS at blanks and makes each run of COMP_WORDBREAKS
-# characters (':' and '=' among them) a word of its own, and replaces only
-# the text after the last break character with a reply: both are done here.
+# complete_bash LINE...: the words bash completion offers for the end of
+# LINE, one a line, whole as readline leaves them on the line; with several
+# LINEs, each one's words come after a line "== LINE" (one bash for all:
+# loading bash-completion is slow on a loaded machine). Readline splits
+# COMP_WORDS at blanks and makes each run of COMP_WORDBREAKS characters
+# (':' and '=' among them) a word of its own, and replaces only the text
+# after the last break character with a reply: both are done here.
 complete_bash() {
 	bash -c '
 		. /usr/share/bash-completion/bash_completion
-		. "$1"
-		line=$2 breaks=$COMP_WORDBREAKS
-		COMP_WORDS=()
-		w= kind=
-		for ((k = 0; k < ${#line}; k++)); do
-			c=${line:k:1}
-			if [[ $c == [[:blank:]] ]]; then
-				[[ -n $w ]] && COMP_WORDS+=("$w")
-				w= kind=
-			elif [[ $breaks == *"$c"* ]]; then
-				[[ -n $w && $kind != b ]] && { COMP_WORDS+=("$w"); w=; }
-				w+=$c kind=b
-			else
-				[[ -n $w && $kind == b ]] && { COMP_WORDS+=("$w"); w=; }
-				w+=$c kind=w
-			fi
+		for f in "$0"/completions/bash/*; do . "$f"; done
+		breaks=$COMP_WORDBREAKS
+		for line in "$@"; do
+			[[ $# -eq 1 ]] || printf "== %s\n" "$line"
+			COMP_WORDS=() COMPREPLY=()
+			w= kind=
+			for ((k = 0; k < ${#line}; k++)); do
+				c=${line:k:1}
+				if [[ $c == [[:blank:]] ]]; then
+					[[ -n $w ]] && COMP_WORDS+=("$w")
+					w= kind=
+				elif [[ $breaks == *"$c"* ]]; then
+					[[ -n $w && $kind != b ]] && { COMP_WORDS+=("$w"); w=; }
+					w+=$c kind=b
+				else
+					[[ -n $w && $kind == b ]] && { COMP_WORDS+=("$w"); w=; }
+					w+=$c kind=w
+				fi
+			done
+			COMP_WORDS+=("$w")
+			COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+			COMP_LINE=$line COMP_POINT=${#line}
+			last=${line##*[[:blank:]]} keep=
+			[[ $last == *[:=]* ]] && keep=${last%"${last##*[:=]}"}
+			fn=$(complete -p "${COMP_WORDS[0]}" | sed -E "s/.*-F ([^ ]+).*/\1/")
+			"$fn" "${COMP_WORDS[0]}" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}" 2>/dev/null
+			for r in "${COMPREPLY[@]}"; do printf "%s\n" "$keep$r"; done
 		done
-		COMP_WORDS+=("$w")
-		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-		COMP_LINE=$line COMP_POINT=${#line}
-		last=${line##*[[:blank:]]} keep=
-		[[ $last == *[:=]* ]] && keep=${last%"${last##*[:=]}"}
-		fn=$(complete -p "${COMP_WORDS[0]}" | sed -E "s/.*-F ([^ ]+).*/\1/")
-		"$fn" "${COMP_WORDS[0]}" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}" 2>/dev/null
-		for r in "${COMPREPLY[@]}"; do printf "%s\n" "$keep$r"; done
-	' _ "$HV_TOP/completions/bash/$1" "$2"
+	' "$HV_TOP" "$@"
 }
+
+# section LINE: the part of complete_bash's output (stdin) for LINE.
+section() { awk -v want="== $1" '$0 == want { f = 1; next } /^== / { f = 0 } f'; }
 
 # Every line the zsh tests complete: one zsh session completes them all in
 # setup_file (starting zsh's completion system takes seconds on a loaded
@@ -142,9 +150,10 @@ all_verbs() {
 }
 
 @test "bash: every verb in a tool's --help is offered" {
-	local t v out missing=
+	local t v out all missing=
+	all=$(complete_bash "xsctl " "gntshare " "vfio-bind " "uffd-watch ")
 	for t in xsctl gntshare vfio-bind uffd-watch; do
-		out=$(complete_bash "$t" "$t ")
+		out=$(section "$t " <<<"$all")
 		for v in $(verbs_of "$t"); do
 			grep -qx -- "$v" <<<"$out" || missing+=" $t:$v"
 		done
@@ -153,9 +162,12 @@ all_verbs() {
 }
 
 @test "bash: every long option of every verb's --help is offered after --" {
-	local tv o out missing=
+	local tv o out all missing=
+	local -a lines
+	mapfile -t lines < <(all_verbs | sed 's/$/ --/')
+	all=$(complete_bash "${lines[@]}")
 	while read -r tv; do
-		out=$(complete_bash "${tv%% *}" "$tv --")
+		out=$(section "$tv --" <<<"$all")
 		for o in $(options_of $tv | grep -- '^--'); do
 			grep -qx -- "$o" <<<"$out" || missing+=" ${tv// /_}:$o"
 		done
@@ -164,74 +176,74 @@ all_verbs() {
 }
 
 @test "bash: xsctl completes verb prefixes and --json" {
-	run complete_bash xsctl "xsctl re"
+	run complete_bash "xsctl re"
 	[ "$output" = "$(printf 'read\nrestore')" ]
-	run complete_bash xsctl "xsctl read --js"
+	run complete_bash "xsctl read --js"
 	[ "$output" = "--json" ]
 }
 
 @test "bash: uffd-watch run --fault-around offers auto and off" {
-	run complete_bash uffd-watch "uffd-watch run --fault-around "
+	run complete_bash "uffd-watch run --fault-around "
 	[ "$output" = "$(printf 'auto\noff')" ]
 }
 
 @test "bash: lguest-run completes its options" {
-	run complete_bash lguest-run "lguest-run --me"
+	run complete_bash "lguest-run --me"
 	[ "$output" = "--memory" ]
 }
 
 @test "bash: vfio-bind bind 0000:00:0<Tab> offers whole PCI addresses" {
-	run complete_bash vfio-bind "vfio-bind bind 0000:00:0"
+	run complete_bash "vfio-bind bind 0000:00:0"
 	[ "$output" = "$(printf '0000:00:00.0\n0000:00:02.0\n0000:00:03.0')" ]
 }
 
 @test "bash: vfio-bind info 0000:00:03<Tab> completes the address" {
-	run complete_bash vfio-bind "vfio-bind info 0000:00:03"
+	run complete_bash "vfio-bind info 0000:00:03"
 	[ "$output" = "0000:00:03.0" ]
-	run complete_bash vfio-bind "vfio-bind info 0000:05:"
+	run complete_bash "vfio-bind info 0000:05:"
 	[ "$output" = "$(printf '0000:05:01.0\n0000:05:02.0')" ]
 }
 
 @test "bash: vfio-bind completes the short form of domain 0's addresses" {
-	run complete_bash vfio-bind "vfio-bind bind 01:"
+	run complete_bash "vfio-bind bind 01:"
 	[ "$output" = "01:00.0" ]
 }
 
 @test "bash: vfio-bind restore offers the devices with a record" {
-	run complete_bash vfio-bind "vfio-bind restore "
+	run complete_bash "vfio-bind restore "
 	[ "$output" = "0000:01:00.0" ]
 }
 
 @test "bash: vfio-bind peek and poke take a device, then a region" {
-	run complete_bash vfio-bind "vfio-bind peek 0000:00:03.0 "
+	run complete_bash "vfio-bind peek 0000:00:03.0 "
 	[ "$output" = "$(printf '%s\n' bar0 bar1 bar2 bar3 bar4 bar5 rom config vga)" ]
-	run complete_bash vfio-bind "vfio-bind poke 0000:00:03.0 co"
+	run complete_bash "vfio-bind poke 0000:00:03.0 co"
 	[ "$output" = "config" ]
-	run complete_bash vfio-bind "vfio-bind peek --width "
+	run complete_bash "vfio-bind peek --width "
 	[ "$output" = "$(printf '1\n2\n4\n8')" ]
-	run complete_bash vfio-bind "vfio-bind peek 83"
+	run complete_bash "vfio-bind peek 83"
 	[ "$output" = "$U1" ]
 }
 
 @test "bash: vfio-bind mdev offers subverbs, parents, types and instances" {
-	run complete_bash vfio-bind "vfio-bind mdev "
+	run complete_bash "vfio-bind mdev "
 	[ "$output" = "$(printf 'types\ncreate\nremove\nlist')" ]
-	run complete_bash vfio-bind "vfio-bind mdev create "
+	run complete_bash "vfio-bind mdev create "
 	[ "$output" = "$(printf '0000:00:02.0\nmdev_edu')" ]
-	run complete_bash vfio-bind "vfio-bind mdev create 0000:00:0"
+	run complete_bash "vfio-bind mdev create 0000:00:0"
 	[ "$output" = "0000:00:02.0" ]
-	run complete_bash vfio-bind "vfio-bind mdev create 0000:00:02.0 "
+	run complete_bash "vfio-bind mdev create 0000:00:02.0 "
 	[ "$output" = "i915-GVTg_V5_4" ]
-	run complete_bash vfio-bind "vfio-bind mdev create mdev_edu "
+	run complete_bash "vfio-bind mdev create mdev_edu "
 	[ "$output" = "mdev_edu-1" ]
-	run complete_bash vfio-bind "vfio-bind mdev remove "
+	run complete_bash "vfio-bind mdev remove "
 	[ "$output" = "$U1" ]
 }
 
 @test "bash: vfio-bind reads the tree --sysroot names" {
-	run complete_bash vfio-bind "vfio-bind --sysroot $BATS_TEST_TMPDIR/none bind "
+	run complete_bash "vfio-bind --sysroot $BATS_TEST_TMPDIR/none bind "
 	[ -z "$output" ]
-	HVUTILS_SYSROOT=/nonexistent run complete_bash vfio-bind \
+	HVUTILS_SYSROOT=/nonexistent run complete_bash \
 		"vfio-bind --sysroot $BATS_FILE_TMPDIR/root info 0000:00:03"
 	[ "$output" = "0000:00:03.0" ]
 }
