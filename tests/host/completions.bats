@@ -313,7 +313,7 @@ all_verbs() {
 
 @test "zsh: uffd-watch run --mode and xsctl verbs after a common option" {
 	run complete_zsh "uffd-watch run --mode "
-	[ "$(matches <<<"$output")" = "$(printf 'minor\nmissing\nwp')" ]
+	[ "$(matches <<<"$output")" = "$(printf 'minor\nmissing\nwp\nwp-async')" ]
 	run complete_zsh "xsctl -j re"
 	[ "$(matches <<<"$output")" = "$(printf 'read\nrestore')" ]
 }
