@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # The version is written once, in configure.ac: everything else that states
-# one must agree with it.
+# one must agree with it (kmod/'s dkms.conf and MODULE_VERSION: kmod-dkms.bats).
 
 setup() {
 	HV_TOP=${HV_TOP:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
@@ -13,18 +13,6 @@ setup() {
 	[ "$status" -eq 0 ]
 	# Native package: no Debian revision.
 	[ "$output" = "$version" ]
-}
-
-@test "every kmod/ dkms.conf has configure.ac's version" {
-	local f n=0
-	for f in "$HV_TOP"/kmod/*/dkms.conf; do
-		grep -qx "PACKAGE_VERSION=\"$version\"" "$f" || {
-			echo "$f: $(grep PACKAGE_VERSION "$f") (configure.ac: $version)"
-			false
-		}
-		n=$((n + 1))
-	done
-	[ "$n" -gt 0 ]
 }
 
 @test "every tool's --version prints configure.ac's version" {
@@ -41,12 +29,3 @@ setup() {
 	[ "$n" -eq 5 ]
 }
 
-@test "every kmod/ module's MODULE_VERSION is configure.ac's version" {
-	local f
-	for f in "$HV_TOP"/kmod/*/Kbuild; do
-		grep -rqF "MODULE_VERSION(\"$version\")" "${f%/Kbuild}"/*.c || {
-			echo "${f%/Kbuild}: $(grep -rh MODULE_VERSION "${f%/Kbuild}"/*.c) (configure.ac: $version)"
-			false
-		}
-	done
-}
