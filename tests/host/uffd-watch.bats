@@ -405,16 +405,17 @@ uw_native() {
 	# a directory nobody can reach, unlike the test's own
 	d=$(mktemp -d /tmp/uffd-watch-priv.XXXXXX)
 	cp "$TU/uffd-touch" "$d/ut"
-	# The tool and its agent too: the tree may sit where that user cannot
-	# reach (a clone in root's 0700 home). An installed tool finds its agent
-	# in its libexecdir instead.
-	cp -L "$(uw_native)" "$d/uffd-watch"
-	for a in "$(dirname "$(readlink -f "$(uw_native)")")" "$HV_TOP/tools/uffd-watch"; do
-		[ ! -f "$a/uffd-watch-agent.so" ] || { cp -L "$a/uffd-watch-agent.so" "$d/"; break; }
-	done
+	uw=$(uw_native)
+	# Where that user cannot reach the tool (a clone in root's 0700 home),
+	# a copy of the tree's tool with its agent beside it.
+	if ! setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$uw"; then
+		cp -L "$uw" "$d/uffd-watch"
+		cp -L "$HV_TOP/tools/uffd-watch/uffd-watch-agent.so" "$d/"
+		uw=$d/uffd-watch
+	fi
 	chmod -R a+rX "$d"
 	run setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-		"$d/uffd-watch" run --trace --min-size 64K -- "$d/ut" -p 16 -o 2,1
+		"$uw" run --trace --min-size 64K -- "$d/ut" -p 16 -o 2,1
 	rm -rf "$d"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"only a UFFD_USER_MODE_ONLY userfaultfd was available: system calls that write into registered memory fail with EFAULT (run as root, or grant access to /dev/userfaultfd)"* ]]
