@@ -336,12 +336,10 @@ start_peer() {
 		--publish "/local/domain/$domid/data/gs"
 	[ "$(xenstore-read "/local/domain/$domid/data/gs/domid")" = 0 ]
 	xl unpause gs-domu
-	# The domU boots under TCG on the one CPU dom0 also uses: poll gently.
-	result=
-	for _ in $(seq 150); do
-		result=$(xenstore-read "/local/domain/$domid/data/gs-result" 2>/dev/null) && break
-		sleep 1
-	done
+	# The domU boots under TCG on the one CPU dom0 also uses: a watch, not a
+	# polling loop (a fork a second; once in CI its sleep died of SIGSEGV).
+	xsctl wait --timeout 150 "/local/domain/$domid/data/gs-result" || true
+	result=$(xenstore-read "/local/domain/$domid/data/gs-result" 2>/dev/null) || result=
 	[ "$result" = "ok $(md5sum <"$T/in" | cut -d' ' -f1)" ] || {
 		echo "domU result: '$result'" >&2
 		xl list >&2 || true
