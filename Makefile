@@ -252,8 +252,9 @@ deb:
 	$(Q)lintian --fail-on error,warning --no-tag-display-limit $(DEB_DIR)/hvutils_$(VERSION)_amd64.changes
 
 # make check-packages: for Debian 12 and 13 each, a clean-root build with only
-# the Build-Depends, lintian, piuparts and autopkgtest
-# (tests/packages/check-release); slow (roots, two builds), so not in check.
+# the Build-Depends, lintian, piuparts and autopkgtest, and on Debian 12
+# mdev-edu-dkms with two kernels' headers (tests/packages/check-release);
+# slow (roots, two builds), so not in check.
 check-packages: deps
 	$(Q)out=$$(mktemp); for r in bookworm trixie; do tests/packages/check-release $$r | tee -a $$out; done; \
 	  ok=$$(grep -c '^ok ' $$out); nok=$$(grep -c '^not ok ' $$out); rm -f $$out; \
