@@ -187,7 +187,7 @@ DEPS_PKGS := build-essential autoconf automake pkg-config clang file kmod pciuti
   qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio bats \
   xen-hypervisor-4.17-amd64 xen-utils-4.17 xenstore-utils hyperfine \
   bash-completion zsh libclang-rt-14-dev dkms valgrind jq python3 git debootstrap \
-  groff-base mandoc shellcheck mmdebstrap dwarves clang-format
+  groff-base mandoc shellcheck mmdebstrap dwarves clang-format libxml2-utils librsvg2-bin
 print-deps:
 	@echo $(DEPS_PKGS)
 # The guest kernels besides Debian 12's own 6.1 (tests/guest/kernels): fetched
