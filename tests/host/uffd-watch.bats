@@ -25,7 +25,7 @@ faults_in() { awk -v m="$2" '$4 != "-" && $6 ~ "^"m"\\+" { sub(".*\\+", "", $6);
 @test "no verb is a usage error (exit 2) naming the verbs" {
 	run "$UW"
 	[ "$status" -eq 2 ]
-	[[ "$output" == *"missing verb (probe, run, serve or dirty)"* ]]
+	[[ "$output" == *"missing verb (probe, run, serve, dirty or plot)"* ]]
 }
 
 @test "an unknown verb is a usage error with a suggestion" {

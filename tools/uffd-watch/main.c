@@ -16,6 +16,7 @@ static const struct hv_verb verbs[] = {
     {"serve", uw_serve, "--socket PATH --memory FILE", "Firecracker snapshot page server"},
     {"dirty", uw_run, "[options] -- CMD [ARGS...]",
      "run a program, report the pages it writes (Linux 6.7+)"},
+    {"plot", uw_plot, "[-o FILE.svg] TRACE", "a JSON trace as an SVG of faults over time"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -26,7 +27,8 @@ static const char synopsis[] = "[-h] [-V] VERB [OPTIONS] [ARGS]\n"
 			       "serve --socket PATH --memory FILE [--allow-uid UID]... [--record TRACE] "
 			       "[--prefetch TRACE] [--trace] [--stats] [--json] [-o FILE]\n"
 			       "dirty [--interval DURATION] [--stats] [--json] [--min-size SIZE] "
-			       "[-o FILE] -- CMD [ARGS...]";
+			       "[-o FILE] -- CMD [ARGS...]\n"
+			       "plot [-o FILE.svg] TRACE";
 
 int main(int argc, const char **argv)
 {
@@ -48,7 +50,7 @@ int main(int argc, const char **argv)
 		return hv_usage_error("a verb is needed before other options");
 	}
 	if (argc < 2)
-		return hv_usage_error("missing verb (probe, run, serve or dirty)");
+		return hv_usage_error("missing verb (probe, run, serve, dirty or plot)");
 	v = hv_verb_find(verbs, argv[1], &why);
 	if (!v)
 		return hv_verb_unknown(verbs, argv[1]);

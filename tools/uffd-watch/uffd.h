@@ -154,5 +154,6 @@ int uw_recv_fd(int sock, void *buf, size_t len, int *fd, size_t *got);
 int uw_probe(void *ctx, int argc, const char **argv);
 int uw_run(void *ctx, int argc, const char **argv);
 int uw_serve(void *ctx, int argc, const char **argv);
+int uw_plot(void *ctx, int argc, const char **argv);
 
 #endif
