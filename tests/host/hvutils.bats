@@ -206,7 +206,7 @@ complete_words() {
 	run complete_words hvutils --ins
 	[ "$output" = --install ]
 	run complete_words hvutils uffd-watch ""
-	[ "$output" = "$(printf 'probe\nrun\nserve\ndirty\n--help\n--version')" ]
+	[ "$output" = "$(printf 'probe\nrun\nserve\ndirty\nplot\n--help\n--version')" ]
 	run complete_words hvutils uffd-watch run --fault-around ""
 	[ "$output" = "$(printf 'auto\noff')" ]
 }
