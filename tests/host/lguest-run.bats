@@ -280,6 +280,33 @@ bz_payload() {
 	[ "$output" = "lguest-run: 4 MiB of guest memory is too small for the kernel (needs 5 MiB) (raise --memory)" ]
 }
 
+# stop_at STEP CMD...: CMD in the background (SIGINT at its default, as in
+# a terminal: tests/interrupt/ir-sigdfl), stopped at its step STEP
+# (lib/step.h); PID is its pid, $T/out and $T/err its output.
+stop_at() {
+	local st
+	HVUTILS_STEP_STOP=$1 "$HV_TOP/tests/interrupt/ir-sigdfl" "${@:2}" >"$T/out" 2>"$T/err" &
+	PID=$!
+	for _ in $(seq 250); do
+		st=$(sed 's/.*) //' "/proc/$PID/stat" 2>/dev/null | cut -c1)
+		[ "$st" = T ] && return 0
+		case $st in '' | Z | X) break ;; esac
+		sleep 0.02
+	done
+	kill -KILL "$PID" 2>/dev/null
+	wait "$PID" 2>/dev/null
+	echo "never stopped at step $1: $(cat "$T/err")" >&2
+	return 1
+}
+# resume SIG...: sends each SIG, then SIGCONT; RC is the exit status.
+resume() {
+	local sig
+	for sig in "$@"; do kill -"$sig" "$PID"; done
+	kill -CONT "$PID"
+	RC=0
+	wait "$PID" || RC=$?
+}
+
 @test "--unpack of a bzImage without a payload field or with a gzip payload (1)" {
 	need_lzma
 	need_bzimage
@@ -376,6 +403,28 @@ bz_payload() {
 	run "$LG" -m 2M "$T/f"
 	[ "$status" -eq 8 ]
 	[[ $output == *"kernel $T/f: 3145856 bytes do not fit in 2 MiB of guest memory (raise --memory)"* ]]
+}
+
+# Issue 17: the kernel and the initrd were read from a shared mapping: a
+# file truncated after lguest-run checked it raised SIGBUS (status 135).
+# Truncated here at the step after the checks, before loading.
+@test "a kernel truncated after its checks is a clean error (1), not SIGBUS" {
+	flat 1 64 0x100000 0x100040 $((1 << 20)) >"$T/f"
+	head -c 65536 /dev/zero >>"$T/f"
+	stop_at signals-blocked "$LG" -m 16M "$T/f"
+	truncate -s 4096 "$T/f"
+	resume
+	[ "$RC" -eq 1 ]
+	[ "$(cat "$T/err")" = "lguest-run: reading kernel $T/f: it ends at byte 4096, it had 65664 when opened (was it changed while lguest-run started?)" ]
+}
+
+@test "an initrd truncated after its checks is a clean error (1), not SIGBUS" {
+	head -c $((1 << 20)) /dev/urandom >"$T/initrd"
+	stop_at signals-blocked "$LG" -m 32M -i "$T/initrd" "$HV_TOP/tests/fuzz/corpus/bzimage/bz-xz-elf"
+	truncate -s 0 "$T/initrd"
+	resume
+	[ "$RC" -eq 1 ]
+	[ "$(cat "$T/err")" = "lguest-run: reading initrd $T/initrd: it ends at byte 0, it had 1048576 when opened (was it changed while lguest-run started?)" ]
 }
 
 # ---- /dev/kvm --------------------------------------------------------------------

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,17 +61,14 @@ static int too_small(const struct lg *lg, const char *what, uint64_t need)
 }
 
 /*
- * Maps a whole regular file of at most max bytes, read-only. Mapping, not
- * read(): the kernel and the initrd are copied once, from the page cache
- * into guest memory, without a heap copy in between (start-up time is part
- * of the boot time). The size is fixed at fstat() time and every bound is
- * checked against it.
+ * Opens a regular file of at most max bytes for reading; its size is fixed
+ * at fstat() time and every bound is checked against it. Read, not mapped:
+ * a shared mapping of a file another writer truncates raises SIGBUS, and
+ * pread() straight into guest RAM copies no more (page cache to guest).
  */
-static int map_file(const char *path, const char *what, uint64_t max, const uint8_t **out, size_t *len)
+static int open_file(const char *path, const char *what, uint64_t max, int *out, uint64_t *len)
 {
-	static const uint8_t empty[1];
 	struct stat sb;
-	void *p;
 	int fd, err;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -92,30 +88,55 @@ static int map_file(const char *path, const char *what, uint64_t max, const uint
 		       what, path, (unsigned long long)sb.st_size, (unsigned long long)(max >> 20));
 		return HV_EXIT_LIMIT;
 	}
-	*len = sb.st_size;
-	if (!sb.st_size) {
-		close(fd);
-		*out = empty;
-		return 0;
-	}
-	p = mmap(NULL, sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	err = p == MAP_FAILED ? -errno : 0;
-	close(fd);
-	if (err)
-		return hv_fail(err, NULL, "reading %s %s", what, path);
 	/* Read once from start to end: let the page cache read ahead. */
-	madvise(p, sb.st_size, MADV_SEQUENTIAL);
-	*out = p;
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	*out = fd;
+	*len = sb.st_size;
 	return 0;
 }
 
-static void unmap_file(const uint8_t *p, size_t len)
+/*
+ * len bytes at off, all of them: the file was at least off + len bytes
+ * long at fstat() time, so an early end means another writer truncated it.
+ */
+static int read_at(int fd, const char *what, const char *path, uint64_t off, void *dst, uint64_t len)
 {
-	if (len)
-		munmap((void *)p, len);
+	uint8_t *p = dst;
+	uint64_t done = 0;
+
+	while (done < len) {
+		size_t want = len - done > (1u << 30) ? 1u << 30 : (size_t)(len - done);
+		ssize_t n = pread(fd, p + done, want, (off_t)(off + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return hv_fail(-errno, NULL, "reading %s %s", what, path);
+		if (n == 0) {
+			hv_err(0, "was it changed while lguest-run started?",
+			       "reading %s %s: it ends at byte %llu, it had %llu when opened",
+			       what, path, (unsigned long long)(off + done),
+			       (unsigned long long)(off + len));
+			return HV_EXIT_FAILURE;
+		}
+		done += (uint64_t)n;
+	}
+	return 0;
 }
 
-static int check_flat(struct lg *lg, const uint8_t *img, size_t len)
+/* From the kernel: the file, or the fuzz harness's input (already bounds-checked). */
+static int read_kernel(struct lg *lg, uint64_t off, void *dst, uint64_t len)
+{
+	const struct lg_boot *b = &lg->boot;
+
+	if (b->img) {
+		memcpy(dst, b->img + off, len);
+		return 0;
+	}
+	return read_at(b->fd, "kernel", lg->kernel_path, off, dst, len);
+}
+
+static int check_flat(struct lg *lg, const uint8_t *head, size_t len)
 {
 	struct lg_boot *b = &lg->boot;
 	const char *path = lg->kernel_path;
@@ -123,7 +144,7 @@ static int check_flat(struct lg *lg, const uint8_t *img, size_t len)
 
 	if (len < sizeof(h))
 		return bad_image(path, "truncated flat header (%zu of 64 bytes)", len);
-	memcpy(&h, img, sizeof(h));
+	memcpy(&h, head, sizeof(h));
 	if (h.version != 1)
 		return bad_image(path, "flat image version %u, expected 1", h.version);
 	if (h.hdr_size < sizeof(h) || h.hdr_size > len)
@@ -194,7 +215,7 @@ static int check_initrd(struct lg *lg, const struct setup_header *h)
 	uint64_t top = lg->mem.low_size;
 	int rc;
 
-	rc = map_file(lg->initrd_path, "initrd", lg->mem.low_size, &b->initrd, &b->initrd_len);
+	rc = open_file(lg->initrd_path, "initrd", lg->mem.low_size, &b->initrd_fd, &b->initrd_len);
 	if (rc)
 		return rc;
 	if ((uint64_t)h->initrd_addr_max + 1 < top)
@@ -208,11 +229,12 @@ static int check_initrd(struct lg *lg, const struct setup_header *h)
 	return 0;
 }
 
-static int check_bzimage(struct lg *lg, const uint8_t *img, size_t len)
+/* head: the file's first LG_HEAD bytes (zeros past its end), read once. */
+static int check_bzimage(struct lg *lg, const uint8_t *head, size_t len)
 {
 	struct lg_boot *b = &lg->boot;
 	const char *path = lg->kernel_path;
-	const struct setup_header *h;
+	struct setup_header hdr, *h = &hdr;
 	uint64_t setup_size, payload, pref, init_size;
 	size_t hdr_len;
 	char *cmdline;
@@ -220,7 +242,7 @@ static int check_bzimage(struct lg *lg, const uint8_t *img, size_t len)
 
 	if (len < 0x264)
 		return bad_image(path, "truncated (%zu bytes, a bzImage header needs 612)", len);
-	h = (const struct setup_header *)(img + 0x1f1);
+	memcpy(&hdr, head + 0x1f1, sizeof(hdr));
 	if (h->boot_flag != 0xaa55)
 		return bad_image(path, "no boot sector signature 0xaa55");
 	if (h->header != HDRS_MAGIC)
@@ -241,7 +263,7 @@ static int check_bzimage(struct lg *lg, const uint8_t *img, size_t len)
 		return bad_image(path, "truncated: header says %llu bytes of kernel, file has %llu",
 				 (unsigned long long)h->syssize * 16, (unsigned long long)payload);
 	/* The header's own length: it ends where the jump at 0x200 lands. */
-	hdr_len = 0x202 + img[0x201] - 0x1f1;
+	hdr_len = 0x202 + head[0x201] - 0x1f1;
 	if (hdr_len > sizeof(struct setup_header) || 0x1f1 + hdr_len > setup_size)
 		return bad_image(path, "setup header length %zu out of bounds", hdr_len);
 	if (h->relocatable_kernel &&
@@ -287,7 +309,13 @@ static int check_bzimage(struct lg *lg, const uint8_t *img, size_t len)
 		if (h->version < 0x0208 || !h->payload_length || h->payload_offset > payload ||
 		    h->payload_length > payload - h->payload_offset)
 			return bad_image(path, "--unpack: no payload (boot protocol 2.08+ payload_offset/length)");
-		rc = lg_unpack_check(img + setup_size + h->payload_offset, h->payload_length);
+		uint8_t magic[8];
+		size_t m = h->payload_length < sizeof(magic) ? h->payload_length : sizeof(magic);
+
+		rc = read_kernel(lg, setup_size + h->payload_offset, magic, m);
+		if (rc)
+			return rc;
+		rc = lg_unpack_check(magic, m);
 		if (rc == -ENOSYS) {
 			hv_err(0, "drop --unpack", "--unpack: lguest-run was built without liblzma");
 			return HV_EXIT_USAGE;
@@ -303,7 +331,7 @@ static int check_bzimage(struct lg *lg, const uint8_t *img, size_t len)
 			return rc;
 	}
 	/* Later stages use this copy, not the file: the file may change under us. */
-	memcpy(&b->hdr, h, hdr_len);
+	memcpy(&b->hdr, &hdr, hdr_len);
 	b->hdr_len = hdr_len;
 	b->version = h->version;
 	b->setup_size = setup_size;
@@ -316,17 +344,34 @@ static int check_bzimage(struct lg *lg, const uint8_t *img, size_t len)
 	return 0;
 }
 
-int lg_check_image(struct lg *lg, const uint8_t *img, size_t len)
+/* The headers of both formats lie in this much of the file's start. */
+#define LG_HEAD (0x1f1 + sizeof(struct setup_header))
+
+/* The checks over the kernel's first bytes, the only header read. */
+static int check_head(struct lg *lg)
 {
-	lg->boot.img = img;
-	lg->boot.img_len = len;
-	if (len >= 8 && !memcmp(img, LG_FLAT_MAGIC, 8))
-		return check_flat(lg, img, len);
-	if (len >= 0x206 && !memcmp(img + 0x202, "HdrS", 4))
-		return check_bzimage(lg, img, len);
-	if (len < 0x206 && len >= 0x200 && img[0x1fe] == 0x55 && img[0x1ff] == 0xaa)
+	uint8_t head[LG_HEAD] = { 0 };
+	size_t len = lg->boot.img_len;
+	int rc;
+
+	rc = read_kernel(lg, 0, head, len < sizeof(head) ? len : sizeof(head));
+	if (rc)
+		return rc;
+	if (len >= 8 && !memcmp(head, LG_FLAT_MAGIC, 8))
+		return check_flat(lg, head, len);
+	if (len >= 0x206 && !memcmp(head + 0x202, "HdrS", 4))
+		return check_bzimage(lg, head, len);
+	if (len < 0x206 && len >= 0x200 && head[0x1fe] == 0x55 && head[0x1ff] == 0xaa)
 		return bad_image(lg->kernel_path, "truncated (%zu bytes, a bzImage header needs 612)", len);
 	return bad_image(lg->kernel_path, "neither a bzImage (no \"HdrS\" at 0x202) nor a flat image (no \"LGRUNFLT\")");
+}
+
+int lg_check_image(struct lg *lg, const uint8_t *img, size_t len)
+{
+	lg->boot.fd = lg->boot.initrd_fd = -1;
+	lg->boot.img = img;
+	lg->boot.img_len = len;
+	return check_head(lg);
 }
 
 int lg_check_kernel(struct lg *lg)
@@ -334,16 +379,19 @@ int lg_check_kernel(struct lg *lg)
 	struct lg_boot *b = &lg->boot;
 	int rc;
 
-	rc = map_file(lg->kernel_path, "kernel", lg->mem.size, &b->map, &b->map_len);
+	rc = open_file(lg->kernel_path, "kernel", lg->mem.size, &b->fd, &b->img_len);
 	if (rc)
 		return rc;
-	return lg_check_image(lg, b->map, b->map_len);
+	b->img = NULL;
+	return check_head(lg);
 }
 
 static int load_bzimage(struct lg *lg)
 {
 	struct lg_boot *b = &lg->boot;
 	struct boot_params *bp = lg_gpa(lg, LG_BOOT_PARAMS_ADDR, sizeof(*bp));
+	const uint8_t *xz;
+	uint8_t *buf = NULL;
 	uint64_t need;
 	int rc;
 
@@ -355,21 +403,39 @@ static int load_bzimage(struct lg *lg)
 	bp->hdr.cmd_line_ptr = LG_CMDLINE_ADDR;
 	bp->hdr.vid_mode = 0xffff;
 	bp->e820_entries = lg_e820(lg, bp->e820_table, E820_MAX_ENTRIES_ZEROPAGE);
-	if (b->initrd) {
-		memcpy(lg_gpa(lg, b->initrd_addr, b->initrd_len), b->initrd, b->initrd_len);
+	if (b->initrd_fd >= 0) {
+		rc = read_at(b->initrd_fd, "initrd", lg->initrd_path, 0,
+			     lg_gpa(lg, b->initrd_addr, b->initrd_len), b->initrd_len);
+		if (rc)
+			return rc;
 		bp->hdr.ramdisk_image = (uint32_t)b->initrd_addr;
 		bp->hdr.ramdisk_size = (uint32_t)b->initrd_len;
 		if (lg->common.verbose)
-			hv_note("initrd: %zu bytes at 0x%llx", b->initrd_len,
+			hv_note("initrd: %llu bytes at 0x%llx", (unsigned long long)b->initrd_len,
 				(unsigned long long)b->initrd_addr);
 	}
 	if (!lg->unpack) {
 		/* The bzImage decompresses itself from 1 MiB, as under firmware. */
-		memcpy(lg_gpa(lg, BZ_KERNEL_ADDR, b->payload_len), b->img + b->setup_size, b->payload_len);
-		return 0;
+		return read_kernel(lg, b->setup_size, lg_gpa(lg, BZ_KERNEL_ADDR, b->payload_len),
+				   b->payload_len);
+	}
+	/* The decoder's input: the file's bytes, a private copy. */
+	if (b->img) {
+		xz = b->img + b->xz_off;
+	} else {
+		buf = malloc(b->xz_len);
+		if (!buf)
+			return hv_fail(-ENOMEM, NULL, "reading the kernel's payload");
+		rc = read_kernel(lg, b->xz_off, buf, b->xz_len);
+		if (rc) {
+			free(buf);
+			return rc;
+		}
+		xz = buf;
 	}
 	/* Only decoding tells whether the payload is sound: checked here, still before KVM. */
-	rc = lg_unpack_xz(lg, b->img + b->xz_off, b->xz_len, &b->entry, &need);
+	rc = lg_unpack_xz(lg, xz, b->xz_len, &b->entry, &need);
+	free(buf);
 	if (rc == -E2BIG)
 		return too_small(lg, "the kernel", need);
 	if (rc == -ENOSYS || rc == -ENOTSUP) /* lg_unpack_check said otherwise */
@@ -390,7 +456,7 @@ int lg_load_kernel(struct lg *lg)
 	} else {
 		uint8_t *dst = lg_gpa(lg, b->load_addr, b->load_size);
 
-		memcpy(dst, b->img, b->img_len);
+		rc = read_kernel(lg, 0, dst, b->img_len);
 		memset(dst + b->img_len, 0, b->load_size - b->img_len);
 	}
 	/* Every byte is in guest memory now. */
@@ -422,9 +488,11 @@ void lg_release_kernel(struct lg *lg)
 {
 	struct lg_boot *b = &lg->boot;
 
-	unmap_file(b->map, b->map_len);
-	if (b->initrd)
-		unmap_file(b->initrd, b->initrd_len);
-	b->map = b->initrd = b->img = NULL;
-	b->map_len = b->initrd_len = b->img_len = 0;
+	if (b->fd >= 0)
+		close(b->fd);
+	if (b->initrd_fd >= 0)
+		close(b->initrd_fd);
+	b->fd = b->initrd_fd = -1;
+	b->img = NULL;
+	b->img_len = b->initrd_len = 0;
 }

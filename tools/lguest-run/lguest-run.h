@@ -65,14 +65,14 @@ struct lg_block_opt {
 /*
  * The checked boot plan: what lg_check_kernel found in the kernel and
  * initrd files, every field bounds-checked against the guest's memory
- * layout, so that loading only copies. Header fields are copies: the file
- * may change after the check.
+ * layout, so that loading only copies. The header was read once and the
+ * fields are that copy's; the files are read, never mapped: another writer
+ * may change or truncate them meanwhile, and loading then fails cleanly.
  */
 struct lg_boot {
-	const uint8_t *map, *initrd; /* the files, mapped read-only */
-	size_t map_len, initrd_len;
-	const uint8_t *img; /* the kernel image (map, or the fuzz harness's input) */
-	size_t img_len;
+	int fd, initrd_fd; /* the files, open read-only; -1 when none */
+	const uint8_t *img; /* the fuzz harness's input, in place of fd */
+	uint64_t img_len, initrd_len; /* sizes at fstat() time */
 	bool is_bzimage;
 	uint64_t entry, rsi, rsp; /* the vCPU's start (--unpack: set when unpacked) */
 	/* flat image */
@@ -83,7 +83,7 @@ struct lg_boot {
 	uint16_t version;
 	uint32_t cmdline_max; /* bytes the kernel takes, without the NUL */
 	uint64_t setup_size, payload_len, kernel_end, initrd_addr;
-	uint64_t xz_off, xz_len; /* --unpack: the xz payload in img */
+	uint64_t xz_off, xz_len; /* --unpack: the xz payload in the kernel file */
 };
 
 struct lg_mem {
@@ -249,7 +249,7 @@ void lg_mem_free(struct lg *lg);
 int lg_check_kernel(struct lg *lg);
 /* The checks over an image already in memory (the fuzz harness's input). */
 int lg_check_image(struct lg *lg, const uint8_t *img, size_t len);
-/* Copies the checked files into guest RAM (--unpack decodes here), unmaps them. */
+/* Reads the checked files into guest RAM (--unpack decodes here), closes them. */
 int lg_load_kernel(struct lg *lg);
 /* Once the vCPU exists: the command line (lpj= needs its TSC rate), entry registers. */
 int lg_start_kernel(struct lg *lg);

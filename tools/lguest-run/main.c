@@ -358,6 +358,7 @@ int main(int argc, char **argv)
 		.cpus = 1,
 		.kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1, .wake_fd = -1, .stdin_fd = -1,
 		.sigs = { .fd = -1 },
+		.boot = { .fd = -1, .initrd_fd = -1 },
 	};
 	sigset_t usr1;
 	int rc, run_rc = 0;
