@@ -280,6 +280,34 @@ bz_payload() {
 	[ "$output" = "lguest-run: 4 MiB of guest memory is too small for the kernel (needs 5 MiB) (raise --memory)" ]
 }
 
+# tiny_elf: $T/elf, the ELF of tests/fuzz/corpus/bzimage/bz-xz-elf up to the
+# end of its one load segment (64 bytes of hlt at file offset 4096, at
+# 2 MiB), where that payload ends (xz says so: not an error here).
+tiny_elf() {
+	tail -c +$((0xa00 + 1)) "$HV_TOP/tests/fuzz/corpus/bzimage/bz-xz-elf" | head -c $((0x88)) |
+		{ xz -dc 2>/dev/null || :; } | head -c 4160 >"$T/elf"
+	[ "$(stat -c %s "$T/elf")" -eq 4160 ]
+}
+# bz_xz FILE [CUT]: a bzImage with bz-xz-elf's header whose payload is stdin
+# xz-compressed, less its last CUT bytes.
+bz_xz() {
+	local n
+	xz -0 -C crc32 >"$T/payload.xz"
+	n=$(($(stat -c %s "$T/payload.xz") - ${2:-0}))
+	head -c $((0xa00)) "$HV_TOP/tests/fuzz/corpus/bzimage/bz-xz-elf" >"$1"
+	head -c "$n" "$T/payload.xz" >>"$1"
+	patch "$1" $((0x24c)) 4 "$n"
+	patch "$1" $((0x1f4)) 4 $((n / 16))
+}
+# big_elf: tiny_elf with a 2 MiB segment (hlt, then zeros): more than one
+# decoding chunk.
+big_elf() {
+	tiny_elf
+	patch "$T/elf" $((0x60)) 8 $((2 << 20))
+	patch "$T/elf" $((0x68)) 8 $((2 << 20))
+	cat "$T/elf"
+	head -c $(((2 << 20) - 64)) /dev/zero
+}
 # stop_at STEP CMD...: CMD in the background (SIGINT at its default, as in
 # a terminal: tests/interrupt/ir-sigdfl), stopped at its step STEP
 # (lib/step.h); PID is its pid, $T/out and $T/err its output.
@@ -305,6 +333,54 @@ resume() {
 	kill -CONT "$PID"
 	RC=0
 	wait "$PID" || RC=$?
+}
+
+# Issue 17: the payload was decoded to its end, the part after the last
+# segment too, with signals blocked and no deadline: a few KiB of xz are
+# GiBs of zeros. Here what follows the segment is cut short: decoding it
+# failed ("truncated xz data"); now it is never decoded.
+@test "--unpack stops decoding at the end of the last ELF segment: what follows is never decoded" {
+	need_lzma
+	tiny_elf
+	cat "$T/elf" - </dev/zero | head -c $((64 << 20)) | bz_xz "$T/bz" 200
+	run "$LG" --unpack -v -m 32M "$T/bz"
+	[ "$status" -eq 5 ]
+	[[ $output == *"lguest-run: kernel unpacked in the launcher: 1 ELF load segments, entry 0x200000"* ]]
+	[[ $output != *payload* ]]
+}
+
+@test "--unpack refuses more than 16 MiB of payload to skip before a segment (1)" {
+	need_lzma
+	tiny_elf
+	patch "$T/elf" $((0x48)) 8 $((32 << 20)) # p_offset: 32 MiB into the payload
+	bz_xz "$T/bz" <"$T/elf"
+	run "$LG" --unpack -m 32M "$T/bz"
+	[ "$status" -eq 1 ]
+	[ "$output" = "lguest-run: $T/bz: invalid kernel image: payload ELF segment 0: 32 MiB to skip before it (at most 16) (a bzImage or a flat test image is expected)" ]
+}
+
+# Issue 17: signals were blocked and nobody read them while decoding.
+@test "SIGTERM or SIGINT while --unpack decodes ends lguest-run at once with 143 or 130, before /dev/kvm" {
+	need_lzma
+	big_elf | bz_xz "$T/bz"
+	stop_at unpacking "$LG" --unpack -m 32M "$T/bz"
+	resume TERM
+	[ "$RC" -eq 143 ]
+	[ ! -s "$T/err" ] || { cat "$T/err"; return 1; }
+	stop_at unpacking "$LG" --unpack -m 32M "$T/bz"
+	resume INT
+	[ "$RC" -eq 130 ]
+	[ ! -s "$T/err" ] || { cat "$T/err"; return 1; }
+}
+
+@test "--timeout expiring while --unpack decodes exits 124, before /dev/kvm" {
+	need_lzma
+	big_elf | bz_xz "$T/bz"
+	stop_at unpacking "$LG" --unpack --timeout 100ms -m 32M "$T/bz"
+	sleep 0.3
+	resume
+	[ "$RC" -eq 124 ]
+	[ "$(cat "$T/err")" = "lguest-run: --timeout expired while setting up the guest" ]
 }
 
 @test "--unpack of a bzImage without a payload field or with a gzip payload (1)" {

@@ -59,6 +59,23 @@ static void input(struct lg *lg, const uint8_t *buf, unsigned len)
 	lg_uart_feed(lg, out, n);
 }
 
+int lg_setup_interrupted(struct lg *lg)
+{
+	int sig = lg->sigs_blocked ? hv_signals_pending(&lg->sigs) : 0;
+
+	if (sig > 0) {
+		lg_request_stop(lg, LG_STOP_SIGNAL, hv_signal_exit_code(sig));
+		return hv_signal_exit_code(sig);
+	}
+	if (lg->timeout_ms && now_ns() >= lg->t_start_ns + lg->timeout_ms * 1000000ULL) {
+		lg_request_stop(lg, LG_STOP_TIMEOUT, LG_EXIT_TIMEOUT);
+		if (!lg->common.quiet)
+			hv_err(0, NULL, "--timeout expired while setting up the guest");
+		return LG_EXIT_TIMEOUT;
+	}
+	return 0;
+}
+
 static void *console_thread(void *arg)
 {
 	struct lg *lg = arg;

@@ -299,6 +299,13 @@ int lg_rng_add(struct lg *lg);
 void lg_virtio_free(struct lg *lg);
 
 /* console.c */
+/*
+ * Long set-up steps (decoding --unpack's payload) call this now and then:
+ * before the console thread runs nobody else reads the signalfd or watches
+ * the clock. 0 to go on, or the exit code of a pending signal or of an
+ * expired --timeout (whose message it prints), the stop recorded.
+ */
+int lg_setup_interrupted(struct lg *lg);
 int lg_console_start(struct lg *lg);
 void lg_console_stop(struct lg *lg);
 

@@ -13,7 +13,11 @@
  *
  * The payload is untrusted input: decoder memory is capped, the ELF headers
  * are checked against what was decoded, and every segment must lie in
- * guest RAM above 1 MiB; output outside the segments is discarded.
+ * guest RAM above 1 MiB. Output between segments is discarded and bounded
+ * (SKIP_MAX each); decoding stops at the end of the last segment, so what
+ * follows (vmlinux's relocations, unused at the link address; or, from a
+ * hostile file, gigabytes of zeros: xz packs them 7000:1) is never
+ * decoded. Signals and --timeout are looked at every CHUNK of output.
  */
 #include <elf.h>
 #include <errno.h>
@@ -23,6 +27,7 @@
 
 #include "diag.h"
 #include "lguest-run.h"
+#include "step.h"
 
 #ifdef HAVE_LZMA
 #include <lzma.h>
@@ -30,6 +35,9 @@
 #define HDR_MAX	 65536	     /* ELF and program headers must lie in this much */
 #define MAX_LOAD 16	     /* PT_LOAD segments: vmlinux has 4 or 5 */
 #define MEMLIMIT (128 << 20) /* the kernel's payload uses a 32 MiB dictionary */
+/* Before the first segment and between two: vmlinux aligns segments to 2 MiB. */
+#define SKIP_MAX (16 << 20)
+#define CHUNK	 (1 << 20) /* decoded between two looks at signals and the clock */
 
 static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
 
@@ -97,6 +105,11 @@ static int parse_elf(struct lg *lg, const uint8_t *h, size_t n, struct seg *segs
 			snprintf(why, whylen, "payload ELF segment %u: bad file range", i);
 			return -1;
 		}
+		if (ph.p_offset - prev_end > SKIP_MAX) {
+			snprintf(why, whylen, "payload ELF segment %u: %llu MiB to skip before it (at most %d)",
+				 i, (unsigned long long)((ph.p_offset - prev_end) >> 20), SKIP_MAX >> 20);
+			return -1;
+		}
 		if (ph.p_paddr < LG_HIGH_START || ph.p_paddr >= LG_LOWMEM_MAX ||
 		    ph.p_memsz >= LG_LOWMEM_MAX) {
 			snprintf(why, whylen, "payload ELF segment %u: physical address 0x%llx outside 1 MiB..3 GiB",
@@ -148,7 +161,7 @@ int lg_unpack_xz(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *en
 	struct seg segs[MAX_LOAD];
 	uint8_t *hdr = NULL, *scratch = NULL;
 	char why[160] = "";
-	uint64_t pos = 0;
+	uint64_t pos = 0, end, next_check = 0;
 	int nseg = 0, rc = HV_EXIT_FAILURE;
 	unsigned cur = 0;
 	lzma_ret r;
@@ -197,26 +210,36 @@ int lg_unpack_xz(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *en
 			n = segs[i].filesz;
 		memcpy(segs[i].dst, hdr + segs[i].off, n);
 	}
-	while (r != LZMA_STREAM_END) {
+	hv_step("unpacking");
+	end = segs[nseg - 1].off + segs[nseg - 1].filesz;
+	while (r != LZMA_STREAM_END && pos < end) {
+		size_t before;
+
+		if (pos >= next_check) {
+			next_check = pos + CHUNK;
+			rc = lg_setup_interrupted(lg);
+			if (rc)
+				goto out;
+		}
+
 		while (cur < (unsigned)nseg && pos >= segs[cur].off + segs[cur].filesz)
 			cur++;
-		if (cur < (unsigned)nseg && pos >= segs[cur].off) {
+		if (pos >= segs[cur].off) {
 			/* Straight into guest memory. */
+			uint64_t left = segs[cur].off + segs[cur].filesz - pos;
+
 			s.next_out = segs[cur].dst + (pos - segs[cur].off);
-			s.avail_out = segs[cur].off + segs[cur].filesz - pos;
+			s.avail_out = left < CHUNK ? left : CHUNK;
 		} else {
-			/* Between segments or after the last (the relocation table): dropped. */
-			uint64_t gap = cur < (unsigned)nseg ? segs[cur].off - pos : HDR_MAX;
+			/* Between segments: dropped (parse_elf bounded the gap). */
+			uint64_t gap = segs[cur].off - pos;
 
 			s.next_out = scratch;
 			s.avail_out = gap < HDR_MAX ? gap : HDR_MAX;
 		}
-		{
-			size_t before = s.avail_out;
-
-			r = lzma_code(&s, LZMA_FINISH);
-			pos += before - s.avail_out;
-		}
+		before = s.avail_out;
+		r = lzma_code(&s, LZMA_FINISH);
+		pos += before - s.avail_out;
 		if (r != LZMA_OK && r != LZMA_STREAM_END) {
 			snprintf(why, sizeof(why), "payload: %s", lzma_why(r));
 			goto bad;
