@@ -134,15 +134,27 @@ struct hv_xs;
 int gs_publish(struct hv_xs *x, const char *path, uint16_t self, uint16_t peer,
 	       const uint32_t *refs, uint32_t count, bool writable);
 int gs_unpublish(struct hv_xs *x, const char *path);
-/* Reads what gs_publish wrote: *refs malloc'ed; *domid the granting domain. */
 /*
  * refs.c: one chunk node's value (refs in decimal, blank-separated), written
  * by the peer: appended to refs[*got..n); -EINVAL if empty, not decimal
  * 0..2^32-1, or more than n in all. Parsed in place.
  */
 int gs_parse_refs_chunk(char *val, uint32_t *refs, uint32_t n, uint32_t *got);
-int gs_read_published(struct hv_xs *x, const char *path, uint32_t **refs, uint32_t *count,
-		      uint16_t *domid);
+/*
+ * What gs_read_published found, read in one transaction: owner is the
+ * domain owning the nodes (the first entry of their permissions), the only
+ * one that can have written them, or GS_OWNER_MIXED when they disagree.
+ * domid is what the nodes claim: trusted only when it is the owner.
+ */
+#define GS_OWNER_UNSET (-1)
+#define GS_OWNER_MIXED (-2)
+struct gs_published {
+	uint32_t *refs; /* malloc'ed */
+	uint32_t count;
+	uint16_t domid;
+	int owner;
+};
+int gs_read_published(struct hv_xs *x, const char *path, struct gs_published *pub);
 /* The store's path syntax: [A-Za-z0-9/_@-], no //, at most 3072 bytes. */
 bool gs_xs_path_valid(const char *path);
 /* This domain's id: XenStore "domid", else 0 for the control domain. */

@@ -28,8 +28,8 @@
 
 static int refs_from_store(struct gs_map_opts *o)
 {
+	struct gs_published pub = { .refs = NULL };
 	struct hv_xs x;
-	uint16_t domid;
 	int rc;
 
 	rc = hv_xs_open(&x, HV_XS_DEFAULT, NULL);
@@ -38,7 +38,7 @@ static int refs_from_store(struct gs_map_opts *o)
 		hv_err(rc, HV_XS_HINT_CONNECT, "--refs-from: cannot reach XenStore (%s)", x.tried);
 		return HV_EXIT_NODEV;
 	}
-	rc = gs_read_published(&x, o->refs_from, &o->refs, &o->count, &domid);
+	rc = gs_read_published(&x, o->refs_from, &pub);
 	hv_xs_close(&x);
 	if (rc == -ENOENT)
 		return hv_fail(rc, "nothing published there (is the sharer running?)",
@@ -48,8 +48,27 @@ static int refs_from_store(struct gs_map_opts *o)
 			       "--refs-from %s: malformed", o->refs_from);
 	if (rc)
 		return hv_fail(rc, NULL, "--refs-from %s", o->refs_from);
+	/*
+	 * Only the owner of a node can have written it: a domid that is not
+	 * the owner's is a claim by someone else, who could point the map at
+	 * a third domain's grants.
+	 */
+	if (pub.owner != pub.domid) {
+		if (pub.owner == GS_OWNER_MIXED)
+			hv_err(0, "only nodes one domain owns are trusted",
+			       "--refs-from %s: its nodes have different owners: refusing to map",
+			       o->refs_from);
+		else
+			hv_err(0, "only the owner's own domid is trusted",
+			       "--refs-from %s: domid %u is not the node's owner (domain %d): refusing to map",
+			       o->refs_from, pub.domid, pub.owner);
+		free(pub.refs);
+		return HV_EXIT_PERM;
+	}
+	o->refs = pub.refs;
+	o->count = pub.count;
 	if (!o->have_domid)
-		o->domid = domid;
+		o->domid = pub.domid;
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "diag.h"
 #include "gntshare.h"
@@ -153,15 +154,57 @@ int gs_unpublish(struct hv_xs *x, const char *path)
 	return rc == -ENOENT ? 0 : rc;
 }
 
-static int read_u64(struct hv_xs *x, const char *path, const char *leaf, uint64_t max,
-		    uint64_t *out)
+/* The first entry of a node's permissions: the domain that owns it. */
+static int node_owner(struct hv_xs *x, xs_transaction_t t, const char *p, unsigned int *owner)
 {
-	char p[HV_XS_ABS_PATH_MAX + 32], *val;
-	int rc = node(p, sizeof(p), path, leaf);
+	struct xs_permissions *perms;
+	unsigned int n;
+	int rc = hv_xs_get_perms(x, t, p, &perms, &n);
 
 	if (rc)
 		return rc;
-	rc = hv_xs_read(x, XBT_NULL, p, &val, NULL);
+	if (!n) {
+		free(perms);
+		return -EINVAL;
+	}
+	*owner = perms[0].id;
+	free(perms);
+	return 0;
+}
+
+/*
+ * Reads PATH/LEAF (PATH itself for a NULL leaf) and checks that it has the
+ * owner of the others (*owner, or sets it for the first node read).
+ */
+static int read_owned(struct hv_xs *x, xs_transaction_t t, const char *path, const char *leaf,
+		      int *owner, char **val)
+{
+	char p[HV_XS_ABS_PATH_MAX + 32];
+	unsigned int o;
+	int rc = leaf ? node(p, sizeof(p), path, leaf) : 0;
+
+	if (!rc)
+		rc = hv_xs_read(x, t, leaf ? p : path, val, NULL);
+	if (rc)
+		return rc;
+	rc = node_owner(x, t, leaf ? p : path, &o);
+	if (rc) {
+		free(*val);
+		return rc;
+	}
+	if (*owner == GS_OWNER_UNSET)
+		*owner = (int)o;
+	else if (*owner != (int)o)
+		*owner = GS_OWNER_MIXED;
+	return 0;
+}
+
+static int read_u64(struct hv_xs *x, xs_transaction_t t, const char *path, const char *leaf,
+		    uint64_t max, int *owner, uint64_t *out)
+{
+	char *val;
+	int rc = read_owned(x, t, path, leaf, owner, &val);
+
 	if (rc)
 		return rc;
 	rc = hv_parse_dec(val, 0, max, out);
@@ -169,31 +212,36 @@ static int read_u64(struct hv_xs *x, const char *path, const char *leaf, uint64_
 	return rc;
 }
 
-int gs_read_published(struct hv_xs *x, const char *path, uint32_t **refs, uint32_t *count,
-		      uint16_t *domid)
+/* One consistent read: a sharer that republishes meanwhile makes the commit fail (-EAGAIN). */
+static int read_published_once(struct hv_xs *x, xs_transaction_t t, const char *path,
+			       struct gs_published *pub)
 {
-	char p[HV_XS_ABS_PATH_MAX + 32];
+	char p[HV_XS_ABS_PATH_MAX + 32], *val;
 	uint64_t n, d;
 	uint32_t got = 0, *r;
 	int rc;
 
-	rc = read_u64(x, path, "count", GS_PAGES_MAX, &n);
+	pub->owner = GS_OWNER_UNSET;
+	rc = read_owned(x, t, path, NULL, &pub->owner, &val);
+	if (rc)
+		return rc;
+	free(val);
+	rc = read_u64(x, t, path, "count", GS_PAGES_MAX, &pub->owner, &n);
 	if (rc)
 		return rc;
 	if (!n)
 		return -EINVAL;
-	rc = read_u64(x, path, "domid", GS_DOMID_MAX, &d);
+	hv_step("refs-count-read");
+	rc = read_u64(x, t, path, "domid", GS_DOMID_MAX, &pub->owner, &d);
 	if (rc)
 		return rc;
 	r = calloc(n, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	for (unsigned int ci = 0; got < n; ci++) {
-		char *val;
-
 		rc = chunk_name(p, sizeof(p), path, ci);
 		if (!rc)
-			rc = hv_xs_read(x, XBT_NULL, p, &val, NULL);
+			rc = read_owned(x, t, p, NULL, &pub->owner, &val);
 		if (rc)
 			goto fail;
 		rc = gs_parse_refs_chunk(val, r, (uint32_t)n, &got);
@@ -201,12 +249,49 @@ int gs_read_published(struct hv_xs *x, const char *path, uint32_t **refs, uint32
 		if (rc)
 			goto fail;
 	}
-	*refs = r;
-	*count = (uint32_t)n;
-	*domid = (uint16_t)d;
+	pub->refs = r;
+	pub->count = (uint32_t)n;
+	pub->domid = (uint16_t)d;
 	return 0;
 fail:
 	free(r);
+	return rc;
+}
+
+int gs_read_published(struct hv_xs *x, const char *path, struct gs_published *pub)
+{
+	const struct timespec pause = { 0, 2000000 };
+	int rc = -EAGAIN, err;
+
+	for (int attempt = 0; attempt < 16; attempt++) {
+		xs_transaction_t t;
+
+		rc = hv_xs_tx_start(x, &t);
+		if (rc)
+			return rc;
+		rc = read_published_once(x, t, path, pub);
+		/* Nothing was written: the commit only says whether the reads were consistent. */
+		err = hv_xs_tx_end(x, t, false);
+		if (!rc && !err)
+			return 0;
+		if (!rc) {
+			free(pub->refs);
+			pub->refs = NULL;
+			rc = err;
+		}
+		/*
+		 * C xenstored reads the live store inside a transaction (the
+		 * commit fails if a node read changed), but not every daemon
+		 * fails a commit that wrote nothing: count and refs that do not
+		 * agree (refs-1 gone after count said 2) under a node that
+		 * exists may be a republish in progress too. Either way, read
+		 * again; what is still wrong after the last attempt is.
+		 */
+		if (rc != -EAGAIN && (pub->owner == GS_OWNER_UNSET ||
+				      (rc != -ENOENT && rc != -EINVAL && rc != -ERANGE)))
+			return rc;
+		nanosleep(&pause, NULL);
+	}
 	return rc;
 }
 

@@ -216,6 +216,47 @@ stop_share() {
 	[ "$status" -ne 0 ]
 }
 
+# Issue 17: the domid was taken from the node as written, whoever wrote it.
+@test "map --refs-from refuses a domid that is not the node's owner (exit 4)" {
+	# dom0 owns these nodes but names domain 7: a claim, not who published.
+	xenstore-write /local/domain/0/gs-test "" /local/domain/0/gs-test/count 1 \
+		/local/domain/0/gs-test/domid 7 /local/domain/0/gs-test/refs 8
+	run "$GS" map --refs-from /local/domain/0/gs-test --to "$T/out"
+	[ "$status" -eq 4 ]
+	[ "$output" = "gntshare: --refs-from /local/domain/0/gs-test: domid 7 is not the node's owner (domain 0): refusing to map (only the owner's own domid is trusted)" ]
+	[ ! -e "$T/out" ]
+}
+
+# Issue 17: count, domid and refs were three reads outside a transaction.
+@test "map --refs-from reads count, domid and refs in one transaction: a republish in between is seen whole" {
+	local pid st
+	head -c $((2 * 4096)) /dev/urandom >"$T/in"
+	start_share --pages 2 --from "$T/in" --publish /local/domain/0/gs-test
+	HVUTILS_STEP_STOP=refs-count-read "$GS" map --refs-from /local/domain/0/gs-test \
+		--to "$T/out" 2>"$T/map.err" &
+	pid=$!
+	for _ in $(seq 250); do
+		st=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -c1)
+		[ "$st" = T ] || [ -z "$st" ] || [ "$st" = Z ] && break
+		sleep 0.02
+	done
+	[ "$st" = T ] || { kill -KILL "$pid"; echo "map never stopped at refs-count-read: $(cat "$T/map.err")"; return 1; }
+	# Republished meanwhile as one page (one transaction, as xenstore-write does).
+	xenstore-write /local/domain/0/gs-test/count 1 /local/domain/0/gs-test/refs "${REFS%% *}"
+	# It stops at the step again each time it reads anew: let it go on.
+	kill -CONT "$pid"
+	for _ in $(seq 250); do
+		st=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -c1)
+		case $st in '' | Z) break ;; T) kill -CONT "$pid" ;; esac
+		sleep 0.02
+	done
+	wait "$pid" || { echo "map failed: $(cat "$T/map.err")"; return 1; }
+	# Either view, never a mix of both: 2 pages before, 1 page after.
+	head -c 4096 "$T/in" >"$T/page0"
+	cmp "$T/in" "$T/out" || cmp "$T/page0" "$T/out"
+	stop_share TERM
+}
+
 @test "the published node is gone after every clean release: EOF, SIGINT, --exec" {
 	"$GS" share --domid 0 --publish /local/domain/0/gs-test </dev/null >/dev/null
 	run xenstore-exists /local/domain/0/gs-test
