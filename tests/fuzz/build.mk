@@ -55,6 +55,11 @@ FUZZ_SRCS_uffd    := tools/uffd-watch/regions.c
 FUZZ_CFLAGS_uffd  := -Itools/uffd-watch
 FUZZ_LIBS_uffd    := $(JSONC_LIBS)
 FUZZ_NEEDS_uffd   := HAVE_JSONC
+# uffd.c for uw_kind_names, the names the trace writer uses.
+FUZZ_SRCS_uffdtrace  := tools/uffd-watch/tracefile.c tools/uffd-watch/uffd.c
+FUZZ_CFLAGS_uffdtrace := -Itools/uffd-watch
+FUZZ_LIBS_uffdtrace  := $(JSONC_LIBS)
+FUZZ_NEEDS_uffdtrace := HAVE_JSONC
 
 FUZZ_ALL := $(patsubst tests/fuzz/fuzz-%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_NAMES := $(foreach n,$(FUZZ_ALL),$(if $(strip $(foreach v,$(FUZZ_NEEDS_$(n)),\
