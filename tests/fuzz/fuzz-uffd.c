@@ -79,14 +79,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (!lb)
 				FUZZ_CHECK(!memcmp(r, &b[i], offsetof(struct sregion, served)));
-			FUZZ_CHECK(r->size && r->size % UW_PAGE == 0 && r->base % UW_PAGE == 0);
-			FUZZ_CHECK(r->base >= UW_PAGE && r->offset % UW_PAGE == 0);
+			FUZZ_CHECK(r->psize == UW_PAGE || r->psize == UW_HPAGE);
+			FUZZ_CHECK(r->size && r->size % r->psize == 0 && r->base % r->psize == 0);
+			FUZZ_CHECK(r->base >= r->psize && r->offset % r->psize == 0);
 			FUZZ_CHECK(r->base < UW_ADDR_LIMIT && r->size <= UW_ADDR_LIMIT - r->base);
 			FUZZ_CHECK(r->offset <= MEM_LEN && r->size <= MEM_LEN - r->offset);
 			FUZZ_CHECK(r->served && r->removed);
 			/* The bitmaps cover every page: serve indexes them by page. */
-			r->served[(r->size / UW_PAGE - 1) / 64] |= 1;
-			r->removed[(r->size / UW_PAGE - 1) / 64] |= 1;
+			r->served[(r->size / r->psize - 1) / 64] |= 1;
+			r->removed[(r->size / r->psize - 1) / 64] |= 1;
 			for (size_t j = 0; j < i; j++) {
 				const struct sregion *q = &a[j];
 

@@ -581,7 +581,7 @@ serve_bg() {
 	[{"base_host_virt_addr":4097,"size":8192,"offset":0,"page_size":4096}]|not a page-aligned user address
 	[{"base_host_virt_addr":4096,"size":100,"offset":0,"page_size":4096}]|size 0x64 is not a non-zero multiple of the page size
 	[{"base_host_virt_addr":4096,"size":8192,"offset":1638400,"page_size":4096}]|runs past the end of the memory file
-	[{"base_host_virt_addr":4096,"size":8192,"offset":0,"page_size":2097152}]|only 4096-byte pages are served
+	[{"base_host_virt_addr":4096,"size":8192,"offset":0,"page_size":8192}]|page size 8192: only 4096-byte and 2 MiB pages are served
 	[{"base_host_virt_addr":4096,"size":8192,"offset":0}]|neither "page_size" nor "page_size_kib" is given
 	[{"base_host_virt_addr":18446744073709547520,"size":8192,"offset":0,"page_size":4096}]|leaves the user address space
 	[{"base_host_virt_addr":4096,"size":8192,"offset":0,"page_size":4096},{"base_host_virt_addr":8192,"size":4096,"offset":65536,"page_size":4096}]|region 1: host range overlaps region 0

@@ -20,6 +20,10 @@
  *       -U UID    first become UID (gid UID, no groups): a VMM of another user
  *       -b PAGE   then read PAGE, which serve cannot give: prints "sigbus PAGE"
  *                 when the read raised SIGBUS, "zero PAGE" when it read zeros
+ *       -H        back the regions with 2 MiB hugetlbfs pages (MAP_HUGETLB, as
+ *                 a VMM with huge pages does; vm.nr_hugepages must allow
+ *                 it) and say page_size 2097152: the regions are 512 pages
+ *                 (one huge page) each, or -r N with N a multiple of 512
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +45,7 @@
 #include <unistd.h>
 
 #define PG 4096
+#define HPG ((size_t)2 << 20)
 
 static void fill(unsigned char *pg, uint64_t i)
 {
@@ -100,14 +105,15 @@ int main(int argc, char **argv)
 	const char *json = NULL;
 	char body[4096];
 	unsigned char *base[2], expect[PG];
-	int nreg, sizes[2], fd, s, opt;
+	int nreg, sizes[2], fd, s, opt, huge = 0;
+	size_t gap = PG;
 
 	if (argc == 4 && !strcmp(argv[1], "make-memory"))
 		return make_memory(argv[2], atol(argv[3]));
 	if (argc < 4 || strcmp(argv[1], "run"))
 		return 2;
 	optind = 4;
-	while ((opt = getopt(argc, argv, "o:r:Rd:j:ntU:b:")) != -1) {
+	while ((opt = getopt(argc, argv, "o:r:Rd:j:ntU:b:H")) != -1) {
 		switch (opt) {
 		case 'o': {
 			char *p = optarg, *end;
@@ -143,13 +149,19 @@ int main(int argc, char **argv)
 		case 'b':
 			bad = atoi(optarg);
 			break;
+		case 'H':
+			huge = 1;
+			gap = HPG;
+			break;
 		default:
 			return 2;
 		}
 	}
 	nreg = one ? 1 : 2;
-	sizes[0] = one ? one : 16;
-	sizes[1] = 16;
+	sizes[0] = one ? one : huge ? (int)(HPG / PG) : 16;
+	sizes[1] = huge ? (int)(HPG / PG) : 16;
+	if (huge && sizes[0] % (int)(HPG / PG))
+		return 2;
 	if (as_uid >= 0 && (setgroups(0, NULL) < 0 || setresgid((gid_t)as_uid, (gid_t)as_uid,
 								(gid_t)as_uid) < 0 ||
 			    setresuid((uid_t)as_uid, (uid_t)as_uid, (uid_t)as_uid) < 0))
@@ -164,11 +176,11 @@ int main(int argc, char **argv)
 		struct uffdio_register reg = {.mode = UFFDIO_REGISTER_MODE_MISSING};
 
 		/* a guard page between regions, like the MMIO gap of a real guest */
-		base[r] = mmap(NULL, (size_t)(sizes[r] + 1) * PG, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		base[r] = mmap(NULL, (size_t)sizes[r] * PG + gap, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | (huge ? MAP_HUGETLB : 0), -1, 0);
 		if (base[r] == MAP_FAILED)
-			return die("mmap");
-		munmap(base[r] + (size_t)sizes[r] * PG, PG);
+			return die(huge ? "mmap MAP_HUGETLB (vm.nr_hugepages)" : "mmap");
+		munmap(base[r] + (size_t)sizes[r] * PG, gap);
 		reg.range.start = (unsigned long)base[r];
 		reg.range.len = (unsigned long)sizes[r] * PG;
 		if (ioctl(fd, UFFDIO_REGISTER, &reg) < 0)
@@ -180,9 +192,9 @@ int main(int argc, char **argv)
 		for (int r = 0; r < nreg; r++)
 			n += snprintf(body + n, sizeof(body) - (size_t)n,
 				      "%s{\"base_host_virt_addr\":%lu,\"size\":%d,\"offset\":%d,"
-				      "\"page_size\":4096,\"page_size_kib\":4096}",
+				      "\"page_size\":%zu,\"page_size_kib\":%zu}",
 				      r ? "," : "", (unsigned long)base[r], sizes[r] * PG,
-				      r ? sizes[0] * PG : 0);
+				      r ? sizes[0] * PG : 0, huge ? HPG : PG, huge ? HPG : PG);
 		snprintf(body + n, sizeof(body) - (size_t)n, "]");
 		json = body;
 	}
@@ -278,8 +290,14 @@ int main(int argc, char **argv)
 	if (dontneed >= 0) {
 		int r = dontneed >= sizes[0], pg = r ? dontneed - sizes[0] : dontneed;
 		static const unsigned char zero[PG];
+		size_t off = (size_t)pg * PG, len = PG;
 
-		if (madvise(base[r] + (size_t)pg * PG, PG, MADV_DONTNEED) < 0)
+		/* A huge page is removed whole. */
+		if (huge) {
+			off -= off % HPG;
+			len = HPG;
+		}
+		if (madvise(base[r] + off, len, MADV_DONTNEED) < 0)
 			return die("madvise");
 		if (memcmp(base[r] + (size_t)pg * PG, zero, PG)) {
 			fprintf(stderr, "uffd-fc-client: page %d: not zero after removal\n",

@@ -69,8 +69,9 @@ static int region_page_size(struct json_object *o, int i, uint64_t *ps)
 		return uw_bad(i, "\"page_size\" %llu disagrees with page_size_kib (%llu)",
 			   (unsigned long long)a, (unsigned long long)k);
 	*ps = ra == 0 ? a : k;
-	if (*ps != UW_PAGE)
-		return uw_bad(i, "page size %llu: only 4096-byte pages are served (no hugepages)",
+	/* 2 MiB: a hugetlbfs-backed region, served a huge page per UFFDIO_COPY. */
+	if (*ps != UW_PAGE && *ps != UW_HPAGE)
+		return uw_bad(i, "page size %llu: only 4096-byte and 2 MiB pages are served",
 			   (unsigned long long)*ps);
 	return 0;
 }
@@ -131,7 +132,8 @@ int uw_regions_parse(struct json_object *root, uint64_t mem_len, struct sregion 
 			if (r->offset < q->offset + q->size && q->offset < r->offset + r->size)
 				return uw_bad(ii, "file range overlaps region %zu", j);
 		}
-		words = (r->size / UW_PAGE + 63) / 64;
+		r->psize = ps;
+		words = (r->size / ps + 63) / 64;
 		r->served = calloc(words, sizeof(uint64_t));
 		r->removed = calloc(words, sizeof(uint64_t));
 		if (!r->served || !r->removed) {

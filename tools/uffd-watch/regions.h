@@ -17,6 +17,7 @@ struct json_tokener;
 
 struct sregion {
 	uint64_t base, size, offset;
+	uint64_t psize;	   /* the handshake's page_size: 4 KiB or a 2 MiB hugetlbfs page */
 	uint64_t *served;  /* bitmap: page installed (recorded once) */
 	uint64_t *removed; /* bitmap: a balloon removed it, zero-fill from now on */
 };
@@ -35,7 +36,8 @@ int uw_handshake_feed(struct json_tokener *tok, const char *buf, size_t len, siz
 
 /*
  * The region array: every field type-checked, every range checked for
- * alignment, overflow, overlap and against a memory file of mem_len bytes.
+ * alignment (to the region's own page size), overflow, overlap and against
+ * a memory file of mem_len bytes.
  * 0, -EPROTO (reported) or -ENOMEM. *regs and *nregs are set either way:
  * the first *nregs entries are complete; uw_regions_free releases them.
  */

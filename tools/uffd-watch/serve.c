@@ -268,7 +268,25 @@ static void record(struct serve *s, struct sregion *r, uint64_t pg)
 		s->record = n;
 		s->caprecord = cap;
 	}
-	s->record[s->nrecord++] = r->offset + pg * UW_PAGE;
+	s->record[s->nrecord++] = r->offset + pg * r->psize;
+}
+
+/*
+ * UFFDIO_ZEROPAGE has no hugetlbfs form: a huge page of zeros is a copy of
+ * zeros (a private mapping, populated only where it is read).
+ */
+static int zero_fill(struct serve *s, uint64_t page, uint64_t len)
+{
+	if (len == UW_PAGE)
+		return uw_zeropage(s->uffd, page, len, NULL);
+	if (!s->zero) {
+		void *z = mmap(NULL, UW_HPAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (z == MAP_FAILED)
+			return -ENOMEM;
+		s->zero = z;
+	}
+	return uw_copy(s->uffd, page, s->zero, len, 0, NULL);
 }
 
 /*
@@ -280,12 +298,12 @@ static void record(struct serve *s, struct sregion *r, uint64_t pg)
  * zero-filled, as a fault outside every region is: the VMM runs on with
  * wrong memory, so both are warned about and counted.
  */
-static int serve_unreadable(struct serve *s, uint64_t page, uint64_t off)
+static int serve_unreadable(struct serve *s, uint64_t page, uint64_t len, uint64_t off)
 {
 	int err = -EINVAL;
 
 	if (!s->no_poison) {
-		err = uw_poison(s->uffd, page, UW_PAGE);
+		err = uw_poison(s->uffd, page, len);
 		if (err == -EINVAL || err == -ENOTTY)
 			s->no_poison = true;
 	}
@@ -299,13 +317,15 @@ static int serve_unreadable(struct serve *s, uint64_t page, uint64_t off)
 		s->poisoned++;
 		return 0;
 	}
-	return s->no_poison ? uw_zeropage(s->uffd, page, UW_PAGE, NULL) : err;
+	return s->no_poison ? zero_fill(s, page, len) : err;
 }
 
 static void serve_fault(struct serve *s, const struct uffd_msg *m, uint64_t t0, struct uw_batch *b)
 {
-	uint64_t addr = m->arg.pagefault.address, page = addr & ~(UW_PAGE - 1), t1;
-	struct sregion *r = find_region(s, page);
+	uint64_t addr = m->arg.pagefault.address, t1;
+	struct sregion *r = find_region(s, addr);
+	/* A hugetlbfs region faults and is filled a huge page at a time. */
+	uint64_t ps = r ? r->psize : UW_PAGE, page = addr & ~(ps - 1);
 	enum uw_kind k = uw_fault_kind(m);
 	int err;
 
@@ -320,23 +340,22 @@ static void serve_fault(struct serve *s, const struct uffd_msg *m, uint64_t t0, 
 		err = 0; /* a vCPU sharing the page: the first one's copy woke it too */
 		s->shared++;
 	} else {
-		uint64_t pg = (page - r->base) / UW_PAGE;
+		uint64_t pg = (page - r->base) / ps;
 
 		if (bit_test(r->removed, pg))
-			err = uw_zeropage(s->uffd, page, UW_PAGE, NULL);
+			err = zero_fill(s, page, ps);
 		else
-			err = uw_copy(s->uffd, page, s->mem + r->offset + pg * UW_PAGE, UW_PAGE, 0,
-				      NULL);
+			err = uw_copy(s->uffd, page, s->mem + r->offset + pg * ps, ps, 0, NULL);
 		if (err == -EFAULT)
-			err = serve_unreadable(s, page, r->offset + pg * UW_PAGE);
+			err = serve_unreadable(s, page, ps, r->offset + pg * ps);
 		if (!err)
-			uw_batch_add(b, page, UW_PAGE);
+			uw_batch_add(b, page, ps);
 		record(s, r, pg);
 	}
 	if (err == -EAGAIN)
 		s->st.retries++;
 	if (err)
-		uw_wake(s->uffd, page, UW_PAGE);
+		uw_wake(s->uffd, page, ps);
 	t1 = uw_now_ns();
 	uw_hist_add(&s->st.lat, t1 - t0);
 	if (!s->st.first_ns)
@@ -356,8 +375,8 @@ static void on_remove(struct serve *s, uint64_t start, uint64_t end)
 		uint64_t b = end < r->base + r->size ? end : r->base + r->size;
 
 		/* "served" stays set: the record keeps first touches only */
-		for (uint64_t p = a; p < b; p += UW_PAGE)
-			bit_set(r->removed, (p - r->base) / UW_PAGE);
+		for (uint64_t p = a; p < b; p += r->psize)
+			bit_set(r->removed, (p - r->base) / r->psize);
 	}
 }
 
@@ -509,10 +528,16 @@ static int prefetch(struct serve *s)
 			i++;
 			continue;
 		}
-		while (j < n && offs[j] == offs[j - 1] + UW_PAGE && offs[j] < r->offset + r->size &&
-		       (j - i + 1) * UW_PAGE <= PREFETCH_RUN)
+		/* A recorded 4 KiB offset inside a huge page stands for all of it. */
+		if (offs[i] % r->psize) {
+			s->pf_skipped++;
+			i++;
+			continue;
+		}
+		while (j < n && offs[j] == offs[j - 1] + r->psize && offs[j] < r->offset + r->size &&
+		       (j - i + 1) * r->psize <= PREFETCH_RUN)
 			j++;
-		len = (j - i) * UW_PAGE;
+		len = (j - i) * r->psize;
 		dst = r->base + (offs[i] - r->offset);
 		/* Map the source in one call: faulting it in page by page costs more. */
 		madvise((void *)(s->mem + offs[i]), len, MADV_POPULATE_READ);
@@ -523,12 +548,12 @@ static int prefetch(struct serve *s)
 			return hv_fail(err, "the VMM's registration does not match its region list",
 				       "serve: prefetch at 0x%llx", (unsigned long long)dst);
 		}
-		for (uint64_t k = 0; k < done / UW_PAGE; k++) {
+		for (uint64_t k = 0; k < done / r->psize; k++) {
 			s->pf_pages++;
-			record(s, r, (offs[i + k] - r->offset) / UW_PAGE);
+			record(s, r, (offs[i + k] - r->offset) / r->psize);
 		}
 		/* A page the VMM faulted in meanwhile stops the run: step over it. */
-		i += done / UW_PAGE + (err ? 1 : 0);
+		i += done / r->psize + (err ? 1 : 0);
 	}
 	s->pf_ns = uw_now_ns() - t0;
 	free(offs);
@@ -669,27 +694,27 @@ static void hand_back(struct serve *s)
 	hv_step("hand-back");
 	for (size_t i = 0; i < s->nregs; i++) {
 		struct sregion *r = &s->regs[i];
-		uint64_t n = r->size / UW_PAGE, pg = 0;
+		uint64_t ps = r->psize, n = r->size / ps, pg = 0;
 
 		while (pg < n) {
 			uint64_t j = pg, done = 0;
 			int err;
 
 			while (j < n && !bit_test(r->served, j) && !bit_test(r->removed, j) &&
-			       (j - pg) * UW_PAGE < PREFETCH_RUN)
+			       (j - pg) * ps < PREFETCH_RUN)
 				j++;
 			if (j == pg) {
 				pg++;
 				continue;
 			}
-			madvise((void *)(s->mem + r->offset + pg * UW_PAGE), (j - pg) * UW_PAGE,
+			madvise((void *)(s->mem + r->offset + pg * ps), (j - pg) * ps,
 				MADV_POPULATE_READ);
-			err = uw_copy(s->uffd, r->base + pg * UW_PAGE,
-				      s->mem + r->offset + pg * UW_PAGE, (j - pg) * UW_PAGE, 0, &done);
+			err = uw_copy(s->uffd, r->base + pg * ps,
+				      s->mem + r->offset + pg * ps, (j - pg) * ps, 0, &done);
 			if (err == -ESRCH)
 				return; /* the VMM exited meanwhile: nothing to hand back */
 			/* EEXIST: a page the VMM has already (a racing fault): step over it. */
-			pg += done / UW_PAGE + (err ? 1 : 0);
+			pg += done / ps + (err ? 1 : 0);
 		}
 		uw_unregister(s->uffd, r->base, r->size);
 	}

@@ -41,6 +41,8 @@ struct uffdio_poison {
 #endif
 
 #define UW_PAGE 4096ull
+/* A hugetlbfs page of x86-64's default size, as serve's handshake may give. */
+#define UW_HPAGE (2ull << 20)
 /* Above any user address, 5-level paging included: nothing maps there. */
 #define UW_ADDR_LIMIT (1ull << 57)
 
