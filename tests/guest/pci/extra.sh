@@ -37,14 +37,12 @@ fi
 
 # ---- vfio-bind (20-vfio-bind.bats, tests/demo/pci/20-vfio-bind.sh) ------------
 # Device names in 'vfio-bind list' come from libpci's pci.ids. vfio-bind
-# is static and dlopen()s libpci and libkmod (ldd lists neither): add them
-# by name. Its dlopen() also loads libc.so.6's own DT_NEEDED
-# ld-linux-x86-64.so.2 from the library directory, where Debian has it and
-# the image (/lib64 only, for PT_INTERP) did not.
+# (the static hvutils' applet) dlopen()s libpci and libkmod (ldd lists
+# neither): add them by name (mkinitramfs adds the loader their dlopen()
+# needs).
 add_file /usr/share/misc/pci.ids
 add_bin /usr/lib/x86_64-linux-gnu/libpci.so.3
 add_bin /usr/lib/x86_64-linux-gnu/libkmod.so.2
-add_file "$(realpath /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)" /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
 # bench/vfio-bind/run only: the peers (Debian driverctl and dpdk, unpacked by
 # the run script), python3 with just the modules dpdk-devbind.py imports, and
 # lspci, which it runs. Left out of the test image to keep it small.
