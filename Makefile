@@ -183,7 +183,7 @@ demo-run:
 # by Debian package name: a fresh machine has nothing else (tests/deps-check,
 # run by the host suite, checks that every program they use is covered).
 DEPS_PKGS := build-essential autoconf automake pkg-config clang file kmod pciutils \
-  libpopt-dev libpci-dev libkmod-dev libjson-c-dev libxen-dev liblzma-dev xz-utils \
+  libpopt-dev libpci-dev libkmod-dev libjson-c-dev libxen-dev liblzma-dev libzstd-dev zstd xz-utils \
   qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio bats \
   xen-hypervisor-4.17-amd64 xen-utils-4.17 xenstore-utils hyperfine \
   bash-completion zsh libclang-rt-14-dev dkms valgrind jq python3 git debootstrap \

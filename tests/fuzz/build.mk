@@ -34,12 +34,16 @@ FUZZ_CFLAGS_vfioproc := -Itools/vfio-bind $(LIBPCI_CFLAGS)
 FUZZ_SRCS_gntrefs := tools/gntshare/refs.c
 FUZZ_CFLAGS_gntrefs := -Itools/gntshare $(XENSTORE_CFLAGS)
 FUZZ_NEEDS_gntrefs := HAVE_XENSTORE
-# With liblzma the loader unpacks xz payloads (unpack.c): fuzzed as well.
+# With liblzma and libzstd the loader unpacks xz and zstd payloads (unpack.c): fuzzed as well.
 FUZZ_SRCS_bzimage := tools/lguest-run/boot.c tools/lguest-run/mem.c tools/lguest-run/unpack.c
 FUZZ_CFLAGS_bzimage := -Itools/lguest-run
 ifeq ($(HAVE_LZMA),yes)
 FUZZ_CFLAGS_bzimage += $(LZMA_CFLAGS) -DHAVE_LZMA
-FUZZ_LIBS_bzimage := $(LZMA_LIBS)
+FUZZ_LIBS_bzimage += $(LZMA_LIBS)
+endif
+ifeq ($(HAVE_ZSTD),yes)
+FUZZ_CFLAGS_bzimage += $(ZSTD_CFLAGS) -DHAVE_ZSTD
+FUZZ_LIBS_bzimage += $(ZSTD_LIBS)
 endif
 # The device models a guest drives through port I/O (pci.c walks the rings).
 FUZZ_SRCS_virtq := tools/lguest-run/pci.c tools/lguest-run/virtio-blk.c \

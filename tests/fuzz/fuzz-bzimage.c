@@ -6,8 +6,8 @@
  * touches guest memory inside its RAM ranges (ASan watches the bounds of
  * the buffer that stands in for it), and a loaded image enters where the
  * header promised: inside the bytes that were loaded. Each input is loaded
- * twice: as the guest's decompressor gets it, and with --unpack (the xz
- * payload decoded by liblzma, its ELF segments placed by the launcher).
+ * twice: as the guest's decompressor gets it, and with --unpack (the xz or zstd
+ * payload decoded by liblzma or libzstd, its ELF segments placed by the launcher).
  *
  * Guest memory here is 4 MiB low + 2 MiB at 4 GiB: small enough to copy
  * quickly, large enough for a small kernel; "too small" is a valid answer.

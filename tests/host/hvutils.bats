@@ -166,7 +166,7 @@ setup() {
 		run ldd "$HV_TOP/multicall/hvutils"
 		[[ $output == *libc.so.6* ]]
 		[[ $output != *libxenstore* && $output != *libjson-c* && $output != *libpopt* &&
-			$output != *liblzma* ]]
+			$output != *liblzma* && $output != *libzstd* ]]
 	fi
 	if [ -x "$HV_TOP/multicall/hvutils-static" ]; then
 		run file -L "$HV_TOP/multicall/hvutils-static"

@@ -299,6 +299,17 @@ bz_xz() {
 	patch "$1" $((0x24c)) 4 "$n"
 	patch "$1" $((0x1f4)) 4 $((n / 16))
 }
+# bz_zstd FILE [CUT]: as bz_xz, the payload zstd-compressed, as Debian's
+# 6.12 and newer kernels are.
+bz_zstd() {
+	local n
+	zstd -q -3 -c >"$T/payload.zst"
+	n=$(($(stat -c %s "$T/payload.zst") - ${2:-0}))
+	head -c $((0xa00)) "$HV_TOP/tests/fuzz/corpus/bzimage/bz-xz-elf" >"$1"
+	head -c "$n" "$T/payload.zst" >>"$1"
+	patch "$1" $((0x24c)) 4 "$n"
+	patch "$1" $((0x1f4)) 4 $((n / 16))
+}
 # big_elf: tiny_elf with a 2 MiB segment (hlt, then zeros): more than one
 # decoding chunk.
 big_elf() {
@@ -349,6 +360,31 @@ resume() {
 	[[ $output != *payload* ]]
 }
 
+@test "--unpack decodes a zstd payload (Debian's 6.12 and newer) up to the end of the last segment" {
+	need_zstd
+	tiny_elf
+	cat "$T/elf" - </dev/zero | head -c $((64 << 20)) | bz_zstd "$T/bz"
+	run "$LG" --unpack -v -m 32M "$T/bz"
+	[ "$status" -eq 5 ]
+	[[ $output == *"lguest-run: kernel unpacked in the launcher: 1 ELF load segments, entry 0x200000"* ]]
+	[[ $output != *payload* ]]
+}
+
+@test "--unpack of a corrupt or truncated zstd payload says so (1)" {
+	need_zstd
+	tiny_elf
+	bz_zstd "$T/bz" 8 <"$T/elf"
+	run "$LG" --unpack -m 32M "$T/bz"
+	[ "$status" -eq 1 ]
+	[ "$output" = "lguest-run: $T/bz: invalid kernel image: payload: truncated zstd data (a bzImage or a flat test image is expected)" ]
+	bz_zstd "$T/bz" <"$T/elf"
+	# The frame header's first byte: reserved bit set, a frame no decoder takes.
+	patch "$T/bz" $((0xa00 + 4)) 1 0x08
+	run "$LG" --unpack -m 32M "$T/bz"
+	[ "$status" -eq 1 ]
+	[[ $output == "lguest-run: $T/bz: invalid kernel image: payload: zstd: "*" (a bzImage or a flat test image is expected)" ]]
+}
+
 @test "--unpack refuses more than 16 MiB of payload to skip before a segment (1)" {
 	need_lzma
 	tiny_elf
@@ -393,13 +429,13 @@ resume() {
 	local at
 	at=$(bz_payload "$BZ")
 	head -c "$at" "$BZ" >"$T/bz"
-	printf 'gzip, not xz\n' | gzip >"$T/gz"
+	printf 'gzip, not xz or zstd\n' | gzip >"$T/gz"
 	cat "$T/gz" >>"$T/bz"
 	patch "$T/bz" $((0x24c)) 4 "$(stat -c %s "$T/gz")"
 	patch "$T/bz" $((0x1f4)) 4 1
 	run "$LG" --unpack "$T/bz"
 	[ "$status" -eq 1 ]
-	[[ $output == *"/bz: invalid kernel image: --unpack: the payload is not xz-compressed (a bzImage or a flat test image is expected)" ]]
+	[[ $output == *"/bz: invalid kernel image: --unpack: the payload is neither xz- nor zstd-compressed (a bzImage or a flat test image is expected)" ]]
 }
 
 @test "bzImage with too little memory for the kernel exits 8" {

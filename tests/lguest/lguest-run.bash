@@ -54,6 +54,14 @@ need_lzma() {
 		missing "lguest-run built without liblzma (Debian: liblzma-dev)"
 }
 
+need_zstd() {
+	local bin=$LG
+	[ -z "${HV_VALGRIND_REAL_TOP:-}" ] || bin=$HV_VALGRIND_REAL_TOP/tools/lguest-run/lguest-run
+	ldd "$bin" 2>/dev/null | grep -q libzstd || grep -qa 'truncated zstd data' "$bin" ||
+		missing "lguest-run built without libzstd (Debian: libzstd-dev)"
+	command -v zstd >/dev/null || missing "no zstd (Debian: zstd)"
+}
+
 # Milliseconds since the epoch (busybox date has no %N).
 now_ms() {
 	local t=${EPOCHREALTIME/./}

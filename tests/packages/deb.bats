@@ -45,7 +45,7 @@ contents() { dpkg-deb -c "$1" | awk '{ print $6 }' | sed 's|^\./|/|'; }
 @test "hvutils is stripped and depends on what its tools load" {
 	local d
 	d=$(dpkg-deb -f "$deb/hvutils_${version}_amd64.deb" Depends)
-	for lib in libc6 libpopt0 libjson-c5 liblzma5 libkmod2 libpci3 libxenstore4; do
+	for lib in libc6 libpopt0 libjson-c5 liblzma5 libzstd1 libkmod2 libpci3 libxenstore4; do
 		[[ $d == *"$lib"* ]] || { echo "Depends: $d (no $lib)"; false; }
 	done
 	dpkg-deb -x "$deb/hvutils_${version}_amd64.deb" "$BATS_TEST_TMPDIR/x"

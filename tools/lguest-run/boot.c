@@ -317,13 +317,18 @@ static int check_bzimage(struct lg *lg, const uint8_t *head, size_t len)
 			return rc;
 		rc = lg_unpack_check(magic, m);
 		if (rc == -ENOSYS) {
-			hv_err(0, "drop --unpack", "--unpack: lguest-run was built without liblzma");
+			hv_err(0, "drop --unpack", "--unpack: lguest-run was built without liblzma and libzstd");
+			return HV_EXIT_USAGE;
+		}
+		if (rc == -ENOPKG) {
+			hv_err(0, "drop --unpack", "--unpack: lguest-run was built without %s, which this kernel's payload needs",
+			       magic[0] == 0xfd ? "liblzma" : "libzstd");
 			return HV_EXIT_USAGE;
 		}
 		if (rc == -ENOTSUP)
-			return bad_image(path, "--unpack: the payload is not xz-compressed");
-		b->xz_off = setup_size + h->payload_offset;
-		b->xz_len = h->payload_length;
+			return bad_image(path, "--unpack: the payload is neither xz- nor zstd-compressed");
+		b->packed_off = setup_size + h->payload_offset;
+		b->packed_len = h->payload_length;
 	}
 	if (lg->initrd_path) {
 		rc = check_initrd(lg, h);
@@ -390,7 +395,7 @@ static int load_bzimage(struct lg *lg)
 {
 	struct lg_boot *b = &lg->boot;
 	struct boot_params *bp = lg_gpa(lg, LG_BOOT_PARAMS_ADDR, sizeof(*bp));
-	const uint8_t *xz;
+	const uint8_t *packed;
 	uint8_t *buf = NULL;
 	uint64_t need;
 	int rc;
@@ -421,24 +426,24 @@ static int load_bzimage(struct lg *lg)
 	}
 	/* The decoder's input: the file's bytes, a private copy. */
 	if (b->img) {
-		xz = b->img + b->xz_off;
+		packed = b->img + b->packed_off;
 	} else {
-		buf = malloc(b->xz_len);
+		buf = malloc(b->packed_len);
 		if (!buf)
 			return hv_fail(-ENOMEM, NULL, "reading the kernel's payload");
-		rc = read_kernel(lg, b->xz_off, buf, b->xz_len);
+		rc = read_kernel(lg, b->packed_off, buf, b->packed_len);
 		if (rc) {
 			free(buf);
 			return rc;
 		}
-		xz = buf;
+		packed = buf;
 	}
 	/* Only decoding tells whether the payload is sound: checked here, still before KVM. */
-	rc = lg_unpack_xz(lg, xz, b->xz_len, &b->entry, &need);
+	rc = lg_unpack(lg, packed, b->packed_len, &b->entry, &need);
 	free(buf);
 	if (rc == -E2BIG)
 		return too_small(lg, "the kernel", need);
-	if (rc == -ENOSYS || rc == -ENOTSUP) /* lg_unpack_check said otherwise */
+	if (rc == -ENOSYS || rc == -ENOPKG || rc == -ENOTSUP) /* lg_unpack_check said otherwise */
 		return hv_fail(rc, NULL, "--unpack");
 	if (rc)
 		return rc;

@@ -1,8 +1,13 @@
 # lguest-run: a small KVM launcher. Links nothing beyond libc, pthreads and
 # popt: start-up time is part of boot time.
 lguest-run_LIBS := -lpthread
-# liblzma (optional): --unpack decodes a bzImage's xz payload in the launcher.
+# liblzma and libzstd (optional): --unpack decodes a bzImage's xz (Debian
+# 12's 6.1) or zstd (6.12 and newer) payload in the launcher.
 ifeq ($(HAVE_LZMA),yes)
 lguest-run_LIBS += $(LZMA_LIBS)
 lguest-run_CFLAGS += $(LZMA_CFLAGS) -DHAVE_LZMA
+endif
+ifeq ($(HAVE_ZSTD),yes)
+lguest-run_LIBS += $(ZSTD_LIBS)
+lguest-run_CFLAGS += $(ZSTD_CFLAGS) -DHAVE_ZSTD
 endif

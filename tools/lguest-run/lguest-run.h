@@ -83,7 +83,7 @@ struct lg_boot {
 	uint16_t version;
 	uint32_t cmdline_max; /* bytes the kernel takes, without the NUL */
 	uint64_t setup_size, payload_len, kernel_end, initrd_addr;
-	uint64_t xz_off, xz_len; /* --unpack: the xz payload in the kernel file */
+	uint64_t packed_off, packed_len; /* --unpack: the compressed payload in the kernel file */
 };
 
 struct lg_mem {
@@ -256,9 +256,13 @@ int lg_start_kernel(struct lg *lg);
 void lg_release_kernel(struct lg *lg);
 
 /* unpack.c */
-/* Whether --unpack can decode it: -ENOSYS without liblzma, -ENOTSUP if not xz. */
+/*
+ * Whether --unpack can decode a payload starting with these bytes: -ENOSYS
+ * without liblzma and libzstd, -ENOPKG without the one it needs, -ENOTSUP
+ * if it is neither xz nor zstd.
+ */
 int lg_unpack_check(const uint8_t *payload, size_t len);
-int lg_unpack_xz(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *entry, uint64_t *need);
+int lg_unpack(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *entry, uint64_t *need);
 
 /* serial.c */
 void lg_uart_init(struct lg *lg);

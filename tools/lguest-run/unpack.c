@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * --unpack: unpacking a bzImage in the launcher. The xz payload is the
- * kernel proper (vmlinux, an ELF file), which the bzImage's own decompressor
- * would unpack inside the guest. Here liblzma decodes it straight into guest
- * memory, each ELF load segment to its physical address, and the vCPU
- * starts at the ELF entry (the kernel's 64-bit startup_64) with the boot
- * parameters, as Firecracker and Cloud Hypervisor start a vmlinux. The same
+ * --unpack: unpacking a bzImage in the launcher. The payload is the kernel
+ * proper (vmlinux, an ELF file), xz-compressed (Debian 12's 6.1) or
+ * zstd-compressed (Debian 13's 6.12 and newer), which the bzImage's own
+ * decompressor would unpack inside the guest. Here liblzma or libzstd
+ * decodes it straight into guest memory, each ELF load segment to its
+ * physical address, and the vCPU starts at the ELF entry (the kernel's
+ * 64-bit startup_64) with the boot parameters, as Firecracker and Cloud
+ * Hypervisor start a vmlinux. The same
  * work, done by the host's fast decoder instead of the guest's; not the
  * default: in the nested bench guest (TCG) liblzma was no faster than the
  * guest's XZ Embedded and varied more (bench/lguest-run/RESULTS). Nothing
@@ -17,7 +19,9 @@
  * (SKIP_MAX each); decoding stops at the end of the last segment, so what
  * follows (vmlinux's relocations, unused at the link address; or, from a
  * hostile file, gigabytes of zeros: xz packs them 7000:1) is never
- * decoded. Signals and --timeout are looked at every CHUNK of output.
+ * decoded. The kernel's zstd payload is one frame followed by the
+ * decompressed size (4 bytes), which is left unread. Signals and --timeout
+ * are looked at every CHUNK of output.
  */
 #include <elf.h>
 #include <errno.h>
@@ -29,23 +33,49 @@
 #include "lguest-run.h"
 #include "step.h"
 
+#if defined(HAVE_LZMA) || defined(HAVE_ZSTD)
 #ifdef HAVE_LZMA
 #include <lzma.h>
+#endif
+#ifdef HAVE_ZSTD
+#include <zstd.h>
+#endif
 
 #define HDR_MAX	 65536	     /* ELF and program headers must lie in this much */
 #define MAX_LOAD 16	     /* PT_LOAD segments: vmlinux has 4 or 5 */
-#define MEMLIMIT (128 << 20) /* the kernel's payload uses a 32 MiB dictionary */
+#define MEMLIMIT (128 << 20) /* the kernel's xz payload uses a 32 MiB dictionary */
+/* zstd -22 --ultra, as the kernel packs its payload, uses a 128 MiB window. */
+#define ZSTD_WINDOWLOG_CAP 27
 /* Before the first segment and between two: vmlinux aligns segments to 2 MiB. */
 #define SKIP_MAX (16 << 20)
 #define CHUNK	 (1 << 20) /* decoded between two looks at signals and the clock */
 
 static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+static const uint8_t zstd_magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+
+/*
+ * One decoder over the whole payload: step fills out with up to cap bytes
+ * and says how many (*made); 1 at the end of the stream, 0 if there is
+ * more, -1 with why set on corrupt or truncated input.
+ */
+struct dec {
+	int (*step)(struct dec *d, uint8_t *out, size_t cap, size_t *made, char *why, size_t whylen);
+	void (*end)(struct dec *d);
+#ifdef HAVE_LZMA
+	lzma_stream xz;
+#endif
+#ifdef HAVE_ZSTD
+	ZSTD_DCtx *zs;
+	ZSTD_inBuffer zin;
+#endif
+};
 
 struct seg {
 	uint64_t off, filesz, paddr, memsz;
 	uint8_t *dst;
 };
 
+#ifdef HAVE_LZMA
 static const char *lzma_why(lzma_ret r)
 {
 	switch (r) {
@@ -64,6 +94,104 @@ static const char *lzma_why(lzma_ret r)
 	default:
 		return "xz decoder error";
 	}
+}
+
+static int xz_step(struct dec *d, uint8_t *out, size_t cap, size_t *made, char *why, size_t whylen)
+{
+	lzma_ret r;
+
+	d->xz.next_out = out;
+	d->xz.avail_out = cap;
+	do
+		r = lzma_code(&d->xz, LZMA_FINISH);
+	while (r == LZMA_OK && d->xz.avail_out);
+	*made = cap - d->xz.avail_out;
+	if (r == LZMA_STREAM_END)
+		return 1;
+	if (r != LZMA_OK) {
+		snprintf(why, whylen, "payload: %s", lzma_why(r));
+		return -1;
+	}
+	return 0;
+}
+
+static void xz_end(struct dec *d)
+{
+	lzma_end(&d->xz);
+}
+#endif
+
+#ifdef HAVE_ZSTD
+static int zstd_step(struct dec *d, uint8_t *out, size_t cap, size_t *made, char *why, size_t whylen)
+{
+	ZSTD_outBuffer o = { out, cap, 0 };
+
+	while (o.pos < o.size) {
+		size_t r;
+
+		if (d->zin.pos == d->zin.size) {
+			*made = o.pos;
+			snprintf(why, whylen, "payload: truncated zstd data");
+			return -1;
+		}
+		r = ZSTD_decompressStream(d->zs, &o, &d->zin);
+		if (ZSTD_isError(r)) {
+			*made = o.pos;
+			snprintf(why, whylen, "payload: zstd: %s", ZSTD_getErrorName(r));
+			return -1;
+		}
+		if (!r) { /* the frame is decoded and flushed */
+			*made = o.pos;
+			return 1;
+		}
+	}
+	*made = o.pos;
+	return 0;
+}
+
+static void zstd_end(struct dec *d)
+{
+	ZSTD_freeDCtx(d->zs);
+}
+#endif
+
+/* 0, or an exit code after printing why the decoder could not start. */
+static int dec_start(struct dec *d, const uint8_t *payload, size_t len)
+{
+#ifdef HAVE_LZMA
+	if (len >= sizeof(xz_magic) && !memcmp(payload, xz_magic, sizeof(xz_magic))) {
+		lzma_stream init = LZMA_STREAM_INIT;
+		lzma_ret r;
+
+		d->xz = init;
+		r = lzma_stream_decoder(&d->xz, MEMLIMIT, 0);
+		if (r != LZMA_OK)
+			return hv_fail(-ENOMEM, NULL, "unpacking the kernel: liblzma: %s", lzma_why(r));
+		d->xz.next_in = payload;
+		d->xz.avail_in = len;
+		d->step = xz_step;
+		d->end = xz_end;
+		return 0;
+	}
+#endif
+#ifdef HAVE_ZSTD
+	if (len >= sizeof(zstd_magic) && !memcmp(payload, zstd_magic, sizeof(zstd_magic))) {
+		d->zs = ZSTD_createDCtx();
+		if (!d->zs)
+			return hv_fail(-ENOMEM, NULL, "unpacking the kernel: libzstd");
+		if (ZSTD_isError(ZSTD_DCtx_setParameter(d->zs, ZSTD_d_windowLogMax, ZSTD_WINDOWLOG_CAP))) {
+			ZSTD_freeDCtx(d->zs);
+			return hv_fail(-EINVAL, NULL, "unpacking the kernel: libzstd: window limit");
+		}
+		d->zin = (ZSTD_inBuffer){ payload, len, 0 };
+		d->step = zstd_step;
+		d->end = zstd_end;
+		return 0;
+	}
+#endif
+	(void)payload;
+	(void)len;
+	return hv_fail(-ENOTSUP, NULL, "--unpack"); /* lg_unpack_check said otherwise */
 }
 
 /* Reads and checks the ELF headers; fills segs, returns their number or -1. */
@@ -143,28 +271,37 @@ static int parse_elf(struct lg *lg, const uint8_t *h, size_t n, struct seg *segs
 
 int lg_unpack_check(const uint8_t *payload, size_t len)
 {
-	if (len < sizeof(xz_magic) || memcmp(payload, xz_magic, sizeof(xz_magic)))
-		return -ENOTSUP;
-	return 0;
+	bool xz = len >= sizeof(xz_magic) && !memcmp(payload, xz_magic, sizeof(xz_magic));
+	bool zstd = len >= sizeof(zstd_magic) && !memcmp(payload, zstd_magic, sizeof(zstd_magic));
+
+#ifndef HAVE_LZMA
+	if (xz)
+		return -ENOPKG;
+#endif
+#ifndef HAVE_ZSTD
+	if (zstd)
+		return -ENOPKG;
+#endif
+	return xz || zstd ? 0 : -ENOTSUP;
 }
 
 /*
- * Decodes an xz payload into guest memory. Returns 0 with *entry and *need
- * (end of the kernel in guest-physical memory) set; -ENOTSUP if the payload
- * is not xz; -ENOSYS without liblzma; -E2BIG with *need set if guest memory
- * is too small (the caller words these); or an exit code after printing
- * the error.
+ * Decodes an xz or zstd payload into guest memory. Returns 0 with *entry
+ * and *need (end of the kernel in guest-physical memory) set; -ENOTSUP if
+ * the payload is neither; -ENOPKG if its decoder was not built in; -ENOSYS
+ * without any; -E2BIG with *need set if guest memory is too small (the
+ * caller words these); or an exit code after printing the error.
  */
-int lg_unpack_xz(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *entry, uint64_t *need)
+int lg_unpack(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *entry, uint64_t *need)
 {
-	lzma_stream s = LZMA_STREAM_INIT;
+	struct dec d = { 0 };
 	struct seg segs[MAX_LOAD];
 	uint8_t *hdr = NULL, *scratch = NULL;
 	char why[160] = "";
 	uint64_t pos = 0, end, next_check = 0;
-	int nseg = 0, rc = HV_EXIT_FAILURE;
+	int nseg = 0, rc = HV_EXIT_FAILURE, st;
 	unsigned cur = 0;
-	lzma_ret r;
+	size_t made;
 
 	*need = 0;
 	rc = lg_unpack_check(payload, len);
@@ -177,24 +314,15 @@ int lg_unpack_xz(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *en
 		rc = hv_fail(-ENOMEM, NULL, "unpacking the kernel");
 		goto out;
 	}
-	r = lzma_stream_decoder(&s, MEMLIMIT, 0);
-	if (r != LZMA_OK) {
-		rc = hv_fail(-ENOMEM, NULL, "unpacking the kernel: liblzma: %s", lzma_why(r));
+	rc = dec_start(&d, payload, len);
+	if (rc)
 		goto out;
-	}
-	s.next_in = payload;
-	s.avail_in = len;
+	rc = HV_EXIT_FAILURE;
 	/* First the headers, to learn where the rest goes. */
-	s.next_out = hdr;
-	s.avail_out = HDR_MAX;
-	do
-		r = lzma_code(&s, LZMA_FINISH);
-	while (r == LZMA_OK && s.avail_out);
-	if (r != LZMA_OK && r != LZMA_STREAM_END) {
-		snprintf(why, sizeof(why), "payload: %s", lzma_why(r));
+	st = d.step(&d, hdr, HDR_MAX, &made, why, sizeof(why));
+	if (st < 0)
 		goto bad;
-	}
-	pos = HDR_MAX - s.avail_out;
+	pos = made;
 	nseg = parse_elf(lg, hdr, pos, segs, entry, need, why, sizeof(why));
 	if (nseg == -2) {
 		rc = -E2BIG;
@@ -212,8 +340,9 @@ int lg_unpack_xz(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *en
 	}
 	hv_step("unpacking");
 	end = segs[nseg - 1].off + segs[nseg - 1].filesz;
-	while (r != LZMA_STREAM_END && pos < end) {
-		size_t before;
+	while (!st && pos < end) {
+		uint8_t *out;
+		size_t cap;
 
 		if (pos >= next_check) {
 			next_check = pos + CHUNK;
@@ -228,22 +357,19 @@ int lg_unpack_xz(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *en
 			/* Straight into guest memory. */
 			uint64_t left = segs[cur].off + segs[cur].filesz - pos;
 
-			s.next_out = segs[cur].dst + (pos - segs[cur].off);
-			s.avail_out = left < CHUNK ? left : CHUNK;
+			out = segs[cur].dst + (pos - segs[cur].off);
+			cap = left < CHUNK ? left : CHUNK;
 		} else {
 			/* Between segments: dropped (parse_elf bounded the gap). */
 			uint64_t gap = segs[cur].off - pos;
 
-			s.next_out = scratch;
-			s.avail_out = gap < HDR_MAX ? gap : HDR_MAX;
+			out = scratch;
+			cap = gap < HDR_MAX ? gap : HDR_MAX;
 		}
-		before = s.avail_out;
-		r = lzma_code(&s, LZMA_FINISH);
-		pos += before - s.avail_out;
-		if (r != LZMA_OK && r != LZMA_STREAM_END) {
-			snprintf(why, sizeof(why), "payload: %s", lzma_why(r));
+		st = d.step(&d, out, cap, &made, why, sizeof(why));
+		pos += made;
+		if (st < 0)
 			goto bad;
-		}
 	}
 	for (int i = 0; i < nseg; i++) {
 		if (pos < segs[i].off + segs[i].filesz) {
@@ -264,7 +390,8 @@ bad:
 	       lg->kernel_path, why);
 	rc = HV_EXIT_FAILURE;
 out:
-	lzma_end(&s);
+	if (d.end)
+		d.end(&d);
 	free(hdr);
 	free(scratch);
 	return rc;
@@ -277,7 +404,7 @@ int lg_unpack_check(const uint8_t *payload, size_t len)
 	return -ENOSYS;
 }
 
-int lg_unpack_xz(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *entry, uint64_t *need)
+int lg_unpack(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *entry, uint64_t *need)
 {
 	(void)lg;
 	(void)payload;
