@@ -370,6 +370,20 @@ resume() {
 	[[ $output != *payload* ]]
 }
 
+@test "--unpack decodes Debian's own kernels: xz on 6.1, zstd on 6.12 and newest (up to /dev/kvm)" {
+	need_lzma
+	need_zstd
+	local k img
+	for k in 6.1 6.12 newest; do
+		img=$("$HV_TOP/tests/guest/kernels" env "$k" 2>/dev/null | sed -n 's/^HV_KERNEL_IMAGE=//p')
+		[ -f "$img" ] || missing "kernel $k not fetched (make deps; tests/guest/kernels)"
+		run "$LG" --unpack -v -m 512M "$img"
+		echo "$k: $output"
+		[ "$status" -eq 5 ]
+		[[ $output == *"lguest-run: kernel unpacked in the launcher: "[0-9]*" ELF load segments, entry 0x"* ]]
+	done
+}
+
 @test "--unpack of a corrupt or truncated zstd payload says so (1)" {
 	need_zstd
 	tiny_elf
