@@ -288,28 +288,21 @@ tiny_elf() {
 		{ xz -dc 2>/dev/null || :; } | head -c 4160 >"$T/elf"
 	[ "$(stat -c %s "$T/elf")" -eq 4160 ]
 }
-# bz_xz FILE [CUT]: a bzImage with bz-xz-elf's header whose payload is stdin
-# xz-compressed, less its last CUT bytes.
-bz_xz() {
+# bz_packed FILE CUT CMD...: a bzImage with bz-xz-elf's header whose payload
+# is stdin compressed by CMD, less its last CUT bytes.
+bz_packed() {
 	local n
-	xz -0 -C crc32 >"$T/payload.xz"
-	n=$(($(stat -c %s "$T/payload.xz") - ${2:-0}))
+	"${@:3}" >"$T/payload"
+	n=$(($(stat -c %s "$T/payload") - $2))
 	head -c $((0xa00)) "$HV_TOP/tests/fuzz/corpus/bzimage/bz-xz-elf" >"$1"
-	head -c "$n" "$T/payload.xz" >>"$1"
+	head -c "$n" "$T/payload" >>"$1"
 	patch "$1" $((0x24c)) 4 "$n"
 	patch "$1" $((0x1f4)) 4 $((n / 16))
 }
-# bz_zstd FILE [CUT]: as bz_xz, the payload zstd-compressed, as Debian's
-# 6.12 and newer kernels are.
-bz_zstd() {
-	local n
-	zstd -q -3 -c >"$T/payload.zst"
-	n=$(($(stat -c %s "$T/payload.zst") - ${2:-0}))
-	head -c $((0xa00)) "$HV_TOP/tests/fuzz/corpus/bzimage/bz-xz-elf" >"$1"
-	head -c "$n" "$T/payload.zst" >>"$1"
-	patch "$1" $((0x24c)) 4 "$n"
-	patch "$1" $((0x1f4)) 4 $((n / 16))
-}
+# bz_xz FILE [CUT], bz_zstd FILE [CUT]: xz as Debian 12's 6.1 kernel, zstd
+# as 6.12 and newer.
+bz_xz() { bz_packed "$1" "${2:-0}" xz -0 -C crc32; }
+bz_zstd() { bz_packed "$1" "${2:-0}" zstd -q -3 -c; }
 # big_elf: tiny_elf with a 2 MiB segment (hlt, then zeros): more than one
 # decoding chunk.
 big_elf() {
