@@ -114,9 +114,12 @@ edu_refcnt() { cat /sys/module/mdev_edu/refcnt; }
 		[ -d /sys/module/mdev_edu ]
 		sleep 0.05
 	done
-	wait "$LOADPID"
+	local rc=0
+	wait "$LOADPID" || rc=$?
 	LOADPID=
 	cat "$out"
+	echo "edu-load exit $rc"
+	[ "$rc" -eq 0 ]
 	echo "# rmmod refused $busy times, then unloaded; $(head -1 "$out")" >&3
 	[ ! -d /sys/module/mdev_edu ]
 	[ ! -e "/sys/bus/mdev/devices/$u" ]
