@@ -51,6 +51,9 @@ FUZZ_SRCS_virtq := tools/lguest-run/pci.c tools/lguest-run/virtio-blk.c \
   tools/lguest-run/rtc.c
 FUZZ_CFLAGS_virtq := -Itools/lguest-run
 FUZZ_LIBS_virtq := -lpthread
+# The 9p server behind --share: messages straight in, no virtio.
+FUZZ_SRCS_p9 := tools/lguest-run/p9.c
+FUZZ_CFLAGS_p9 := -Itools/lguest-run
 FUZZ_SRCS_pciconf := tools/lguest-run/pci.c tools/lguest-run/mem.c
 FUZZ_CFLAGS_pciconf := -Itools/lguest-run
 FUZZ_SRCS_uffdmsg := tools/uffd-watch/agentmsg.c

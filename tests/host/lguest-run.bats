@@ -115,6 +115,41 @@ bz_head() {
 	[[ $output == "lguest-run: --block: at most 4 disks"* ]]
 }
 
+@test "--share: bad tags, an empty name, a tag twice and too many devices are usage errors (2)" {
+	run "$LG" --share ",rw" "$G/hello.img"
+	[ "$status" -eq 2 ]
+	[[ $output == "lguest-run: --share: empty directory name"* ]]
+	run "$LG" --share "$T,tag=a b" "$G/hello.img"
+	[ "$status" -eq 2 ]
+	[[ $output == "lguest-run: --share: tag 'a b': use letters, digits, '_', '.' and '-'"* ]]
+	run "$LG" --share "$T,tag=$(printf 'x%.0s' {1..32})" "$G/hello.img"
+	[ "$status" -eq 2 ]
+	[[ $output == "lguest-run: --share: tag 'xxx"*"' longer than 31 bytes"* ]]
+	run "$LG" --share "$T" --share "$T,tag=share" "$G/hello.img"
+	[ "$status" -eq 2 ]
+	[[ $output == "lguest-run: --share: tag 'share' given twice (add ,tag=NAME)"* ]]
+	run "$LG" --share "$T" --share "$T" --share "$T" --share "$T" --share "$T" "$G/hello.img"
+	[ "$status" -eq 2 ]
+	[[ $output == "lguest-run: --share: at most 4 directories"* ]]
+	: >"$T/d"
+	run "$LG" --block "$T/d" --block "$T/d" --block "$T/d" --rng --share "$T" --share "$T" "$G/hello.img"
+	[ "$status" -eq 2 ]
+	[[ $output == "lguest-run: too many virtio devices: --block, --share and --rng make at most 5"* ]]
+}
+
+@test "--share: a missing directory exits 3, a file 1; commas stay in the name" {
+	run "$LG" --share "$T/nodir,rw" "$G/hello.img"
+	[ "$status" -eq 3 ]
+	[ "$output" = "lguest-run: sharing $T/nodir: No such file or directory" ]
+	: >"$T/file"
+	run "$LG" --share "$T/file" "$G/hello.img"
+	[ "$status" -eq 1 ]
+	[ "$output" = "lguest-run: sharing $T/file: Not a directory (--share takes a directory)" ]
+	mkdir "$T/a,b"
+	run "$LG" --share "$T/a,b,tag=x,rw" "$G/hello.img"
+	[[ $output != *"sharing"* ]]
+}
+
 @test "--quiet and --verbose together are a usage error (2)" {
 	run "$LG" -q -v "$G/hello.img"
 	[ "$status" -eq 2 ]
@@ -596,6 +631,8 @@ teardown() {
 1|$T/dir
 1|$T/empty
 1|--block $T/dir $G/hello.img
+3|--share $T/nope $G/hello.img
+1|--share $T/empty $G/hello.img
 8|-m 32M $BZ
 2|$BZ -- $(head -c 3000 /dev/zero | tr '\0' a)
 LIST

@@ -11,3 +11,9 @@ ifeq ($(HAVE_ZSTD),yes)
 lguest-run_LIBS += $(ZSTD_LIBS)
 lguest-run_CFLAGS += $(ZSTD_CFLAGS) -DHAVE_ZSTD
 endif
+# The 9p server (p9.c) needs no KVM: its unit test links it alone.
+tests/unit/test-p9: tests/unit/test-p9.c tests/unit/unit.h tools/lguest-run/p9.c \
+		tools/lguest-run/p9.h $(LIBHV)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(HV_CFLAGS) $(CFLAGS) -Itests/unit -Itools/lguest-run $(LDFLAGS) -o $@ $< \
+	  tools/lguest-run/p9.c $(LIBHV) $(POPT_LIBS)

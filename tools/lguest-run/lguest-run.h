@@ -25,6 +25,9 @@
 
 #define LG_EXIT_PORT  0x501 /* QEMU's isa-debug-exit port */
 #define LG_MAX_BLOCKS 4
+#define LG_MAX_SHARES 4
+#define LG_MAX_VIRTIO 5 /* PCI functions with a PIC line of their own */
+#define LG_TAG_MAX    31 /* a --share tag's bytes */
 
 /* Guest-physical layout of what the launcher writes below 1 MiB. */
 #define LG_GDT_ADDR	    0x500
@@ -60,6 +63,14 @@ struct lg_block_opt {
 	bool ro;
 	int fd;		   /* -1 until opened; lg_blk_add hands it to the device */
 	uint64_t capacity; /* 512-byte sectors */
+};
+
+/* --share HOSTDIR[,tag=TAG][,rw]: the directory opened by lg_share_open before KVM. */
+struct lg_share_opt {
+	const char *path;
+	char tag[LG_TAG_MAX + 1];
+	bool rw;
+	int fd; /* O_PATH of HOSTDIR; -1 until opened, lg_9p_add hands it to the device */
 };
 
 /*
@@ -141,6 +152,9 @@ struct lg_virtio_ops {
 	unsigned config_size;
 	/* Handles the avail ring of queue q; returns true if it used buffers. */
 	bool (*notify)(struct lg *lg, struct lg_virtio *v, unsigned q);
+	/* Optional: the guest reset the device; the launcher frees it. */
+	void (*reset)(struct lg_virtio *v);
+	void (*release)(struct lg_virtio *v);
 };
 
 struct lg_virtio {
@@ -160,6 +174,7 @@ struct lg_virtio {
 	bool ro;
 	uint64_t capacity; /* 512-byte sectors */
 	uint64_t requests, bytes;
+	void *priv; /* the device model's own state (virtio-9p's server) */
 };
 
 struct lg_pci {
@@ -180,6 +195,8 @@ struct lg {
 	struct lg_boot boot;
 	struct lg_block_opt blocks[LG_MAX_BLOCKS];
 	unsigned nblocks;
+	struct lg_share_opt shares[LG_MAX_SHARES];
+	unsigned nshares;
 	int rng;
 	int unpack; /* --unpack: the launcher unpacks the bzImage's payload */
 	uint64_t timeout_ms;
@@ -194,7 +211,7 @@ struct lg {
 	struct lg_uart uart;
 	struct lg_rtc rtc;
 	struct lg_pci pci;
-	struct lg_virtio *virtio[LG_MAX_BLOCKS + 1];
+	struct lg_virtio *virtio[LG_MAX_VIRTIO];
 	unsigned nvirtio;
 	/* console */
 	int stdin_fd;
@@ -296,10 +313,14 @@ int lg_vq_pop(struct lg *lg, struct lg_virtio *v, unsigned q, struct lg_desc_cha
 void lg_vq_push(struct lg *lg, struct lg_virtio *v, unsigned q, uint16_t head, uint32_t len);
 void lg_virtio_interrupt(struct lg *lg, struct lg_virtio *v, unsigned q);
 
-/* virtio-blk.c, virtio-rng.c */
+/* virtio-blk.c, virtio-rng.c, virtio-9p.c */
 int lg_blk_open(struct lg_block_opt *opt);
 int lg_blk_add(struct lg *lg, struct lg_block_opt *opt);
 int lg_rng_add(struct lg *lg);
+/* --share's argument into opt (its path allocated); a usage error's exit code. */
+int lg_share_parse(struct lg_share_opt *opt, const char *arg, unsigned index);
+int lg_share_open(struct lg_share_opt *opt);
+int lg_9p_add(struct lg *lg, struct lg_share_opt *opt);
 void lg_virtio_free(struct lg *lg);
 
 /* console.c */

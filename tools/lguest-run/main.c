@@ -22,7 +22,7 @@
 #define SYNOPSIS "[options] KERNEL [-- KERNEL-ARGS...]"
 #define MANPAGE	 "lguest-run(1)"
 
-enum { OPT_BLOCK = 1, OPT_MEMORY, OPT_TIMEOUT, OPT_CPUS };
+enum { OPT_BLOCK = 1, OPT_MEMORY, OPT_TIMEOUT, OPT_CPUS, OPT_SHARE };
 
 static uint64_t now_ns(void)
 {
@@ -61,6 +61,24 @@ static int parse_block(struct lg *lg, const char *arg)
 	return 0;
 }
 
+static int parse_share(struct lg *lg, const char *arg)
+{
+	struct lg_share_opt *o;
+	int rc;
+
+	if (lg->nshares >= LG_MAX_SHARES)
+		return hv_usage_error("--share: at most %d directories", LG_MAX_SHARES);
+	o = &lg->shares[lg->nshares];
+	rc = lg_share_parse(o, arg, lg->nshares);
+	if (rc)
+		return rc;
+	lg->nshares++;
+	for (unsigned i = 0; i + 1 < lg->nshares; i++)
+		if (!strcmp(lg->shares[i].tag, o->tag))
+			return hv_usage_error("--share: tag '%s' given twice (add ,tag=NAME)", o->tag);
+	return 0;
+}
+
 static void free_args(struct lg *lg)
 {
 	free((char *)lg->kernel_path);
@@ -70,6 +88,11 @@ static void free_args(struct lg *lg)
 		free((char *)lg->blocks[i].path);
 		if (lg->blocks[i].fd >= 0)
 			close(lg->blocks[i].fd);
+	}
+	for (unsigned i = 0; i < lg->nshares; i++) {
+		free((char *)lg->shares[i].path);
+		if (lg->shares[i].fd >= 0)
+			close(lg->shares[i].fd);
 	}
 }
 
@@ -96,7 +119,7 @@ static char *join_args(int argc, char **argv)
 
 static int parse_args(struct lg *lg, int argc, char **argv)
 {
-	char *memory = NULL, *timeout = NULL, *block = NULL, *cpus = NULL;
+	char *memory = NULL, *timeout = NULL, *block = NULL, *cpus = NULL, *share = NULL;
 	struct poptOption table[] = {
 		{ "memory", 'm', POPT_ARG_STRING, &memory, OPT_MEMORY,
 		  "guest memory (default 256M; K, M, G suffixes)", "SIZE" },
@@ -106,6 +129,10 @@ static int parse_args(struct lg *lg, int argc, char **argv)
 		  "virtio-blk disk (repeatable, at most 4; ,ro for read-only)", "FILE[,ro]" },
 		{ "rng", 0, POPT_ARG_NONE, &lg->rng, 0, "virtio-rng fed from the host's getrandom(2)",
 		  NULL },
+		{ "share", 0, POPT_ARG_STRING, &share, OPT_SHARE,
+		  "share a host directory over virtio-9p, read-only unless ,rw (repeatable; tag "
+		  "'share' by default)",
+		  "DIR[,tag=TAG][,rw]" },
 		{ "timeout", 0, POPT_ARG_STRING, &timeout, OPT_TIMEOUT,
 		  "stop the guest after this long, exit 124 (s, ms, m suffixes)", "SEC" },
 		{ "cpus", 0, POPT_ARG_STRING, &cpus, OPT_CPUS, "number of vCPUs (only 1 is supported)",
@@ -162,19 +189,28 @@ static int parse_args(struct lg *lg, int argc, char **argv)
 		case OPT_BLOCK:
 			rc = parse_block(lg, block);
 			break;
+		case OPT_SHARE:
+			rc = parse_share(lg, share);
+			break;
 		}
 		/* popt allocates every string argument; each is used once. */
 		free(memory);
 		free(timeout);
 		free(cpus);
 		free(block);
-		memory = timeout = cpus = block = NULL;
+		free(share);
+		memory = timeout = cpus = block = share = NULL;
 		if (rc)
 			goto out;
 	}
 	rc = hv_common_done(&lg->common, pc, SYNOPSIS, NULL, MANPAGE, &exit_now);
 	if (exit_now) {
 		rc = rc ? rc : -1;
+		goto out;
+	}
+	if (lg->nblocks + lg->nshares + !!lg->rng > LG_MAX_VIRTIO) {
+		rc = hv_usage_error("too many virtio devices: --block, --share and --rng make at most %d",
+				    LG_MAX_VIRTIO);
 		goto out;
 	}
 	rest = hv_popt_args(pc, &nrest);
@@ -311,6 +347,8 @@ static int check_inputs(struct lg *lg)
 	rc = lg_check_kernel(lg);
 	for (unsigned i = 0; i < lg->nblocks && !rc; i++)
 		rc = lg_blk_open(&lg->blocks[i]);
+	for (unsigned i = 0; i < lg->nshares && !rc; i++)
+		rc = lg_share_open(&lg->shares[i]);
 	return rc;
 }
 
@@ -343,6 +381,8 @@ static int setup(struct lg *lg)
 		rc = lg_blk_add(lg, &lg->blocks[i]);
 	if (!rc && lg->rng)
 		rc = lg_rng_add(lg);
+	for (unsigned i = 0; i < lg->nshares && !rc; i++)
+		rc = lg_9p_add(lg, &lg->shares[i]);
 	if (rc)
 		return rc;
 	hv_step("devices-added");

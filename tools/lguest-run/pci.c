@@ -33,9 +33,9 @@ static const uint8_t virtio_irqs[] = { 10, 11, 5, 9, 3 };
 
 int lg_virtio_add(struct lg *lg, struct lg_virtio *v)
 {
-	if (lg->nvirtio >= sizeof(virtio_irqs) || lg->nvirtio >= LG_MAX_BLOCKS + 1)
+	if (lg->nvirtio >= sizeof(virtio_irqs) || lg->nvirtio >= LG_MAX_VIRTIO)
 		return hv_fail(-ENOSPC, NULL, "too many virtio devices (at most %d)",
-			       LG_MAX_BLOCKS + 1);
+			       LG_MAX_VIRTIO);
 	v->slot = lg->nvirtio + 1;
 	v->irq = virtio_irqs[lg->nvirtio];
 	v->int_line = v->irq;
@@ -305,6 +305,8 @@ static void device_reset(struct lg *lg, struct lg_virtio *v)
 	v->isr = 0;
 	for (unsigned i = 0; i < v->ops->nqueues; i++)
 		vq_reset(&v->vq[i], VQ_SIZE);
+	if (v->ops->reset)
+		v->ops->reset(v);
 }
 
 static void virtio_read(struct lg *lg, struct lg_virtio *v, unsigned off, unsigned size,

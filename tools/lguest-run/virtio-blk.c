@@ -209,6 +209,8 @@ int lg_blk_add(struct lg *lg, struct lg_block_opt *opt)
 void lg_virtio_free(struct lg *lg)
 {
 	for (unsigned i = 0; i < lg->nvirtio; i++) {
+		if (lg->virtio[i]->ops->release)
+			lg->virtio[i]->ops->release(lg->virtio[i]);
 		if (lg->virtio[i]->fd >= 0)
 			close(lg->virtio[i]->fd);
 		free(lg->virtio[i]);
