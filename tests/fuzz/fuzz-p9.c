@@ -3,7 +3,8 @@
  * lguest-run's 9P2000.L server (p9.c) as an untrusted guest drives it: the
  * input is a share mode and a script of messages, each sent whole or with
  * its size field as the input says, into a reply buffer of the size the
- * input says. The share is rebuilt for every input (a file, a
+ * input says (the first byte: bit 0 a ,rw share, bit 1 --run's root with
+ * its mount crossing, bits 5-7 the msize). The share is rebuilt for every input (a file, a
  * subdirectory, symlinks to a secret beside the share by absolute and by
  * relative path, one to ".."), after Tversion and Tattach of fid 0.
  *
@@ -182,6 +183,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	root_fd = rebuild_share();
 	FUZZ_CHECK(root_fd >= 0);
 	p9_init(&s, root_fd, !(data[0] & 1));
+	s.cross_mounts = data[0] & 2; /* --run's root: qids and the pseudo-fs check */
 	/* Tversion (msize from the input's first byte) and Tattach of fid 0. */
 	put_le(h->req, 19, 4);
 	h->req[4] = 100;

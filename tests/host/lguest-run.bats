@@ -150,6 +150,60 @@ bz_head() {
 	[[ $output != *"sharing"* ]]
 }
 
+@test "--run: no command, --initrd, a relative --rwdir and --rwdir without --run are usage errors (2)" {
+	run "$LG" --run
+	[ "$status" -eq 2 ]
+	[[ $output == "lguest-run: --run: missing the command to run"* ]]
+	run "$LG" -i "$G/hello.img" --run true
+	[ "$status" -eq 2 ]
+	[[ $output == "lguest-run: --run builds its own initramfs: no --initrd"* ]]
+	run "$LG" --rwdir tmp --run true
+	[ "$status" -eq 2 ]
+	[[ $output == "lguest-run: --rwdir 'tmp': give an absolute path"* ]]
+	run "$LG" --rwdir /tmp "$G/hello.img"
+	[ "$status" -eq 2 ]
+	[[ $output == "lguest-run: --rwdir, --kernel and --modules go with --run"* ]]
+	run "$LG" --share "$T,tag=root" --run true
+	[ "$status" -eq 2 ]
+	[[ $output == "lguest-run: --share: tag 'root' is --run's"* ]]
+}
+
+@test "--run: a kernel without a version string, a missing modules.dep or module exit 1 or 3, before /dev/kvm" {
+	run "$LG" --kernel "$G/hello.img" --run true
+	[ "$status" -eq 1 ]
+	[[ $output == "lguest-run: kernel $G/hello.img: not a bzImage: no version string"* ]]
+	run "$LG" --kernel "$G/hello.img" --modules "$T/nomods" --run true
+	[ "$status" -eq 3 ]
+	[ "$output" = "lguest-run: --run: reading $T/nomods/modules.dep: No such file or directory" ]
+	mkdir "$T/mods"
+	echo "kernel/drivers/virtio/virtio_pci.ko:" >"$T/mods/modules.dep"
+	run "$LG" --kernel "$G/hello.img" --modules "$T/mods" --run true
+	[ "$status" -eq 3 ]
+	[[ $output == "lguest-run: --run: module 9pnet_virtio in $T/mods: No such file or directory"* ]]
+	[ ! -e "$LGUEST_RUN_KVM" ]
+}
+
+@test "--run: the initramfs holds the init, the modules in load order and the command (up to /dev/kvm)" {
+	need_bzimage
+	mkdir -p "$T/mods/kernel/a" "$T/mods/kernel/b"
+	for m in virtio virtio_ring virtio_pci 9pnet 9pnet_virtio 9p; do
+		echo "module $m" >"$T/mods/kernel/a/$m.ko"
+	done
+	cat >"$T/mods/modules.dep" <<-DEP
+		kernel/a/virtio_ring.ko:
+		kernel/a/virtio.ko: kernel/a/virtio_ring.ko
+		kernel/a/virtio_pci.ko: kernel/a/virtio.ko kernel/a/virtio_ring.ko
+		kernel/a/9pnet.ko:
+		kernel/a/9pnet_virtio.ko: kernel/a/9pnet.ko kernel/a/virtio.ko kernel/a/virtio_ring.ko
+	DEP
+	echo "kernel/b/9p.ko" >"$T/mods/modules.builtin"
+	run "$LG" --kernel "$BZ" --modules "$T/mods" --run -- sh -c 'exit 3'
+	echo "$output"
+	# Everything was built and checked: only the KVM device is missing.
+	[ "$status" -eq 5 ]
+	[[ $output == *"$LGUEST_RUN_KVM"* ]]
+}
+
 @test "--quiet and --verbose together are a usage error (2)" {
 	run "$LG" -q -v "$G/hello.img"
 	[ "$status" -eq 2 ]

@@ -17,3 +17,13 @@ tests/unit/test-p9: tests/unit/test-p9.c tests/unit/unit.h tools/lguest-run/p9.c
 	@echo "  LD      $@"
 	$(Q)$(CC) $(HV_CFLAGS) $(CFLAGS) -Itests/unit -Itools/lguest-run $(LDFLAGS) -o $@ $< \
 	  tools/lguest-run/p9.c $(LIBHV) $(POPT_LIBS)
+# lguest-run-init: PID 1 of a --run guest, static (the initramfs holds
+# nothing else), installed to $(libexecdir)/hvutils and found next to the
+# binary in the build tree. No libhvutils and no sanitizer: it runs alone
+# in the guest.
+lguest-run_EXTRA += tools/lguest-run/lguest-run-init
+INSTALL_LIBEXEC  += tools/lguest-run/lguest-run-init
+CLEAN_EXTRA      += tools/lguest-run/lguest-run-init
+tools/lguest-run/lguest-run-init: tools/lguest-run/init/lguest-run-init.c
+	@echo "  LD      $@"
+	$(Q)$(CC) -std=gnu11 $(WARN) -D_GNU_SOURCE $(call nosan,$(CFLAGS)) -static -o $@ $<

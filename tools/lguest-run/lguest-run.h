@@ -70,6 +70,7 @@ struct lg_share_opt {
 	const char *path;
 	char tag[LG_TAG_MAX + 1];
 	bool rw;
+	bool cross_mounts; /* --run's root: see p9.h */
 	int fd; /* O_PATH of HOSTDIR; -1 until opened, lg_9p_add hands it to the device */
 };
 
@@ -197,6 +198,14 @@ struct lg {
 	unsigned nblocks;
 	struct lg_share_opt shares[LG_MAX_SHARES];
 	unsigned nshares;
+	/* --run: the command, its writable directories, the modules' directory */
+	int run_mode;
+	int run_argc;
+	char **run_argv;
+	const char *rwdirs[LG_MAX_SHARES];
+	unsigned nrwdirs;
+	const char *modules_dir;
+	int run_fd; /* the initramfs memfd; -1 without --run */
 	int rng;
 	int unpack; /* --unpack: the launcher unpacks the bzImage's payload */
 	uint64_t timeout_ms;
@@ -322,6 +331,12 @@ int lg_share_parse(struct lg_share_opt *opt, const char *arg, unsigned index);
 int lg_share_open(struct lg_share_opt *opt);
 int lg_9p_add(struct lg *lg, struct lg_share_opt *opt);
 void lg_virtio_free(struct lg *lg);
+
+/*
+ * run.c: --run's in-memory initramfs (lguest-run-init, the kernel's 9p
+ * modules, the command); sets initrd_path to it. Before lg_check_kernel.
+ */
+int lg_run_prepare(struct lg *lg);
 
 /* console.c */
 /*

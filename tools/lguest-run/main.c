@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,10 +20,10 @@
 #include "parse.h"
 #include "step.h"
 
-#define SYNOPSIS "[options] KERNEL [-- KERNEL-ARGS...]"
+#define SYNOPSIS "[options] KERNEL [-- KERNEL-ARGS...]\n[options] --run [--kernel KERNEL] [--] CMD [ARGS...]"
 #define MANPAGE	 "lguest-run(1)"
 
-enum { OPT_BLOCK = 1, OPT_MEMORY, OPT_TIMEOUT, OPT_CPUS, OPT_SHARE };
+enum { OPT_BLOCK = 1, OPT_MEMORY, OPT_TIMEOUT, OPT_CPUS, OPT_SHARE, OPT_RWDIR };
 
 static uint64_t now_ns(void)
 {
@@ -79,6 +80,82 @@ static int parse_share(struct lg *lg, const char *arg)
 	return 0;
 }
 
+static int parse_rwdir(struct lg *lg, const char *arg)
+{
+	if (lg->nrwdirs >= LG_MAX_SHARES - 1)
+		return hv_usage_error("--rwdir: at most %d directories", LG_MAX_SHARES - 1);
+	if (arg[0] != '/')
+		return hv_usage_error("--rwdir '%s': give an absolute path (the guest mounts it there)",
+				      arg);
+	lg->rwdirs[lg->nrwdirs] = strdup(arg);
+	if (!lg->rwdirs[lg->nrwdirs])
+		return hv_fail(-ENOMEM, NULL, "--rwdir");
+	lg->nrwdirs++;
+	return 0;
+}
+
+/*
+ * --run: the command from the arguments, the kernel from --kernel or the
+ * running one's, the root and --rwdir shares; the initramfs comes later.
+ */
+static int setup_run(struct lg *lg, int nrest, const char **rest, int argc, char **argv,
+		     int dashdash, const char *kernel)
+{
+	int n = nrest + (dashdash < argc ? argc - dashdash - 1 : 0), k = 0;
+	char path[300];
+
+	if (n == 0)
+		return hv_usage_error("--run: missing the command to run");
+	if (lg->initrd_path)
+		return hv_usage_error("--run builds its own initramfs: no --initrd");
+	lg->run_argv = calloc(n + 1, sizeof(char *));
+	if (!lg->run_argv)
+		return hv_fail(-ENOMEM, NULL, "--run");
+	for (int i = 0; i < nrest; i++)
+		if (!(lg->run_argv[k++] = strdup(rest[i])))
+			return hv_fail(-ENOMEM, NULL, "--run");
+	for (int i = dashdash + 1; i < argc; i++)
+		if (!(lg->run_argv[k++] = strdup(argv[i])))
+			return hv_fail(-ENOMEM, NULL, "--run");
+	lg->run_argc = n;
+	if (kernel) {
+		lg->kernel_path = strdup(kernel);
+	} else {
+		struct utsname u;
+
+		uname(&u);
+		snprintf(path, sizeof(path), "/boot/vmlinuz-%s", u.release);
+		lg->kernel_path = strdup(path);
+	}
+	/* Errors and panics only: the command's output is what the caller reads. */
+	lg->user_cmdline = strdup("quiet loglevel=1");
+	if (!lg->kernel_path || !lg->user_cmdline)
+		return hv_fail(-ENOMEM, NULL, "--run");
+	/* The root first (tag root), then each --rwdir as rw0, rw1, ... */
+	if (lg->nshares + 1 + lg->nrwdirs > LG_MAX_SHARES)
+		return hv_usage_error("--run: the root share and --rwdir leave room for %d --share",
+				      LG_MAX_SHARES - 1 - (int)lg->nrwdirs);
+	memmove(lg->shares + 1 + lg->nrwdirs, lg->shares, lg->nshares * sizeof(lg->shares[0]));
+	lg->shares[0] = (struct lg_share_opt){
+		.path = strdup("/"), .tag = "root", .cross_mounts = true, .fd = -1
+	};
+	for (unsigned i = 0; i < lg->nrwdirs; i++) {
+		struct lg_share_opt *o = &lg->shares[1 + i];
+
+		*o = (struct lg_share_opt){ .path = strdup(lg->rwdirs[i]), .rw = true, .fd = -1 };
+		snprintf(o->tag, sizeof(o->tag), "rw%u", i);
+	}
+	lg->nshares += 1 + lg->nrwdirs;
+	for (unsigned i = 0; i < lg->nshares; i++) {
+		if (!lg->shares[i].path)
+			return hv_fail(-ENOMEM, NULL, "--run");
+		for (unsigned j = 1 + lg->nrwdirs; j < lg->nshares && i < 1 + lg->nrwdirs; j++)
+			if (!strcmp(lg->shares[i].tag, lg->shares[j].tag))
+				return hv_usage_error("--share: tag '%s' is --run's", lg->shares[j].tag);
+	}
+	return 0;
+}
+
 static void free_args(struct lg *lg)
 {
 	free((char *)lg->kernel_path);
@@ -94,6 +171,14 @@ static void free_args(struct lg *lg)
 		if (lg->shares[i].fd >= 0)
 			close(lg->shares[i].fd);
 	}
+	for (unsigned i = 0; i < lg->nrwdirs; i++)
+		free((char *)lg->rwdirs[i]);
+	for (int i = 0; lg->run_argv && lg->run_argv[i]; i++)
+		free(lg->run_argv[i]);
+	free(lg->run_argv);
+	free((char *)lg->modules_dir);
+	if (lg->run_fd >= 0)
+		close(lg->run_fd);
 }
 
 /* Joins KERNEL-ARGS with spaces; NULL when there are none. */
@@ -119,7 +204,8 @@ static char *join_args(int argc, char **argv)
 
 static int parse_args(struct lg *lg, int argc, char **argv)
 {
-	char *memory = NULL, *timeout = NULL, *block = NULL, *cpus = NULL, *share = NULL;
+	char *memory = NULL, *timeout = NULL, *block = NULL, *cpus = NULL, *share = NULL,
+	     *rwdir = NULL, *kernel = NULL;
 	struct poptOption table[] = {
 		{ "memory", 'm', POPT_ARG_STRING, &memory, OPT_MEMORY,
 		  "guest memory (default 256M; K, M, G suffixes)", "SIZE" },
@@ -133,6 +219,16 @@ static int parse_args(struct lg *lg, int argc, char **argv)
 		  "share a host directory over virtio-9p, read-only unless ,rw (repeatable; tag "
 		  "'share' by default)",
 		  "DIR[,tag=TAG][,rw]" },
+		{ "run", 0, POPT_ARG_NONE, &lg->run_mode, 0,
+		  "run CMD in the guest on the host's root (read-only), exit with its status", NULL },
+		{ "rwdir", 0, POPT_ARG_STRING, &rwdir, OPT_RWDIR,
+		  "with --run: a host directory the command may write to, at the same path "
+		  "(repeatable)",
+		  "DIR" },
+		{ "kernel", 'k', POPT_ARG_STRING, &kernel, 0,
+		  "with --run: the kernel (default /boot/vmlinuz-$(uname -r))", "FILE" },
+		{ "modules", 0, POPT_ARG_STRING, &lg->modules_dir, 0,
+		  "with --run: the kernel's modules (default /lib/modules/ its version)", "DIR" },
 		{ "timeout", 0, POPT_ARG_STRING, &timeout, OPT_TIMEOUT,
 		  "stop the guest after this long, exit 124 (s, ms, m suffixes)", "SEC" },
 		{ "cpus", 0, POPT_ARG_STRING, &cpus, OPT_CPUS, "number of vCPUs (only 1 is supported)",
@@ -144,7 +240,7 @@ static int parse_args(struct lg *lg, int argc, char **argv)
 	};
 	const char **rest;
 	poptContext pc;
-	int dashdash = argc, nrest, rc = 0;
+	int dashdash = argc, nrest, rc = 0, posix = 0;
 	bool exit_now;
 
 	/* Everything after the first "--" is the kernel's, untouched by popt. */
@@ -154,7 +250,11 @@ static int parse_args(struct lg *lg, int argc, char **argv)
 			break;
 		}
 	}
-	pc = poptGetContext(NULL, dashdash, (const char **)argv, table, 0);
+	/* With --run, options end at the command's name: `--run ls -l` runs ls -l. */
+	for (int i = 1; i < dashdash; i++)
+		if (!strcmp(argv[i], "--run"))
+			posix = POPT_CONTEXT_POSIXMEHARDER;
+	pc = poptGetContext(NULL, dashdash, (const char **)argv, table, posix);
 	for (;;) {
 		int o = hv_popt_next(pc, table);
 		uint64_t v;
@@ -192,6 +292,9 @@ static int parse_args(struct lg *lg, int argc, char **argv)
 		case OPT_SHARE:
 			rc = parse_share(lg, share);
 			break;
+		case OPT_RWDIR:
+			rc = parse_rwdir(lg, rwdir);
+			break;
 		}
 		/* popt allocates every string argument; each is used once. */
 		free(memory);
@@ -199,7 +302,8 @@ static int parse_args(struct lg *lg, int argc, char **argv)
 		free(cpus);
 		free(block);
 		free(share);
-		memory = timeout = cpus = block = share = NULL;
+		free(rwdir);
+		memory = timeout = cpus = block = share = rwdir = NULL;
 		if (rc)
 			goto out;
 	}
@@ -208,12 +312,23 @@ static int parse_args(struct lg *lg, int argc, char **argv)
 		rc = rc ? rc : -1;
 		goto out;
 	}
+	rest = hv_popt_args(pc, &nrest);
+	if (!lg->run_mode && (lg->nrwdirs || kernel || lg->modules_dir)) {
+		rc = hv_usage_error("--rwdir, --kernel and --modules go with --run");
+		goto out;
+	}
+	if (lg->run_mode) {
+		rc = setup_run(lg, nrest, rest, argc, argv, dashdash, kernel);
+		if (!rc && lg->nblocks + lg->nshares + !!lg->rng > LG_MAX_VIRTIO)
+			rc = hv_usage_error("too many virtio devices: --block, --share, --rwdir, --run's root and --rng make at most %d",
+					    LG_MAX_VIRTIO);
+		goto out;
+	}
 	if (lg->nblocks + lg->nshares + !!lg->rng > LG_MAX_VIRTIO) {
 		rc = hv_usage_error("too many virtio devices: --block, --share and --rng make at most %d",
 				    LG_MAX_VIRTIO);
 		goto out;
 	}
-	rest = hv_popt_args(pc, &nrest);
 	if (nrest == 0) {
 		rc = hv_usage_error("missing KERNEL (a bzImage or a flat test image)");
 		goto out;
@@ -228,6 +343,7 @@ static int parse_args(struct lg *lg, int argc, char **argv)
 	if (!lg->kernel_path || (dashdash < argc - 1 && !lg->user_cmdline))
 		rc = hv_fail(-ENOMEM, NULL, "arguments");
 out:
+	free(kernel);
 	poptFreeContext(pc);
 	return rc;
 }
@@ -344,7 +460,9 @@ static int check_inputs(struct lg *lg)
 	int rc;
 
 	lg_mem_layout(lg);
-	rc = lg_check_kernel(lg);
+	rc = lg->run_mode ? lg_run_prepare(lg) : 0;
+	if (!rc)
+		rc = lg_check_kernel(lg);
 	for (unsigned i = 0; i < lg->nblocks && !rc; i++)
 		rc = lg_blk_open(&lg->blocks[i]);
 	for (unsigned i = 0; i < lg->nshares && !rc; i++)
@@ -396,7 +514,7 @@ int main(int argc, char **argv)
 	struct lg lg = {
 		.mem_size = 256ULL << 20,
 		.cpus = 1,
-		.kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1, .wake_fd = -1, .stdin_fd = -1,
+		.kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1, .wake_fd = -1, .stdin_fd = -1, .run_fd = -1,
 		.sigs = { .fd = -1 },
 		.boot = { .fd = -1, .initrd_fd = -1 },
 	};

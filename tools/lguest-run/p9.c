@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -151,12 +152,18 @@ static void put_str(struct wr *w, const char *s)
 	w->len += n;
 }
 
-static void put_qid(struct wr *w, const struct stat *st)
+/* A qid's path is the inode, made unique across filesystems when mounts are crossed. */
+static uint64_t qid_path(const struct p9_server *s, const struct stat *st)
+{
+	return s->cross_mounts ? st->st_ino ^ (st->st_dev * 0x9e3779b97f4a7c15ULL << 32) : st->st_ino;
+}
+
+static void put_qid(struct wr *w, const struct p9_server *s, const struct stat *st)
 {
 	put(w, S_ISDIR(st->st_mode) ? QID_DIR : S_ISLNK(st->st_mode) ? QID_SYMLINK : 0, 1);
 	/* The version changes when the file does: clients compare it for caching. */
 	put(w, (uint32_t)(st->st_mtim.tv_sec ^ st->st_mtim.tv_nsec ^ st->st_size), 4);
-	put(w, st->st_ino, 8);
+	put(w, qid_path(s, st), 8);
 }
 
 /* ---- fids ---------------------------------------------------------------- */
@@ -262,20 +269,61 @@ static const char *split(const char *path, char *dir)
 	return slash + 1;
 }
 
+/* The kernel's own filesystems: host state, not files to share. */
+static bool pseudo_fs(long type)
+{
+	static const long types[] = {
+		PROC_SUPER_MAGIC, SYSFS_MAGIC,	   DEBUGFS_MAGIC,   TRACEFS_MAGIC,
+		SECURITYFS_MAGIC, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, BPF_FS_MAGIC,
+		EFIVARFS_MAGIC,	  DEVPTS_SUPER_MAGIC, SELINUX_MAGIC,	   BINFMTFS_MAGIC,
+		PSTOREFS_MAGIC,	  0x62656570 /* configfs */, 0x65735543 /* fusectl */,
+	};
+
+	for (unsigned i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (type == types[i])
+			return true;
+	return false;
+}
+
+/*
+ * With cross_mounts: refuses what lies in a pseudo filesystem, except its
+ * mount point (the guest mounts its own /proc and /sys there).
+ */
+static int check_fs(int fd)
+{
+	struct statfs sf;
+	struct statx sx;
+
+	if (fstatfs(fd, &sf))
+		return -errno;
+	if (!pseudo_fs(sf.f_type))
+		return 0;
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, 0, &sx))
+		return -errno;
+	return sx.stx_attributes_mask & sx.stx_attributes & STATX_ATTR_MOUNT_ROOT ? 0 : -EXDEV;
+}
+
 /* The one way a guest-named path becomes a host descriptor. */
 static int resolve(struct p9_server *s, const char *path, uint64_t flags, uint64_t mode)
 {
 	struct open_how how = {
 		.flags = flags | O_NOFOLLOW | O_CLOEXEC,
 		.mode = mode,
-		.resolve = RESOLVE_FLAGS,
+		.resolve = RESOLVE_FLAGS & ~(s->cross_mounts ? RESOLVE_NO_XDEV : 0),
 	};
 	long fd;
+	int rc;
 
 	do
 		fd = syscall(SYS_openat2, s->root_fd, *path ? path : ".", &how, sizeof(how));
 	while (fd < 0 && errno == EINTR);
-	return fd < 0 ? -errno : (int)fd;
+	if (fd < 0)
+		return -errno;
+	if (s->cross_mounts && (rc = check_fs(fd))) {
+		close(fd);
+		return rc;
+	}
+	return fd;
 }
 
 static int stat_fd(int fd, struct stat *st)
@@ -390,7 +438,7 @@ static int do_attach(struct msg *m)
 	if (!rc)
 		rc = fid_new(m->s, fid, "");
 	if (!rc)
-		put_qid(&m->out, &st);
+		put_qid(&m->out, m->s, &st);
 	return rc;
 }
 
@@ -442,7 +490,7 @@ static int do_walk(struct msg *m)
 		rc = stat_path(m->s, m->path, &st);
 		if (rc)
 			break;
-		put_qid(&m->out, &st);
+		put_qid(&m->out, m->s, &st);
 	}
 	/* The first element failing is an error; a later one a short walk. */
 	if (done == 0 && nw > 0)
@@ -478,7 +526,7 @@ static int do_getattr(struct msg *m)
 	if (rc)
 		return rc;
 	put(&m->out, STATS_BASIC, 8);
-	put_qid(&m->out, &st);
+	put_qid(&m->out, m->s, &st);
 	put(&m->out, st.st_mode, 4);
 	put(&m->out, st.st_uid, 4);
 	put(&m->out, st.st_gid, 4);
@@ -536,7 +584,7 @@ static int do_lopen(struct msg *m)
 		return fd;
 	f->fd = fd;
 	f->dir = S_ISDIR(st.st_mode);
-	put_qid(&m->out, &st);
+	put_qid(&m->out, m->s, &st);
 	put(&m->out, iounit(m), 4);
 	return 0;
 }
@@ -562,7 +610,7 @@ static int put_new_qid(struct msg *m, int dfd, const char *name)
 
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW))
 		return -errno;
-	put_qid(&m->out, &st);
+	put_qid(&m->out, m->s, &st);
 	return 0;
 }
 
@@ -602,7 +650,7 @@ static int do_lcreate(struct msg *m)
 	free(f->path);
 	f->path = p;
 	f->fd = fd;
-	put_qid(&m->out, &st);
+	put_qid(&m->out, m->s, &st);
 	put(&m->out, iounit(m), 4);
 	return 0;
 }
@@ -701,6 +749,7 @@ static int do_readdir(struct msg *m)
 	size_t count_at, start;
 	uint8_t buf[8192] __attribute__((aligned(8)));
 	bool full = false;
+	dev_t dir_dev;
 
 	if (m->in.bad || off > INT64_MAX)
 		return -EINVAL;
@@ -709,6 +758,13 @@ static int do_readdir(struct msg *m)
 	/* Offsets are the host's d_off cookies, as the client hands them back. */
 	if (lseek(f->fd, off, SEEK_SET) < 0)
 		return -errno;
+	{
+		struct stat dst;
+
+		if (stat_fd(f->fd, &dst))
+			return -errno;
+		dir_dev = dst.st_dev;
+	}
 	count_at = m->out.len;
 	put(&m->out, 0, 4);
 	if (m->out.over)
@@ -735,7 +791,8 @@ static int do_readdir(struct msg *m)
 				break;
 			}
 			st.st_mode = d->d_type == DT_DIR ? S_IFDIR : d->d_type == DT_LNK ? S_IFLNK : S_IFREG;
-			put_qid(&m->out, &st);
+			st.st_dev = dir_dev;
+			put_qid(&m->out, m->s, &st);
 			put(&m->out, d->d_off, 8);
 			put(&m->out, d->d_type, 1);
 			put_str(&m->out, d->d_name);

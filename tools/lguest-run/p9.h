@@ -31,6 +31,13 @@ struct p9_fid;
 struct p9_server {
 	int root_fd; /* O_PATH of the shared directory; owned by the caller */
 	bool ro;
+	/*
+	 * --run's root only: mounts below the root are crossed (a host root
+	 * is many filesystems), except into the kernel's pseudo filesystems
+	 * (/proc, /sys, ...), whose mount points are visible but nothing in
+	 * them; qids then mix in the device, as inode numbers repeat.
+	 */
+	bool cross_mounts;
 	uint32_t msize; /* negotiated by Tversion (P9_MSIZE_MAX before) */
 	struct p9_fid *fids[P9_FID_BUCKETS];
 	unsigned nfids;

@@ -224,6 +224,7 @@ int lg_9p_add(struct lg *lg, struct lg_share_opt *opt)
 	if (!v || !d || !d->req || !d->resp)
 		goto fail;
 	p9_init(&d->srv, opt->fd, !opt->rw);
+	d->srv.cross_mounts = opt->cross_mounts;
 	snprintf(d->tag, sizeof(d->tag), "%s", opt->tag);
 	v->ops = &p9_ops;
 	v->priv = d;

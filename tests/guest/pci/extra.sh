@@ -20,6 +20,23 @@ inner_image=$(sed -n 's/^HV_KERNEL_IMAGE=//p' <<<"$inner_env")
 HV_KERNEL_ROOT=$inner_root "$HV_TOP/tests/lguest/mkinner" "$HV_GUEST_BUILD/lguest-inner-$inner_kver.cpio.gz" "$inner_kver"
 add_file "$HV_GUEST_BUILD/lguest-inner-$inner_kver.cpio.gz" /boot/lguest-inner.cpio.gz
 add_file "$inner_image" "/boot/vmlinuz-$inner_kver"
+# 44-lguest-run-run.bats: lguest-run --run --modules DIR takes the inner
+# kernel's virtio-pci and 9p modules from a modules.dep of their own (the
+# image's /lib/modules is the outer kernel's, and has no 9p).
+lgmods=$HV_GUEST_BUILD/lguest-modules-$inner_kver
+rm -rf "$lgmods"
+mkdir -p "$lgmods"
+while read -r kind path _; do
+	[[ $kind == insmod ]] || continue
+	rel=${path#*/lib/modules/"$inner_kver"/}
+	if [[ -e $lgmods/$rel ]]; then continue; fi
+	mkdir -p "$lgmods/$(dirname "$rel")"
+	cp "$path" "$lgmods/$rel"
+	grep "^$rel:" "$inner_root/lib/modules/$inner_kver/modules.dep" >>"$lgmods/modules.dep"
+done < <(for m in virtio_pci 9pnet_virtio 9p; do
+	modprobe -S "$inner_kver" -d "${inner_root:-/}" --show-depends "$m"
+done)
+add_file "$lgmods" /boot/lguest-modules
 # 41-lguest-run-tiny.bats (tests/lguest/tiny-guests.bats): the guest's
 # console on a terminal, through util-linux's script(1) (busybox has none).
 add_bin /usr/bin/script

@@ -1,0 +1,77 @@
+#!/usr/bin/env bats
+# lguest-run --run on nested KVM: the Debian kernel boots with lguest-run's
+# own init (tools/lguest-run/init) in an in-memory initramfs, the pci
+# guest's root shared read-only, and runs one command whose status becomes
+# lguest-run's. Modules come from /boot/lguest-modules (extra.sh: the inner
+# kernel's virtio-pci and 9p, with a modules.dep of their own). One inner
+# boot per test.
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	KERNEL=$(echo /boot/vmlinuz-*)
+	export KERNEL
+	export MODS=/boot/lguest-modules
+}
+
+setup() {
+	[ -x "$(command -v lguest-run)" ] || skip_or_fail "lguest-run is not installed"
+	[ -c /dev/kvm ] || skip_or_fail "no /dev/kvm (kvm_amd not loaded?)"
+	[ -f "$KERNEL" ] || skip_or_fail "no $KERNEL in the image (tests/guest/pci/extra.sh)"
+	[ -f "$MODS/modules.dep" ] || skip_or_fail "no $MODS in the image (tests/guest/pci/extra.sh)"
+	cd "$BATS_TEST_TMPDIR" || return 1
+}
+
+skip_or_fail() {
+	if [ "${CI:-}" = true ]; then
+		echo "missing prerequisite: $*" >&2
+		return 1
+	fi
+	skip "$*"
+}
+
+lgrun() {
+	lguest-run --kernel "$KERNEL" --modules "$MODS" --timeout 240 "$@"
+}
+
+@test "--run: the command's output and exit status, in the caller's directory (--rwdir), host root read-only, fresh /tmp" {
+	local sum
+	echo "from the host" >in.txt
+	echo "not in the guest" >/tmp/lguest-run-host-only
+	sum=$(sha256sum "$(command -v bash)")
+	# shellcheck disable=SC2016 # expanded in the guest
+	run lgrun --rwdir "$BATS_TEST_TMPDIR" --run -- sh -c '
+		cat in.txt; pwd; echo "written in the guest" >out.txt
+		sha256sum "$(command -v bash)"
+		touch /lguest-run-ro 2>/dev/null || echo ROOT-RO
+		[ ! -e /tmp/lguest-run-host-only ] && echo x >/tmp/lguest-run-guest && echo TMP-OK
+		echo "PATH=$PATH"
+		exit 7'
+	printf '%s\n' "${lines[@]}" | tail -n 20
+	[ "$status" -eq 7 ]
+	[ "${lines[0]}" = "from the host" ]
+	[ "${lines[1]}" = "$BATS_TEST_TMPDIR" ]
+	[ "${lines[2]}" = "$sum" ]
+	[ "${lines[3]}" = ROOT-RO ]
+	[ "${lines[4]}" = TMP-OK ]
+	[ "${lines[5]}" = "PATH=$PATH" ]
+	[ "$(cat out.txt)" = "written in the guest" ]
+	[ ! -e /lguest-run-ro ] && [ ! -e /tmp/lguest-run-guest ]
+	rm -f /tmp/lguest-run-host-only
+}
+
+@test "--run: killed by a signal 128+N, a missing command 127" {
+	run lgrun --run -- sh -c 'kill -TERM $$'
+	[ "$status" -eq 143 ]
+	run -127 lgrun --run no-such-command-here
+	echo "$output"
+	[ "$status" -eq 127 ]
+	[[ $output == *"no-such-command-here: No such file or directory"* ]]
+}
+
+@test "--run: a guest panic 255, --timeout 124" {
+	run lgrun --run -- sh -c 'echo c >/proc/sysrq-trigger'
+	[ "$status" -eq 255 ]
+	run lguest-run --kernel "$KERNEL" --modules "$MODS" --timeout 20 --run -- sleep 1000
+	[ "$status" -eq 124 ]
+}
