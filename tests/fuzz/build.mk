@@ -48,7 +48,7 @@ endif
 # The device models a guest drives through port I/O (pci.c walks the rings).
 FUZZ_SRCS_virtq := tools/lguest-run/pci.c tools/lguest-run/virtio-blk.c \
   tools/lguest-run/virtio-rng.c tools/lguest-run/mem.c tools/lguest-run/serial.c \
-  tools/lguest-run/rtc.c
+  tools/lguest-run/rtc.c tools/lguest-run/virtio-9p.c tools/lguest-run/p9.c
 FUZZ_CFLAGS_virtq := -Itools/lguest-run
 FUZZ_LIBS_virtq := -lpthread
 # The 9p server behind --share: messages straight in, no virtio.

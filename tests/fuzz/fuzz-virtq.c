@@ -8,6 +8,12 @@
  * use: lg_pci_io (config space), lg_virtio_io (legacy registers; a notify
  * walks the rings with lg_vq_pop/lg_vq_push), lg_uart_io, lg_rtc_io.
  *
+ * With the first byte's bit 7 set, a virtio-9p device (--share of a
+ * scratch directory, read-only) is slot 3, and an action's device byte
+ * with bit 7 set picks it: chains become 9P requests gathered, answered by
+ * p9.c and scattered back (tests/fuzz/fuzz-p9.c fuzzes the messages
+ * themselves).
+ *
  * Checked: no access outside guest RAM (ASan on a buffer of exactly the
  * RAM's size), and, for a notify whose chains cannot rewrite the rings,
  * the used ring gets one element per chain taken, in order, whose id is
@@ -32,6 +38,7 @@
 struct harness {
 	uint8_t *ram;
 	int disk_fd, null_fd;
+	char share[64];
 };
 /* Set up once: the RAM buffer, the disk and the UART's sink. */
 static struct harness h;
@@ -39,9 +46,18 @@ static struct harness h;
 int lg_irq_line(struct lg *lg, unsigned irq, int level)
 {
 	(void)lg;
-	/* Only the lines lg_virtio_add wires (10, 11) and the UART's (4). */
-	FUZZ_CHECK((irq == 10 || irq == 11 || irq == 4) && (level == 0 || level == 1));
+	/* Only the lines lg_virtio_add wires (10, 11, 5) and the UART's (4). */
+	FUZZ_CHECK((irq == 10 || irq == 11 || irq == 5 || irq == 4) && (level == 0 || level == 1));
 	return 0;
+}
+
+static void cleanup(void)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "%s/file", h.share);
+	unlink(path);
+	rmdir(h.share);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -51,9 +67,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	h.ram = malloc(LOW + HIGH);
 	h.disk_fd = memfd_create("fuzz-virtq-disk", MFD_CLOEXEC);
 	h.null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	snprintf(h.share, sizeof(h.share), "/tmp/hv-fuzz-virtq-XXXXXX");
 	if (!h.ram || h.disk_fd < 0 || h.null_fd < 0 ||
-	    ftruncate(h.disk_fd, DISK_SECTORS * 512) < 0)
+	    ftruncate(h.disk_fd, DISK_SECTORS * 512) < 0 || !mkdtemp(h.share))
 		return -1;
+	atexit(cleanup);
+	{
+		char path[96];
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/file", h.share);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0 || write(fd, "hello\n", 6) != 6)
+			return -1;
+		close(fd);
+	}
 	return 0;
 }
 
@@ -218,9 +246,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct in in = { data, size };
 	struct lg_block_opt opt = { .path = "fuzz-disk", .ro = false };
 	struct lg *lg = calloc(1, sizeof(*lg));
-	struct lg_virtio *blk, *rng;
+	struct lg_virtio *blk, *rng, *p9 = NULL;
 	char path[64];
 	unsigned ops = 0;
+	uint8_t first;
 
 	FUZZ_CHECK(lg && h.ram);
 	/* A fresh, zeroed disk per input: runs must not depend on earlier ones. */
@@ -233,7 +262,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lg->uart.out_fd = h.null_fd;
 	lg_rtc_init(lg);
 
-	opt.ro = take(&in, 1) & 1;
+	first = take(&in, 1);
+	opt.ro = first & 1;
 	/* The real lg_blk_open and lg_blk_add, over the memfd by its /proc name. */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", h.disk_fd);
 	opt.path = path;
@@ -242,10 +272,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	blk = lg->virtio[0];
 	rng = lg->virtio[1];
 	FUZZ_CHECK(blk->capacity == DISK_SECTORS);
+	if (first & 0x80) {
+		struct lg_share_opt share = { .fd = -1 };
+
+		FUZZ_CHECK(lg_share_parse(&share, h.share, 0) == 0 && lg_share_open(&share) == 0 &&
+			   lg_9p_add(lg, &share) == 0);
+		free((char *)share.path);
+		p9 = lg->virtio[2];
+	}
 
 	while (in.left && ops++ < 256) {
 		unsigned op = take(&in, 1) % 9;
-		struct lg_virtio *v = take(&in, 1) & 1 ? rng : blk;
+		uint8_t sel = take(&in, 1);
+		struct lg_virtio *v = p9 && (sel & 0x80) ? p9 : sel & 1 ? rng : blk;
 		struct lg_virtq *q = &v->vq[0];
 
 		switch (op) {

@@ -143,8 +143,7 @@ int lg_share_parse(struct lg_share_opt *opt, const char *arg, unsigned index)
 	bool have_tag = false;
 	char *path;
 
-	opt->rw = false;
-	opt->fd = -1;
+	*opt = (struct lg_share_opt){ .fd = -1 };
 	/* Known suffixes are options, from the end; other commas belong to the path. */
 	for (;;) {
 		const char *comma = memrchr(arg, ',', len);
