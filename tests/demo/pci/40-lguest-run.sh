@@ -1,6 +1,7 @@
 #!/bin/bash
 # The demo's lguest-run part: boot the stock Debian kernel on (nested) KVM
-# with one command, its console on stdout, its exit code as ours.
+# with one command, its console on stdout, its exit code as ours; --run a
+# command on the machine's own files.
 set -uo pipefail
 
 # shellcheck disable=SC2034 # read by lib.sh
@@ -23,3 +24,9 @@ run lguest-run -v -m 256M -i "$inner" --block disk.img --rng --timeout 120 "$ker
 sh_run "dd if=disk.img bs=512 skip=1 count=1 2>/dev/null | head -n 1"
 echo "# A guest that panics: lguest-run exits 255."
 sh_run "lguest-run -i $inner --timeout 120 $kernel -- quiet lgmode=panic 2>&1 | grep -a -e 'Kernel panic' -e '^lguest-run:'; exit \${PIPESTATUS[0]}"
+echo "# --run: a command in a fresh kernel on this machine's root (read-only),"
+echo "# the current directory writable (--rwdir), its exit status ours."
+# shellcheck disable=SC2016 # expanded in the guest
+run lguest-run --kernel "$kernel" --modules /boot/lguest-modules --rwdir "$PWD" --timeout 120 \
+	--run -- sh -c 'echo "in $(pwd) on $(uname -r), $(nproc) CPU"; touch /usr/x || echo "> from the guest" >note; exit 3'
+sh_run "cat note"
