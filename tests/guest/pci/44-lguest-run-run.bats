@@ -34,11 +34,12 @@ lgrun() {
 	lguest-run --kernel "$KERNEL" --modules "$MODS" --timeout 240 "$@"
 }
 
-@test "--run: the command's output and exit status, in the caller's directory (--rwdir), host root read-only, fresh /tmp" {
-	local sum
+@test "--run: the command's output and exit status, in the caller's directory (--rwdir), host root read-only and byte for byte, fresh /tmp" {
+	local sum tree
 	echo "from the host" >in.txt
 	echo "not in the guest" >/tmp/lguest-run-host-only
 	sum=$(sha256sum "$(command -v bash)")
+	tree=$(find /tests /usr/lib/bats-core -type f | LC_ALL=C sort | xargs sha256sum | sha256sum)
 	# shellcheck disable=SC2016 # expanded in the guest
 	run lgrun --rwdir "$BATS_TEST_TMPDIR" --run -- sh -c '
 		cat in.txt; pwd; echo "written in the guest" >out.txt
@@ -46,6 +47,7 @@ lgrun() {
 		touch /lguest-run-ro 2>/dev/null || echo ROOT-RO
 		[ ! -e /tmp/lguest-run-host-only ] && echo x >/tmp/lguest-run-guest && echo TMP-OK
 		echo "PATH=$PATH"
+		find /tests /usr/lib/bats-core -type f | LC_ALL=C sort | xargs sha256sum | sha256sum
 		exit 7'
 	printf '%s\n' "${lines[@]}" | tail -n 20
 	[ "$status" -eq 7 ]
@@ -55,6 +57,8 @@ lgrun() {
 	[ "${lines[3]}" = ROOT-RO ]
 	[ "${lines[4]}" = TMP-OK ]
 	[ "${lines[5]}" = "PATH=$PATH" ]
+	# A tree of the shared root, byte for byte.
+	[ "${lines[6]}" = "$tree" ]
 	[ "$(cat out.txt)" = "written in the guest" ]
 	[ ! -e /lguest-run-ro ] && [ ! -e /tmp/lguest-run-guest ]
 	rm -f /tmp/lguest-run-host-only
