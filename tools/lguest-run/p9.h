@@ -22,7 +22,12 @@
 #include <stdint.h>
 
 #define P9_MSIZE_MIN 4096
-#define P9_MSIZE_MAX (512u << 10) /* what the Linux virtio client can use: 125 pages */
+/*
+ * 128 KiB, Linux's default: a larger msize lets the virtio client build
+ * requests of more descriptors than a free 128-entry ring has, and it then
+ * waits for room that never comes (a --run guest hung so with 512 KiB).
+ */
+#define P9_MSIZE_MAX (128u << 10)
 #define P9_MAX_FIDS  16384
 #define P9_FID_BUCKETS 256
 
