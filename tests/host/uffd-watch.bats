@@ -14,6 +14,15 @@ setup() {
 	uffd_setup uffd-touch jq
 }
 
+# A failed test may leave a serve of several VMMs running: it would hold
+# bats' output open. SIGTERM hands its VMMs their memory, so they end too.
+teardown() {
+	if [ -n "${SERVE:-}" ] && kill -0 "$SERVE" 2>/dev/null; then
+		kill -TERM "$SERVE"
+		wait "$SERVE" || true
+	fi
+}
+
 # The region a test program printed ("region ADDR PAGES").
 region() { awk '$1 == "region" { print $2 }' "$1"; }
 
@@ -691,6 +700,151 @@ wait_socket() {
 		[ "$output" = "$(printf 'zero 25\nok 2 pages')" ]
 		jq -e '.unservable == {"pages": 1, "poisoned": 0, "zero_filled": 1}' "$W/serve.out"
 	fi
+}
+
+# ---- serve: several VMMs -----------------------------------------------------
+
+# The orders four clients read their 64 pages in: forward, backward, two shuffles.
+orders() {
+	seq -s, 0 63
+	seq -s, 63 -1 0
+	shuf -i 0-63 | paste -sd,
+	shuf -i 0-63 | paste -sd,
+}
+
+# wait_lines FILE PATTERN N: until FILE has N lines matching PATTERN (20 s).
+wait_lines() {
+	for _ in $(seq 400); do
+		[ "$(grep -c "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# stop_serve: SIGTERM, as a supervisor ends a serve that has several VMMs; exit 0.
+stop_serve() {
+	kill -TERM "$SERVE"
+	st=0; wait "$SERVE" || st=$?
+	[ "$st" -eq 0 ]
+}
+
+@test "serve --max-clients 4: four VMMs at once, every page of each checked, each its own stats" {
+	"$TU/uffd-fc-client" make-memory "$W/mem" 64
+	serve_bg --max-clients 4 --stats --json
+	mapfile -t order < <(orders)
+	pids=()
+	for i in 0 1 2 3; do
+		# 5 ms a page: the four restores overlap
+		"$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -r 64 -s 5000 -o "${order[$i]}" \
+			>"$W/c$i.out" 2>&1 &
+		pids+=($!)
+	done
+	for i in 0 1 2 3; do
+		st=0; wait "${pids[$i]}" || st=$?
+		echo "client $i: exit $st: $(cat "$W/c$i.out")"
+		[ "$st" -eq 0 ]
+		[ "$(cat "$W/c$i.out")" = "ok 64 pages" ]
+	done
+	stop_serve
+	cat "$W/serve.err"
+	jq -se '[.[] | select(.event == "stats")] | length == 4 and
+		all(.faults.total == 64) and ([.[].vmm_pid] | unique | length == 4) and
+		([.[].client] | sort == [1, 2, 3, 4])' "$W/serve.out"
+	jq -se '.[-1] | .event == "summary" and .clients == 4 and .turned_away == 0 and .rejected == 0' \
+		"$W/serve.out"
+}
+
+@test "serve: a VMM killed mid-restore leaves the others to finish, and its place free" {
+	"$TU/uffd-fc-client" make-memory "$W/mem" 64
+	serve_bg --max-clients 4 --stats --json -v
+	mapfile -t order < <(orders)
+	"$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -r 64 -s 20000 >"$W/victim.out" 2>&1 &
+	victim=$!
+	wait_lines "$W/serve.err" "serve: VMM pid $victim (client 1)" 1
+	pids=()
+	for i in 0 1 2; do
+		"$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -r 64 -s 10000 -o "${order[$i]}" \
+			>"$W/c$i.out" 2>&1 &
+		pids+=($!)
+	done
+	sleep 0.3
+	kill -KILL "$victim"
+	wait "$victim" || true
+	for i in 0 1 2; do
+		st=0; wait "${pids[$i]}" || st=$?
+		echo "client $i: exit $st: $(cat "$W/c$i.out")"
+		[ "$st" -eq 0 ]
+		[ "$(cat "$W/c$i.out")" = "ok 64 pages" ]
+	done
+	# The victim's place went back: a new VMM is served.
+	run "$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -r 64
+	[ "$output" = "ok 64 pages" ]
+	stop_serve
+	cat "$W/serve.err"
+	# The victim's record: fewer pages than the others, no error.
+	jq -se --argjson v "$victim" '[.[] | select(.event == "stats")] | length == 5 and
+		(map(select(.vmm_pid == $v)) | length == 1 and .[0].faults.total < 64) and
+		(map(select(.vmm_pid != $v)) | all(.faults.total == 64))' "$W/serve.out"
+	! grep -q "was not served to its end" "$W/serve.err"
+}
+
+@test "serve --max-clients 2: a third VMM is turned away with a message, the two are served" {
+	"$TU/uffd-fc-client" make-memory "$W/mem" 64
+	serve_bg --max-clients 2 --stats --json -v
+	pids=()
+	for i in 0 1; do
+		"$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -r 64 -s 20000 >"$W/c$i.out" 2>&1 &
+		pids+=($!)
+	done
+	wait_lines "$W/serve.err" 'serve: VMM pid [0-9]* (client [12]), 1 regions' 2
+	run "$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -t
+	[ "$output" = closed ]
+	grep -q "warning: serve: turned away VMM pid [0-9]* (uid 0): already serving 2 VMMs (--max-clients 2)" \
+		"$W/serve.err"
+	for i in 0 1; do
+		wait "${pids[$i]}"
+		[ "$(cat "$W/c$i.out")" = "ok 64 pages" ]
+	done
+	stop_serve
+	jq -se '.[-1] | .clients == 2 and .turned_away == 1' "$W/serve.out"
+	# The default is one VMM: a second one is turned away, and serve ends with the first.
+	serve_bg --stats --json -v
+	"$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -r 64 -s 20000 >"$W/c0.out" 2>&1 &
+	first=$!
+	wait_lines "$W/serve.err" "serve: VMM pid $first (client 1)" 1
+	run "$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -t
+	[ "$output" = closed ]
+	grep -q "already serving 1 VMM (--max-clients 1)" "$W/serve.err"
+	wait "$first"
+	[ "$(cat "$W/c0.out")" = "ok 64 pages" ]
+	wait "$SERVE"
+	jq -e '.faults.total == 64 and .turned_away == 1' "$W/serve.out"
+}
+
+@test "serve: a VMM slow to send its handshake holds up no other" {
+	"$TU/uffd-fc-client" make-memory "$W/mem" 64
+	serve_bg --max-clients 2 --stats --json
+	# Connected, silent for 5 s.
+	"$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -w 5000 -o 5 >"$W/slow.out" 2>&1 &
+	slow=$!
+	sleep 0.3
+	run "$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -r 64
+	[ "$output" = "ok 64 pages" ]
+	# Served while the slow one has not even sent its message.
+	kill -0 "$slow"
+	[ ! -s "$W/slow.out" ]
+	wait "$slow"
+	[ "$(cat "$W/slow.out")" = "ok 1 pages" ]
+	stop_serve
+	jq -se '[.[] | select(.event == "stats")] | map(.faults.total) | sort == [1, 64]' "$W/serve.out"
+}
+
+@test "serve --max-clients is checked" {
+	for bad in 0 1025 many -1; do
+		run "$UW" serve --socket "$W/x.sock" --memory "$W/mem" --max-clients "$bad"
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"--max-clients $bad: give a number from 1 to 1024"* ]]
+	done
 }
 
 @test "serve: a handshake without a userfaultfd is rejected" {

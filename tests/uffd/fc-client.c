@@ -24,6 +24,10 @@
  *                 a VMM with huge pages does; vm.nr_hugepages must allow
  *                 it) and say page_size 2097152: the regions are 512 pages
  *                 (one huge page) each, or -r N with N a multiple of 512
+ *       -s US     sleep US microseconds after each page checked (a slow restore,
+ *                 so that several run at once, or one can be killed midway)
+ *       -w MS     wait MS milliseconds after connecting before sending the
+ *                 message (a VMM slow to hand over)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -106,6 +110,7 @@ int main(int argc, char **argv)
 	char body[4096];
 	unsigned char *base[2], expect[PG];
 	int nreg, sizes[2], fd, s, opt, huge = 0;
+	long sleep_us = 0, wait_ms = 0;
 	size_t gap = PG;
 
 	if (argc == 4 && !strcmp(argv[1], "make-memory"))
@@ -113,7 +118,7 @@ int main(int argc, char **argv)
 	if (argc < 4 || strcmp(argv[1], "run"))
 		return 2;
 	optind = 4;
-	while ((opt = getopt(argc, argv, "o:r:Rd:j:ntU:b:H")) != -1) {
+	while ((opt = getopt(argc, argv, "o:r:Rd:j:ntU:b:Hs:w:")) != -1) {
 		switch (opt) {
 		case 'o': {
 			char *p = optarg, *end;
@@ -152,6 +157,12 @@ int main(int argc, char **argv)
 		case 'H':
 			huge = 1;
 			gap = HPG;
+			break;
+		case 's':
+			sleep_us = atol(optarg);
+			break;
+		case 'w':
+			wait_ms = atol(optarg);
 			break;
 		default:
 			return 2;
@@ -206,6 +217,11 @@ int main(int argc, char **argv)
 		/* Only a server not listening yet is waited for. */
 		if (i > 500 || (errno != ENOENT && errno != ECONNREFUSED))
 			return die("connect");
+		nanosleep(&ts, NULL);
+	}
+	if (wait_ms > 0) {
+		struct timespec ts = {wait_ms / 1000, (wait_ms % 1000) * 1000000};
+
 		nanosleep(&ts, NULL);
 	}
 	{
@@ -285,6 +301,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "uffd-fc-client: page %d: content differs from the file\n",
 				order[i]);
 			return 1;
+		}
+		if (sleep_us > 0) {
+			struct timespec ts = {sleep_us / 1000000, (sleep_us % 1000000) * 1000};
+
+			nanosleep(&ts, NULL);
 		}
 	}
 	if (dontneed >= 0) {

@@ -9,6 +9,15 @@
  * after the handshake, so the VMM's end is watched with a pidfd on its
  * SO_PEERCRED pid, not with the socket.
  *
+ * Up to --max-clients VMMs are served at once, each by its own thread with
+ * its own userfaultfd, regions, record and statistics: a VMM that is slow to
+ * send its handshake, whose faults wait on a slow memory file, or that dies
+ * mid-restore holds up only its own thread. The main thread accepts, checks
+ * the peer and hands the connection over; it alone touches the client list
+ * and the connection counters, and it joins each thread and prints its
+ * statistics when the thread says it is done (donefd). A signal reaches
+ * the threads through stopfd (an eventfd that stays readable).
+ *
  * The JSON and the descriptor come from another process: every field is
  * type-checked and every range is checked for alignment, overflow, overlap
  * and against the memory file before a single page is copied.
@@ -20,14 +29,17 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <libgen.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -51,21 +63,53 @@
 #define HANDSHAKE_MS 10000
 #define PREFETCH_RUN (2ull << 20) /* one UFFDIO_COPY installs at most this much */
 #define MAX_ALLOW_UIDS 64
+#define MAX_CLIENTS 1024 /* a thread, a userfaultfd and a pidfd each */
 
+struct client;
+
+/* The server: what every VMM shares. Written by the main thread only. */
 struct serve {
 	struct uw_ctx *x;
 	const char *sock_path, *mem_path, *record_path, *prefetch_path;
 	uint64_t timeout_ms;
-	int listen, conn, uffd, pidfd, ep;
-	pid_t vmm;
+	uint64_t first_end_ms; /* --timeout: the first VMM's deadline */
+	unsigned max_clients;
+	int listen, ep;
+	int stopfd; /* eventfd: readable once a signal ended the service */
+	int donefd; /* eventfd: a client thread has finished */
 	uid_t allow[MAX_ALLOW_UIDS]; /* besides serve's own uid */
 	size_t nallow;
-	uint64_t refused; /* connections from a uid not allowed */
 	struct hv_signals sig;
 	bool sig_on;
-	bool stopped; /* a signal ended the service: hand the VMM its memory */
+	atomic_bool stopped; /* a signal ended the service: hand the VMMs their memory */
+	atomic_bool record_taken; /* a client records (--record: the first one served) */
 	const unsigned char *mem;
 	uint64_t mem_len;
+	uint64_t *pf_offs; /* --prefetch: sorted memory-file offsets */
+	size_t pf_n;
+	struct client *clients; /* accepted, not joined yet */
+	unsigned live;		/* threads running */
+	unsigned accepted;	/* clients started (their ids are 1, 2, ...) */
+	uint64_t refused;	/* connections from a uid not allowed */
+	uint64_t turned_away;	/* connections beyond --max-clients */
+	uint64_t rejected;	/* handshakes rejected */
+	int rc;			/* --max-clients 1: the one VMM's outcome */
+};
+
+/* One VMM: its thread owns everything here until it sets finished. */
+struct client {
+	struct serve *s;
+	struct client *next;
+	unsigned id;
+	pthread_t th;
+	atomic_bool finished;
+	int rc;
+	bool rejected; /* the handshake was */
+	bool served;   /* faults were served until the VMM went or a signal came */
+	bool recording;
+	int conn, uffd, pidfd, ep;
+	pid_t vmm;
+	uint64_t end_ms; /* handshake deadline */
 	struct sregion *regs;
 	size_t nregs;
 	uint64_t *record; /* file offsets in first-touch order */
@@ -90,92 +134,47 @@ static void bit_set(uint64_t *b, uint64_t i)
 	b[i / 64] |= 1ull << (i % 64);
 }
 
-/* ---- the handshake ---------------------------------------------------------- */
+static uint64_t now_ms(void)
+{
+	return uw_now_ns() / 1000000;
+}
+
+static bool stopped(const struct serve *s)
+{
+	return atomic_load(&s->stopped);
+}
+
+/* ---- the handshake (in the client's thread) ----------------------------------- */
 
 /*
- * The signals are blocked for the signalfd, so a wait that does not watch it
- * would sit out SIGINT/SIGTERM until the VMM came. A signal sets s->stopped;
- * the wait ends with -EINTR only when fd has nothing: a VMM that has already
- * connected or sent part of its message is still taken, so that its memory
- * can be handed back instead of leaving it waiting on its first fault.
+ * A connected VMM sends its one message at once, and is taken through the
+ * handshake even after a signal, so that its memory can be handed back
+ * instead of leaving it waiting on its first fault: no stopfd here.
  */
-static int wait_readable(struct serve *s, int fd, uint64_t timeout_ms, uint64_t t_end)
+static int wait_message(struct client *c)
 {
-	struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = s->sig.fd, .events = POLLIN}};
+	struct pollfd p = {.fd = c->conn, .events = POLLIN};
 
 	for (;;) {
-		int ms = -1, n;
+		uint64_t now = now_ms();
+		int n = poll(&p, 1, now >= c->end_ms ? 0 : (int)(c->end_ms - now));
 
-		if (timeout_ms) {
-			uint64_t now = uw_now_ns() / 1000000;
-
-			ms = now >= t_end ? 0 : (int)(t_end - now);
-		}
-		/* Once signalled, only the VMM's message is waited for. */
-		n = poll(p, s->stopped ? 1 : 2, ms);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
-		if (!n)
-			return -ETIMEDOUT;
-		if (p[0].revents)
-			return 0;
-		if (hv_signals_pending(&s->sig) > 0)
-			s->stopped = true;
-		if (s->stopped && fd == s->listen)
-			return -EINTR;
+		return n ? 0 : -ETIMEDOUT;
 	}
 }
 
-static bool uid_allowed(const struct serve *s, uid_t uid)
+static int handshake(struct client *c)
 {
-	if (uid == geteuid())
-		return true;
-	for (size_t i = 0; i < s->nallow; i++)
-		if (s->allow[i] == uid)
-			return true;
-	return false;
-}
-
-static int handshake(struct serve *s)
-{
-	uint64_t t_end = uw_now_ns() / 1000000 + s->timeout_ms;
 	struct json_tokener *tok;
 	struct json_object *root = NULL;
-	struct ucred cred;
-	socklen_t clen = sizeof(cred);
 	char *buf;
 	size_t len = 0;
-	int err;
+	int err = 0;
 
-	for (;;) {
-		if ((err = wait_readable(s, s->listen, s->timeout_ms, t_end)) == -EINTR)
-			return 0;
-		if (err)
-			return hv_fail(err, "the VMM never connected", "serve: waiting on %s",
-				       s->sock_path);
-		s->conn = accept4(s->listen, NULL, NULL, SOCK_CLOEXEC);
-		if (s->conn < 0)
-			return hv_fail(-errno, NULL, "serve: accept");
-		clen = sizeof(cred);
-		if (getsockopt(s->conn, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0)
-			return hv_fail(-errno, NULL, "serve: SO_PEERCRED");
-		if (uid_allowed(s, cred.uid))
-			break;
-		/* A stranger neither gets memory nor ends the wait for the real VMM. */
-		s->refused++;
-		hv_warn("serve: refused a connection from uid %u (pid %d): not serve's uid nor an "
-			"--allow-uid",
-			(unsigned)cred.uid, (int)cred.pid);
-		close(s->conn);
-		s->conn = -1;
-	}
-	hv_step("connected");
-	s->vmm = cred.pid;
-	/* A connected VMM sends its one message at once: never wait on it forever. */
-	if (!s->timeout_ms)
-		t_end = uw_now_ns() / 1000000 + HANDSHAKE_MS;
 	buf = malloc(MAX_HANDSHAKE);
 	tok = json_tokener_new();
 	if (!buf || !tok) {
@@ -190,23 +189,23 @@ static int handshake(struct serve *s)
 		size_t got;
 		int fd;
 
-		if ((err = wait_readable(s, s->conn, 1, t_end))) {
+		if ((err = wait_message(c))) {
 			hv_err(err, "the VMM sent no complete region list", "serve: handshake");
 			break;
 		}
-		err = uw_recv_fd(s->conn, buf + len, MAX_HANDSHAKE - len, &fd, &got);
+		err = uw_recv_fd(c->conn, buf + len, MAX_HANDSHAKE - len, &fd, &got);
 		if (err) {
 			hv_err(err, "one userfaultfd is expected", "serve: handshake");
 			err = -EPROTO;
 			break;
 		}
-		if (fd >= 0 && s->uffd >= 0) {
+		if (fd >= 0 && c->uffd >= 0) {
 			close(fd);
 			err = uw_bad(-1, "a second descriptor arrived");
 			break;
 		}
 		if (fd >= 0)
-			s->uffd = fd;
+			c->uffd = fd;
 		if (got == 0) {
 			err = uw_bad(-1, "the VMM hung up before a complete region list (%zu bytes)",
 				  len);
@@ -223,70 +222,70 @@ static int handshake(struct serve *s)
 	}
 	json_tokener_free(tok);
 	free(buf);
-	if (!err && s->uffd < 0)
+	if (!err && c->uffd < 0)
 		err = uw_bad(-1, "no userfaultfd came with the region list (SCM_RIGHTS)");
-	if (!err && !uw_is_uffd(s->uffd))
+	if (!err && !uw_is_uffd(c->uffd))
 		err = uw_bad(-1, "the descriptor sent is not a userfaultfd");
 	if (!err)
-		err = uw_regions_parse(root, s->mem_len, &s->regs, &s->nregs);
+		err = uw_regions_parse(root, c->s->mem_len, &c->regs, &c->nregs);
 	if (root)
 		json_object_put(root);
 	if (err == -ENOMEM)
 		return hv_fail(err, NULL, "serve");
 	if (err)
 		return err == -ETIMEDOUT ? HV_EXIT_TIMEOUT : HV_EXIT_FAILURE;
-	fcntl(s->uffd, F_SETFL, fcntl(s->uffd, F_GETFL) | O_NONBLOCK);
-	if (s->x->c.verbose)
-		hv_note("serve: VMM pid %d, %zu regions", s->vmm, s->nregs);
+	fcntl(c->uffd, F_SETFL, fcntl(c->uffd, F_GETFL) | O_NONBLOCK);
+	if (c->s->x->c.verbose)
+		hv_note("serve: VMM pid %d (client %u), %zu regions", c->vmm, c->id, c->nregs);
 	hv_step("handshake-done");
 	return 0;
 }
 
 /* ---- serving ---------------------------------------------------------------- */
 
-static struct sregion *find_region(struct serve *s, uint64_t addr)
+static struct sregion *find_region(struct client *c, uint64_t addr)
 {
-	for (size_t i = 0; i < s->nregs; i++)
-		if (addr >= s->regs[i].base && addr - s->regs[i].base < s->regs[i].size)
-			return &s->regs[i];
+	for (size_t i = 0; i < c->nregs; i++)
+		if (addr >= c->regs[i].base && addr - c->regs[i].base < c->regs[i].size)
+			return &c->regs[i];
 	return NULL;
 }
 
-static void record(struct serve *s, struct sregion *r, uint64_t pg)
+static void record(struct client *c, struct sregion *r, uint64_t pg)
 {
 	if (bit_test(r->served, pg))
 		return;
 	bit_set(r->served, pg);
-	if (!s->record_path)
+	if (!c->recording)
 		return;
-	if (s->nrecord == s->caprecord) {
-		size_t cap = s->caprecord ? s->caprecord * 2 : 1024;
-		uint64_t *n = realloc(s->record, cap * sizeof(*n));
+	if (c->nrecord == c->caprecord) {
+		size_t cap = c->caprecord ? c->caprecord * 2 : 1024;
+		uint64_t *n = realloc(c->record, cap * sizeof(*n));
 
 		if (!n)
 			return; /* the record is best effort; serving goes on */
-		s->record = n;
-		s->caprecord = cap;
+		c->record = n;
+		c->caprecord = cap;
 	}
-	s->record[s->nrecord++] = r->offset + pg * r->psize;
+	c->record[c->nrecord++] = r->offset + pg * r->psize;
 }
 
 /*
  * UFFDIO_ZEROPAGE has no hugetlbfs form: a huge page of zeros is a copy of
  * zeros (a private mapping, populated only where it is read).
  */
-static int zero_fill(struct serve *s, uint64_t page, uint64_t len)
+static int zero_fill(struct client *c, uint64_t page, uint64_t len)
 {
 	if (len == UW_PAGE)
-		return uw_zeropage(s->uffd, page, len, NULL);
-	if (!s->zero) {
+		return uw_zeropage(c->uffd, page, len, NULL);
+	if (!c->zero) {
 		void *z = mmap(NULL, UW_HPAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		if (z == MAP_FAILED)
 			return -ENOMEM;
-		s->zero = z;
+		c->zero = z;
 	}
-	return uw_copy(s->uffd, page, s->zero, len, 0, NULL);
+	return uw_copy(c->uffd, page, c->zero, len, 0, NULL);
 }
 
 /*
@@ -298,79 +297,85 @@ static int zero_fill(struct serve *s, uint64_t page, uint64_t len)
  * zero-filled, as a fault outside every region is: the VMM runs on with
  * wrong memory, so both are warned about and counted.
  */
-static int serve_unreadable(struct serve *s, uint64_t page, uint64_t len, uint64_t off)
+static int serve_unreadable(struct client *c, uint64_t page, uint64_t len, uint64_t off)
 {
 	int err = -EINVAL;
 
-	if (!s->no_poison) {
-		err = uw_poison(s->uffd, page, len);
+	if (!c->no_poison) {
+		err = uw_poison(c->uffd, page, len);
 		if (err == -EINVAL || err == -ENOTTY)
-			s->no_poison = true;
+			c->no_poison = true;
 	}
-	if (!s->unservable++)
+	if (!c->unservable++)
 		hv_warn("serve: memory-file offset 0x%llx cannot be read (the file shrank, or a "
 			"read error): %s",
 			(unsigned long long)off,
-			s->no_poison ? "zero-filled (no UFFDIO_POISON before Linux 6.6)"
+			c->no_poison ? "zero-filled (no UFFDIO_POISON before Linux 6.6)"
 				     : "poisoned, the VMM gets SIGBUS there");
 	if (!err) {
-		s->poisoned++;
+		c->poisoned++;
 		return 0;
 	}
-	return s->no_poison ? zero_fill(s, page, len) : err;
+	return c->no_poison ? zero_fill(c, page, len) : err;
 }
 
-static void serve_fault(struct serve *s, const struct uffd_msg *m, uint64_t t0, struct uw_batch *b)
+static void serve_fault(struct client *c, const struct uffd_msg *m, uint64_t t0,
+			struct uw_batch *b)
 {
+	struct uw_ctx *x = c->s->x;
 	uint64_t addr = m->arg.pagefault.address, t1;
-	struct sregion *r = find_region(s, addr);
+	struct sregion *r = find_region(c, addr);
 	/* A hugetlbfs region faults and is filled a huge page at a time. */
 	uint64_t ps = r ? r->psize : UW_PAGE, page = addr & ~(ps - 1);
 	enum uw_kind k = uw_fault_kind(m);
 	int err;
 
-	if (!s->st.first_ns)
+	if (!c->st.first_ns)
 		hv_step("first-fault"); /* the VMM waits on this fault */
 	if (!r) {
-		if (!s->outside++)
+		if (!c->outside++)
 			hv_warn("serve: fault at 0x%llx is outside every region: zero-filled",
 				(unsigned long long)addr);
-		err = uw_zeropage(s->uffd, page, UW_PAGE, NULL);
+		err = uw_zeropage(c->uffd, page, UW_PAGE, NULL);
 	} else if (uw_batch_has(b, page)) {
 		err = 0; /* a vCPU sharing the page: the first one's copy woke it too */
-		s->shared++;
+		c->shared++;
 	} else {
 		uint64_t pg = (page - r->base) / ps;
 
 		if (bit_test(r->removed, pg))
-			err = zero_fill(s, page, ps);
+			err = zero_fill(c, page, ps);
 		else
-			err = uw_copy(s->uffd, page, s->mem + r->offset + pg * ps, ps, 0, NULL);
+			err = uw_copy(c->uffd, page, c->s->mem + r->offset + pg * ps, ps, 0, NULL);
 		if (err == -EFAULT)
-			err = serve_unreadable(s, page, ps, r->offset + pg * ps);
+			err = serve_unreadable(c, page, ps, r->offset + pg * ps);
 		if (!err)
 			uw_batch_add(b, page, ps);
-		record(s, r, pg);
+		record(c, r, pg);
 	}
 	if (err == -EAGAIN)
-		s->st.retries++;
+		c->st.retries++;
 	if (err)
-		uw_wake(s->uffd, page, ps);
+		uw_wake(c->uffd, page, ps);
 	t1 = uw_now_ns();
-	uw_hist_add(&s->st.lat, t1 - t0);
-	if (!s->st.first_ns)
-		s->st.first_ns = t1;
-	s->st.last_ns = t1;
-	s->st.faults[k]++;
-	if (s->x->trace)
-		uw_trace_fault(s->x, t0, s->vmm, m->arg.pagefault.feat.ptid, k, addr,
+	uw_hist_add(&c->st.lat, t1 - t0);
+	if (!c->st.first_ns)
+		c->st.first_ns = t1;
+	c->st.last_ns = t1;
+	c->st.faults[k]++;
+	if (x->trace) {
+		/* One record, never cut by another VMM's thread. */
+		flockfile(x->out);
+		uw_trace_fault(x, t0, c->vmm, m->arg.pagefault.feat.ptid, k, addr,
 			       r ? r->base : 0, r ? page - r->base : 0);
+		funlockfile(x->out);
+	}
 }
 
-static void on_remove(struct serve *s, uint64_t start, uint64_t end)
+static void on_remove(struct client *c, uint64_t start, uint64_t end)
 {
-	for (size_t i = 0; i < s->nregs; i++) {
-		struct sregion *r = &s->regs[i];
+	for (size_t i = 0; i < c->nregs; i++) {
+		struct sregion *r = &c->regs[i];
 		uint64_t a = start > r->base ? start : r->base;
 		uint64_t b = end < r->base + r->size ? end : r->base + r->size;
 
@@ -380,13 +385,25 @@ static void on_remove(struct serve *s, uint64_t start, uint64_t end)
 	}
 }
 
-static void handle_uffd(struct serve *s)
+static void trace_event(struct client *c, uint64_t t, const char *ev, const struct uffd_msg *m)
+{
+	struct uw_ctx *x = c->s->x;
+
+	if (!x->trace)
+		return;
+	flockfile(x->out);
+	uw_trace_event(x, t, c->vmm, ev, "start", m->arg.remove.start, "end", m->arg.remove.end,
+		       NULL, 0);
+	funlockfile(x->out);
+}
+
+static void handle_uffd(struct client *c)
 {
 	struct uffd_msg msgs[UW_BATCH];
 	struct uw_batch b;
 
 	for (;;) {
-		ssize_t n = read(s->uffd, msgs, sizeof(msgs));
+		ssize_t n = read(c->uffd, msgs, sizeof(msgs));
 		uint64_t t = uw_now_ns();
 
 		if (n < 0 && errno == EINTR)
@@ -400,20 +417,14 @@ static void handle_uffd(struct serve *s)
 			if (m->event != UFFD_EVENT_PAGEFAULT)
 				b.n = 0;
 			if (m->event == UFFD_EVENT_PAGEFAULT) {
-				serve_fault(s, m, t, &b);
+				serve_fault(c, m, t, &b);
 			} else if (m->event == UFFD_EVENT_REMOVE) {
-				s->st.events[UW_E_REMOVE]++;
-				on_remove(s, m->arg.remove.start, m->arg.remove.end);
-				if (s->x->trace)
-					uw_trace_event(s->x, t, s->vmm, "remove", "start",
-						       m->arg.remove.start, "end",
-						       m->arg.remove.end, NULL, 0);
+				c->st.events[UW_E_REMOVE]++;
+				on_remove(c, m->arg.remove.start, m->arg.remove.end);
+				trace_event(c, t, "remove", m);
 			} else if (m->event == UFFD_EVENT_UNMAP) {
-				s->st.events[UW_E_UNMAP]++;
-				if (s->x->trace)
-					uw_trace_event(s->x, t, s->vmm, "unmap", "start",
-						       m->arg.remove.start, "end",
-						       m->arg.remove.end, NULL, 0);
+				c->st.events[UW_E_UNMAP]++;
+				trace_event(c, t, "unmap", m);
 			}
 		}
 		/*
@@ -434,9 +445,9 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int write_record(struct serve *s)
+static int write_record(struct serve *s, const struct client *c)
 {
-	size_t cap = 64 + s->nrecord * 20, n = 0;
+	size_t cap = 64 + c->nrecord * 20, n = 0;
 	char *buf = malloc(cap);
 	int err;
 
@@ -445,9 +456,9 @@ static int write_record(struct serve *s)
 	n += (size_t)snprintf(buf, cap,
 			      "# uffd-watch record v1: memory-file offsets, first "
 			      "touch first\n");
-	for (size_t i = 0; i < s->nrecord; i++)
+	for (size_t i = 0; i < c->nrecord; i++)
 		n += (size_t)snprintf(buf + n, cap - n, "0x%llx\n",
-				      (unsigned long long)s->record[i]);
+				      (unsigned long long)c->record[i]);
 	err = hv_write_file_atomic(s->record_path, buf, n, 0644);
 	free(buf);
 	if (err)
@@ -455,7 +466,8 @@ static int write_record(struct serve *s)
 	return 0;
 }
 
-static int read_prefetch(struct serve *s, uint64_t **out, size_t *count)
+/* Read once, before listening: every VMM gets the same working set. */
+static int read_prefetch(struct serve *s)
 {
 	char *text, *line, *save = NULL;
 	size_t len, n = 0, cap = 0, lineno = 0;
@@ -491,16 +503,17 @@ static int read_prefetch(struct serve *s, uint64_t **out, size_t *count)
 		offs[n++] = off;
 	}
 	free(text);
-	*out = offs;
-	*count = n;
+	qsort(offs, n, sizeof(*offs), cmp_u64);
+	s->pf_offs = offs;
+	s->pf_n = n;
 	return 0;
 }
 
-static struct sregion *region_of_offset(struct serve *s, uint64_t off)
+static struct sregion *region_of_offset(struct client *c, uint64_t off)
 {
-	for (size_t i = 0; i < s->nregs; i++)
-		if (off >= s->regs[i].offset && off - s->regs[i].offset < s->regs[i].size)
-			return &s->regs[i];
+	for (size_t i = 0; i < c->nregs; i++)
+		if (off >= c->regs[i].offset && off - c->regs[i].offset < c->regs[i].size)
+			return &c->regs[i];
 	return NULL;
 }
 
@@ -508,29 +521,26 @@ static struct sregion *region_of_offset(struct serve *s, uint64_t off)
  * Installs the recorded working set before the first fault is served:
  * sorted, so neighbours become one UFFDIO_COPY of up to 2 MiB.
  */
-static int prefetch(struct serve *s)
+static int prefetch(struct client *c)
 {
-	uint64_t *offs = NULL, t0;
-	size_t n = 0, i = 0;
+	const uint64_t *offs = c->s->pf_offs;
+	size_t n = c->s->pf_n, i = 0;
+	uint64_t t0 = uw_now_ns();
 	int err;
 
-	if ((err = read_prefetch(s, &offs, &n)))
-		return err;
-	qsort(offs, n, sizeof(*offs), cmp_u64);
-	t0 = uw_now_ns();
 	while (i < n) {
-		struct sregion *r = region_of_offset(s, offs[i]);
+		struct sregion *r = region_of_offset(c, offs[i]);
 		size_t j = i + 1;
 		uint64_t len, done = 0, dst;
 
 		if (!r || (i && offs[i] == offs[i - 1])) {
-			s->pf_skipped += r ? 0 : 1;
+			c->pf_skipped += r ? 0 : 1;
 			i++;
 			continue;
 		}
 		/* A recorded 4 KiB offset inside a huge page stands for all of it. */
 		if (offs[i] % r->psize) {
-			s->pf_skipped++;
+			c->pf_skipped++;
 			i++;
 			continue;
 		}
@@ -540,65 +550,436 @@ static int prefetch(struct serve *s)
 		len = (j - i) * r->psize;
 		dst = r->base + (offs[i] - r->offset);
 		/* Map the source in one call: faulting it in page by page costs more. */
-		madvise((void *)(s->mem + offs[i]), len, MADV_POPULATE_READ);
-		err = uw_copy(s->uffd, dst, s->mem + offs[i], len, 0, &done);
+		madvise((void *)(c->s->mem + offs[i]), len, MADV_POPULATE_READ);
+		err = uw_copy(c->uffd, dst, c->s->mem + offs[i], len, 0, &done);
 		/* EFAULT: an unreadable source page, left to serve_unreadable on its fault. */
-		if (err && err != -EEXIST && err != -EAGAIN && err != -EFAULT) {
-			free(offs);
+		if (err && err != -EEXIST && err != -EAGAIN && err != -EFAULT)
 			return hv_fail(err, "the VMM's registration does not match its region list",
 				       "serve: prefetch at 0x%llx", (unsigned long long)dst);
-		}
 		for (uint64_t k = 0; k < done / r->psize; k++) {
-			s->pf_pages++;
-			record(s, r, (offs[i + k] - r->offset) / r->psize);
+			c->pf_pages++;
+			record(c, r, (offs[i + k] - r->offset) / r->psize);
 		}
 		/* A page the VMM faulted in meanwhile stops the run: step over it. */
 		i += done / r->psize + (err ? 1 : 0);
 	}
-	s->pf_ns = uw_now_ns() - t0;
-	free(offs);
-	if (s->pf_skipped)
+	c->pf_ns = uw_now_ns() - t0;
+	if (c->pf_skipped)
 		hv_warn("serve: --prefetch: %llu offsets outside every region were skipped",
-			(unsigned long long)s->pf_skipped);
+			(unsigned long long)c->pf_skipped);
 	return 0;
 }
 
 static void stats_extra(struct uw_ctx *x, struct hv_json *j, void *arg)
 {
-	struct serve *s = arg;
-	double secs = (double)s->pf_ns / 1e9;
-	double rate = secs > 0 ? (double)s->pf_pages / secs : 0;
+	struct client *c = arg;
+	struct serve *s = c->s;
+	double secs = (double)c->pf_ns / 1e9;
+	double rate = secs > 0 ? (double)c->pf_pages / secs : 0;
 
 	if (j) {
-		hv_json_i64(j, "vmm_pid", s->vmm);
-		hv_json_u64(j, "outside_faults", s->outside);
+		hv_json_u64(j, "client", c->id);
+		hv_json_i64(j, "vmm_pid", c->vmm);
+		hv_json_u64(j, "outside_faults", c->outside);
 		hv_json_object_open(j, "prefetch");
-		hv_json_u64(j, "pages", s->pf_pages);
+		hv_json_u64(j, "pages", c->pf_pages);
 		hv_json_double(j, "seconds", secs);
 		hv_json_double(j, "pages_per_second", rate);
 		hv_json_object_close(j);
-		hv_json_u64(j, "recorded", s->nrecord);
-		hv_json_u64(j, "faults_resolved_by_another", s->shared);
+		hv_json_u64(j, "recorded", c->nrecord);
+		hv_json_u64(j, "faults_resolved_by_another", c->shared);
 		hv_json_u64(j, "refused_connections", s->refused);
+		hv_json_u64(j, "turned_away", s->turned_away);
 		hv_json_object_open(j, "unservable");
-		hv_json_u64(j, "pages", s->unservable);
-		hv_json_u64(j, "poisoned", s->poisoned);
-		hv_json_u64(j, "zero_filled", s->unservable - s->poisoned);
+		hv_json_u64(j, "pages", c->unservable);
+		hv_json_u64(j, "poisoned", c->poisoned);
+		hv_json_u64(j, "zero_filled", c->unservable - c->poisoned);
 		hv_json_object_close(j);
 		return;
 	}
+	fprintf(x->out, "vmm:         pid %d (client %u)\n", (int)c->vmm, c->id);
 	fprintf(x->out, "prefetch:    %llu pages in %.6f s (%.0f pages/s)\n",
-		(unsigned long long)s->pf_pages, secs, rate);
-	fprintf(x->out, "recorded:    %zu pages; outside regions: %llu faults\n", s->nrecord,
-		(unsigned long long)s->outside);
+		(unsigned long long)c->pf_pages, secs, rate);
+	fprintf(x->out, "recorded:    %zu pages; outside regions: %llu faults\n", c->nrecord,
+		(unsigned long long)c->outside);
 	fprintf(x->out, "shared:      %llu faults resolved by another fault's ioctl\n",
-		(unsigned long long)s->shared);
-	fprintf(x->out, "refused:     %llu connections from a uid not allowed\n",
-		(unsigned long long)s->refused);
+		(unsigned long long)c->shared);
+	fprintf(x->out, "refused:     %llu connections from a uid not allowed, %llu beyond "
+			"--max-clients\n",
+		(unsigned long long)s->refused, (unsigned long long)s->turned_away);
 	fprintf(x->out, "unservable:  %llu pages the memory file could not give (%llu poisoned, "
 			"%llu zero-filled)\n",
-		(unsigned long long)s->unservable, (unsigned long long)s->poisoned,
-		(unsigned long long)(s->unservable - s->poisoned));
+		(unsigned long long)c->unservable, (unsigned long long)c->poisoned,
+		(unsigned long long)(c->unservable - c->poisoned));
+}
+
+/* With several VMMs, what the server saw besides them, at the end. */
+static void print_summary(struct serve *s)
+{
+	struct uw_ctx *x = s->x;
+
+	if (x->c.json) {
+		struct hv_json j;
+
+		hv_json_init(&j, x->out, true);
+		hv_json_object_open(&j, NULL);
+		hv_json_str(&j, "event", "summary");
+		hv_json_u64(&j, "clients", s->accepted);
+		hv_json_u64(&j, "rejected", s->rejected);
+		hv_json_u64(&j, "refused_connections", s->refused);
+		hv_json_u64(&j, "turned_away", s->turned_away);
+		hv_json_object_close(&j);
+		hv_json_end(&j);
+		return;
+	}
+	fprintf(x->out,
+		"summary:     %u VMMs served (%llu handshakes rejected); refused %llu, turned "
+		"away %llu\n",
+		s->accepted, (unsigned long long)s->rejected, (unsigned long long)s->refused,
+		(unsigned long long)s->turned_away);
+}
+
+/*
+ * A signal ends the service while the VMM runs on, and the VMM keeps its own
+ * copy of the userfaultfd: its next missing fault would wait forever. So the
+ * pages not installed yet are installed now, as a prefetch would (the guest
+ * sees its true memory), and then the regions are unregistered, which wakes
+ * any waiter and leaves later faults (on balloon-removed pages) to the
+ * kernel's zero-fill. This costs a copy of the rest of the memory file.
+ */
+static void hand_back(struct client *c)
+{
+	hv_step("hand-back");
+	for (size_t i = 0; i < c->nregs; i++) {
+		struct sregion *r = &c->regs[i];
+		uint64_t ps = r->psize, n = r->size / ps, pg = 0;
+		const unsigned char *mem = c->s->mem + r->offset;
+
+		while (pg < n) {
+			uint64_t j = pg, done = 0;
+			int err;
+
+			while (j < n && !bit_test(r->served, j) && !bit_test(r->removed, j) &&
+			       (j - pg) * ps < PREFETCH_RUN)
+				j++;
+			if (j == pg) {
+				pg++;
+				continue;
+			}
+			madvise((void *)(mem + pg * ps), (j - pg) * ps, MADV_POPULATE_READ);
+			err = uw_copy(c->uffd, r->base + pg * ps, mem + pg * ps, (j - pg) * ps, 0,
+				      &done);
+			if (err == -ESRCH)
+				return; /* the VMM exited meanwhile: nothing to hand back */
+			/* EEXIST: a page the VMM has already (a racing fault): step over it. */
+			pg += done / ps + (err ? 1 : 0);
+		}
+		uw_unregister(c->uffd, r->base, r->size);
+	}
+	if (c->s->x->c.verbose)
+		hv_note("serve: VMM pid %d: stopped by a signal: the rest of the memory was "
+			"installed and the regions unregistered",
+			c->vmm);
+}
+
+static int loop(struct client *c)
+{
+	struct serve *s = c->s;
+	struct epoll_event ev, evs[8];
+	bool done = false;
+	int watch;
+
+	c->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (c->ep < 0)
+		return hv_fail(-errno, NULL, "serve: epoll");
+	ev = (struct epoll_event){.events = EPOLLIN, .data.fd = c->uffd};
+	epoll_ctl(c->ep, EPOLL_CTL_ADD, c->uffd, &ev);
+	ev = (struct epoll_event){.events = EPOLLIN, .data.fd = s->stopfd};
+	epoll_ctl(c->ep, EPOLL_CTL_ADD, s->stopfd, &ev);
+	/* The VMM's exit ends the service; without a pidfd, its socket's hang-up does. */
+	c->pidfd = c->vmm > 0 ? (int)syscall(SYS_pidfd_open, c->vmm, 0) : -1;
+	watch = c->pidfd >= 0 ? c->pidfd : c->conn;
+	ev = (struct epoll_event){.events = EPOLLIN, .data.fd = watch};
+	epoll_ctl(c->ep, EPOLL_CTL_ADD, watch, &ev);
+	while (!done) {
+		int n = epoll_wait(c->ep, evs, 8, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return hv_fail(-errno, NULL, "serve: epoll_wait");
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == c->uffd)
+				handle_uffd(c);
+			else if (fd == s->stopfd || fd == c->pidfd)
+				done = true;
+			else if (fd == c->conn) {
+				char b;
+
+				done = recv(c->conn, &b, 1, MSG_DONTWAIT) <= 0;
+				if (!done)
+					return uw_bad(-1, "unexpected bytes after the handshake")
+						   ? HV_EXIT_FAILURE
+						   : 0;
+			}
+		}
+		if (s->x->trace)
+			fflush(s->x->out);
+	}
+	/* The VMM is gone: whatever is still queued is moot, but drain for the counts. */
+	handle_uffd(c);
+	if (stopped(s))
+		hand_back(c);
+	return 0;
+}
+
+static int client_serve(struct client *c)
+{
+	struct serve *s = c->s;
+	int rc;
+
+	if ((rc = handshake(c))) {
+		c->rejected = true;
+		return rc;
+	}
+	c->recording = s->record_path && !atomic_exchange(&s->record_taken, true);
+	if (stopped(s)) {
+		/* Signalled before serving began: a VMM that came gets its memory. */
+		hand_back(c);
+		return 0;
+	}
+	if (s->pf_n && (rc = prefetch(c)))
+		return rc;
+	if ((rc = loop(c)))
+		return rc;
+	c->served = true;
+	return 0;
+}
+
+static void *client_main(void *arg)
+{
+	struct client *c = arg;
+	uint64_t one = 1;
+
+	c->rc = client_serve(c);
+	atomic_store(&c->finished, true);
+	/* An eventfd write of 1 cannot fail short of a bug: nothing to do on error. */
+	if (write(c->s->donefd, &one, sizeof(one)) < 0)
+		hv_warn("serve: eventfd: %s", strerror(errno));
+	return NULL;
+}
+
+static void client_free(struct client *c)
+{
+	if (c->conn >= 0)
+		close(c->conn);
+	if (c->uffd >= 0)
+		close(c->uffd); /* the VMM keeps its own copy: closing ours wakes nothing */
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	if (c->ep >= 0)
+		close(c->ep);
+	if (c->zero)
+		munmap(c->zero, UW_HPAGE);
+	uw_regions_free(c->regs, c->nregs);
+	free(c->record);
+	free(c);
+}
+
+/* ---- the main thread: accept, start, join ------------------------------------- */
+
+static bool uid_allowed(const struct serve *s, uid_t uid)
+{
+	if (uid == geteuid())
+		return true;
+	for (size_t i = 0; i < s->nallow; i++)
+		if (s->allow[i] == uid)
+			return true;
+	return false;
+}
+
+static void start_client(struct serve *s, int conn, pid_t pid)
+{
+	struct client *c = calloc(1, sizeof(*c));
+	int err;
+
+	if (!c) {
+		hv_warn("serve: VMM pid %d not served: out of memory", (int)pid);
+		close(conn);
+		return;
+	}
+	*c = (struct client){.s = s, .conn = conn, .uffd = -1, .pidfd = -1, .ep = -1, .vmm = pid};
+	c->id = s->accepted + 1;
+	/* --timeout counts for the first VMM from serve's start, as it always did. */
+	if (c->id == 1 && s->timeout_ms)
+		c->end_ms = s->first_end_ms;
+	else
+		c->end_ms = now_ms() + (s->timeout_ms ? s->timeout_ms : HANDSHAKE_MS);
+	err = pthread_create(&c->th, NULL, client_main, c);
+	if (err) {
+		hv_warn("serve: VMM pid %d not served: no thread: %s", (int)pid, strerror(err));
+		client_free(c);
+		return;
+	}
+	s->accepted++;
+	s->live++;
+	c->next = s->clients;
+	s->clients = c;
+}
+
+/* Takes every pending connection: serves, refuses or turns each away. */
+static int accept_all(struct serve *s)
+{
+	for (;;) {
+		struct ucred cred;
+		socklen_t clen = sizeof(cred);
+		int conn = accept4(s->listen, NULL, NULL, SOCK_CLOEXEC);
+
+		if (conn < 0 && (errno == EINTR || errno == ECONNABORTED))
+			continue;
+		if (conn < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (conn < 0)
+			return hv_fail(-errno, NULL, "serve: accept");
+		if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0) {
+			int err = -errno;
+
+			close(conn);
+			return hv_fail(err, NULL, "serve: SO_PEERCRED");
+		}
+		if (!uid_allowed(s, cred.uid)) {
+			/* A stranger neither gets memory nor ends the wait for the real VMM. */
+			s->refused++;
+			hv_warn("serve: refused a connection from uid %u (pid %d): not serve's uid "
+				"nor an --allow-uid",
+				(unsigned)cred.uid, (int)cred.pid);
+			close(conn);
+			continue;
+		}
+		if (s->live >= s->max_clients) {
+			/* The protocol has no reply: the VMM sees the hang-up, the log says why. */
+			s->turned_away++;
+			hv_warn("serve: turned away VMM pid %d (uid %u): already serving %u VMM%s "
+				"(--max-clients %u)",
+				(int)cred.pid, (unsigned)cred.uid, s->live, s->live == 1 ? "" : "s",
+				s->max_clients);
+			close(conn);
+			continue;
+		}
+		hv_step("connected");
+		start_client(s, conn, cred.pid);
+	}
+}
+
+/* Joins the finished threads (all of them with wait_all), reporting each. */
+static int reap(struct serve *s, bool wait_all)
+{
+	struct uw_ctx *x = s->x;
+	struct client **pp = &s->clients;
+	int rc = 0;
+
+	while (*pp) {
+		struct client *c = *pp;
+
+		if (!wait_all && !atomic_load(&c->finished)) {
+			pp = &c->next;
+			continue;
+		}
+		pthread_join(c->th, NULL);
+		*pp = c->next;
+		s->live--;
+		if (s->max_clients == 1)
+			s->rc = c->rc;
+		if (c->rejected)
+			s->rejected++;
+		if (c->rc && s->max_clients > 1)
+			hv_warn("serve: VMM pid %d (client %u) was not served to its end; the "
+				"others go on",
+				(int)c->vmm, c->id);
+		if (c->served && c->recording && (rc = write_record(s, c)))
+			s->rc = rc;
+		if (c->served && x->stats) {
+			flockfile(x->out);
+			uw_print_stats(x, &c->st, stats_extra, c);
+			funlockfile(x->out);
+			fflush(x->out);
+		}
+		client_free(c);
+	}
+	return rc;
+}
+
+static void stop_all(struct serve *s)
+{
+	uint64_t one = 1;
+
+	if (!atomic_exchange(&s->stopped, true) && write(s->stopfd, &one, sizeof(one)) < 0)
+		hv_warn("serve: eventfd: %s", strerror(errno));
+}
+
+static int serve_loop(struct serve *s)
+{
+	struct epoll_event ev, evs[8];
+	bool listening = true;
+
+	s->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (s->ep < 0)
+		return hv_fail(-errno, NULL, "serve: epoll");
+	ev = (struct epoll_event){.events = EPOLLIN, .data.fd = s->listen};
+	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->listen, &ev);
+	ev = (struct epoll_event){.events = EPOLLIN, .data.fd = s->sig.fd};
+	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->sig.fd, &ev);
+	ev = (struct epoll_event){.events = EPOLLIN, .data.fd = s->donefd};
+	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->donefd, &ev);
+	for (;;) {
+		int n, ms = -1, err;
+
+		/*
+		 * --max-clients 1 is the one-VMM handler it always was: it ends
+		 * with its VMM. With more, serve runs until a signal.
+		 */
+		if (!s->live && (stopped(s) || (s->max_clients == 1 && s->accepted)))
+			return 0;
+		if (listening && !s->accepted && s->timeout_ms) {
+			uint64_t now = now_ms();
+
+			ms = now >= s->first_end_ms ? 0 : (int)(s->first_end_ms - now);
+		}
+		n = epoll_wait(s->ep, evs, 8, ms);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return hv_fail(-errno, NULL, "serve: epoll_wait");
+		if (n == 0)
+			return hv_fail(-ETIMEDOUT, "the VMM never connected", "serve: waiting on %s",
+				       s->sock_path);
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+			uint64_t cnt;
+
+			if (fd == s->listen && listening && (err = accept_all(s))) {
+				stop_all(s);
+				return err;
+			}
+			if (fd == s->sig.fd && hv_signals_pending(&s->sig) > 0 && listening) {
+				stop_all(s);
+				/* VMMs that connected before the signal still get their memory. */
+				if ((err = accept_all(s)))
+					return err;
+				epoll_ctl(s->ep, EPOLL_CTL_DEL, s->listen, NULL);
+				listening = false;
+			}
+			if (fd == s->donefd) {
+				if (read(s->donefd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+					return hv_fail(-errno, NULL, "serve: eventfd");
+				reap(s, false);
+			}
+		}
+		if (s->x->trace)
+			fflush(s->x->out);
+	}
 }
 
 /* ---- setup --------------------------------------------------------------------- */
@@ -608,7 +989,7 @@ static int listen_private(struct serve *s);
 static int setup(struct serve *s)
 {
 	struct stat st;
-	int fd;
+	int fd, err;
 
 	fd = open(s->mem_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -625,6 +1006,12 @@ static int setup(struct serve *s)
 		s->mem = NULL;
 		return hv_fail(-errno, NULL, "serve: mmap %s", s->mem_path);
 	}
+	if (s->prefetch_path && (err = read_prefetch(s)))
+		return err;
+	s->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	s->donefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->stopfd < 0 || s->donefd < 0)
+		return hv_fail(-errno, NULL, "serve: eventfd");
 	return listen_private(s);
 }
 
@@ -656,12 +1043,13 @@ static int listen_private(struct serve *s)
 	/* tmp is shorter than sun_path by more than the "/s" (checked above). */
 	memcpy(sa.sun_path, tmp, strlen(tmp));
 	memcpy(sa.sun_path + strlen(tmp), "/s", 3);
-	s->listen = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* Non-blocking: the main thread takes every pending connection, then waits. */
+	s->listen = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s->listen < 0)
 		err = hv_fail(-errno, NULL, "serve: socket");
 	else if (bind(s->listen, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		err = hv_fail(-errno, NULL, "serve: bind %s", sa.sun_path);
-	else if (listen(s->listen, 1) < 0)
+	else if (listen(s->listen, SOMAXCONN) < 0)
 		err = hv_fail(-errno, NULL, "serve: listen %s", s->sock_path);
 	else if (chmod(sa.sun_path, 0600) < 0)
 		err = hv_fail(-errno, NULL, "serve: chmod %s", sa.sun_path);
@@ -681,109 +1069,18 @@ static int listen_private(struct serve *s)
 	return 0;
 }
 
-/*
- * A signal ends the service while the VMM runs on, and the VMM keeps its own
- * copy of the userfaultfd: its next missing fault would wait forever. So the
- * pages not installed yet are installed now, as a prefetch would (the guest
- * sees its true memory), and then the regions are unregistered, which wakes
- * any waiter and leaves later faults (on balloon-removed pages) to the
- * kernel's zero-fill. This costs a copy of the rest of the memory file.
- */
-static void hand_back(struct serve *s)
-{
-	hv_step("hand-back");
-	for (size_t i = 0; i < s->nregs; i++) {
-		struct sregion *r = &s->regs[i];
-		uint64_t ps = r->psize, n = r->size / ps, pg = 0;
-
-		while (pg < n) {
-			uint64_t j = pg, done = 0;
-			int err;
-
-			while (j < n && !bit_test(r->served, j) && !bit_test(r->removed, j) &&
-			       (j - pg) * ps < PREFETCH_RUN)
-				j++;
-			if (j == pg) {
-				pg++;
-				continue;
-			}
-			madvise((void *)(s->mem + r->offset + pg * ps), (j - pg) * ps,
-				MADV_POPULATE_READ);
-			err = uw_copy(s->uffd, r->base + pg * ps,
-				      s->mem + r->offset + pg * ps, (j - pg) * ps, 0, &done);
-			if (err == -ESRCH)
-				return; /* the VMM exited meanwhile: nothing to hand back */
-			/* EEXIST: a page the VMM has already (a racing fault): step over it. */
-			pg += done / ps + (err ? 1 : 0);
-		}
-		uw_unregister(s->uffd, r->base, r->size);
-	}
-	if (s->x->c.verbose)
-		hv_note("serve: stopped by a signal: the rest of the memory was installed and "
-			"the regions unregistered");
-}
-
-static int loop(struct serve *s)
-{
-	struct epoll_event ev, evs[8];
-	bool done = false;
-
-	s->ep = epoll_create1(EPOLL_CLOEXEC);
-	if (s->ep < 0)
-		return hv_fail(-errno, NULL, "serve: epoll");
-	ev = (struct epoll_event){.events = EPOLLIN, .data.fd = s->uffd};
-	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->uffd, &ev);
-	ev = (struct epoll_event){.events = EPOLLIN, .data.fd = s->sig.fd};
-	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->sig.fd, &ev);
-	/* The VMM's exit ends the service; without a pidfd, its socket's hang-up does. */
-	s->pidfd = s->vmm > 0 ? (int)syscall(SYS_pidfd_open, s->vmm, 0) : -1;
-	ev = (struct epoll_event){.events = EPOLLIN, .data.fd = s->pidfd >= 0 ? s->pidfd : s->conn};
-	epoll_ctl(s->ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
-	while (!done) {
-		int n = epoll_wait(s->ep, evs, 8, -1);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return hv_fail(-errno, NULL, "serve: epoll_wait");
-		for (int i = 0; i < n; i++) {
-			int fd = evs[i].data.fd;
-
-			if (fd == s->uffd)
-				handle_uffd(s);
-			else if (fd == s->sig.fd)
-				done = s->stopped = hv_signals_pending(&s->sig) > 0;
-			else if (fd == s->pidfd)
-				done = true;
-			else if (fd == s->conn) {
-				char b;
-
-				done = recv(s->conn, &b, 1, MSG_DONTWAIT) <= 0;
-				if (!done)
-					return uw_bad(-1, "unexpected bytes after the handshake")
-						   ? HV_EXIT_FAILURE
-						   : 0;
-			}
-		}
-		if (s->x->trace)
-			fflush(s->x->out);
-	}
-	/* The VMM is gone: whatever is still queued is moot, but drain for the counts. */
-	handle_uffd(s);
-	if (s->stopped)
-		hand_back(s);
-	return 0;
-}
-
 int uw_serve(void *ctx, int argc, const char **argv)
 {
 	struct uw_ctx *x = ctx;
-	struct serve s = {.x = x, .listen = -1, .conn = -1, .uffd = -1, .pidfd = -1, .ep = -1};
+	struct serve s = {.x = x, .listen = -1, .ep = -1, .stopfd = -1, .donefd = -1};
 	char *sock = NULL, *mem = NULL, *rec = NULL, *pf = NULL, *timeout = NULL, *output = NULL;
+	char *maxc = NULL;
 	char **allow = NULL;
 	struct poptOption opts[] = {
 	    {"socket", 's', POPT_ARG_STRING, &sock, 0, "listen on this unix socket", "PATH"},
 	    {"memory", 'm', POPT_ARG_STRING, &mem, 0, "the snapshot's guest memory file", "FILE"},
+	    {"max-clients", 0, POPT_ARG_STRING, &maxc, 0,
+	     "serve up to N VMMs at once, until a signal (default 1: one VMM, then exit)", "N"},
 	    {"record", 'r', POPT_ARG_STRING, &rec, 0,
 	     "write the first-touch order of pages to TRACE at the end", "TRACE"},
 	    {"prefetch", 'p', POPT_ARG_STRING, &pf, 0,
@@ -801,9 +1098,9 @@ int uw_serve(void *ctx, int argc, const char **argv)
 	int rc, nargs;
 
 	rc = hv_popt_parse(pc, opts, &x->c,
-			    "serve --socket PATH --memory FILE [--allow-uid UID]... [--record TRACE] "
-			    "[--prefetch TRACE] [--timeout DURATION] [--trace] [--stats] [--json] "
-			    "[-o FILE]",
+			    "serve --socket PATH --memory FILE [--max-clients N] [--allow-uid UID]... "
+			    "[--record TRACE] [--prefetch TRACE] [--timeout DURATION] [--trace] "
+			    "[--stats] [--json] [-o FILE]",
 			    NULL, "uffd-watch(1)");
 	if (rc >= 0)
 		goto out_popt;
@@ -819,6 +1116,17 @@ int uw_serve(void *ctx, int argc, const char **argv)
 	if (timeout && hv_parse_duration_ms(timeout, 86400000ull * 365, &s.timeout_ms) < 0) {
 		rc = hv_usage_error("--timeout %s: use a duration like 10s or 500ms", timeout);
 		goto out_popt;
+	}
+	s.max_clients = 1;
+	if (maxc) {
+		uint32_t n;
+
+		if (hv_parse_u32(maxc, 1, MAX_CLIENTS, &n) < 0) {
+			rc = hv_usage_error("--max-clients %s: give a number from 1 to %d", maxc,
+					    MAX_CLIENTS);
+			goto out_popt;
+		}
+		s.max_clients = n;
 	}
 	for (size_t i = 0; allow && allow[i]; i++) {
 		uint32_t uid;
@@ -840,46 +1148,39 @@ int uw_serve(void *ctx, int argc, const char **argv)
 	x->output = output;
 	if ((rc = uw_output_open(x)))
 		goto out_popt;
+	/* Before any thread: they inherit the blocked mask, the main thread takes the signals. */
 	if (hv_signals_block(&s.sig, 0) < 0) {
 		rc = hv_fail(-errno, NULL, "signalfd");
 		goto out;
 	}
 	s.sig_on = true;
 	x->t0_ns = uw_now_ns();
+	s.first_end_ms = now_ms() + s.timeout_ms;
 	if ((rc = setup(&s)))
 		goto out;
 	hv_step("listening");
-	if ((rc = handshake(&s)))
-		goto out;
-	if (s.stopped) {
-		/* Signalled before serving began: a VMM that came gets its memory. */
-		if (s.uffd >= 0)
-			hand_back(&s);
-		goto out;
+	rc = serve_loop(&s);
+	/* Every thread ends (handing back its memory after a failure) before the rest. */
+	if (s.live) {
+		stop_all(&s);
+		reap(&s, true);
 	}
-	if (pf && (rc = prefetch(&s)))
-		goto out;
-	if ((rc = loop(&s)))
-		goto out;
-	if (rec && (rc = write_record(&s)))
-		goto out;
-	if (x->stats)
-		uw_print_stats(x, &s.st, stats_extra, &s);
+	if (!rc)
+		rc = s.rc;
+	if (!rc && x->stats && s.max_clients > 1)
+		print_summary(&s);
 out:
 	if (s.listen >= 0) {
 		close(s.listen);
 		unlink(sock);
 	}
-	if (s.conn >= 0)
-		close(s.conn);
-	if (s.uffd >= 0)
-		close(s.uffd); /* the VMM keeps its own copy: closing ours wakes nothing */
-	if (s.pidfd >= 0)
-		close(s.pidfd);
 	if (s.ep >= 0)
 		close(s.ep);
-	uw_regions_free(s.regs, s.nregs);
-	free(s.record);
+	if (s.stopfd >= 0)
+		close(s.stopfd);
+	if (s.donefd >= 0)
+		close(s.donefd);
+	free(s.pf_offs);
 	if (s.sig_on)
 		hv_signals_restore(&s.sig);
 	uw_output_close(x);
