@@ -81,3 +81,14 @@ serve_bg() {
 	[ "$st" -eq 1 ]
 	grep -qF 'not a page-aligned user address' "$W/serve.err"
 }
+
+@test "serve: \"minor\" hugetlbfs regions: a huge page in the page cache is written and continued, a missing one copied" {
+	"$TU/uffd-fc-client" make-memory "$W/mem" 1024
+	serve_bg --stats --json
+	# The memfd's first huge page is in its page cache (garbage), the second is not.
+	run "$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -H -M
+	[ "$status" -eq 0 ]
+	[ "$output" = "ok 1024 pages" ]
+	wait "$SERVE"
+	jq -e '.faults.minor == 1 and .faults.read == 1 and .written_to_backing_file == 512' "$W/serve.out"
+}

@@ -595,6 +595,7 @@ serve_bg() {
 	[{"base_host_virt_addr":4096,"size":8192,"offset":1638400,"page_size":4096}]|runs past the end of the memory file
 	[{"base_host_virt_addr":4096,"size":8192,"offset":0,"page_size":8192}]|page size 8192: only 4096-byte and 2 MiB pages are served
 	[{"base_host_virt_addr":4096,"size":8192,"offset":0}]|neither "page_size" nor "page_size_kib" is given
+	[{"base_host_virt_addr":4096,"size":8192,"offset":0,"page_size":4096,"minor":1}]|field "minor" is not true or false
 	[{"base_host_virt_addr":18446744073709547520,"size":8192,"offset":0,"page_size":4096}]|leaves the user address space
 	[{"base_host_virt_addr":4096,"size":8192,"offset":0,"page_size":4096},{"base_host_virt_addr":8192,"size":4096,"offset":65536,"page_size":4096}]|region 1: host range overlaps region 0
 	[{"base_host_virt_addr":4096,"size":8192,"offset":0,"page_size":4096},{"base_host_virt_addr":65536,"size":4096,"offset":4096,"page_size":4096}]|region 1: file range overlaps region 0
@@ -702,6 +703,55 @@ wait_socket() {
 	fi
 }
 
+# ---- serve: MINOR mode -------------------------------------------------------
+
+@test "serve: \"minor\" shmem regions: a page in the page cache is written from the file and continued, a missing one copied" {
+	"$TU/uffd-fc-client" make-memory "$W/mem" 40
+	serve_bg --stats --json
+	# Even pages sit in the memfd's page cache holding garbage: minor faults.
+	run "$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -M
+	[ "$status" -eq 0 ]
+	[ "$output" = "ok 32 pages" ]
+	wait "$SERVE"
+	jq -e '.faults.minor == 16 and .faults.read == 16 and .written_to_backing_file == 16' "$W/serve.out"
+}
+
+@test "serve: \"minor\" regions the VMM filled itself are only continued; record and prefetch work on them" {
+	"$TU/uffd-fc-client" make-memory "$W/mem" 40
+	serve_bg --record "$W/rec" --stats --json
+	run "$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -M -P -o 3,20,1
+	[ "$output" = "ok 3 pages" ]
+	wait "$SERVE"
+	jq -e '.faults.total == 3 and .faults.minor == 3 and .written_to_backing_file == 0' "$W/serve.out"
+	run grep -v '^#' "$W/rec"
+	[ "$output" = "$(printf '0x3000\n0x14000\n0x1000')" ]
+	# With the backing file, the prefetch writes the pages and maps them: no fault.
+	serve_bg --prefetch "$W/rec" --stats --json
+	run "$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -M -R -o 3,20,1
+	[ "$output" = "ok 3 pages" ]
+	wait "$SERVE"
+	jq -e '.faults.total == 0 and .prefetch.pages == 3 and .written_to_backing_file == 3' "$W/serve.out"
+}
+
+@test "serve: a backing file not shmem, not sealed, too small or with no \"minor\" region is rejected" {
+	"$TU/uffd-fc-client" make-memory "$W/mem" 40
+	while IFS='|' read -r args msg; do
+		serve_bg
+		# shellcheck disable=SC2086 # the client's options, split
+		run "$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -t -M $args
+		[ "$output" = closed ]
+		st=0; wait "$SERVE" || st=$?
+		echo "$args -> $st $(cat "$W/serve.err")"
+		[ "$st" -eq 1 ]
+		grep -qF "$msg" "$W/serve.err"
+	done <<-EOF
+	-F $W/mem|the second descriptor is not a shmem (memfd) or hugetlbfs file
+	-u|the backing file is not sealed against shrinking (F_SEAL_SHRINK)
+	-j [{"base_host_virt_addr":4096,"size":8192,"offset":131072,"page_size":4096,"minor":true}]|runs past the end of the backing file (0x20000 bytes)
+	-j [{"base_host_virt_addr":4096,"size":8192,"offset":0,"page_size":4096}]|a backing file came, but no region is "minor"
+	EOF
+}
+
 # ---- serve: several VMMs -----------------------------------------------------
 
 # The orders four clients read their 64 pages in: forward, backward, two shuffles.
@@ -785,7 +835,7 @@ stop_serve() {
 	jq -se --argjson v "$victim" '[.[] | select(.event == "stats")] | length == 5 and
 		(map(select(.vmm_pid == $v)) | length == 1 and .[0].faults.total < 64) and
 		(map(select(.vmm_pid != $v)) | all(.faults.total == 64))' "$W/serve.out"
-	! grep -q "was not served to its end" "$W/serve.err"
+	[ "$(grep -c "was not served to its end" "$W/serve.err")" -eq 0 ]
 }
 
 @test "serve --max-clients 2: a third VMM is turned away with a message, the two are served" {

@@ -28,9 +28,23 @@
  *                 so that several run at once, or one can be killed midway)
  *       -w MS     wait MS milliseconds after connecting before sending the
  *                 message (a VMM slow to hand over)
+ *       -M        MINOR mode: the regions are shared mappings of one memfd
+ *                 (hugetlbfs with -H) laid out as the memory file, sealed
+ *                 against shrinking, registered missing+minor and said
+ *                 "minor": true; every even page (huge page with -H) of the
+ *                 memfd is put in its page cache holding garbage (0xee), so
+ *                 its first touch is a minor fault serve must fill, the odd
+ *                 ones are missing faults; the memfd goes along as the
+ *                 second descriptor
+ *       -P        with -M: the VMM fills the memfd with the snapshot itself,
+ *                 registers minor only and sends no second descriptor
+ *       -u        with -M: leave the memfd unsealed
+ *       -F FILE   with -M: send FILE as the second descriptor instead
+ *       -R waits for the pages to be mapped here (pagemap), with -M too
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/memfd.h>
 #include <grp.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
@@ -111,6 +125,8 @@ int main(int argc, char **argv)
 	unsigned char *base[2], expect[PG];
 	int nreg, sizes[2], fd, s, opt, huge = 0;
 	long sleep_us = 0, wait_ms = 0;
+	int minor = 0, selffill = 0, memfd = -1, unsealed = 0;
+	const char *wrong = NULL;
 	size_t gap = PG;
 
 	if (argc == 4 && !strcmp(argv[1], "make-memory"))
@@ -118,7 +134,7 @@ int main(int argc, char **argv)
 	if (argc < 4 || strcmp(argv[1], "run"))
 		return 2;
 	optind = 4;
-	while ((opt = getopt(argc, argv, "o:r:Rd:j:ntU:b:Hs:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "o:r:Rd:j:ntU:b:Hs:w:MPuF:")) != -1) {
 		switch (opt) {
 		case 'o': {
 			char *p = optarg, *end;
@@ -164,6 +180,18 @@ int main(int argc, char **argv)
 		case 'w':
 			wait_ms = atol(optarg);
 			break;
+		case 'M':
+			minor = 1;
+			break;
+		case 'P':
+			selffill = 1;
+			break;
+		case 'u':
+			unsealed = 1;
+			break;
+		case 'F':
+			wrong = optarg;
+			break;
 		default:
 			return 2;
 		}
@@ -177,6 +205,29 @@ int main(int argc, char **argv)
 								(gid_t)as_uid) < 0 ||
 			    setresuid((uid_t)as_uid, (uid_t)as_uid, (uid_t)as_uid) < 0))
 		return die("-U");
+	if (minor) {
+		size_t total = (size_t)(sizes[0] + (nreg > 1 ? sizes[1] : 0)) * PG;
+		size_t unit = huge ? HPG : PG;
+		unsigned char *m;
+
+		api.features |= huge ? UFFD_FEATURE_MINOR_HUGETLBFS : UFFD_FEATURE_MINOR_SHMEM;
+		memfd = memfd_create("guest", MFD_CLOEXEC | MFD_ALLOW_SEALING |
+						      (huge ? MFD_HUGETLB : 0));
+		if (memfd < 0 || ftruncate(memfd, (off_t)total) < 0 ||
+		    (!unsealed && fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0))
+			return die("memfd");
+		m = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+		if (m == MAP_FAILED)
+			return die("mmap memfd");
+		for (size_t i = 0; i < total / PG; i++) {
+			if (selffill)
+				fill(m + i * PG, i);
+			else if ((i * PG / unit) % 2 == 0)
+				memset(m + i * PG, 0xee, PG);
+		}
+		/* The pages stay in the memfd's page cache: not mapped in the regions yet. */
+		munmap(m, total);
+	}
 	fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
 	/* Run as another uid (vm.unprivileged_userfaultfd=0): user faults only. */
 	if (fd < 0 && errno == EPERM)
@@ -186,9 +237,17 @@ int main(int argc, char **argv)
 	for (int r = 0; r < nreg; r++) {
 		struct uffdio_register reg = {.mode = UFFDIO_REGISTER_MODE_MISSING};
 
+		if (minor)
+			reg.mode = UFFDIO_REGISTER_MODE_MINOR |
+				   (selffill ? 0 : UFFDIO_REGISTER_MODE_MISSING);
 		/* a guard page between regions, like the MMIO gap of a real guest */
-		base[r] = mmap(NULL, (size_t)sizes[r] * PG + gap, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | (huge ? MAP_HUGETLB : 0), -1, 0);
+		if (minor)
+			base[r] = mmap(NULL, (size_t)sizes[r] * PG + gap, PROT_READ | PROT_WRITE,
+				       MAP_SHARED, memfd, r ? (off_t)sizes[0] * PG : 0);
+		else
+			base[r] = mmap(NULL, (size_t)sizes[r] * PG + gap, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS | (huge ? MAP_HUGETLB : 0), -1,
+				       0);
 		if (base[r] == MAP_FAILED)
 			return die(huge ? "mmap MAP_HUGETLB (vm.nr_hugepages)" : "mmap");
 		munmap(base[r] + (size_t)sizes[r] * PG, gap);
@@ -203,9 +262,10 @@ int main(int argc, char **argv)
 		for (int r = 0; r < nreg; r++)
 			n += snprintf(body + n, sizeof(body) - (size_t)n,
 				      "%s{\"base_host_virt_addr\":%lu,\"size\":%d,\"offset\":%d,"
-				      "\"page_size\":%zu,\"page_size_kib\":%zu}",
+				      "\"page_size\":%zu,\"page_size_kib\":%zu%s}",
 				      r ? "," : "", (unsigned long)base[r], sizes[r] * PG,
-				      r ? sizes[0] * PG : 0, huge ? HPG : PG, huge ? HPG : PG);
+				      r ? sizes[0] * PG : 0, huge ? HPG : PG, huge ? HPG : PG,
+				      minor ? ",\"minor\":true" : "");
 		snprintf(body + n, sizeof(body) - (size_t)n, "]");
 		json = body;
 	}
@@ -227,9 +287,13 @@ int main(int argc, char **argv)
 	{
 		struct iovec iov = {.iov_base = (void *)json, .iov_len = strlen(json)};
 		union {
-			char b[CMSG_SPACE(sizeof(int))];
+			char b[CMSG_SPACE(sizeof(int) * 2)];
 			struct cmsghdr a;
 		} c;
+		int fds[2] = {fd, memfd}, nfds = minor && !selffill ? 2 : 1;
+
+		if (wrong && (fds[1] = open(wrong, O_RDONLY | O_CLOEXEC)) < 0)
+			return die(wrong);
 		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 
 		if (!nofd) {
@@ -237,12 +301,12 @@ int main(int argc, char **argv)
 
 			memset(&c, 0, sizeof(c));
 			mh.msg_control = c.b;
-			mh.msg_controllen = sizeof(c.b);
+			mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
 			h = CMSG_FIRSTHDR(&mh);
 			h->cmsg_level = SOL_SOCKET;
 			h->cmsg_type = SCM_RIGHTS;
-			h->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(h), &fd, sizeof(int));
+			h->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+			memcpy(CMSG_DATA(h), fds, sizeof(int) * (size_t)nfds);
 		}
 		if (sendmsg(s, &mh, MSG_NOSIGNAL) < 0) {
 			/* -t waits for the hang-up: one before the message is one too. */
@@ -275,8 +339,21 @@ int main(int argc, char **argv)
 				    pg = r ? order[i] - sizes[0] : order[i];
 				unsigned char v = 0;
 
-				mincore(base[r] + (size_t)pg * PG, PG, &v);
-				all = v & 1;
+				if (minor) {
+					/* mincore says page cache: the mapping is pagemap's */
+					uint64_t e = 0;
+					int pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+					off_t at = (off_t)((uintptr_t)(base[r] + (size_t)pg * PG) /
+							   PG * sizeof(e));
+
+					if (pm < 0 || pread(pm, &e, sizeof(e), at) != sizeof(e))
+						return die("pagemap");
+					close(pm);
+					all = (e >> 63) & 1;
+				} else {
+					mincore(base[r] + (size_t)pg * PG, PG, &v);
+					all = v & 1;
+				}
 			}
 			if (all)
 				break;

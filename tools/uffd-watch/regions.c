@@ -76,6 +76,20 @@ static int region_page_size(struct json_object *o, int i, uint64_t *ps)
 	return 0;
 }
 
+/* "minor": optional, a boolean: the region was registered for minor faults. */
+static int get_minor(struct json_object *o, int i, bool *minor)
+{
+	struct json_object *v;
+
+	*minor = false;
+	if (!json_object_object_get_ex(o, "minor", &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean))
+		return uw_bad(i, "field \"minor\" is not true or false");
+	*minor = json_object_get_boolean(v);
+	return 0;
+}
+
 int uw_regions_parse(struct json_object *root, uint64_t mem_len, struct sregion **regs,
 		     size_t *nregs)
 {
@@ -103,7 +117,8 @@ int uw_regions_parse(struct json_object *root, uint64_t mem_len, struct sregion 
 			return uw_bad(ii, "not a JSON object");
 		if (get_u64(o, ii, "base_host_virt_addr", true, &r->base) ||
 		    get_u64(o, ii, "size", true, &r->size) ||
-		    get_u64(o, ii, "offset", true, &r->offset) || region_page_size(o, ii, &ps))
+		    get_u64(o, ii, "offset", true, &r->offset) || region_page_size(o, ii, &ps) ||
+		    get_minor(o, ii, &r->minor))
 			return -EPROTO;
 		if (!r->size || r->size % ps)
 			return uw_bad(ii, "size 0x%llx is not a non-zero multiple of the page size",

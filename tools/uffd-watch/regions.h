@@ -7,6 +7,7 @@
 #ifndef UW_REGIONS_H
 #define UW_REGIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,7 @@ struct json_tokener;
 struct sregion {
 	uint64_t base, size, offset;
 	uint64_t psize;	   /* the handshake's page_size: 4 KiB or a 2 MiB hugetlbfs page */
+	bool minor;	   /* "minor": true, registered for minor faults (shmem, hugetlbfs) */
 	uint64_t *served;  /* bitmap: page installed (recorded once) */
 	uint64_t *removed; /* bitmap: a balloon removed it, zero-fill from now on */
 };

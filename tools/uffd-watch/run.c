@@ -367,7 +367,7 @@ static void serve_fault(struct run *r, struct proc *p, const struct uffd_msg *m,
 		err = uw_writeprotect(p->uffd, page, UW_PAGE, false);
 		break;
 	case UW_K_MINOR:
-		err = uw_continue(p->uffd, page, UW_PAGE);
+		err = uw_continue(p->uffd, page, UW_PAGE, NULL);
 		break;
 	default:
 		if (uw_batch_has(b, page)) {

@@ -33,6 +33,7 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <libgen.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -43,6 +44,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -85,6 +87,7 @@ struct serve {
 	atomic_bool record_taken; /* a client records (--record: the first one served) */
 	const unsigned char *mem;
 	uint64_t mem_len;
+	int mem_fd; /* read with pread into a backing file: a short read, never SIGBUS */
 	uint64_t *pf_offs; /* --prefetch: sorted memory-file offsets */
 	size_t pf_n;
 	struct client *clients; /* accepted, not joined yet */
@@ -108,6 +111,10 @@ struct client {
 	bool served;   /* faults were served until the VMM went or a signal came */
 	bool recording;
 	int conn, uffd, pidfd, ep;
+	int backing;	     /* the second descriptor: the file behind "minor" regions */
+	unsigned char *bmap; /* ... mapped shared, to fill its page cache */
+	uint64_t blen;
+	uint64_t bwritten; /* pages written into it before UFFDIO_CONTINUE */
 	pid_t vmm;
 	uint64_t end_ms; /* handshake deadline */
 	struct sregion *regs;
@@ -167,6 +174,57 @@ static int wait_message(struct client *c)
 	}
 }
 
+/*
+ * The backing file of "minor" regions (a memfd, shmem or hugetlbfs), as
+ * Firecracker's guest_memfd restore hands its handler the guest_memfd: a
+ * minor fault's page is in its page cache, at the region's memory-file
+ * offset, and serve writes the snapshot's page there before UFFDIO_CONTINUE.
+ * It writes through a shared mapping (hugetlbfs has no write()), so the file
+ * must be sealed against shrinking: a VMM truncating it under the mapping
+ * would otherwise kill serve, and every other VMM's service with it.
+ */
+static int map_backing(struct client *c)
+{
+	struct stat st;
+	struct statfs sf;
+	bool huge, any = false;
+	int seals;
+	void *m;
+
+	if (fstat(c->backing, &st) < 0 || fstatfs(c->backing, &sf) < 0 || !S_ISREG(st.st_mode) ||
+	    (sf.f_type != TMPFS_MAGIC && sf.f_type != HUGETLBFS_MAGIC))
+		return uw_bad(-1, "the second descriptor is not a shmem (memfd) or hugetlbfs file");
+	huge = sf.f_type == HUGETLBFS_MAGIC;
+	seals = fcntl(c->backing, F_GET_SEALS);
+	if (seals < 0 || !(seals & F_SEAL_SHRINK))
+		return uw_bad(-1, "the backing file is not sealed against shrinking (F_SEAL_SHRINK): "
+			       "serve writes into it through a mapping");
+	for (size_t i = 0; i < c->nregs; i++) {
+		const struct sregion *r = &c->regs[i];
+
+		if (!r->minor)
+			continue;
+		any = true;
+		if (r->psize != (huge ? UW_HPAGE : UW_PAGE) || (uint64_t)st.st_blksize != r->psize)
+			return uw_bad((int)i, "page size %llu does not match the backing file's "
+					      "(%ld-byte pages)",
+				      (unsigned long long)r->psize, (long)st.st_blksize);
+		if (r->offset + r->size > (uint64_t)st.st_size)
+			return uw_bad((int)i, "offset 0x%llx + size 0x%llx runs past the end of the "
+					      "backing file (0x%llx bytes)",
+				      (unsigned long long)r->offset, (unsigned long long)r->size,
+				      (unsigned long long)st.st_size);
+	}
+	if (!any)
+		return uw_bad(-1, "a backing file came, but no region is \"minor\"");
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, c->backing, 0);
+	if (m == MAP_FAILED)
+		return uw_bad(-1, "the backing file cannot be mapped: %s", strerror(errno));
+	c->bmap = m;
+	c->blen = (uint64_t)st.st_size;
+	return 0;
+}
+
 static int handshake(struct client *c)
 {
 	struct json_tokener *tok;
@@ -187,25 +245,30 @@ static int handshake(struct client *c)
 	/* The JSON may arrive in pieces on a stream socket; the fd rides on the first. */
 	while (!root) {
 		size_t got;
-		int fd;
+		int fds[2], nfds;
 
 		if ((err = wait_message(c))) {
 			hv_err(err, "the VMM sent no complete region list", "serve: handshake");
 			break;
 		}
-		err = uw_recv_fd(c->conn, buf + len, MAX_HANDSHAKE - len, &fd, &got);
+		err = uw_recv_fds(c->conn, buf + len, MAX_HANDSHAKE - len, fds, 2, &nfds, &got);
 		if (err) {
-			hv_err(err, "one userfaultfd is expected", "serve: handshake");
+			hv_err(err, "a userfaultfd, and the backing file of \"minor\" regions, are "
+				    "expected",
+			       "serve: handshake");
 			err = -EPROTO;
 			break;
 		}
-		if (fd >= 0 && c->uffd >= 0) {
-			close(fd);
+		if (nfds && c->uffd >= 0) {
+			for (int i = 0; i < nfds; i++)
+				close(fds[i]);
 			err = uw_bad(-1, "a second descriptor arrived");
 			break;
 		}
-		if (fd >= 0)
-			c->uffd = fd;
+		if (nfds)
+			c->uffd = fds[0];
+		if (nfds == 2)
+			c->backing = fds[1];
 		if (got == 0) {
 			err = uw_bad(-1, "the VMM hung up before a complete region list (%zu bytes)",
 				  len);
@@ -228,6 +291,8 @@ static int handshake(struct client *c)
 		err = uw_bad(-1, "the descriptor sent is not a userfaultfd");
 	if (!err)
 		err = uw_regions_parse(root, c->s->mem_len, &c->regs, &c->nregs);
+	if (!err && c->backing >= 0)
+		err = map_backing(c);
 	if (root)
 		json_object_put(root);
 	if (err == -ENOMEM)
@@ -319,6 +384,62 @@ static int serve_unreadable(struct client *c, uint64_t page, uint64_t len, uint6
 	return c->no_poison ? zero_fill(c, page, len) : err;
 }
 
+/*
+ * Puts the snapshot's bytes [off, off + len) into the backing file's page
+ * cache at the same offset. pread, not memcpy from the memory file's
+ * mapping: a memory file that shrank gives a short read here, not SIGBUS.
+ * -EFAULT when the memory file cannot give them.
+ */
+static int fill_backing(struct client *c, uint64_t off, uint64_t len)
+{
+	uint64_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(c->s->mem_fd, c->bmap + off + done, len - done,
+				  (off_t)(off + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EFAULT;
+		done += (uint64_t)n;
+	}
+	c->bwritten += len / UW_PAGE;
+	return 0;
+}
+
+/*
+ * A minor fault: the page is in the backing file's page cache, not mapped.
+ * Its first time, with the backing file known, the snapshot's page is
+ * written there; then UFFDIO_CONTINUE maps it. A page served before or
+ * removed by the balloon keeps what the page cache holds (a shared
+ * mapping's MADV_DONTNEED leaves the page in the file). Without a backing
+ * file the VMM filled the file itself: only the mapping is ours to do.
+ */
+static int serve_minor(struct client *c, struct sregion *r, uint64_t page, uint64_t pg,
+		       uint64_t ps)
+{
+	uint64_t off = r->offset + pg * ps;
+	int err;
+
+	if (c->bmap && !bit_test(r->served, pg) && !bit_test(r->removed, pg) &&
+	    fill_backing(c, off, ps)) {
+		if (!c->unservable++)
+			hv_warn("serve: memory-file offset 0x%llx cannot be read (the file shrank, "
+				"or a read error): %s",
+				(unsigned long long)off,
+				c->no_poison ? "zero-filled" : "poisoned, the VMM gets SIGBUS there");
+		err = c->no_poison ? -EINVAL : uw_poison(c->uffd, page, ps);
+		if (!err) {
+			c->poisoned++;
+			return 0;
+		}
+		c->no_poison = c->no_poison || err == -EINVAL || err == -ENOTTY;
+		memset(c->bmap + off, 0, ps);
+	}
+	return uw_continue(c->uffd, page, ps, NULL);
+}
+
 static void serve_fault(struct client *c, const struct uffd_msg *m, uint64_t t0,
 			struct uw_batch *b)
 {
@@ -334,16 +455,20 @@ static void serve_fault(struct client *c, const struct uffd_msg *m, uint64_t t0,
 		hv_step("first-fault"); /* the VMM waits on this fault */
 	if (!r) {
 		if (!c->outside++)
-			hv_warn("serve: fault at 0x%llx is outside every region: zero-filled",
-				(unsigned long long)addr);
-		err = uw_zeropage(c->uffd, page, UW_PAGE, NULL);
+			hv_warn("serve: fault at 0x%llx is outside every region: %s",
+				(unsigned long long)addr,
+				k == UW_K_MINOR ? "mapped as the page cache has it" : "zero-filled");
+		err = k == UW_K_MINOR ? uw_continue(c->uffd, page, UW_PAGE, NULL)
+				      : uw_zeropage(c->uffd, page, UW_PAGE, NULL);
 	} else if (uw_batch_has(b, page)) {
 		err = 0; /* a vCPU sharing the page: the first one's copy woke it too */
 		c->shared++;
 	} else {
 		uint64_t pg = (page - r->base) / ps;
 
-		if (bit_test(r->removed, pg))
+		if (k == UW_K_MINOR)
+			err = serve_minor(c, r, page, pg, ps);
+		else if (bit_test(r->removed, pg))
 			err = zero_fill(c, page, ps);
 		else
 			err = uw_copy(c->uffd, page, c->s->mem + r->offset + pg * ps, ps, 0, NULL);
@@ -518,6 +643,35 @@ static struct sregion *region_of_offset(struct client *c, uint64_t off)
 }
 
 /*
+ * Installs n pages of r from page pg on, for prefetch and hand-back: one
+ * UFFDIO_COPY, or in a "minor" region the bytes written into the backing
+ * file (when there is one) and one UFFDIO_CONTINUE. *done as uw_copy's.
+ */
+static int install_run(struct client *c, struct sregion *r, uint64_t pg, uint64_t n,
+		       uint64_t *done)
+{
+	uint64_t ps = r->psize, off = r->offset + pg * ps, dst = r->base + pg * ps;
+	int err;
+
+	*done = 0;
+	if (!r->minor) {
+		/* Map the source in one call: faulting it in page by page costs more. */
+		madvise((void *)(c->s->mem + off), n * ps, MADV_POPULATE_READ);
+		return uw_copy(c->uffd, dst, c->s->mem + off, n * ps, 0, done);
+	}
+	/* A page the memory file cannot give ends the run: its fault will say so. */
+	if (c->bmap)
+		for (uint64_t k = 0; k < n; k++)
+			if ((err = fill_backing(c, off + k * ps, ps))) {
+				if (!k)
+					return err;
+				n = k;
+				break;
+			}
+	return uw_continue(c->uffd, dst, n * ps, done);
+}
+
+/*
  * Installs the recorded working set before the first fault is served:
  * sorted, so neighbours become one UFFDIO_COPY of up to 2 MiB.
  */
@@ -531,7 +685,7 @@ static int prefetch(struct client *c)
 	while (i < n) {
 		struct sregion *r = region_of_offset(c, offs[i]);
 		size_t j = i + 1;
-		uint64_t len, done = 0, dst;
+		uint64_t done = 0, dst;
 
 		if (!r || (i && offs[i] == offs[i - 1])) {
 			c->pf_skipped += r ? 0 : 1;
@@ -547,12 +701,13 @@ static int prefetch(struct client *c)
 		while (j < n && offs[j] == offs[j - 1] + r->psize && offs[j] < r->offset + r->size &&
 		       (j - i + 1) * r->psize <= PREFETCH_RUN)
 			j++;
-		len = (j - i) * r->psize;
 		dst = r->base + (offs[i] - r->offset);
-		/* Map the source in one call: faulting it in page by page costs more. */
-		madvise((void *)(c->s->mem + offs[i]), len, MADV_POPULATE_READ);
-		err = uw_copy(c->uffd, dst, c->s->mem + offs[i], len, 0, &done);
-		/* EFAULT: an unreadable source page, left to serve_unreadable on its fault. */
+		err = install_run(c, r, (offs[i] - r->offset) / r->psize, j - i, &done);
+		/*
+		 * EFAULT: an unreadable source page, left to serve_unreadable on
+		 * its fault; in a "minor" region without a backing file, a page
+		 * not in the page cache (its missing fault will come).
+		 */
 		if (err && err != -EEXIST && err != -EAGAIN && err != -EFAULT)
 			return hv_fail(err, "the VMM's registration does not match its region list",
 				       "serve: prefetch at 0x%llx", (unsigned long long)dst);
@@ -588,6 +743,7 @@ static void stats_extra(struct uw_ctx *x, struct hv_json *j, void *arg)
 		hv_json_object_close(j);
 		hv_json_u64(j, "recorded", c->nrecord);
 		hv_json_u64(j, "faults_resolved_by_another", c->shared);
+		hv_json_u64(j, "written_to_backing_file", c->bwritten);
 		hv_json_u64(j, "refused_connections", s->refused);
 		hv_json_u64(j, "turned_away", s->turned_away);
 		hv_json_object_open(j, "unservable");
@@ -604,6 +760,9 @@ static void stats_extra(struct uw_ctx *x, struct hv_json *j, void *arg)
 		(unsigned long long)c->outside);
 	fprintf(x->out, "shared:      %llu faults resolved by another fault's ioctl\n",
 		(unsigned long long)c->shared);
+	if (c->bmap)
+		fprintf(x->out, "minor:       %llu pages written into the backing file\n",
+			(unsigned long long)c->bwritten);
 	fprintf(x->out, "refused:     %llu connections from a uid not allowed, %llu beyond "
 			"--max-clients\n",
 		(unsigned long long)s->refused, (unsigned long long)s->turned_away);
@@ -653,7 +812,6 @@ static void hand_back(struct client *c)
 	for (size_t i = 0; i < c->nregs; i++) {
 		struct sregion *r = &c->regs[i];
 		uint64_t ps = r->psize, n = r->size / ps, pg = 0;
-		const unsigned char *mem = c->s->mem + r->offset;
 
 		while (pg < n) {
 			uint64_t j = pg, done = 0;
@@ -666,9 +824,7 @@ static void hand_back(struct client *c)
 				pg++;
 				continue;
 			}
-			madvise((void *)(mem + pg * ps), (j - pg) * ps, MADV_POPULATE_READ);
-			err = uw_copy(c->uffd, r->base + pg * ps, mem + pg * ps, (j - pg) * ps, 0,
-				      &done);
+			err = install_run(c, r, pg, j - pg, &done);
 			if (err == -ESRCH)
 				return; /* the VMM exited meanwhile: nothing to hand back */
 			/* EEXIST: a page the VMM has already (a racing fault): step over it. */
@@ -783,6 +939,10 @@ static void client_free(struct client *c)
 		close(c->ep);
 	if (c->zero)
 		munmap(c->zero, UW_HPAGE);
+	if (c->bmap)
+		munmap(c->bmap, c->blen);
+	if (c->backing >= 0)
+		close(c->backing);
 	uw_regions_free(c->regs, c->nregs);
 	free(c->record);
 	free(c);
@@ -810,7 +970,8 @@ static void start_client(struct serve *s, int conn, pid_t pid)
 		close(conn);
 		return;
 	}
-	*c = (struct client){.s = s, .conn = conn, .uffd = -1, .pidfd = -1, .ep = -1, .vmm = pid};
+	*c = (struct client){
+	    .s = s, .conn = conn, .uffd = -1, .backing = -1, .pidfd = -1, .ep = -1, .vmm = pid};
 	c->id = s->accepted + 1;
 	/* --timeout counts for the first VMM from serve's start, as it always did. */
 	if (c->id == 1 && s->timeout_ms)
@@ -1001,7 +1162,7 @@ static int setup(struct serve *s)
 	}
 	s->mem_len = (uint64_t)st.st_size / UW_PAGE * UW_PAGE;
 	s->mem = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
+	s->mem_fd = fd;
 	if (s->mem == MAP_FAILED) {
 		s->mem = NULL;
 		return hv_fail(-errno, NULL, "serve: mmap %s", s->mem_path);
@@ -1072,7 +1233,7 @@ static int listen_private(struct serve *s)
 int uw_serve(void *ctx, int argc, const char **argv)
 {
 	struct uw_ctx *x = ctx;
-	struct serve s = {.x = x, .listen = -1, .ep = -1, .stopfd = -1, .donefd = -1};
+	struct serve s = {.x = x, .listen = -1, .ep = -1, .stopfd = -1, .donefd = -1, .mem_fd = -1};
 	char *sock = NULL, *mem = NULL, *rec = NULL, *pf = NULL, *timeout = NULL, *output = NULL;
 	char *maxc = NULL;
 	char **allow = NULL;
@@ -1180,6 +1341,8 @@ out:
 		close(s.stopfd);
 	if (s.donefd >= 0)
 		close(s.donefd);
+	if (s.mem_fd >= 0)
+		close(s.mem_fd);
 	free(s.pf_offs);
 	if (s.sig_on)
 		hv_signals_restore(&s.sig);

@@ -164,11 +164,14 @@ int uw_writeprotect(int uffd, uint64_t start, uint64_t len, bool wp)
 	return ioctl(uffd, UFFDIO_WRITEPROTECT, &w) < 0 ? -errno : 0;
 }
 
-int uw_continue(int uffd, uint64_t start, uint64_t len)
+int uw_continue(int uffd, uint64_t start, uint64_t len, uint64_t *done)
 {
 	struct uffdio_continue c = {.range = {.start = start, .len = len}};
+	int err = ioctl(uffd, UFFDIO_CONTINUE, &c) < 0 ? -errno : 0;
 
-	return ioctl(uffd, UFFDIO_CONTINUE, &c) < 0 ? -errno : 0;
+	if (done)
+		*done = err ? (c.mapped > 0 ? (uint64_t)c.mapped : 0) : len;
+	return err;
 }
 
 int uw_register(int uffd, uint64_t start, uint64_t len, uint64_t mode, uint64_t *ioctls)
@@ -442,7 +445,7 @@ void uw_output_close(struct uw_ctx *x)
 	x->out = NULL;
 }
 
-int uw_recv_fd(int sock, void *buf, size_t len, int *fd, size_t *got)
+int uw_recv_fds(int sock, void *buf, size_t len, int *fds, int maxfds, int *nfds, size_t *got)
 {
 	union {
 		char b[CMSG_SPACE(sizeof(int) * 4)];
@@ -453,16 +456,16 @@ int uw_recv_fd(int sock, void *buf, size_t len, int *fd, size_t *got)
 	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.b, .msg_controllen = sizeof(c.b)};
 	struct cmsghdr *h;
 	ssize_t n;
-	int nfds = 0;
+	int all = 0;
 
-	*fd = -1;
+	*nfds = 0;
 	do
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
 	*got = (size_t)n;
-	/* Close whatever came beyond the one descriptor we expect. */
+	/* Close whatever came beyond the descriptors we expect. */
 	for (h = CMSG_FIRSTHDR(&mh); h; h = CMSG_NXTHDR(&mh, h)) {
 		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -470,22 +473,26 @@ int uw_recv_fd(int sock, void *buf, size_t len, int *fd, size_t *got)
 			int f;
 
 			memcpy(&f, CMSG_DATA(h) + i * sizeof(int), sizeof(int));
-			if (nfds++ == 0)
-				*fd = f;
+			if (all++ < maxfds)
+				fds[(*nfds)++] = f;
 			else
 				close(f);
 		}
 	}
-	if (mh.msg_flags & MSG_CTRUNC) {
-		if (*fd >= 0)
-			close(*fd);
-		*fd = -1;
-		return -EMSGSIZE;
-	}
-	if (nfds > 1) {
-		close(*fd);
-		*fd = -1;
-		return -E2BIG;
+	if ((mh.msg_flags & MSG_CTRUNC) || all > maxfds) {
+		for (int i = 0; i < *nfds; i++)
+			close(fds[i]);
+		*nfds = 0;
+		return (mh.msg_flags & MSG_CTRUNC) ? -EMSGSIZE : -E2BIG;
 	}
 	return 0;
+}
+
+int uw_recv_fd(int sock, void *buf, size_t len, int *fd, size_t *got)
+{
+	int n, err = uw_recv_fds(sock, buf, len, fd, 1, &n, got);
+
+	if (err || !n)
+		*fd = -1;
+	return err;
 }

@@ -85,7 +85,8 @@ int uw_zeropage(int uffd, uint64_t dst, uint64_t len, uint64_t *done);
 int uw_poison(int uffd, uint64_t dst, uint64_t len);
 int uw_wake(int uffd, uint64_t start, uint64_t len);
 int uw_writeprotect(int uffd, uint64_t start, uint64_t len, bool wp);
-int uw_continue(int uffd, uint64_t start, uint64_t len);
+/* Maps pages already in the page cache (minor faults); *done as for copy. */
+int uw_continue(int uffd, uint64_t start, uint64_t len, uint64_t *done);
 int uw_register(int uffd, uint64_t start, uint64_t len, uint64_t mode, uint64_t *ioctls);
 int uw_unregister(int uffd, uint64_t start, uint64_t len);
 
@@ -150,8 +151,10 @@ void uw_print_stats(struct uw_ctx *x, const struct uw_stats *s,
 int uw_output_open(struct uw_ctx *x);
 void uw_output_close(struct uw_ctx *x);
 
-/* Sends/receives one message with at most one fd. */
+/* Receives one message with at most one fd (-E2BIG: more came; all closed). */
 int uw_recv_fd(int sock, void *buf, size_t len, int *fd, size_t *got);
+/* The same with up to maxfds (at most 4), in the order sent, in fds[*nfds]. */
+int uw_recv_fds(int sock, void *buf, size_t len, int *fds, int maxfds, int *nfds, size_t *got);
 
 int uw_probe(void *ctx, int argc, const char **argv);
 int uw_run(void *ctx, int argc, const char **argv);
