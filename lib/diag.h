@@ -20,6 +20,7 @@ enum hv_exit {
 	HV_EXIT_BUSY = 6,	/* busy, or still conflicting after retries */
 	HV_EXIT_TIMEOUT = 7,	/* a --timeout expired */
 	HV_EXIT_LIMIT = 8,	/* a resource limit was hit (ENOSPC, memlock) */
+	HV_EXIT_UNSUPPORTED = 9, /* the other side does not offer the operation */
 };
 
 /* Maps a negative errno to the exit code above. */

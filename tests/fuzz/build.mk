@@ -21,6 +21,10 @@ FUZZ_SRCS_xsrestore   := $(FUZZ_SRCS_xsctl)
 FUZZ_CFLAGS_xsrestore := $(FUZZ_CFLAGS_xsctl)
 FUZZ_LIBS_xsrestore   := $(FUZZ_LIBS_xsctl)
 FUZZ_NEEDS_xsrestore  := $(FUZZ_NEEDS_xsctl)
+# The daemons' control replies (xsctl control/quota), read by ctlreply.c alone.
+FUZZ_SRCS_xsctlreply   := tools/xsctl/ctlreply.c
+FUZZ_CFLAGS_xsctlreply := -Itools/xsctl
+FUZZ_NEEDS_xsctlreply  := HAVE_XENSTORE
 FUZZ_SRCS_xspath  := lib/xs.c tools/xsctl/escape.c
 FUZZ_CFLAGS_xspath := -Itools/xsctl
 FUZZ_LIBS_xspath  := $(XENSTORE_LIBS)

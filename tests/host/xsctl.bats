@@ -15,13 +15,33 @@ setup() {
 	export XENSTORED_PATH=$BATS_TEST_TMPDIR/no-such-socket
 }
 
+teardown() {
+	[ -n "${FAKE:-}" ] && kill "$FAKE" 2>/dev/null
+	return 0
+}
+
+# fake FLAVOUR: a daemon answering control commands as Xen 4.17's C
+# xenstored (c), oxenstored (ocaml) or C xenstored to a domU (denied) do
+# (tests/host/fixtures/fake-xenstored.py); S is the option that reaches it.
+fake() {
+	local sock=$BATS_TEST_TMPDIR/fake-$1.sock
+	python3 "$HV_TOP/tests/host/fixtures/fake-xenstored.py" "$sock" "$1" </dev/null \
+		>/dev/null 2>&1 3>&- &
+	FAKE=$!
+	for _ in $(seq 100); do
+		[ -S "$sock" ] && break
+		sleep 0.05
+	done
+	S=(--socket "$sock")
+}
+
 load "$BATS_TEST_DIRNAME/../assert"
 
 @test "--help lists every verb and the man page, exits 0" {
 	run "$X" --help
 	[ "$status" -eq 0 ]
 	for v in read write mkdir rm exists incr ls tree perms chmod domain-path watch wait \
-		tx batch dump restore; do
+		tx batch dump restore control quota; do
 		[[ $output == *"  $v "* ]] || { echo "verb $v missing" >&2; false; }
 	done
 	[[ $output == *"xsctl(1)"* ]]
@@ -278,7 +298,7 @@ EOF
 }
 
 @test "watch, wait, tx, batch, restore and transport options are refused inside scripts" {
-	for v in "watch /a" "wait /a" "tx" "batch" "restore f"; do
+	for v in "watch /a" "wait /a" "tx" "batch" "restore f" "control check" "quota 1"; do
 		run "$X" batch -n < <(echo "$v")
 		fails_with 2 "xsctl: line 1: '${v%% *}' cannot run inside a tx or batch script*"
 	done
@@ -350,4 +370,108 @@ print(json.dumps(node))' >"$d/deep.json"
 	echo '{"path": "/a", "value": "x"' >"$d/trunc.json"
 	run "$X" restore "$d/trunc.json"
 	fails_with 2 "xsctl: restore: $d/trunc.json is not JSON: empty or incomplete*"
+}
+
+@test "control and quota check their arguments before connecting" {
+	run "$X" control
+	fails_with 2 "xsctl: control: expected CMD \\[ARGS...\\]*"
+	run "$X" control live-update /usr/sbin/xenstored
+	fails_with 2 "xsctl: control: live-update replaces the daemon: use xenstore-control for it*"
+	run "$X" control print "$(head -c 4090 /dev/zero | tr '\0' x)"
+	fails_with 2 "xsctl: control print: command and arguments are 4097 bytes, over the 4096-byte*"
+	for d in x -1 32752 0x5; do
+		run "$X" quota -- "$d"
+		fails_with 2 "xsctl: quota: DOMID '$d' is not a domain id (0-32751)*"
+	done
+	run "$X" quota 1 2
+	fails_with 2 "xsctl: quota: expected at most one DOMID*"
+	run "$X" quota 1
+	fails_with 5 "xsctl: cannot reach XenStore*"
+}
+
+@test "control passes C xenstored's replies on; an acknowledgement prints nothing" {
+	fake c
+	run "$X" "${S[@]}" control quota
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Quota settings:" ]
+	[ "${lines[1]}" = "nodes            :     1000 Nodes per domain" ]
+	run "$X" "${S[@]}" control check
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run "$X" "${S[@]}" -j control print hello
+	[ "$status" -eq 0 ]
+	[ "$(jq -c . <<<"$output")" = '{"daemon":"xenstored","command":"print","args":["hello"],"ack":true,"reply":null}' ]
+	run "$X" "${S[@]}" control -j quota 5
+	[ "$(jq -r .reply <<<"$output" | sed -n 2p)" = "nodes           :       23" ]
+	run "$X" "${S[@]}" control help
+	[[ ${lines[0]} == check$'\t' ]]
+}
+
+@test "control: a command the daemon does not know exits 9 with one line naming its commands" {
+	fake c
+	run "$X" "${S[@]}" control watches
+	fails_with 9 "xsctl: control watches: xenstored does not know this command (its commands: check log live-update logfile memreport print quota quota-soft help)"
+	kill "$FAKE"
+	fake ocaml
+	run "$X" "${S[@]}" control check
+	fails_with 9 "xsctl: control check: oxenstored does not know this command (its commands: print quota watches xenbus mfn)"
+	run "$X" "${S[@]}" control quota set nodes 5
+	fails_with 9 "xsctl: control quota: oxenstored offers only 'quota <domid>' (its commands:*"
+}
+
+@test "control: arguments the daemon refuses exit 2 with its synopsis; no log file is named" {
+	fake c
+	run "$X" "${S[@]}" control quota set nodes 0
+	fails_with 2 "xsctl: control quota: Invalid argument (the daemon refused the arguments; it takes: quota \\[set <name> <val>|<domid>\\])"
+	run "$X" "${S[@]}" control memreport
+	fails_with 2 "xsctl: control memreport: Invalid argument (without FILE the daemon writes to its log file*"
+	run "$X" "${S[@]}" control quota 9
+	fails_with 3 "xsctl: control quota: No such file or directory"
+}
+
+@test "control on oxenstored: help from xsctl, data replies, and OK instead of data exits 1" {
+	fake ocaml
+	run "$X" "${S[@]}" control help
+	[ "$status" -eq 0 ]
+	[ "$output" = $'print\t<string>\nquota\t<domid>\nwatches\t\nxenbus\t<domid>\nmfn\t<domid>' ]
+	run "$X" "${S[@]}" control quota 5
+	[ "$output" = "dom5 quota: 23/1000" ]
+	run "$X" "${S[@]}" control quota x
+	fails_with 1 "xsctl: control quota: oxenstored answered OK instead of data (oxenstored answers so when it cannot do what was asked*"
+	run "$X" "${S[@]}" control print hello
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "a domain the daemon does not privilege: control and quota exit 4" {
+	fake denied
+	run "$X" "${S[@]}" control check
+	fails_with 4 "xsctl: control check: Permission denied (only dom0 (or a domain the daemon privileges) may send control commands)"
+	run "$X" "${S[@]}" quota
+	fails_with 4 "xsctl: control quota: Permission denied*"
+}
+
+@test "quota on C xenstored: use, limits and soft limits in one table, and -j" {
+	fake c
+	run "$X" "${S[@]}" quota 5
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "QUOTA             USED   LIMIT    SOFT DESCRIPTION" ]
+	[ "${lines[1]}" = "nodes               23    1000       - Nodes per domain" ]
+	[ "${lines[6]}" = "memory            4567 2621440 2097152 Total Xenstore memory per domain (error level)" ]
+	[ "${#lines[@]}" -eq 10 ]
+	run "$X" "${S[@]}" quota -j
+	[ "$(jq -c '[.domid, .daemon, .quotas[0].quota, .quotas[0].used, .quotas[4].used]' <<<"$output")" = '[0,"xenstored","nodes",57,null]' ]
+	run "$X" "${S[@]}" quota 7
+	fails_with 3 "xsctl: quota 7: No such file or directory (no domain with that id is known to the store)"
+}
+
+@test "quota on oxenstored: its node count and limit; an unknown domain exits 3" {
+	fake ocaml
+	run "$X" "${S[@]}" quota 5
+	[ "$status" -eq 0 ]
+	[ "$output" = $'QUOTA USED LIMIT SOFT DESCRIPTION\nnodes   23  1000    - Nodes per domain' ]
+	run "$X" "${S[@]}" -j quota 5
+	[ "$(jq -c '[.daemon, .quotas]' <<<"$output")" = '["oxenstored",[{"quota":"nodes","used":23,"limit":1000,"soft":null,"description":"Nodes per domain"}]]' ]
+	run "$X" "${S[@]}" quota 7
+	fails_with 3 "xsctl: quota 7: No such file or directory (no domain with that id is known to the store)"
 }

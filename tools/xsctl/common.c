@@ -115,6 +115,11 @@ int xsctl_fail(struct xsctl *x, int err, const char *op, const char *path)
 			       "%s%s %s", x->where, op, path);
 	if (err == -ENOSPC || err == -EDQUOT)
 		return hv_fail(err, "a daemon quota was hit", "%s%s %s", x->where, op, path);
+	/* libxenstore knows no EQUOTA and turns the unknown name into EINVAL. */
+	if (err == -EINVAL)
+		return hv_fail(err, "oxenstored reports a hit quota so too: 'xsctl quota DOMID' "
+				    "in dom0 shows the use",
+			       "%s%s %s", x->where, op, path);
 	return hv_fail(err, NULL, "%s%s %s", x->where, op, path);
 }
 

@@ -37,13 +37,16 @@ static const struct hv_verb verbs[] = {
 	{ "dump", xsctl_dump, "[PATH]", "print a subtree as JSON" },
 	{ "restore", xsctl_restore, "[--to PATH] [--replace] FILE",
 	  "re-create a dump in one transaction" },
+	{ "control", xsctl_control, "CMD [ARGS...]",
+	  "send the store daemon an introspection command" },
+	{ "quota", xsctl_quota, "[DOMID]", "print a domain's quotas and use (default 0)" },
 	{ NULL, NULL, NULL, NULL },
 };
 
 /* Verbs that hold the connection for a long time or run scripts themselves. */
 static bool script_verb(const char *name)
 {
-	static const char *const no[] = { "watch", "wait", "tx", "batch", "restore" };
+	static const char *const no[] = { "watch", "wait", "tx", "batch", "restore", "control", "quota" };
 
 	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
 		if (!strcmp(name, no[i]))

@@ -104,6 +104,41 @@ int xsctl_tx(void *ctx, int argc, const char **argv);
 int xsctl_batch(void *ctx, int argc, const char **argv);
 int xsctl_dump(void *ctx, int argc, const char **argv);
 int xsctl_restore(void *ctx, int argc, const char **argv);
+int xsctl_control(void *ctx, int argc, const char **argv);
+int xsctl_quota(void *ctx, int argc, const char **argv);
+
+/*
+ * ctlreply.c: the daemons' control replies read into records. A value
+ * the reply does not give is -1.
+ */
+struct xsctl_quota {
+	char name[24];		/* the daemon's name: nodes, watches, memory... */
+	int64_t used;		/* this domain's use */
+	int64_t limit;		/* the (hard) limit */
+	int64_t soft;		/* the soft limit (C xenstored: memory) */
+	char descr[64];		/* the daemon's description */
+};
+#define XSCTL_QUOTAS_MAX 24
+struct xsctl_quotas {
+	struct xsctl_quota q[XSCTL_QUOTAS_MAX];
+	size_t n;
+};
+enum xsctl_quota_field { XSCTL_Q_USED, XSCTL_Q_LIMIT, XSCTL_Q_SOFT };
+/*
+ * C xenstored: "quota"/"quota-soft" ("Quota settings:" and NAME: VALUE
+ * DESCRIPTION lines; what = LIMIT or SOFT) or "quota DOMID" ("Domain N:"
+ * and NAME: VALUE lines; what = USED). Adds or completes records in qs.
+ * 0, -EPROTO for a reply in another format, -E2BIG for too many names.
+ */
+int xsctl_quota_parse_c(const char *reply, enum xsctl_quota_field what,
+			struct xsctl_quotas *qs);
+/* oxenstored: "domN quota: USED/LIMIT" (nodes); -ENOENT for "not set". */
+int xsctl_quota_parse_ocaml(const char *reply, unsigned int domid, struct xsctl_quotas *qs);
+/*
+ * Whether C xenstored's help reply lists cmd; *args (not NUL-terminated,
+ * args_len bytes) is its synopsis when args is not NULL.
+ */
+int xsctl_help_has(const char *help, const char *cmd, const char **args, size_t *args_len);
 
 /* tx.c: the script line parser (shell-like words), for tests and batch. */
 int xsctl_split_line(const char *line, char ***argv, int *argc, const char **why);

@@ -18,6 +18,9 @@ setup() {
 teardown() {
 	[ -n "${BG:-}" ] && kill "$BG" 2>/dev/null
 	[ -n "${DOMU:-}" ] && xl destroy "$DOMU" 2>/dev/null
+	# A test that changed C xenstored's node quota or log puts them back.
+	[ -n "${NODES_QUOTA:-}" ] && xsctl control quota set nodes "$NODES_QUOTA"
+	[ -n "${TRACE:-}" ] && xsctl control log off
 	xenstore-rm /xsctl-test 2>/dev/null
 	return 0
 }
@@ -378,4 +381,150 @@ EOF
 	[ "$(xsctl read $T/dom0/x)" = keep ]
 	run xsctl exists $T/dom0/new
 	[ "$status" -eq 3 ]
+}
+
+# field QUOTA OUTPUT COLUMN: a column of xsctl quota's table (2 used, 3 limit).
+field() { awk -v q="$1" -v c="$3" '$1 == q { print $c }' <<<"$2"; }
+
+@test "control: $XENSTORED_FLAVOUR's commands; one it does not know exits 9 where xenstore-control says OK or fails" {
+	if [ "$XENSTORED_FLAVOUR" = c ]; then
+		run xsctl control help
+		[ "$status" -eq 0 ]
+		[[ $output == *$'\nquota\t[set <name> <val>|<domid>]\n'* ]]
+		# The same bytes as Xen's own client prints.
+		[ "$(xsctl control quota)" = "$(xenstore-control quota)" ]
+		[ "$(xsctl control quota 0)" = "$(xenstore-control quota 0)" ]
+		run xsctl control check
+		[ "$status" -eq 0 ] && [ -z "$output" ]
+		run xsctl control watches
+		fails_with 9 "xsctl: control watches: xenstored does not know this command (its commands: check log live-update logfile memreport print quota quota-soft help)"
+		run xsctl control quota set nodes 0
+		fails_with 2 "xsctl: control quota: Invalid argument (the daemon refused the arguments; it takes: quota*"
+		run xsctl control memreport
+		fails_with 2 "xsctl: control memreport: Invalid argument (without FILE the daemon writes to its log file*"
+	else
+		# oxenstored acknowledges what it does not know: Xen's client says OK.
+		run xenstore-control check
+		[ "$status" -eq 0 ] && [ "$output" = OK ]
+		run xsctl control check
+		fails_with 9 "xsctl: control check: oxenstored does not know this command (its commands: print quota watches xenbus mfn)"
+		run xsctl control quota-soft
+		fails_with 9 "xsctl: control quota-soft: oxenstored does not know this command*"
+		run xsctl control quota
+		fails_with 9 "xsctl: control quota: oxenstored offers only 'quota <domid>'*"
+		[ "$(xsctl control quota 0)" = "$(xenstore-control quota 0)" ]
+		[[ $(xsctl control quota 0) =~ ^dom0\ quota:\ ([0-9]+/1000|not\ set)$ ]]
+		run xsctl control watches
+		[ "$status" -eq 0 ]
+		run xsctl control mfn 4242
+		fails_with 1 "xsctl: control mfn: oxenstored answered OK instead of data*"
+	fi
+	run xsctl control live-update /usr/sbin/xenstored
+	fails_with 2 "xsctl: control: live-update replaces the daemon*"
+	run xsctl -j control print hello
+	[ "$status" -eq 0 ]
+	[[ $output == *'"daemon": "'$([ "$XENSTORED_FLAVOUR" = c ] && echo xenstored || echo oxenstored)'"'* ]]
+	[[ $output == *'"ack": true'* ]]
+	# Over /dev/xen/xenbus as well.
+	run xsctl --xenbus control print hello
+	[ "$status" -eq 0 ]
+}
+
+@test "control logfile, print, memreport FILE and log off (C xenstored); oxenstored has none of them but print" {
+	if [ "$XENSTORED_FLAVOUR" != c ]; then
+		run xsctl control logfile /tmp/xs-trace
+		fails_with 9 "xsctl: control logfile: oxenstored does not know this command*"
+		run xsctl control memreport
+		fails_with 9 "xsctl: control memreport: oxenstored does not know this command*"
+		return 0
+	fi
+	TRACE=/tmp/xsctl-trace-$$
+	xsctl control logfile "$TRACE"
+	xsctl control print "marker-$$"
+	grep -q "control: marker-$$" "$TRACE"
+	xsctl control memreport "$D/mem"
+	[ -s "$D/mem" ]
+	grep -q "talloc" "$D/mem"
+	xsctl control log off
+	TRACE=
+	n=$(wc -l <"/tmp/xsctl-trace-$$")
+	xsctl read /local/domain/0/name
+	[ "$(wc -l <"/tmp/xsctl-trace-$$")" -eq "$n" ]
+	rm -f "/tmp/xsctl-trace-$$"
+}
+
+@test "quota: dom0's use grows with its nodes; C xenstored's limits change with control quota set" {
+	run xsctl quota
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "QUOTA "*" USED "*" LIMIT "*" SOFT DESCRIPTION" ]]
+	before=$(field nodes "$output" 2)
+	printf 'write %s/n%d 1\n' $(for i in 1 2 3 4 5; do echo $T $i; done) | xsctl batch
+	after=$(field nodes "$(xsctl quota 0)" 2)
+	if [ "$XENSTORED_FLAVOUR" = c ]; then
+		# $T's two levels and five children.
+		[ "$after" -eq $((before + 7)) ]
+		[ "$(field nodes "$(xsctl quota)" 3)" = 1000 ]
+		[ "$(field memory "$(xsctl quota)" 4)" -gt 0 ]
+		NODES_QUOTA=1000
+		xsctl control quota set nodes 1234
+		[ "$(field nodes "$(xsctl quota 0)" 3)" = 1234 ]
+		run xsctl -j quota
+		[[ $output == *'"daemon": "xenstored"'* && $output == *'"limit": 1234'* ]]
+		xsctl control quota set nodes 1000
+		NODES_QUOTA=
+	else
+		echo "oxenstored: dom0 nodes $before -> $after"
+		# oxenstored counts dom0's nodes (and does not limit them).
+		[ "$after" -eq $((before + 7)) ]
+		[ "$(field nodes "$(xsctl quota)" 3)" = 1000 ]
+		run xsctl quota
+		[ "${#lines[@]}" -eq 2 ]
+	fi
+	run xsctl quota 4242
+	fails_with 3 "xsctl: quota 4242: No such file or directory (no domain with that id is known to the store)"
+}
+
+@test "a domU filling its node quota is refused (C: exit 8; oxenstored: EQUOTA arrives as EINVAL), and quota shows it at the limit" {
+	[ -f /var/lib/hvbench/domu.cpio.gz ] || {
+		echo "no domU image (tests/guest/xen/domu/mkdomu)" >&2
+		return 1
+	}
+	mkdir -p /var/log/xen/console
+	pidof xenconsoled >/dev/null || xenconsoled --log=guest </dev/null >/dev/null 2>&1 3>&-
+	cp /tests/guest/xen/domu/domu.cfg "$D/domu.cfg"
+	printf '%s\n' 'name = "quota-domu"' 'extra = "console=hvc0 quiet hvjob=quota"' >>"$D/domu.cfg"
+	xl create -p -q "$D/domu.cfg"
+	DOMU=quota-domu
+	id=$(xl domid quota-domu)
+	if [ "$XENSTORED_FLAVOUR" = c ]; then
+		# Room for 60 more than it owns now: quick to fill.
+		limit=$(($(field nodes "$(xsctl quota "$id")" 2) + 60))
+		NODES_QUOTA=1000
+		xsctl control quota set nodes $limit
+	else
+		limit=1000
+	fi
+	xl unpause quota-domu
+	for _ in $(seq 600); do
+		r=$(xsctl read "/local/domain/$id/data/quota-result" 2>/dev/null) || r=
+		[ -n "$r" ] && break
+		sleep 0.5
+	done
+	[ -n "$r" ] || {
+		echo "no result from the domU; its console:" >&2
+		tail -n 20 /var/log/xen/console/guest-quota-domu.log >&2
+		return 1
+	}
+	echo "domU said: $r"
+	run xsctl quota "$id"
+	echo "$output"
+	[ "$(field nodes "$output" 2)" -eq "$limit" ]
+	[ "$(field nodes "$output" 3)" -eq "$limit" ]
+	xl destroy quota-domu 2>/dev/null || true
+	DOMU=
+	if [ "$XENSTORED_FLAVOUR" = c ]; then
+		[[ $r =~ ^8\ [0-9]+\ xsctl:\ line\ [0-9]+:\ write\ data/q/[0-9]+:\ No\ space\ left\ on\ device\ \(a\ daemon\ quota\ was\ hit\)$ ]]
+	else
+		[[ $r =~ ^2\ [0-9]+\ xsctl:\ line\ [0-9]+:\ write\ data/q/[0-9]+:\ Invalid\ argument\ \(.*quota.*\)$ ]]
+	fi
 }
