@@ -15,6 +15,8 @@ setup() {
 	ROOT=$BATS_TEST_TMPDIR/root
 }
 
+load "$BATS_TEST_DIRNAME/../assert"
+
 # A fake root: Xen domain (or not), modules loaded (or not), device nodes.
 fake_root() {
 	mkdir -p "$ROOT/sys/hypervisor" "$ROOT/proc" "$ROOT/dev/xen"
@@ -48,7 +50,7 @@ fake_root() {
 @test "no verb is a usage error (exit 2)" {
 	run "$GS"
 	[ "$status" -eq 2 ]
-	[[ $output == "gntshare: missing verb (share, map or status) (try 'gntshare --help')" ]]
+	[[ $output == "gntshare: missing verb (share, map, status or evtchn) (try 'gntshare --help')" ]]
 }
 
 @test "a misspelt verb gets a suggestion (exit 2)" {
@@ -319,4 +321,73 @@ fake_root() {
 	run "$GS" status now
 	[ "$status" -eq 2 ]
 	[[ $output == *"status: unexpected argument 'now'"* ]]
+}
+
+@test "evtchn --help lists every sub-verb with its options" {
+	run "$GS" evtchn --help
+	[ "$status" -eq 0 ]
+	for w in "evtchn alloc --domid D" "evtchn bind --domid D --remote-port P" \
+		"evtchn wait [--fd N] [--timeout S] [PORT]" --notify --wait --exec --fd; do
+		[[ $output == *"$w"* ]] || { echo "missing: $w" >&2; false; }
+	done
+}
+
+@test "evtchn: a sub-verb is needed, prefixes work, unknown ones exit 2" {
+	run "$GS" evtchn
+	fails_with 2 "gntshare: evtchn needs alloc, bind, notify, wait or close*"
+	run "$GS" evtchn frob
+	fails_with 2 "gntshare: unknown verb 'frob'*"
+	run "$GS" ev al
+	fails_with 2 "gntshare: evtchn alloc needs --domid D*"
+}
+
+@test "evtchn alloc and bind check --domid, --remote-port and option pairs before the device" {
+	run "$GS" evtchn bind --domid 0
+	fails_with 2 "gntshare: evtchn bind needs --remote-port P*"
+	for p in 0 131072 x -1; do
+		run "$GS" evtchn bind --domid 0 --remote-port "$p"
+		fails_with 2 "gntshare: --remote-port '$p': * (expected an event channel port 1..131071)*"
+	done
+	run "$GS" evtchn alloc --domid 32752
+	fails_with 2 "gntshare: --domid '32752': out of range*"
+	run "$GS" evtchn alloc --domid 1 --notify
+	fails_with 2 "gntshare: evtchn alloc: --notify is for bind*"
+	run "$GS" evtchn alloc --domid 1 --timeout 1
+	fails_with 2 "gntshare: evtchn alloc: --timeout goes with --wait*"
+	run "$GS" evtchn alloc --domid 1 --wait --timeout soon
+	fails_with 2 "gntshare: --timeout 'soon': expected seconds*"
+	run "$GS" evtchn alloc --domid 1 --wait --exec true
+	fails_with 2 "gntshare: --wait and --exec exclude each other*"
+	run "$GS" evtchn alloc --domid 1 --fd 3
+	fails_with 2 "gntshare: evtchn alloc opens a descriptor of its own*"
+	run "$GS" evtchn alloc --domid 1 --exec
+	fails_with 2 "gntshare: --exec needs a command*"
+}
+
+@test "evtchn notify, wait and close need a port and the descriptor that bound it" {
+	run env -u GNTSHARE_PORT "$GS" evtchn notify
+	fails_with 2 "gntshare: evtchn notify needs PORT (or GNTSHARE_PORT from alloc|bind --exec)*"
+	run env -u GNTSHARE_EVTCHN_FD "$GS" evtchn wait 5
+	fails_with 2 "gntshare: evtchn wait: no event channel descriptor: a port lives on the descriptor that bound it*"
+	run env GNTSHARE_PORT=0 "$GS" evtchn close
+	fails_with 2 "gntshare: GNTSHARE_PORT '0': out of range*"
+	run "$GS" evtchn notify --fd 99 5
+	fails_with 2 "gntshare: evtchn notify: descriptor 99 is not open in this process*"
+	# Any open descriptor that is not the device is refused.
+	run env GNTSHARE_EVTCHN_FD=0 "$GS" evtchn close 5 </dev/null
+	fails_with 2 "gntshare: evtchn close: descriptor 0 is not /dev/xen/evtchn*"
+	run "$GS" evtchn close --timeout 1 5
+	fails_with 2 "gntshare: evtchn close: --timeout is for wait*"
+	run "$GS" evtchn wait --domid 1 5
+	fails_with 2 "gntshare: evtchn wait takes only \\[--fd N\\] \\[--timeout S\\] \\[PORT\\]*"
+	run "$GS" evtchn notify 5 6
+	fails_with 2 "gntshare: evtchn notify: one PORT at most*"
+}
+
+@test "evtchn alloc outside Xen exits 5 and says so; in Xen without the module names it" {
+	run "$GS" evtchn alloc --domid 0
+	fails_with 5 "gntshare: cannot open /dev/xen/evtchn: No such file or directory (not a Xen domain*"
+	fake_root xen
+	HVUTILS_SYSROOT=$ROOT run "$GS" evtchn alloc --domid 0
+	fails_with 5 "gntshare: cannot open /dev/xen/evtchn: No such file or directory (module not loaded: modprobe xen-evtchn)"
 }

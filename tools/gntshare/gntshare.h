@@ -196,6 +196,30 @@ void gs_print_refs(const struct gs_ctx *c, uint16_t domid, const uint32_t *refs,
 /* Checks a notify byte against the mapped size; a usage error code or 0. */
 int gs_check_notify(const struct gs_notify *n, uint64_t size, const char *what);
 
+/* ---- evtchn.c: event channels on /dev/xen/evtchn --------------------------- */
+struct gs_evtchn_opts {
+	const char *verb;	/* alloc, bind, notify, wait, close */
+	bool bind;		/* bind (interdomain), else alloc (unbound) */
+	uint16_t domid;		/* alloc/bind: the remote domain */
+	uint32_t remote_port;	/* bind */
+	uint32_t port;		/* notify/wait/close */
+	int fd;			/* notify/wait/close --fd, -1 for GNTSHARE_EVTCHN_FD */
+	bool notify;		/* bind --notify: kick the peer once bound */
+	bool wait;		/* alloc/bind --wait: hold until the first event */
+	int64_t timeout_ms;	/* --timeout, -1 for none */
+	const char **exec_argv;	/* NULL-terminated, or NULL */
+};
+int gs_evtchn(struct gs_ctx *c, const struct gs_evtchn_opts *o);
+
+/* ---- child.c: the --exec child --------------------------------------------- */
+struct hv_signals;
+/*
+ * Waits for child, forwarding SIGINT/SIGTERM/SIGHUP (read from sig, which
+ * blocks SIGCHLD too) to it. Returns its exit status, 128+n for a signal
+ * it died of or that this process got.
+ */
+int gs_wait_child(struct hv_signals *sig, pid_t child);
+
 int gs_share(struct gs_ctx *c, const struct gs_share_opts *o);
 int gs_map(struct gs_ctx *c, struct gs_map_opts *o);
 int gs_status(struct gs_ctx *c);

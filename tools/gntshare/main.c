@@ -20,20 +20,29 @@ static const char syn_share[] = "share --domid D [--pages N] [OPTIONS] [--exec C
 static const char syn_map[] = "map --domid D REF... [OPTIONS]\n"
 			      "map --refs-from XSPATH [OPTIONS]";
 static const char syn_status[] = "status [--json]";
+static const char syn_evtchn[] =
+	"evtchn alloc --domid D [--wait [--timeout S]] [--exec CMD [ARGS...]]\n"
+	"evtchn bind --domid D --remote-port P [--notify] [--wait [--timeout S]] [--exec CMD...]\n"
+	"evtchn notify|close [--fd N] [PORT]\n"
+	"evtchn wait [--fd N] [--timeout S] [PORT]";
 static const char synopsis[] = "[-j] [-v|-q] VERB [OPTIONS]\n"
 			       "share --domid D [--pages N] [OPTIONS] [--exec CMD [ARGS...]]\n"
 			       "map --domid D REF... [OPTIONS]\n"
 			       "map --refs-from XSPATH [OPTIONS]\n"
-			       "status [--json]";
+			       "status [--json]\n"
+			       "evtchn alloc|bind|notify|wait|close [OPTIONS]";
 
 static int run_share(void *ctx, int argc, const char **argv);
 static int run_map(void *ctx, int argc, const char **argv);
 static int run_status(void *ctx, int argc, const char **argv);
+static int run_evtchn(void *ctx, int argc, const char **argv);
 
 static const struct hv_verb verbs[] = {
 	{ "share", run_share, "--domid D [OPTIONS]", "grant pages to a domain and hold them" },
 	{ "map", run_map, "--domid D REF... [OPTIONS]", "map a domain's grants, read or write them" },
 	{ "status", run_status, "", "this domain's id, the grant limits, what is available" },
+	{ "evtchn", run_evtchn, "alloc|bind|notify|wait|close [OPTIONS]",
+	  "event channels: make, bind, kick and wait on ports" },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -389,6 +398,148 @@ static int run_status(void *ctx, int argc, const char **argv)
 	return gs_status(c);
 }
 
+/* evtchn's sub-verbs: only their names (prefixes allowed) are looked up. */
+static const struct hv_verb evtchn_verbs[] = {
+	{ "alloc", NULL, "--domid D", "a port for domain D to bind; print it, hold it" },
+	{ "bind", NULL, "--domid D --remote-port P", "bind D's port P; print ours, hold it" },
+	{ "notify", NULL, "[PORT]", "signal the peer of a port (under --exec)" },
+	{ "wait", NULL, "[PORT]", "wait for an event on a port (under --exec)" },
+	{ "close", NULL, "[PORT]", "unbind a port (under --exec)" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+static int run_evtchn(void *ctx, int argc, const char **argv)
+{
+	struct gs_ctx *c = ctx;
+	struct gs_evtchn_opts o = { .fd = -1, .timeout_ms = -1 };
+	const char *domid = NULL, *rport = NULL, *timeout = NULL, *fd = NULL;
+	int notify = 0, wait = 0;
+	struct poptOption common[] = { HV_POPT_COMMON(c->common), POPT_TABLEEND };
+	struct poptOption table[] = {
+		{ "domid", 'd', POPT_ARG_STRING, &domid, 0,
+		  "alloc, bind: the domain at the other end", "D" },
+		{ "remote-port", 'p', POPT_ARG_STRING, &rport, 0,
+		  "bind: the port that domain allocated for us", "P" },
+		{ "notify", '\0', POPT_ARG_NONE, &notify, 0, "bind: signal the peer once bound",
+		  NULL },
+		{ "wait", '\0', POPT_ARG_NONE, &wait, 0,
+		  "alloc, bind: hold the port until its first event", NULL },
+		{ "timeout", 't', POPT_ARG_STRING, &timeout, 0,
+		  "--wait, wait: give up after S seconds (exit 7)", "S" },
+		{ "fd", '\0', POPT_ARG_STRING, &fd, 0,
+		  "notify, wait, close: the descriptor (default $GNTSHARE_EVTCHN_FD)", "N" },
+		{ "exec", 'e', POPT_ARG_NONE, NULL, 0,
+		  "alloc, bind: run CMD with the port, close it when CMD exits (last)",
+		  "CMD [ARGS...]" },
+		COMMON_TABLE(common),
+		POPT_TABLEEND
+	};
+	const struct hv_verb *v;
+	const char **args, *why;
+	poptContext pc;
+	int nargs, rc, n;
+	uint64_t val;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		/* "evtchn --help" shows every sub-verb's options. */
+		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+			pc = poptGetContext("evtchn", argc, argv, table, 0);
+			hv_print_help(stdout, pc, syn_evtchn, evtchn_verbs, MANPAGE);
+			poptFreeContext(pc);
+			return 0;
+		}
+		return hv_usage_error("evtchn needs alloc, bind, notify, wait or close");
+	}
+	v = hv_verb_find(evtchn_verbs, argv[1], &why);
+	if (!v)
+		return hv_verb_unknown(evtchn_verbs, argv[1]);
+	o.verb = v->name;
+	argc--;
+	argv++;
+	/* Everything after --exec belongs to the command. */
+	n = argc;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--exec") || !strcmp(argv[i], "-e")) {
+			n = i;
+			o.exec_argv = argv + i + 1;
+			if (!*o.exec_argv)
+				return hv_usage_error("--exec needs a command");
+			break;
+		}
+	}
+	rc = parse_verb(c, n, argv, table, syn_evtchn, &pc, &args, &nargs);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	o.bind = !strcmp(o.verb, "bind");
+	o.notify = notify;
+	o.wait = wait;
+	if (timeout) {
+		if (hv_parse_duration_ms(timeout, 86400000ULL, &val))
+			return hv_usage_error("--timeout '%s': expected seconds (e.g. 2, 0.5, 300ms)",
+					      timeout);
+		o.timeout_ms = (int64_t)val;
+	}
+	if (!strcmp(o.verb, "alloc") || o.bind) {
+		if (nargs)
+			return hv_usage_error("evtchn %s: unexpected argument '%s'", o.verb, args[0]);
+		if (fd)
+			return hv_usage_error("evtchn %s opens a descriptor of its own: --fd is for "
+					      "notify, wait and close", o.verb);
+		if (!domid)
+			return hv_usage_error("evtchn %s needs --domid D (the domain at the other "
+					      "end)", o.verb);
+		rc = parse_domid(domid, &o.domid);
+		if (rc)
+			return rc;
+		if (o.bind) {
+			if (!rport)
+				return hv_usage_error("evtchn bind needs --remote-port P (the port "
+						      "the other domain allocated)");
+			/* Event channel ports are 0 < port < 2^17 (FIFO ABI). */
+			rc = hv_parse_dec(rport, 1, (1u << 17) - 1, &val);
+			if (rc)
+				return bad_value("--remote-port", rport, rc,
+						 "an event channel port 1..131071");
+			o.remote_port = (uint32_t)val;
+		} else if (rport || notify) {
+			return hv_usage_error("evtchn alloc: %s is for bind (nobody is bound to a "
+					      "new port yet)", rport ? "--remote-port" : "--notify");
+		}
+		if (timeout && !wait)
+			return hv_usage_error("evtchn %s: --timeout goes with --wait", o.verb);
+		if (wait && o.exec_argv)
+			return hv_usage_error("--wait and --exec exclude each other (--exec holds "
+					      "until CMD exits)");
+		return gs_evtchn(c, &o);
+	}
+	if (domid || rport || notify || wait || o.exec_argv)
+		return hv_usage_error("evtchn %s takes only [--fd N]%s [PORT]", o.verb,
+				      strcmp(o.verb, "wait") ? "" : " [--timeout S]");
+	if (timeout && strcmp(o.verb, "wait"))
+		return hv_usage_error("evtchn %s: --timeout is for wait", o.verb);
+	if (nargs > 1)
+		return hv_usage_error("evtchn %s: one PORT at most", o.verb);
+	if (nargs || getenv("GNTSHARE_PORT")) {
+		const char *p = nargs ? args[0] : getenv("GNTSHARE_PORT");
+
+		rc = hv_parse_dec(p, 1, (1u << 17) - 1, &val);
+		if (rc)
+			return bad_value(nargs ? "PORT" : "GNTSHARE_PORT", p, rc,
+					 "an event channel port 1..131071");
+		o.port = (uint32_t)val;
+	} else {
+		return hv_usage_error("evtchn %s needs PORT (or GNTSHARE_PORT from alloc|bind "
+				      "--exec)", o.verb);
+	}
+	if (fd) {
+		rc = hv_parse_dec(fd, 0, INT32_MAX, &val);
+		if (rc)
+			return bad_value("--fd", fd, rc, "an open descriptor number");
+		o.fd = (int)val;
+	}
+	return gs_evtchn(c, &o);
+}
+
 int main(int argc, const char **argv)
 {
 	struct gs_ctx c = { 0 };
@@ -407,7 +558,7 @@ int main(int argc, const char **argv)
 		goto out;
 	args = hv_popt_args(pc, &nargs);
 	if (!nargs) {
-		rc = hv_usage_error("missing verb (share, map or status)");
+		rc = hv_usage_error("missing verb (share, map, status or evtchn)");
 		goto out;
 	}
 	v = hv_verb_find(verbs, args[0], &why);

@@ -64,7 +64,7 @@ static void child_exec(struct share_state *st)
 /* Returns the exit code the hold ends with. */
 static int hold_exec(struct share_state *st)
 {
-	int got_signal = 0, status;
+	int rc;
 
 	fflush(NULL);
 	st->child = fork();
@@ -72,32 +72,9 @@ static int hold_exec(struct share_state *st)
 		return hv_fail(-errno, NULL, "cannot start --exec %s", st->o->exec_argv[0]);
 	if (st->child == 0)
 		child_exec(st);
-	for (;;) {
-		struct pollfd pfd = { .fd = st->sig.fd, .events = POLLIN };
-		int s;
-
-		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-			return hv_fail(-errno, NULL, "poll");
-		while ((s = hv_signals_pending(&st->sig)) > 0) {
-			if (s == SIGCHLD)
-				continue;
-			/* The child decides how to end; we release after it. */
-			got_signal = s;
-			kill(st->child, s);
-		}
-		pid_t w = waitpid(st->child, &status, WNOHANG);
-
-		if (w == st->child)
-			break;
-		if (w < 0 && errno != EINTR)
-			return hv_fail(-errno, NULL, "waitpid");
-	}
+	rc = gs_wait_child(&st->sig, st->child);
 	st->child = 0;
-	if (got_signal)
-		return hv_signal_exit_code(got_signal);
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return hv_signal_exit_code(WTERMSIG(status));
+	return rc;
 }
 
 static int hold_loop(struct share_state *st)

@@ -392,3 +392,113 @@ start_peer() {
 	run xenstore-exists "/local/domain/$domid/data/gs"
 	[ "$status" -ne 0 ]
 }
+
+# ---- evtchn ---------------------------------------------------------------
+
+# No port of a gntshare process is left bound (the kernel names each
+# descriptor's interrupts evtchn:<command>).
+no_gntshare_ports() {
+	! grep -q 'evtchn:gntshare' /proc/interrupts
+}
+
+@test "evtchn in dom0: alloc --exec, a bind that kicks and waits, notify and wait both ways, close" {
+	export GS T
+	run --separate-stderr "$GS" evtchn alloc --domid 0 --exec sh -c '
+		# Another process binds our port, kicks it and waits for the answer.
+		"$GS" evtchn bind --domid 0 --remote-port "$GNTSHARE_PORT" --notify --wait \
+			--timeout 30 >"$T/bport" 2>"$T/berr" &
+		b=$!
+		"$GS" evtchn wait --timeout 30 || exit 10
+		"$GS" evtchn notify || exit 11
+		wait $b || exit 12
+		# Nothing more comes: the next wait times out.
+		"$GS" evtchn wait --timeout 0.3 2>"$T/werr"
+		[ $? -eq 7 ] || exit 13
+		"$GS" evtchn close || exit 14
+		"$GS" evtchn notify 2>"$T/nerr"
+		[ $? -eq 3 ] || exit 15
+		echo "$GNTSHARE_DOMID $GNTSHARE_PORT"'
+	echo "stderr: $stderr; bind: $(cat "$T/berr" 2>/dev/null)"
+	[ "$status" -eq 0 ]
+	port=${lines[0]}
+	[[ $port =~ ^[0-9]+$ ]]
+	[ "${lines[1]}" = "0 $port" ]
+	[[ $(cat "$T/bport") =~ ^[0-9]+$ ]]
+	[ "$(cat "$T/werr")" = "gntshare: evtchn wait: no event on port $port within 300 ms" ]
+	[ "$(cat "$T/nerr")" = "gntshare: evtchn notify: port $port: No such file or directory (not bound on this descriptor: closed, or bound by another process)" ]
+	no_gntshare_ports
+}
+
+@test "evtchn alloc --wait times out with exit 7 after printing the port; bind of a port nobody allocated exits 2" {
+	run --separate-stderr "$GS" evtchn alloc --domid 0 --wait --timeout 0.5
+	[ "$status" -eq 7 ]
+	[[ $output =~ ^[0-9]+$ ]]
+	[ "$stderr" = "gntshare: evtchn alloc: no event on port $output within 500 ms" ]
+	run "$GS" evtchn bind --domid 0 --remote-port "$output"
+	[ "$status" -eq 2 ]
+	[[ $output == "gntshare: evtchn bind --domid 0 --remote-port "*": Invalid argument (the remote port must be one that domain allocated for this domain and nobody bound yet)" ]]
+	# Xen checks the remote domain when the port is bound, not when it is made.
+	run "$GS" evtchn bind --domid 4242 --remote-port 5
+	fails_with 3 "gntshare: evtchn bind --domid 4242: No such process (no such domain)"
+	run "$GS" evtchn alloc --domid 4242 </dev/null
+	[ "$status" -eq 0 ]
+	no_gntshare_ports
+}
+
+@test "evtchn alloc holds its port until EOF, a line per event (-j too); notify from another process exits 3" {
+	mkfifo "$T/in"
+	"$GS" -j evtchn alloc --domid 0 <"$T/in" >"$T/out" 2>"$T/err" &
+	SH_PID=$!
+	exec 5>"$T/in"
+	for _ in $(seq 100); do
+		[ -s "$T/out" ] && break
+		sleep 0.05
+	done
+	[[ $(head -n 1 "$T/out") =~ ^\{\"port\":\ ([0-9]+),\ \"domid\":\ 0\}$ ]]
+	port=${BASH_REMATCH[1]}
+	# A bind that kicks and lets go at once (EOF on its stdin).
+	"$GS" evtchn bind --domid 0 --remote-port "$port" --notify </dev/null >/dev/null
+	for _ in $(seq 100); do
+		grep -q '^{"event": ' "$T/out" && break
+		sleep 0.05
+	done
+	[ "$(sed -n 2p "$T/out")" = "{\"event\": $port}" ]
+	# The port is the alloc's descriptor's: another one cannot use it.
+	run "$GS" evtchn notify --fd 6 "$port" 6<>/dev/xen/evtchn
+	fails_with 3 "gntshare: evtchn notify: port $port: No such file or directory (not bound on this descriptor*"
+	exec 5>&-
+	wait "$SH_PID"
+	SH_PID=
+	no_gntshare_ports
+}
+
+@test "evtchn between dom0 and a PV domU: alloc in dom0, bind in the domU, notify and wait both ways" {
+	mkdir -p /var/log/xen/console
+	pidof xenconsoled >/dev/null ||
+		xenconsoled --log=guest </dev/null >/dev/null 2>&1 3>&-
+	cp /tests/guest/xen/domu/domu.cfg "$T/domu.cfg"
+	printf '%s\n' 'name = "gs-domu"' 'extra = "console=hvc0 quiet hvjob=evtchn"' >>"$T/domu.cfg"
+	xl create -p -q "$T/domu.cfg"
+	domid=$(xl domid gs-domu)
+	export GS domid
+	# dom0 makes the port, tells the domU, lets it run, waits for its kick,
+	# answers, and waits for its second kick (the proof it got the answer).
+	run --separate-stderr "$GS" evtchn alloc --domid "$domid" --exec sh -c '
+		xsctl write "/local/domain/$domid/data/ev-port" "$GNTSHARE_PORT" || exit 9
+		xl unpause gs-domu || exit 9
+		"$GS" evtchn wait --timeout 150 || exit 10
+		"$GS" evtchn notify || exit 11
+		"$GS" evtchn wait --timeout 150 || exit 12'
+	st=$status
+	xsctl wait --timeout 60 "/local/domain/$domid/data/ev-result" || true
+	result=$(xsctl read "/local/domain/$domid/data/ev-result" 2>/dev/null) || result=
+	echo "dom0 alloc: $st $output $stderr; domU: $result"
+	[ "$st" -eq 0 ] && [[ $result == "0 "* ]] || {
+		tail -n 30 /var/log/xen/console/guest-gs-domu.log >&2 || true
+		return 1
+	}
+	# The domU's wait after the exchange timed out on its own port.
+	[[ $result =~ ^0\ [0-9]+\ gntshare:\ evtchn\ wait:\ no\ event\ on\ port\ [0-9]+\ within\ 1000\ ms$ ]]
+	xl destroy gs-domu
+	no_gntshare_ports
+}

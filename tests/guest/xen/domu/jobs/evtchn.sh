@@ -1,0 +1,25 @@
+#!/bin/sh
+# domU side of tests/guest/xen/20-gntshare.bats' evtchn test: bind the port
+# dom0 allocated for this domain (data/ev-port), kick dom0, wait for its
+# answer, see a further wait time out, kick again. "EXIT LOCAL-PORT
+# MESSAGES" goes to data/ev-result.
+echo "domU: evtchn job starts at $(cut -d' ' -f1 /proc/uptime) s"
+i=0
+until port=$(xsctl read data/ev-port 2>/dev/null); do
+	i=$((i + 1))
+	if [ $i -ge 300 ]; then
+		xsctl write data/ev-result "error: no data/ev-port"
+		exit 1
+	fi
+	usleep 200000
+done
+gntshare evtchn bind --domid 0 --remote-port "$port" --exec sh -c '
+	gntshare evtchn notify || exit 10
+	gntshare evtchn wait --timeout 120 || exit 11
+	gntshare evtchn wait --timeout 1 2>/tmp/werr
+	[ $? -eq 7 ] || exit 12
+	gntshare evtchn notify || exit 13' >/tmp/bport 2>/tmp/err
+rc=$?
+xsctl write data/ev-result "$rc $(cat /tmp/bport) $(cat /tmp/err /tmp/werr)"
+echo "domU: evtchn job done at $(cut -d' ' -f1 /proc/uptime) s"
+exit $rc
