@@ -156,6 +156,43 @@ static int wait_event(int fd, int sigfd, struct hv_signals *sig, const char *ver
 	}
 }
 
+/*
+ * Xen marks a port pending when it binds it interdomain, standing in for
+ * notifications the peer sent to its unbound port (Xen dropped those). bind
+ * takes that event, so a wait sees only what the peer sends after the bind.
+ * It comes at once; a Xen that sets none costs a second.
+ */
+static int take_bind_event(int fd, uint32_t port)
+{
+	int64_t end = now_ms() + 1000;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int64_t left = end - now_ms();
+		uint32_t got[64]; /* evtchn_port_t, as the device reads */
+		ssize_t r;
+		int n;
+
+		n = poll(&pfd, 1, left > 0 ? (int)left : 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		r = read(fd, got, sizeof(got));
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r > 0 && write(fd, got, (size_t)r) != r)
+			return -errno;
+		for (size_t i = 0; i < (size_t)r / sizeof(got[0]); i++)
+			if (got[i] == port)
+				return 0;
+	}
+}
+
 static void print_port(const struct gs_ctx *c, const struct gs_evtchn_opts *o, uint32_t port)
 {
 	char num[16];
@@ -283,6 +320,13 @@ static int open_port(struct gs_ctx *c, const struct gs_evtchn_opts *o)
 		return hv_fail(err, NULL, "evtchn %s --domid %u", o->verb, o->domid);
 	}
 	port = (uint32_t)rc;
+	if (o->bind) {
+		rc = take_bind_event(fd, port);
+		if (rc) {
+			close(fd);
+			return hv_fail(rc, NULL, "evtchn bind: reading the event of the bind");
+		}
+	}
 	/* From here on a signal ends the hold through the release path. */
 	rc = hv_signals_block(&sig, o->exec_argv != NULL);
 	if (rc) {

@@ -5,6 +5,7 @@
 # PV domU started with xl create. Each test leaves no grant behind.
 
 bats_require_minimum_version 1.5.0
+load "$BATS_TEST_DIRNAME/../../assert"
 LIMIT_PARAM=/sys/module/xen_gntalloc/parameters/limit
 # A hung device call fails its test instead of the whole guest run.
 BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-240}
