@@ -305,6 +305,17 @@ static int check_bzimage(struct lg *lg, const uint8_t *head, size_t len)
 		       n, b->cmdline_max);
 		return HV_EXIT_USAGE;
 	}
+	/* --run: the guest decompresses what the launcher cannot. */
+	if (lg->unpack == LG_UNPACK_IF_ABLE) {
+		uint8_t magic[8];
+		size_t m = h->payload_length < sizeof(magic) ? h->payload_length : sizeof(magic);
+
+		if (h->version < 0x0208 || !h->payload_length || h->payload_offset > payload ||
+		    h->payload_length > payload - h->payload_offset ||
+		    read_kernel(lg, setup_size + h->payload_offset, magic, m) ||
+		    lg_unpack_check(magic, m))
+			lg->unpack = 0;
+	}
 	if (lg->unpack) {
 		if (h->version < 0x0208 || !h->payload_length || h->payload_offset > payload ||
 		    h->payload_length > payload - h->payload_offset)
@@ -397,7 +408,8 @@ static int load_bzimage(struct lg *lg)
 	struct boot_params *bp = lg_gpa(lg, LG_BOOT_PARAMS_ADDR, sizeof(*bp));
 	const uint8_t *packed;
 	uint8_t *buf = NULL;
-	uint64_t need;
+	struct lg_elf e = { 0 };
+	uint64_t need, key = 0;
 	int rc;
 
 	memset(bp, 0, sizeof(*bp));
@@ -438,9 +450,24 @@ static int load_bzimage(struct lg *lg)
 		}
 		packed = buf;
 	}
+	/* The key is a pass over the payload: only when the cache is used. */
+	if (lg->kcache) {
+		key = lg_kcache_key(packed, b->packed_len);
+		if (lg_kcache_load(lg, key, &b->entry)) {
+			free(buf);
+			lg->unpacked = true;
+			return 0;
+		}
+	}
 	/* Only decoding tells whether the payload is sound: checked here, still before KVM. */
-	rc = lg_unpack(lg, packed, b->packed_len, &b->entry, &need);
+	rc = lg_unpack(lg, packed, b->packed_len, &e, &need);
 	free(buf);
+	if (!rc) {
+		b->entry = e.entry;
+		if (lg->kcache)
+			lg_kcache_store(lg, key, &e);
+	}
+	free(e.hdr);
 	if (rc == -E2BIG)
 		return too_small(lg, "the kernel", need);
 	if (rc == -ENOSYS || rc == -ENOPKG || rc == -ENOTSUP) /* lg_unpack_check said otherwise */

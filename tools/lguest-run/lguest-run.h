@@ -207,7 +207,10 @@ struct lg {
 	const char *modules_dir;
 	int run_fd; /* the initramfs memfd; -1 without --run */
 	int rng;
-	int unpack; /* --unpack: the launcher unpacks the bzImage's payload */
+	int unpack; /* --unpack: the launcher unpacks the bzImage's payload (LG_UNPACK_IF_ABLE: --run's) */
+	int no_cache;	       /* --no-cache */
+	const char *cache_dir; /* --cache-dir; NULL: the user's cache directory */
+	bool kcache;	       /* the decoded kernel is looked up and kept in the cache */
 	uint64_t timeout_ms;
 	unsigned cpus;
 	/* KVM */
@@ -281,14 +284,42 @@ int lg_load_kernel(struct lg *lg);
 int lg_start_kernel(struct lg *lg);
 void lg_release_kernel(struct lg *lg);
 
+/* --run unpacks when the payload and the build allow, else the guest does. */
+#define LG_UNPACK_IF_ABLE 2
+
 /* unpack.c */
+#define LG_ELF_HDR_MAX	65536 /* ELF and program headers must lie in this much */
+#define LG_ELF_MAX_LOAD 16    /* PT_LOAD segments: vmlinux has 4 or 5 */
+/* A decoded vmlinux: its first bytes and where its load segments went. */
+struct lg_elf {
+	uint8_t *hdr;	 /* the file's first hdr_len bytes (malloc'd) */
+	size_t hdr_len;
+	uint64_t entry;
+	unsigned nseg;
+	struct lg_seg {
+		uint64_t off, filesz, paddr, memsz;
+		uint8_t *dst; /* in guest memory */
+	} seg[LG_ELF_MAX_LOAD];
+};
+/*
+ * Checks e->hdr's ELF headers and fills the rest of e: the number of load
+ * segments; -1 with why set; -2 with *need set if guest memory is too small.
+ */
+int lg_elf_parse(struct lg *lg, struct lg_elf *e, uint64_t *need, char *why, size_t whylen);
 /*
  * Whether --unpack can decode a payload starting with these bytes: -ENOSYS
  * without liblzma and libzstd, -ENOPKG without the one it needs, -ENOTSUP
  * if it is neither xz nor zstd.
  */
 int lg_unpack_check(const uint8_t *payload, size_t len);
-int lg_unpack(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *entry, uint64_t *need);
+int lg_unpack(struct lg *lg, const uint8_t *payload, size_t len, struct lg_elf *e, uint64_t *need);
+
+/* kcache.c: the decoded kernel kept for the next start (--unpack, --run) */
+uint64_t lg_kcache_key(const uint8_t *payload, size_t len);
+/* true: the kernel is in guest memory, *entry set; false: decode it (memory untouched). */
+bool lg_kcache_load(struct lg *lg, uint64_t key, uint64_t *entry);
+/* Best effort: a failure is a note with -v, never an error. */
+void lg_kcache_store(struct lg *lg, uint64_t key, const struct lg_elf *e);
 
 /* serial.c */
 void lg_uart_init(struct lg *lg);

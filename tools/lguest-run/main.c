@@ -177,6 +177,7 @@ static void free_args(struct lg *lg)
 		free(lg->run_argv[i]);
 	free(lg->run_argv);
 	free((char *)lg->modules_dir);
+	free((char *)lg->cache_dir);
 	if (lg->run_fd >= 0)
 		close(lg->run_fd);
 }
@@ -234,7 +235,15 @@ static int parse_args(struct lg *lg, int argc, char **argv)
 		{ "cpus", 0, POPT_ARG_STRING, &cpus, OPT_CPUS, "number of vCPUs (only 1 is supported)",
 		  "N" },
 		{ "unpack", 0, POPT_ARG_NONE, &lg->unpack, 0,
-		  "unpack a bzImage's xz payload in the launcher (liblzma; no KASLR)", NULL },
+		  "unpack a bzImage's xz or zstd payload in the launcher, through the kernel cache "
+		  "(no KASLR)",
+		  NULL },
+		{ "no-cache", 0, POPT_ARG_NONE, &lg->no_cache, 0,
+		  "with --unpack or --run: decode the payload every time, no kernel cache", NULL },
+		{ "cache-dir", 0, POPT_ARG_STRING, &lg->cache_dir, 0,
+		  "with --unpack or --run: the kernel cache's directory (default "
+		  "$XDG_CACHE_HOME/hvutils/lguest-run)",
+		  "DIR" },
 		HV_POPT_COMMON(lg->common),
 		POPT_TABLEEND
 	};
@@ -313,6 +322,18 @@ static int parse_args(struct lg *lg, int argc, char **argv)
 		goto out;
 	}
 	rest = hv_popt_args(pc, &nrest);
+	if (!lg->unpack && !lg->run_mode && (lg->no_cache || lg->cache_dir)) {
+		rc = hv_usage_error("--no-cache and --cache-dir go with --unpack or --run");
+		goto out;
+	}
+	if (lg->cache_dir && !lg->cache_dir[0]) {
+		rc = hv_usage_error("--cache-dir: empty directory name");
+		goto out;
+	}
+	/* --run boots the same kernel again and again: the cache pays most there. */
+	if (lg->run_mode && !lg->unpack)
+		lg->unpack = LG_UNPACK_IF_ABLE;
+	lg->kcache = lg->unpack && !lg->no_cache;
 	if (!lg->run_mode && (lg->nrwdirs || kernel || lg->modules_dir)) {
 		rc = hv_usage_error("--rwdir, --kernel and --modules go with --run");
 		goto out;

@@ -11,7 +11,7 @@
  * work, done by the host's fast decoder instead of the guest's; not the
  * default: in the nested bench guest (TCG) liblzma was no faster than the
  * guest's XZ Embedded and varied more (bench/lguest-run/RESULTS). Nothing
- * is cached: every start decodes the file.
+ * is cached here: kcache.c keeps the decoded kernel for the next start.
  *
  * The payload is untrusted input: decoder memory is capped, the ELF headers
  * are checked against what was decoded, and every segment must lie in
@@ -41,8 +41,8 @@
 #include <zstd.h>
 #endif
 
-#define HDR_MAX	 65536	     /* ELF and program headers must lie in this much */
-#define MAX_LOAD 16	     /* PT_LOAD segments: vmlinux has 4 or 5 */
+#define HDR_MAX	 LG_ELF_HDR_MAX
+#define MAX_LOAD LG_ELF_MAX_LOAD
 #define MEMLIMIT (128 << 20) /* the kernel's xz payload uses a 32 MiB dictionary */
 /* zstd -22 --ultra, as the kernel packs its payload, uses a 128 MiB window. */
 #define ZSTD_WINDOWLOG_CAP 27
@@ -68,11 +68,6 @@ struct dec {
 	ZSTD_DCtx *zs;
 	ZSTD_inBuffer zin;
 #endif
-};
-
-struct seg {
-	uint64_t off, filesz, paddr, memsz;
-	uint8_t *dst;
 };
 
 #ifdef HAVE_LZMA
@@ -194,11 +189,11 @@ static int dec_start(struct dec *d, const uint8_t *payload, size_t len)
 	return hv_fail(-ENOTSUP, NULL, "--unpack"); /* lg_unpack_check said otherwise */
 }
 
-/* Reads and checks the ELF headers; fills segs, returns their number or -1. */
-/* -2: guest memory ends before the segment ending at *need. */
-static int parse_elf(struct lg *lg, const uint8_t *h, size_t n, struct seg *segs, uint64_t *entry,
-		     uint64_t *need, char *why, size_t whylen)
+int lg_elf_parse(struct lg *lg, struct lg_elf *e, uint64_t *need, char *why, size_t whylen)
 {
+	const uint8_t *h = e->hdr;
+	size_t n = e->hdr_len;
+	struct lg_seg *segs = e->seg;
 	Elf64_Ehdr eh;
 	unsigned nseg = 0;
 	uint64_t prev_end = 0;
@@ -262,7 +257,8 @@ static int parse_elf(struct lg *lg, const uint8_t *h, size_t n, struct seg *segs
 	}
 	for (unsigned i = 0; i < nseg; i++)
 		if (eh.e_entry >= segs[i].paddr && eh.e_entry - segs[i].paddr < segs[i].filesz) {
-			*entry = eh.e_entry;
+			e->entry = eh.e_entry;
+			e->nseg = nseg;
 			return (int)nseg;
 		}
 	snprintf(why, whylen, "payload ELF entry 0x%llx is not in a load segment", (unsigned long long)eh.e_entry);
@@ -286,16 +282,17 @@ int lg_unpack_check(const uint8_t *payload, size_t len)
 }
 
 /*
- * Decodes an xz or zstd payload into guest memory. Returns 0 with *entry
+ * Decodes an xz or zstd payload into guest memory. Returns 0 with e filled
+ * (the caller frees e->hdr), e->entry
  * and *need (end of the kernel in guest-physical memory) set; -ENOTSUP if
  * the payload is neither; -ENOPKG if its decoder was not built in; -ENOSYS
  * without any; -E2BIG with *need set if guest memory is too small (the
  * caller words these); or an exit code after printing the error.
  */
-int lg_unpack(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *entry, uint64_t *need)
+int lg_unpack(struct lg *lg, const uint8_t *payload, size_t len, struct lg_elf *e, uint64_t *need)
 {
 	struct dec d = { 0 };
-	struct seg segs[MAX_LOAD];
+	struct lg_seg *segs = e->seg;
 	uint8_t *hdr = NULL, *scratch = NULL;
 	char why[160] = "";
 	uint64_t pos = 0, end, next_check = 0;
@@ -323,7 +320,9 @@ int lg_unpack(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *entry
 	if (st < 0)
 		goto bad;
 	pos = made;
-	nseg = parse_elf(lg, hdr, pos, segs, entry, need, why, sizeof(why));
+	e->hdr = hdr;
+	e->hdr_len = made;
+	nseg = lg_elf_parse(lg, e, need, why, sizeof(why));
 	if (nseg == -2) {
 		rc = -E2BIG;
 		goto out;
@@ -360,7 +359,7 @@ int lg_unpack(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *entry
 			out = segs[cur].dst + (pos - segs[cur].off);
 			cap = left < CHUNK ? left : CHUNK;
 		} else {
-			/* Between segments: dropped (parse_elf bounded the gap). */
+			/* Between segments: dropped (lg_elf_parse bounded the gap). */
 			uint64_t gap = segs[cur].off - pos;
 
 			out = scratch;
@@ -382,8 +381,9 @@ int lg_unpack(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *entry
 	}
 	if (lg->common.verbose)
 		hv_note("kernel unpacked in the launcher: %d ELF load segments, entry 0x%llx", nseg,
-			(unsigned long long)*entry);
+			(unsigned long long)e->entry);
 	rc = 0;
+	hdr = NULL; /* the caller's, in e */
 	goto out;
 bad:
 	hv_err(0, "a bzImage or a flat test image is expected", "%s: invalid kernel image: %s",
@@ -392,7 +392,10 @@ bad:
 out:
 	if (d.end)
 		d.end(&d);
-	free(hdr);
+	if (hdr) {
+		free(hdr);
+		e->hdr = NULL;
+	}
 	free(scratch);
 	return rc;
 }
@@ -404,12 +407,21 @@ int lg_unpack_check(const uint8_t *payload, size_t len)
 	return -ENOSYS;
 }
 
-int lg_unpack(struct lg *lg, const uint8_t *payload, size_t len, uint64_t *entry, uint64_t *need)
+int lg_elf_parse(struct lg *lg, struct lg_elf *e, uint64_t *need, char *why, size_t whylen)
+{
+	(void)lg;
+	(void)e;
+	(void)need;
+	snprintf(why, whylen, "built without liblzma and libzstd");
+	return -1;
+}
+
+int lg_unpack(struct lg *lg, const uint8_t *payload, size_t len, struct lg_elf *e, uint64_t *need)
 {
 	(void)lg;
 	(void)payload;
 	(void)len;
-	(void)entry;
+	(void)e;
 	*need = 0;
 	return -ENOSYS;
 }

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The kernel cache: what --unpack decoded (the ELF vmlinux, up to the end
+ * of its last load segment), kept so that the next start of the same
+ * kernel reads it instead of decoding the payload again; xz decoding was
+ * most of a nested TCG boot (bench/lguest-run/RESULTS).
+ *
+ * An entry is named after a 64-bit hash (XXH64's rounds) of the bzImage's
+ * compressed payload, the only bytes the decoded kernel depends on: the
+ * payload is in memory already for the decoder, so the key costs one pass
+ * over it and no second read of the file. An entry is the ELF file (gaps
+ * between segments as holes) followed by a trailer: magic, the ELF's length,
+ * the key and a hash of the bytes that are loaded (the first LG_ELF_HDR_MAX
+ * and every load segment). Entries are input like any other: size bounds,
+ * the trailer, the ELF checks of unpack.c and the hash are checked before
+ * the kernel is used; a bad entry is decoded afresh and replaced.
+ *
+ * Writers write a temporary file in the same directory, fsync it and rename
+ * it over the entry: a reader sees a whole entry or none, concurrent starts
+ * at worst both write the same bytes. Any failure (a full disk, a read-only
+ * directory) leaves no temporary file and falls back to what was decoded
+ * in memory: the cache never fails a boot.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "lguest-run.h"
+
+#define KC_MAGIC "LGRKC001" /* 8 bytes; the number changes with the format */
+/* Load segments lie below 3 GiB: an entry is at most that plus the trailer. */
+#define KC_MAX LG_LOWMEM_MAX
+
+struct kc_trailer {
+	char magic[8];
+	uint64_t end, key, sum;
+};
+
+static const uint64_t P1 = 0x9E3779B185EBCA87ULL, P2 = 0xC2B2AE3D27D4EB4FULL,
+		      P3 = 0x165667B19E3779F9ULL, P4 = 0x85EBCA77C2B2AE63ULL,
+		      P5 = 0x27D4EB2F165667C5ULL;
+
+static uint64_t rotl(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+static uint64_t rd64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static uint64_t round64(uint64_t acc, uint64_t in)
+{
+	return rotl(acc + in * P2, 31) * P1;
+}
+
+static uint64_t merge64(uint64_t h, uint64_t v)
+{
+	return (h ^ round64(0, v)) * P1 + P4;
+}
+
+/* XXH64's algorithm: four lanes of 8 bytes, several GB/s; seed chains calls. */
+static uint64_t hash64(const uint8_t *p, size_t n, uint64_t seed)
+{
+	const uint8_t *end = p + n;
+	uint64_t h;
+
+	if (n >= 32) {
+		uint64_t v1 = seed + P1 + P2, v2 = seed + P2, v3 = seed, v4 = seed - P1;
+
+		for (; end - p >= 32; p += 32) {
+			v1 = round64(v1, rd64(p));
+			v2 = round64(v2, rd64(p + 8));
+			v3 = round64(v3, rd64(p + 16));
+			v4 = round64(v4, rd64(p + 24));
+		}
+		h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18);
+		h = merge64(merge64(merge64(merge64(h, v1), v2), v3), v4);
+	} else {
+		h = seed + P5;
+	}
+	h += n;
+	for (; end - p >= 8; p += 8)
+		h = rotl(h ^ round64(0, rd64(p)), 27) * P1 + P4;
+	for (; p < end; p++)
+		h = rotl(h ^ (*p * P5), 11) * P1;
+	h ^= h >> 33;
+	h *= P2;
+	h ^= h >> 29;
+	h *= P3;
+	return h ^ (h >> 32);
+}
+
+uint64_t lg_kcache_key(const uint8_t *payload, size_t len)
+{
+	return hash64(payload, len, len);
+}
+
+/* The hash of what is loaded: the first bytes, then each segment. */
+static uint64_t loaded_sum(const struct lg_elf *e, size_t first)
+{
+	uint64_t s = hash64(e->hdr, first, 0);
+
+	for (unsigned i = 0; i < e->nseg; i++)
+		s = hash64(e->seg[i].dst, e->seg[i].filesz, s);
+	return s;
+}
+
+static uint64_t elf_end(const struct lg_elf *e)
+{
+	return e->seg[e->nseg - 1].off + e->seg[e->nseg - 1].filesz;
+}
+
+/* The entry's path; false if there is no cache directory or it is too long. */
+static bool entry_path(struct lg *lg, uint64_t key, char *dir, char *path)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	int n;
+
+	/* No getpwuid(): NSS does not belong in the static multicall binary. */
+	if (home && home[0] != '/')
+		home = NULL;
+	if (lg->cache_dir)
+		n = snprintf(dir, PATH_MAX, "%s", lg->cache_dir);
+	else if (xdg && xdg[0] == '/') /* the XDG spec: relative paths are ignored */
+		n = snprintf(dir, PATH_MAX, "%s/hvutils/lguest-run", xdg);
+	else if (home)
+		n = snprintf(dir, PATH_MAX, "%s/.cache/hvutils/lguest-run", home);
+	else
+		return false;
+	if (n <= 0 || n >= PATH_MAX - 40)
+		return false;
+	snprintf(path, PATH_MAX, "%s/%016llx.vmlinux", dir, (unsigned long long)key);
+	return true;
+}
+
+static int pread_all(int fd, void *buf, size_t n, uint64_t off)
+{
+	for (size_t done = 0; done < n;) {
+		ssize_t r = pread(fd, (uint8_t *)buf + done, n - done, (off_t)(off + done));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (!r)
+			return -ENODATA;
+		done += r;
+	}
+	return 0;
+}
+
+static int pwrite_all(int fd, const void *buf, size_t n, uint64_t off)
+{
+	for (size_t done = 0; done < n;) {
+		ssize_t r = pwrite(fd, (const uint8_t *)buf + done, n - done, (off_t)(off + done));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		done += r;
+	}
+	return 0;
+}
+
+/* Reads and checks the entry into guest memory; why set on failure. */
+static bool read_entry(struct lg *lg, int fd, uint64_t key, uint64_t *entry, char *why,
+		       size_t whylen)
+{
+	struct lg_elf e = { 0 };
+	struct kc_trailer t;
+	struct stat st;
+	uint64_t need, end;
+	unsigned loaded = 0;
+	bool ok = false;
+	int rc;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < sizeof(t) + 64 ||
+	    (uint64_t)st.st_size > KC_MAX + sizeof(t)) {
+		snprintf(why, whylen, "not a regular file of 64 bytes to 3 GiB");
+		return false;
+	}
+	end = st.st_size - sizeof(t);
+	if (pread_all(fd, &t, sizeof(t), end) || memcmp(t.magic, KC_MAGIC, 8) || t.end != end ||
+	    t.key != key) {
+		snprintf(why, whylen, "no trailer for this kernel (truncated?)");
+		return false;
+	}
+	e.hdr_len = end < LG_ELF_HDR_MAX ? end : LG_ELF_HDR_MAX;
+	e.hdr = malloc(e.hdr_len);
+	if (!e.hdr) {
+		snprintf(why, whylen, "out of memory");
+		return false;
+	}
+	rc = pread_all(fd, e.hdr, e.hdr_len, 0);
+	if (rc) {
+		snprintf(why, whylen, "reading: %s", strerror(-rc));
+		goto out;
+	}
+	rc = lg_elf_parse(lg, &e, &need, why, whylen);
+	if (rc == -2) /* decoding says so, with the payload's own numbers */
+		snprintf(why, whylen, "its kernel does not fit in guest memory");
+	if (rc < 0)
+		goto out;
+	if (elf_end(&e) != end) {
+		snprintf(why, whylen, "ELF length %llu, the trailer says %llu",
+			 (unsigned long long)elf_end(&e), (unsigned long long)end);
+		goto out;
+	}
+	for (; loaded < e.nseg; loaded++) {
+		rc = pread_all(fd, e.seg[loaded].dst, e.seg[loaded].filesz, e.seg[loaded].off);
+		if (rc) {
+			snprintf(why, whylen, "reading segment %u: %s", loaded, strerror(-rc));
+			goto out;
+		}
+	}
+	if (loaded_sum(&e, e.hdr_len) != t.sum) {
+		snprintf(why, whylen, "checksum mismatch");
+		goto out;
+	}
+	*entry = e.entry;
+	ok = true;
+out:
+	/* Guest RAM is assumed zero where the decoded kernel's bss lies. */
+	for (unsigned i = 0; !ok && i < loaded; i++)
+		memset(e.seg[i].dst, 0, e.seg[i].filesz);
+	free(e.hdr);
+	return ok;
+}
+
+bool lg_kcache_load(struct lg *lg, uint64_t key, uint64_t *entry)
+{
+	char dir[PATH_MAX], path[PATH_MAX], why[160] = "";
+	bool ok;
+	int fd;
+
+	if (!entry_path(lg, key, dir, path))
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (lg->common.verbose && errno != ENOENT)
+			hv_note("kernel cache: %s: %s: decoding the payload", path, strerror(errno));
+		return false;
+	}
+	ok = read_entry(lg, fd, key, entry, why, sizeof(why));
+	close(fd);
+	if (lg->common.verbose && ok)
+		hv_note("kernel cache: read %s (entry 0x%llx)", path, (unsigned long long)*entry);
+	else if (lg->common.verbose)
+		hv_note("kernel cache: %s: invalid entry: %s: decoding the payload", path, why);
+	return ok;
+}
+
+/* mkdir -p with mode 0700 for what it creates. */
+static int make_dirs(char *dir)
+{
+	for (char *p = dir + 1;; p++) {
+		if (*p && *p != '/')
+			continue;
+		char c = *p;
+
+		*p = 0;
+		if (mkdir(dir, 0700) && errno != EEXIST) {
+			*p = c;
+			return -errno;
+		}
+		*p = c;
+		if (!c)
+			return 0;
+	}
+}
+
+static int write_entry(int fd, uint64_t key, const struct lg_elf *e)
+{
+	uint64_t end = elf_end(e);
+	size_t first = e->hdr_len < end ? e->hdr_len : end;
+	struct kc_trailer t = { .end = end, .key = key };
+	int rc;
+
+	/* read_entry reads min(end, LG_ELF_HDR_MAX) first bytes: the decoder gave as many. */
+	if (first < (end < LG_ELF_HDR_MAX ? end : LG_ELF_HDR_MAX))
+		return -EINVAL;
+	memcpy(t.magic, KC_MAGIC, 8);
+	t.sum = loaded_sum(e, first);
+	rc = pwrite_all(fd, e->hdr, first, 0);
+	for (unsigned i = 0; i < e->nseg && !rc; i++)
+		rc = pwrite_all(fd, e->seg[i].dst, e->seg[i].filesz, e->seg[i].off);
+	if (!rc)
+		rc = pwrite_all(fd, &t, sizeof(t), end);
+	if (!rc && fsync(fd))
+		rc = -errno;
+	return rc;
+}
+
+void lg_kcache_store(struct lg *lg, uint64_t key, const struct lg_elf *e)
+{
+	char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX + 32];
+	const char *what = "creating the directory";
+	int fd = -1, rc;
+
+	if (!entry_path(lg, key, dir, path)) {
+		if (lg->common.verbose)
+			hv_warn("kernel cache: no cache directory (set HOME or use --cache-dir): the kernel was decoded in memory");
+		return;
+	}
+	rc = make_dirs(dir);
+	if (!rc) {
+		what = "writing";
+		snprintf(tmp, sizeof(tmp), "%s/.tmp-%016llx-XXXXXX", dir, (unsigned long long)key);
+		fd = mkostemp(tmp, O_CLOEXEC);
+		rc = fd < 0 ? -errno : write_entry(fd, key, e);
+	}
+	if (fd >= 0 && close(fd) && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, path))
+		rc = -errno;
+	if (rc && fd >= 0)
+		unlink(tmp);
+	if (!lg->common.verbose)
+		return;
+	if (rc)
+		hv_warn("kernel cache: %s %s: %s: the kernel was decoded in memory", what,
+			fd >= 0 ? path : dir, strerror(-rc));
+	else
+		hv_note("kernel cache: wrote %s", path);
+}
