@@ -16,6 +16,9 @@ setup() {
 	lg_setup
 	# No test here may reach a KVM device: pin the path to one that is not there.
 	export LGUEST_RUN_KVM=$BATS_TEST_TMPDIR/no-kvm
+	# --unpack's kernel cache: one per test, never the user's.
+	export XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache
+	KC=$XDG_CACHE_HOME/hvutils/lguest-run
 }
 
 # Little-endian fields for hand-made headers.
@@ -458,6 +461,129 @@ resume() {
 		[ "$status" -eq 5 ]
 		[[ $output == *"lguest-run: kernel unpacked in the launcher: "[0-9]*" ELF load segments, entry 0x"* ]]
 	done
+}
+
+# ---- the kernel cache (--unpack) ------------------------------------------
+
+@test "--unpack: the first start writes the kernel cache entry, the next reads it instead of decoding" {
+	need_lzma
+	big_elf | bz_xz "$T/bz"
+	run "$LG" --unpack -v -m 32M "$T/bz"
+	echo "$output"
+	[ "$status" -eq 5 ]
+	[[ $output == *"lguest-run: kernel unpacked in the launcher: 1 ELF load segments, entry 0x200000"* ]]
+	[[ $output == *"lguest-run: kernel cache: wrote $KC/"*.vmlinux* ]]
+	[ "$(find "$KC" -type f | wc -l)" -eq 1 ]
+	[ "$(stat -c %a "$KC")" = 700 ]
+	run "$LG" --unpack -v -m 32M "$T/bz"
+	echo "$output"
+	[ "$status" -eq 5 ]
+	[[ $output == *"lguest-run: kernel cache: read $KC/"*".vmlinux (entry 0x200000)"* ]]
+	[[ $output != *"unpacked in the launcher"* ]]
+	# Without XDG_CACHE_HOME: ~/.cache, for root too.
+	XDG_CACHE_HOME= HOME=$T/home run "$LG" --unpack -v -m 32M "$T/bz"
+	[ "$status" -eq 5 ]
+	[[ $output == *"kernel cache: wrote $T/home/.cache/hvutils/lguest-run/"* ]]
+}
+
+@test "--unpack --no-cache decodes and writes nothing; --cache-dir DIR holds the cache; both only with --unpack or --run (2)" {
+	need_lzma
+	big_elf | bz_xz "$T/bz"
+	run "$LG" --unpack --no-cache -v -m 32M "$T/bz"
+	[ "$status" -eq 5 ]
+	[[ $output == *"kernel unpacked in the launcher"* ]]
+	[[ $output != *"kernel cache"* ]]
+	[ ! -e "$XDG_CACHE_HOME" ]
+	run "$LG" --unpack --cache-dir "$T/kc/sub" -v -m 32M "$T/bz"
+	[ "$status" -eq 5 ]
+	[[ $output == *"kernel cache: wrote $T/kc/sub/"* ]]
+	[ ! -e "$XDG_CACHE_HOME" ]
+	run "$LG" --no-cache "$T/bz"
+	[ "$status" -eq 2 ]
+	[[ $output == *"--no-cache and --cache-dir go with --unpack or --run"* ]]
+	run "$LG" --cache-dir "$T/kc" "$T/bz"
+	[ "$status" -eq 2 ]
+}
+
+@test "--unpack: a corrupt or truncated cache entry is detected, decoded afresh and replaced" {
+	need_lzma
+	local f
+	big_elf | bz_xz "$T/bz"
+	run "$LG" --unpack -m 32M "$T/bz"
+	[ "$status" -eq 5 ]
+	f=$(find "$KC" -name '*.vmlinux')
+	[ -f "$f" ]
+	cp "$f" "$T/good"
+	# A byte in the segment (zeros there): only the checksum can tell.
+	printf '\001' | dd of="$f" bs=1 seek=$((1 << 20)) conv=notrunc status=none
+	run "$LG" --unpack -v -m 32M "$T/bz"
+	echo "$output"
+	[ "$status" -eq 5 ]
+	[[ $output == *"kernel cache: $f: invalid entry: checksum mismatch: decoding the payload"* ]]
+	[[ $output == *"kernel unpacked in the launcher"* ]]
+	[[ $output == *"kernel cache: wrote $f"* ]]
+	cmp "$f" "$T/good"
+	for size in 100000 50 0; do
+		truncate -s "$size" "$f"
+		run "$LG" --unpack -v -m 32M "$T/bz"
+		echo "$size: $output"
+		[ "$status" -eq 5 ]
+		[[ $output == *"kernel cache: $f: invalid entry: "* ]]
+		[[ $output == *"kernel cache: wrote $f"* ]]
+		cmp "$f" "$T/good"
+	done
+	# The ELF header broken, the checksum made to match: the ELF checks catch it.
+	rm "$f"
+	run "$LG" --unpack -v -m 32M "$T/bz"
+	[ "$status" -eq 5 ]
+	printf '\002' | dd of="$f" bs=1 seek=$((0x12)) conv=notrunc status=none
+	run "$LG" --unpack -v -m 32M "$T/bz"
+	echo "$output"
+	[[ $output == *"kernel cache: $f: invalid entry: "* ]]
+	cmp "$f" "$T/good"
+	run "$LG" --unpack -v -m 32M "$T/bz"
+	[[ $output == *"kernel cache: read $f"* ]]
+}
+
+@test "--unpack: a cache directory that cannot be written falls back to decoding in memory, quietly without -v" {
+	need_lzma
+	big_elf | bz_xz "$T/bz"
+	: >"$T/file"
+	run "$LG" --unpack --cache-dir "$T/file/kc" -m 32M "$T/bz"
+	echo "$output"
+	[ "$status" -eq 5 ]
+	[[ $output != *"cache"* ]]
+	run "$LG" --unpack --cache-dir "$T/file/kc" -v -m 32M "$T/bz"
+	echo "$output"
+	[ "$status" -eq 5 ]
+	[[ $output == *"lguest-run: warning: kernel cache: creating the directory $T/file/kc: Not a directory: the kernel was decoded in memory"* ]]
+	[ "$(grep -c "kernel cache" <<<"$output")" -eq 1 ]
+	# Not root: a read-only directory too (root writes anyway).
+	if [ "$(id -u)" -ne 0 ]; then
+		mkdir -p "$T/ro"
+		chmod 500 "$T/ro"
+		run "$LG" --unpack --cache-dir "$T/ro" -v -m 32M "$T/bz"
+		[ "$status" -eq 5 ]
+		[[ $output == *"kernel cache: writing $T/ro"*"Permission denied"* ]]
+		[ -z "$(ls -A "$T/ro")" ]
+	fi
+}
+
+@test "--unpack: two starts at once leave one valid entry and no temporary file" {
+	need_lzma
+	local pids=() i
+	big_elf | bz_xz "$T/bz"
+	for i in 1 2 3; do
+		"$LG" --unpack -v -m 32M "$T/bz" >"$T/out$i" 2>&1 &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i" || [ $? -eq 5 ]; done
+	cat "$T"/out*
+	[ "$(find "$KC" -type f | wc -l)" -eq 1 ]
+	[ -z "$(find "$KC" -name '.tmp-*')" ]
+	run "$LG" --unpack -v -m 32M "$T/bz"
+	[ "$status" -eq 5 ]
+	[[ $output == *"kernel cache: read $KC/"* ]]
 }
 
 @test "--unpack of a corrupt or truncated zstd payload says so (1)" {

@@ -249,7 +249,8 @@ bool lg_kcache_load(struct lg *lg, uint64_t key, uint64_t *entry)
 		return false;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
-		if (lg->common.verbose && errno != ENOENT)
+		/* A directory that is not there or not one: the store says so, once. */
+		if (lg->common.verbose && errno != ENOENT && errno != ENOTDIR)
 			hv_note("kernel cache: %s: %s: decoding the payload", path, strerror(errno));
 		return false;
 	}
