@@ -569,6 +569,24 @@ resume() {
 	fi
 }
 
+@test "--unpack: a full disk (ENOSPC) falls back to decoding in memory and leaves no temporary file" {
+	need_lzma
+	big_elf | bz_xz "$T/bz"
+	mkdir "$T/m"
+	# A 1 MiB tmpfs in a private mount namespace: the 2 MiB segment does not fit.
+	unshare -rm true 2>/dev/null || skip "no user namespaces (unshare -rm) to mount a small tmpfs"
+	run unshare -rm sh -c 'mount -t tmpfs -o size=1M none "$1" || exit 99
+		"$2" --unpack --cache-dir "$1/kc" -m 32M "$3" 2>&1; echo "rc=$?"
+		"$2" --unpack --cache-dir "$1/kc" -v -m 32M "$3" 2>&1; echo "rc=$?"
+		echo "files: $(ls -A "$1/kc" | wc -l)"' sh "$T/m" "$LG" "$T/bz"
+	echo "$output"
+	[ "$status" -ne 99 ] || skip "cannot mount a tmpfs in a user namespace"
+	[ "$(grep -c "^rc=5$" <<<"$output")" -eq 2 ]
+	[[ $output == *"lguest-run: warning: kernel cache: writing $T/m/kc/"*".vmlinux: No space left on device: the kernel was decoded in memory"* ]]
+	[ "$(grep -c "kernel cache" <<<"$output")" -eq 1 ]
+	[[ $output == *"files: 0"* ]]
+}
+
 @test "--unpack: two starts at once leave one valid entry and no temporary file" {
 	need_lzma
 	local pids=() i
