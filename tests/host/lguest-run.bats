@@ -481,7 +481,7 @@ resume() {
 	[[ $output == *"lguest-run: kernel cache: read $KC/"*".vmlinux (entry 0x200000)"* ]]
 	[[ $output != *"unpacked in the launcher"* ]]
 	# Without XDG_CACHE_HOME: ~/.cache, for root too.
-	XDG_CACHE_HOME= HOME=$T/home run "$LG" --unpack -v -m 32M "$T/bz"
+	XDG_CACHE_HOME='' HOME=$T/home run "$LG" --unpack -v -m 32M "$T/bz"
 	[ "$status" -eq 5 ]
 	[[ $output == *"kernel cache: wrote $T/home/.cache/hvutils/lguest-run/"* ]]
 }
