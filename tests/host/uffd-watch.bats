@@ -745,7 +745,7 @@ wait_socket() {
 		[ "$st" -eq 1 ]
 		grep -qF "$msg" "$W/serve.err"
 	done <<-EOF
-	-F $W/mem|the second descriptor is not a shmem (memfd) or hugetlbfs file
+	-F /dev/null|the second descriptor is not a shmem (memfd) or hugetlbfs file
 	-u|the backing file is not sealed against shrinking (F_SEAL_SHRINK)
 	-j [{"base_host_virt_addr":4096,"size":8192,"offset":131072,"page_size":4096,"minor":true}]|runs past the end of the backing file (0x20000 bytes)
 	-j [{"base_host_virt_addr":4096,"size":8192,"offset":0,"page_size":4096}]|a backing file came, but no region is "minor"
