@@ -470,8 +470,18 @@ static void serve_fault(struct client *c, const struct uffd_msg *m, uint64_t t0,
 			err = serve_minor(c, r, page, pg, ps);
 		else if (bit_test(r->removed, pg))
 			err = zero_fill(c, page, ps);
-		else
-			err = uw_copy(c->uffd, page, c->s->mem + r->offset + pg * ps, ps, 0, NULL);
+		else {
+			const unsigned char *src = c->s->mem + r->offset + pg * ps;
+
+			/*
+			 * A 2 MiB copy from a source not mapped yet fails inside
+			 * the kernel, which faults the source in page by page
+			 * and tries again; one call maps it all first.
+			 */
+			if (ps == UW_HPAGE)
+				madvise((void *)src, ps, MADV_POPULATE_READ);
+			err = uw_copy(c->uffd, page, src, ps, 0, NULL);
+		}
 		if (err == -EFAULT)
 			err = serve_unreadable(c, page, ps, r->offset + pg * ps);
 		if (!err)
