@@ -19,6 +19,10 @@
 # names every broken cell.
 
 : "${IR_TIMEOUT:=10}"
+# The signals of a matrix: IR_SIGNALS for one matrix, else HV_IR_SIGNALS
+# (tests/guest/run sets it per run: KILL only where the kernel or the store
+# daemon is not the reference one), else all three.
+IR_ALL_SIGNALS=${HV_IR_SIGNALS:-INT TERM KILL}
 IR_SIGDFL=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/interrupt/ir-sigdfl
 
 ir_steps() {
@@ -133,7 +137,7 @@ ir_fail() {
 }
 
 # ir_matrix CELL STEPS...: runs `CELL STEP SIG` for every step and INT, TERM
-# and KILL; fails at the end if any cell did, after all of them ran.
+# and KILL (or IR_SIGNALS, HV_IR_SIGNALS); fails at the end if any cell did, after all of them ran.
 ir_matrix() {
 	local cell=$1 step sig bad=0 n=0 t0=$SECONDS
 	shift
@@ -146,13 +150,13 @@ ir_matrix() {
 		return 1
 	}
 	for step in "$@"; do
-		for sig in ${IR_SIGNALS:-INT TERM KILL}; do
+		for sig in ${IR_SIGNALS:-$IR_ALL_SIGNALS}; do
 			n=$((n + 1))
 			IR_STEP=$step IR_SIG=$sig
 			"$cell" "$step" "$sig" || bad=$((bad + 1))
 		done
 	done
 	# On fd 3, bats shows it with the result: the matrix's size and cost.
-	echo "# $cell: $# steps x ${IR_SIGNALS:-INT TERM KILL}: $n cells, $bad failed, $((SECONDS - t0)) s" >&3
+	echo "# $cell: $# steps x ${IR_SIGNALS:-$IR_ALL_SIGNALS}: $n cells, $bad failed, $((SECONDS - t0)) s" >&3
 	[ "$bad" -eq 0 ]
 }
