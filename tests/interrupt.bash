@@ -43,19 +43,22 @@ ir_start() {
 	IR_STEP=$step
 }
 
-# ir_state PID: its state letter, empty when it is gone. Builtins only: the
-# matrices poll it every 20 ms, and forks are what a TCG guest is slow at.
+# ir_state PID: IR_ST is its state letter, empty when it is gone. Builtins
+# only, no $(...): the matrices poll it every 20 ms, and forks are what a
+# TCG guest is slow at.
 ir_state() {
 	local line
+	IR_ST=
 	read -r line 2>/dev/null <"/proc/$1/stat" || return 0
 	line=${line##*) }
-	echo "${line:0:1}"
+	IR_ST=${line:0:1}
 }
 
 ir_stopped() {
 	local st i
 	for ((i = 0; i < IR_TIMEOUT * 50; i++)); do
-		st=$(ir_state "$IR_PID")
+		ir_state "$IR_PID"
+		st=$IR_ST
 		[ "$st" = T ] && return 0
 		case $st in '' | Z | X)
 			wait "$IR_PID" 2>/dev/null
@@ -91,7 +94,8 @@ ir_hit() {
 	kill -"$1" "$IR_PID"
 	kill -CONT "$IR_PID" 2>/dev/null || true
 	for ((i = 0; i < IR_TIMEOUT * 50; i++)); do
-		st=$(ir_state "$IR_PID")
+		ir_state "$IR_PID"
+		st=$IR_ST
 		case $st in '' | Z | X) break ;; esac
 		sleep 0.02
 	done
@@ -112,7 +116,8 @@ ir_gone() {
 	local p st i
 	for p in "$@"; do
 		for ((i = 0; i < IR_TIMEOUT * 50; i++)); do
-			st=$(ir_state "$p")
+			ir_state "$p"
+			st=$IR_ST
 			case $st in '' | Z | X) continue 2 ;; esac
 			sleep 0.02
 		done
