@@ -35,6 +35,9 @@ FUZZ_SRCS_pciaddr := tools/vfio-bind/pciaddr.c tools/vfio-bind/record.c
 FUZZ_CFLAGS_pciaddr := -Itools/vfio-bind $(LIBPCI_CFLAGS)
 FUZZ_SRCS_vfioproc := tools/vfio-bind/proctext.c
 FUZZ_CFLAGS_vfioproc := -Itools/vfio-bind $(LIBPCI_CFLAGS)
+# regs scripts: the parser alone, a pure function over the script's bytes.
+FUZZ_SRCS_regscript := tools/vfio-bind/regscript.c
+FUZZ_CFLAGS_regscript := -Itools/vfio-bind $(LIBPCI_CFLAGS)
 FUZZ_SRCS_gntrefs := tools/gntshare/refs.c
 FUZZ_CFLAGS_gntrefs := -Itools/gntshare $(XENSTORE_CFLAGS)
 FUZZ_NEEDS_gntrefs := HAVE_XENSTORE

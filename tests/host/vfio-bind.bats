@@ -51,7 +51,7 @@ json_ok() { python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$1"; }
 @test "--help lists every verb and the man page, exits 0" {
 	run "$VB" --help
 	[ "$status" -eq 0 ]
-	for v in list bind restore unbind info peek poke doctor; do
+	for v in list bind restore unbind info peek poke regs doctor; do
 		[[ $output == *"  $v "* ]] || { echo "verb $v missing" >&2; false; }
 	done
 	[[ $output == *"vfio-bind(1)"* ]]
@@ -167,6 +167,88 @@ json_ok() { python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$1"; }
 
 @test "peek on a device that is not on vfio-pci says so (exit 5)" {
 	run "$VB" peek 00:02.0 bar0 0
+	fails_with 5 "vfio-bind: 0000:00:02.0: on driver none, not vfio-pci (run 'vfio-bind bind' first)"
+}
+
+# ---- regs: register scripts ---------------------------------------------------
+
+@test "regs --dry-run prints the script as understood, one command a line" {
+	run "$VB" regs --dry-run 00:03.0 <<-'EOF'
+		# edu's factorial
+		poke bar0 0x8 5
+		wait bar0 0x20 1 0 --timeout 1s   # busy bit clear
+		peek bar0 8
+
+		sleep 0.25
+		wait --width=2 config 0 0xffff 0x1234 --timeout=500ms
+		peek config 0x3e 2
+	EOF
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 6 ]
+	[ "${lines[0]}" = "poke bar0 0x8 0x5 4" ]
+	[ "${lines[1]}" = "wait bar0 0x20 0x1 0x0 --timeout 1000ms --width 4" ]
+	[ "${lines[2]}" = "peek bar0 0x8 4" ]
+	[ "${lines[3]}" = "sleep 250ms" ]
+	[ "${lines[4]}" = "wait config 0x0 0xffff 0x1234 --timeout 500ms --width 2" ]
+	[ "${lines[5]}" = "peek config 0x3e 2" ]
+	unchanged
+}
+
+@test "regs --dry-run --json: one record per command with its line number" {
+	printf 'peek bar0 0\n\nsleep 1s\n' >"$BATS_TEST_TMPDIR/s"
+	run "$VB" regs -n -j -f "$BATS_TEST_TMPDIR/s" 00:03.0
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = '{"line":1,"command":"peek bar0 0x0 4"}' ]
+	[ "${lines[1]}" = '{"line":3,"command":"sleep 1000ms"}' ]
+	json_ok "${lines[1]}"
+}
+
+@test "regs: a bad line anywhere is named and the device is never opened" {
+	local bad
+	# The fake /dev/vfio/vfio answers no ioctl: reaching it would fail with exit 5.
+	while IFS='|' read -r bad msg; do
+		run "$VB" regs 00:03.0 < <(printf 'poke bar0 4 1\npeek bar0 4\n%s\npoke bar0 8 5\n' "$bad")
+		fails_with 2 "vfio-bind: regs: line 3: $msg (nothing was done: see 'vfio-bind regs --help')"
+	done <<-'EOF'
+		peek bar9 0|unknown region 'bar9' (bar0..bar5, rom, config, vga)
+		peek bar0 6|offset 0x6 is not aligned to 4 bytes
+		peek bar0 4k|bad offset '4k' (a number: 16, 0x10)
+		peek bar0 0 3|bad width '3' (1, 2, 4 or 8 bytes)
+		peek bar0 0 4 4|peek: unexpected argument '4'
+		peek bar0 0x10000000000 1|offset 0x10000000000 is beyond any VFIO region (1 TiB)
+		poke bar0 0 0x100 1|bad value '0x100' (too large for 1 bytes)
+		poke bar0 0|poke: missing argument (poke REGION OFFSET VALUE ?WIDTH?)
+		wait bar0 0x20 1 0|wait: --timeout is required (a wait must end)
+		wait bar0 0x20 1 2 --timeout 1s|wait: value 0x2 has bits outside mask 0x1 (the wait could never end)
+		wait bar0 0x20 1 0 --timeout 2h|bad timeout '2h' (at most 1h)
+		wait bar0 0x20 1 0 --timeout|wait: --timeout needs a value
+		wait bar0 0x20 1 0 --timeout 1 --timeout 2|wait: --timeout given twice
+		wait bar0 0x20 1 0 --time 1|wait: unknown option '--time' (--timeout, --width)
+		sleep|sleep: missing argument (sleep DUR)
+		sleep 1x|bad duration '1x' (a duration: 100ms, 1.5s, 2m)
+		frob bar0 0|unknown command 'frob' (peek, poke, wait, sleep)
+	EOF
+}
+
+@test "regs: a script with a NUL byte or over 1 MiB is refused before anything" {
+	run "$VB" regs 00:03.0 < <(printf 'peek bar0 0\n\0')
+	fails_with 2 "vfio-bind: regs: the script contains a NUL byte*"
+	run "$VB" regs 00:03.0 < <(head -c 1048577 /dev/zero | tr '\0' '\n')
+	fails_with 1 "vfio-bind: regs: reading the script from stdin: File too large ?at most 1 MiB?"
+}
+
+@test "regs: a missing script file and a missing DEV are reported" {
+	run "$VB" regs -f "$BATS_TEST_TMPDIR/none" 00:03.0
+	fails_with 3 "vfio-bind: regs: reading the script from $BATS_TEST_TMPDIR/none: No such file or directory"
+	run "$VB" regs
+	[ "$status" -eq 2 ]
+	[[ ${lines[0]} == "vfio-bind: regs: missing argument"* ]]
+	run "$VB" regs 0000:0f:00.0 </dev/null
+	[ "$status" -eq 3 ]
+}
+
+@test "regs on a device that is not on vfio-pci says so (exit 5)" {
+	run "$VB" regs 00:02.0 <<<"peek bar0 0"
 	fails_with 5 "vfio-bind: 0000:00:02.0: on driver none, not vfio-pci (run 'vfio-bind bind' first)"
 }
 

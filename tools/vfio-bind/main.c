@@ -24,6 +24,7 @@ static const struct hv_verb verbs[] = {
 	{ "info", vb_cmd_info, "DEV", "regions, IRQs and config space through VFIO" },
 	{ "peek", vb_cmd_peek, "DEV REGION OFFSET", "read a register (--width 1|2|4|8)" },
 	{ "poke", vb_cmd_poke, "DEV REGION OFF VALUE", "write a register (--width 1|2|4|8)" },
+	{ "regs", vb_cmd_regs, "DEV [-f FILE]", "a script of peek/poke/wait/sleep on one open" },
 	{ "doctor", vb_cmd_doctor, "", "check IOMMU, interrupt remapping, modules, limits" },
 	{ "mdev", vb_cmd_mdev, "SUBVERB ...", "mdev types, create, remove, list (mdevctl-like)" },
 	{ NULL, NULL, NULL, NULL },

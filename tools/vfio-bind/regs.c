@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * peek and poke: one naturally aligned register access through a VFIO
+ * peek, poke and regs: naturally aligned register accesses through a VFIO
  * region. Offset, width and value are checked against the region's size and
  * flags before the device is touched, so a typo never becomes a stray write.
+ *
+ * regs runs a whole script on ONE open of the device: opening resets some
+ * devices (mdev-edu by design, real hardware with a function reset through
+ * vfio-pci), so a poke and the peek that reads its effect must share the
+ * open. The script is parsed and checked completely (regscript.c) before the
+ * device is opened, and every line against the regions once it is open,
+ * before the first access: a bad line anywhere means nothing is written.
  */
 #include <endian.h>
 #include <errno.h>
@@ -10,37 +17,119 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "diag.h"
+#include "fileio.h"
 #include "json.h"
 #include "parse.h"
 #include "vfio-bind.h"
 
-struct access {
-	struct vb_dev d;
-	int region;
-	const char *region_name;
-	uint64_t offset;
-	unsigned int width;
-	uint64_t value;
+/* Region infos of one open device, fetched on first use. */
+struct regions {
+	struct vfio_region_info *ri[VB_NUM_REGIONS];
 };
+
+static void regions_free(struct regions *rs)
+{
+	for (size_t i = 0; i < VB_NUM_REGIONS; i++)
+		free(rs->ri[i]);
+}
+
+/*
+ * Can op be done on the open device? where prefixes the messages ("line 3:
+ * " in scripts). Returns an exit code; *out is the region's info.
+ */
+static int region_check(const struct vb_vfio *v, const struct vb_dev *d, struct regions *rs,
+			const struct vb_op *op, const char *where, struct vfio_region_info **out)
+{
+	const char *name = vb_region_name((uint32_t)op->region);
+	bool write = op->kind == VB_OP_POKE;
+	struct vfio_region_info *ri;
+	int rc;
+
+	if ((uint32_t)op->region >= v->num_regions) {
+		hv_err(0, NULL, "%s: %sthe device has no region %s", d->name, where, name);
+		return HV_EXIT_NOTFOUND;
+	}
+	if (!rs->ri[op->region]) {
+		rc = vb_vfio_region(v, (uint32_t)op->region, &rs->ri[op->region]);
+		if (rc)
+			return hv_fail(rc, NULL, "%s: %sregion %s", d->name, where, name);
+	}
+	ri = rs->ri[op->region];
+	if (!ri->size) {
+		hv_err(0, NULL, "%s: %sregion %s is not implemented (size 0)", d->name, where,
+		       name);
+		return HV_EXIT_NOTFOUND;
+	}
+	if (op->offset >= ri->size || ri->size - op->offset < op->width) {
+		hv_err(0, "see 'vfio-bind info'",
+		       "%s: %soffset 0x%llx + %u is outside region %s (size 0x%llx)", d->name,
+		       where, (unsigned long long)op->offset, op->width, name,
+		       (unsigned long long)ri->size);
+		return HV_EXIT_USAGE;
+	}
+	if (!(ri->flags & (write ? VFIO_REGION_INFO_FLAG_WRITE : VFIO_REGION_INFO_FLAG_READ))) {
+		hv_err(0, NULL, "%s: %sregion %s is not %s", d->name, where, name,
+		       write ? "writable" : "readable");
+		return HV_EXIT_PERM;
+	}
+	*out = ri;
+	return 0;
+}
+
+/* One access of op->width bytes; VFIO regions are little-endian, like PCI. */
+static int reg_io(const struct vb_vfio *v, const struct vfio_region_info *ri,
+		  const struct vb_op *op, bool write, uint64_t *value)
+{
+	uint8_t buf[8] = { 0 };
+	uint64_t le;
+	ssize_t n;
+
+	if (write) {
+		le = htole64(*value);
+		memcpy(buf, &le, op->width);
+		n = pwrite(v->device, buf, op->width, (off_t)(ri->offset + op->offset));
+	} else {
+		n = pread(v->device, buf, op->width, (off_t)(ri->offset + op->offset));
+	}
+	if (n != (ssize_t)op->width)
+		return n < 0 ? -errno : -EIO;
+	if (!write) {
+		le = 0;
+		memcpy(&le, buf, op->width);
+		*value = le64toh(le);
+	}
+	return 0;
+}
+
+static int io_fail(const struct vb_dev *d, const char *where, const struct vb_op *op, bool write,
+		   int err)
+{
+	return hv_fail(err, NULL, "%s: %s%s %s at 0x%llx", d->name, where,
+		       write ? "writing" : "reading", vb_region_name((uint32_t)op->region),
+		       (unsigned long long)op->offset);
+}
+
+/* ---- peek and poke ------------------------------------------------------- */
 
 /* Syntax checks that need no device: done before anything is opened. */
 static int parse_access(struct vb_ctx *c, const char *verb, const char **args, bool write,
-			struct access *a)
+			struct vb_op *op, struct vb_dev *d)
 {
 	uint64_t w = 4;
 	int rc;
 
-	a->region_name = args[1];
-	a->region = vb_region_index(args[1]);
-	if (a->region < 0) {
+	op->kind = write ? VB_OP_POKE : VB_OP_PEEK;
+	op->region = vb_region_index(args[1]);
+	if (op->region < 0) {
 		hv_err(0, "bar0..bar5, rom, config, vga", "%s: unknown region '%s'", verb,
 		       args[1]);
 		return HV_EXIT_USAGE;
 	}
-	if (hv_parse_u64(args[2], 0, UINT64_MAX, &a->offset)) {
+	if (hv_parse_u64(args[2], 0, UINT64_MAX, &op->offset)) {
 		hv_err(0, "a number: 16, 0x10", "%s: bad offset '%s'", verb, args[2]);
 		return HV_EXIT_USAGE;
 	}
@@ -49,17 +138,17 @@ static int parse_access(struct vb_ctx *c, const char *verb, const char **args, b
 		hv_err(0, "1, 2, 4 or 8 bytes", "%s: bad width '%s'", verb, c->width);
 		return HV_EXIT_USAGE;
 	}
-	a->width = (unsigned int)w;
-	if (a->offset % a->width) {
+	op->width = (unsigned int)w;
+	if (op->offset % op->width) {
 		hv_err(0, "registers are accessed at multiples of the width",
 		       "%s: offset 0x%llx is not aligned to %u bytes", verb,
-		       (unsigned long long)a->offset, a->width);
+		       (unsigned long long)op->offset, op->width);
 		return HV_EXIT_USAGE;
 	}
 	if (write) {
-		uint64_t max = a->width == 8 ? UINT64_MAX : (1ULL << (8 * a->width)) - 1;
+		uint64_t max = op->width == 8 ? UINT64_MAX : (1ULL << (8 * op->width)) - 1;
 
-		rc = hv_parse_u64(args[3], 0, max, &a->value);
+		rc = hv_parse_u64(args[3], 0, max, &op->value);
 		if (rc) {
 			hv_err(0, rc == -ERANGE ? "it must fit the width" : "a number: 5, 0x12345678",
 			       "%s: bad value '%s'%s", verb, args[3],
@@ -67,95 +156,54 @@ static int parse_access(struct vb_ctx *c, const char *verb, const char **args, b
 			return HV_EXIT_USAGE;
 		}
 	}
-	return vb_resolve_one(c, args[0], &a->d);
+	return vb_resolve_one(c, args[0], d);
 }
 
-static int access_region(struct vb_ctx *c, struct access *a, bool write)
+static int access_region(struct vb_ctx *c, const struct vb_dev *d, struct vb_op *op)
 {
-	struct vfio_region_info *ri = NULL;
+	bool write = op->kind == VB_OP_POKE;
+	struct vfio_region_info *ri;
+	struct regions rs = { 0 };
 	struct vb_vfio v;
-	uint8_t buf[8] = { 0 };
-	ssize_t n;
 	int rc;
 
-	rc = vb_vfio_open(c, &a->d, &v);
+	rc = vb_vfio_open(c, d, &v);
 	if (rc)
 		return rc;
-	if ((uint32_t)a->region >= v.num_regions) {
-		hv_err(0, NULL, "%s: the device has no region %s", a->d.name, a->region_name);
-		rc = HV_EXIT_NOTFOUND;
-		goto out;
+	rc = region_check(&v, d, &rs, op, "", &ri);
+	if (!rc) {
+		rc = reg_io(&v, ri, op, write, &op->value);
+		if (rc)
+			rc = io_fail(d, "", op, write, rc);
 	}
-	rc = vb_vfio_region(&v, (uint32_t)a->region, &ri);
-	if (rc) {
-		rc = hv_fail(rc, NULL, "%s: region %s", a->d.name, a->region_name);
-		goto out;
-	}
-	if (!ri->size) {
-		hv_err(0, NULL, "%s: region %s is not implemented (size 0)", a->d.name,
-		       a->region_name);
-		rc = HV_EXIT_NOTFOUND;
-		goto out;
-	}
-	if (a->offset >= ri->size || ri->size - a->offset < a->width) {
-		hv_err(0, "see 'vfio-bind info'",
-		       "%s: offset 0x%llx + %u is outside region %s (size 0x%llx)", a->d.name,
-		       (unsigned long long)a->offset, a->width, a->region_name,
-		       (unsigned long long)ri->size);
-		rc = HV_EXIT_USAGE;
-		goto out;
-	}
-	if (!(ri->flags & (write ? VFIO_REGION_INFO_FLAG_WRITE : VFIO_REGION_INFO_FLAG_READ))) {
-		hv_err(0, NULL, "%s: region %s is not %s", a->d.name, a->region_name,
-		       write ? "writable" : "readable");
-		rc = HV_EXIT_PERM;
-		goto out;
-	}
-	/* VFIO regions are little-endian, like the PCI bus. */
-	if (write) {
-		uint64_t le = htole64(a->value);
-
-		memcpy(buf, &le, a->width);
-		n = pwrite(v.device, buf, a->width, (off_t)(ri->offset + a->offset));
-	} else {
-		n = pread(v.device, buf, a->width, (off_t)(ri->offset + a->offset));
-	}
-	if (n != (ssize_t)a->width) {
-		rc = hv_fail(n < 0 ? -errno : -EIO, NULL, "%s: %s %s at 0x%llx", a->d.name,
-			     write ? "writing" : "reading", a->region_name,
-			     (unsigned long long)a->offset);
-		goto out;
-	}
-	if (!write) {
-		uint64_t le = 0;
-
-		memcpy(&le, buf, a->width);
-		a->value = le64toh(le);
-	}
-	rc = 0;
-out:
-	free(ri);
+	regions_free(&rs);
 	vb_vfio_close(&v);
 	return rc;
 }
 
-static void print_access(struct vb_ctx *c, const struct access *a, bool write)
+/* One peek's record; -1 as line leaves it out (peek, poke). */
+static void print_access(struct vb_ctx *c, const struct vb_dev *d, const struct vb_op *op,
+			 int line, bool compact)
 {
+	bool write = op->kind == VB_OP_POKE;
+
 	if (c->common.json) {
 		struct hv_json j;
 
-		hv_json_init(&j, stdout, false);
+		hv_json_init(&j, stdout, compact);
 		hv_json_object_open(&j, NULL);
-		hv_json_str(&j, "address", a->d.name);
-		hv_json_str(&j, "region", a->region_name);
-		hv_json_hex(&j, "offset", a->offset);
-		hv_json_u64(&j, "width", a->width);
-		hv_json_hex(&j, "value", a->value);
+		if (line >= 0)
+			hv_json_u64(&j, "line", (uint64_t)line);
+		hv_json_str(&j, "address", d->name);
+		hv_json_str(&j, "region", vb_region_name((uint32_t)op->region));
+		hv_json_hex(&j, "offset", op->offset);
+		hv_json_u64(&j, "width", op->width);
+		hv_json_hex(&j, "value", op->value);
 		hv_json_str(&j, "op", write ? "write" : "read");
 		hv_json_object_close(&j);
 		hv_json_end(&j);
 	} else if (!write) {
-		printf("0x%0*llx\n", (int)a->width * 2, (unsigned long long)a->value);
+		printf("0x%0*llx\n", (int)op->width * 2, (unsigned long long)op->value);
 	}
 }
 
@@ -166,7 +214,8 @@ static int regs_cmd(struct vb_ctx *c, int argc, const char **argv, bool write)
 		  "1|2|4|8" },
 		POPT_TABLEEND,
 	};
-	struct access a = { 0 };
+	struct vb_op op = { 0 };
+	struct vb_dev d;
 	const char **args;
 	int rc, nargs;
 
@@ -176,12 +225,11 @@ static int regs_cmd(struct vb_ctx *c, int argc, const char **argv, bool write)
 			   write ? 4 : 3, write ? 4 : 3, &args, &nargs);
 	if (rc >= 0)
 		return rc;
-	rc = parse_access(c, argv[0], args, write, &a);
-	/* a names the device and region by pointers into args: free it last. */
+	rc = parse_access(c, argv[0], args, write, &op, &d);
 	if (!rc) {
-		rc = access_region(c, &a, write);
+		rc = access_region(c, &d, &op);
 		if (!rc)
-			print_access(c, &a, write);
+			print_access(c, &d, &op, -1, false);
 	}
 	free((void *)args);
 	return rc;
@@ -195,4 +243,186 @@ int vb_cmd_peek(void *ctx, int argc, const char **argv)
 int vb_cmd_poke(void *ctx, int argc, const char **argv)
 {
 	return regs_cmd(ctx, argc, argv, true);
+}
+
+/* ---- regs: a script on one open ------------------------------------------ */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Sleeps ms in full, signals that are handled notwithstanding. */
+static void sleep_ms(uint64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/*
+ * Polls until (register & mask) == value. The interval grows from 1 ms to
+ * 20 ms: short operations (edu's factorial) end within a few reads, long
+ * ones do not keep the CPU busy.
+ */
+static int run_wait(const struct vb_vfio *v, const struct vb_dev *d,
+		    const struct vfio_region_info *ri, const struct vb_op *op, const char *where)
+{
+	uint64_t deadline = now_ms() + op->ms, step = 1, val = 0, t;
+	int rc;
+
+	for (;;) {
+		rc = reg_io(v, ri, op, false, &val);
+		if (rc)
+			return io_fail(d, where, op, false, rc);
+		if ((val & op->mask) == op->value)
+			return 0;
+		t = now_ms();
+		if (t >= deadline)
+			break;
+		sleep_ms(step < deadline - t ? step : deadline - t);
+		step = step * 2 > 20 ? 20 : step * 2;
+	}
+	hv_err(0, NULL,
+	       "%s: %swait %s 0x%llx: still 0x%0*llx (& 0x%llx != 0x%llx) after %llu ms",
+	       d->name, where, vb_region_name((uint32_t)op->region),
+	       (unsigned long long)op->offset, (int)op->width * 2, (unsigned long long)val,
+	       (unsigned long long)op->mask, (unsigned long long)op->value,
+	       (unsigned long long)op->ms);
+	return HV_EXIT_TIMEOUT;
+}
+
+static int run_script(struct vb_ctx *c, const struct vb_dev *d, const struct vb_script *s)
+{
+	struct vfio_region_info **ri;
+	struct regions rs = { 0 };
+	struct vb_vfio v;
+	char where[32];
+	int rc;
+
+	ri = calloc(s->n ? s->n : 1, sizeof(*ri));
+	if (!ri)
+		return hv_fail(-ENOMEM, NULL, "regs");
+	rc = vb_vfio_open(c, d, &v);
+	if (rc) {
+		free(ri);
+		return rc;
+	}
+	/* Every line against the regions first: nothing is written otherwise. */
+	for (size_t i = 0; i < s->n && !rc; i++) {
+		snprintf(where, sizeof(where), "line %d: ", s->ops[i].lineno);
+		if (s->ops[i].kind != VB_OP_SLEEP)
+			rc = region_check(&v, d, &rs, &s->ops[i], where, &ri[i]);
+	}
+	for (size_t i = 0; i < s->n && !rc; i++) {
+		struct vb_op op = s->ops[i];
+
+		snprintf(where, sizeof(where), "line %d: ", op.lineno);
+		switch (op.kind) {
+		case VB_OP_PEEK:
+		case VB_OP_POKE:
+			rc = reg_io(&v, ri[i], &op, op.kind == VB_OP_POKE, &op.value);
+			if (rc) {
+				rc = io_fail(d, where, &op, op.kind == VB_OP_POKE, rc);
+				break;
+			}
+			if (op.kind == VB_OP_PEEK) {
+				print_access(c, d, &op, op.lineno, true);
+				/* A reader sees each value as it is read, not at exit. */
+				fflush(stdout);
+			}
+			break;
+		case VB_OP_WAIT:
+			rc = run_wait(&v, d, ri[i], &op, where);
+			break;
+		case VB_OP_SLEEP:
+			sleep_ms(op.ms);
+			break;
+		}
+	}
+	free(ri);
+	regions_free(&rs);
+	vb_vfio_close(&v);
+	return rc;
+}
+
+/* --dry-run: the script as it was understood, one line per command. */
+static void print_dry_run(struct vb_ctx *c, const struct vb_script *s)
+{
+	char line[160];
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (vb_script_format(&s->ops[i], line, sizeof(line)))
+			continue; /* cannot happen: 160 bytes hold the longest line */
+		if (c->common.json) {
+			struct hv_json j;
+
+			hv_json_init(&j, stdout, true);
+			hv_json_object_open(&j, NULL);
+			hv_json_u64(&j, "line", (uint64_t)s->ops[i].lineno);
+			hv_json_str(&j, "command", line);
+			hv_json_object_close(&j);
+			hv_json_end(&j);
+		} else {
+			printf("%s\n", line);
+		}
+	}
+}
+
+int vb_cmd_regs(void *ctx, int argc, const char **argv)
+{
+	struct vb_ctx *c = ctx;
+	const struct poptOption opts[] = {
+		{ "file", 'f', POPT_ARG_STRING, &c->file, 0,
+		  "read the script from FILE ('-' or none: stdin)", "FILE" },
+		{ "dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0,
+		  "check the script and print it as understood; open nothing", NULL },
+		POPT_TABLEEND,
+	};
+	bool from_stdin;
+	struct vb_script s;
+	struct vb_dev d;
+	const char **args;
+	char err[256], *buf;
+	size_t len;
+	int rc, nargs;
+
+	rc = vb_parse_verb(c, argc, argv, opts, "DEV [-f FILE] [--dry-run]", 1, 1, &args, &nargs);
+	if (rc >= 0)
+		return rc;
+	from_stdin = !c->file || !strcmp(c->file, "-");
+	rc = from_stdin ? hv_read_fd_alloc(STDIN_FILENO, VB_SCRIPT_MAX, &buf, &len)
+			: hv_read_file_alloc(c->file, VB_SCRIPT_MAX, &buf, &len);
+	if (rc) {
+		rc = hv_fail(rc, rc == -EFBIG ? "at most 1 MiB" : NULL,
+			     "regs: reading the script from %s", from_stdin ? "stdin" : c->file);
+		free((void *)args);
+		return rc;
+	}
+	rc = vb_script_parse(buf, len, &s, err, sizeof(err));
+	free(buf);
+	if (rc) {
+		if (rc == -ENOMEM)
+			rc = hv_fail(rc, NULL, "regs: parsing the script");
+		else {
+			hv_err(0, "nothing was done: see 'vfio-bind regs --help'", "regs: %s", err);
+			rc = HV_EXIT_USAGE;
+		}
+		free((void *)args);
+		return rc;
+	}
+	rc = vb_resolve_one(c, args[0], &d);
+	if (!rc) {
+		if (c->dry_run)
+			print_dry_run(c, &s);
+		else
+			rc = run_script(c, &d, &s);
+	}
+	vb_script_free(&s);
+	free((void *)args);
+	return rc;
 }

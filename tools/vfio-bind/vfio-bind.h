@@ -68,6 +68,7 @@ struct vb_ctx {
 	int vfio_only;
 	const char *user;
 	const char *width;
+	const char *file;
 };
 
 /* 0, -ENOENT (library not installed) or -ENOSYS (a symbol is missing). */
@@ -194,6 +195,7 @@ int vb_cmd_list(void *ctx, int argc, const char **argv);
 int vb_cmd_info(void *ctx, int argc, const char **argv);
 int vb_cmd_peek(void *ctx, int argc, const char **argv);
 int vb_cmd_poke(void *ctx, int argc, const char **argv);
+int vb_cmd_regs(void *ctx, int argc, const char **argv);
 int vb_cmd_doctor(void *ctx, int argc, const char **argv);
 
 /* ---- mdev.c: mdev types/create/remove/list; UUIDs as DEV ---------------- */
@@ -225,8 +227,45 @@ void vb_vfio_close(struct vb_vfio *v);
 struct vfio_region_info;
 /* Region info with its capability chain; caller frees. 0 or -errno. */
 int vb_vfio_region(const struct vb_vfio *v, uint32_t index, struct vfio_region_info **out);
+
+/* ---- regscript.c: region names and register scripts (regs) ------------- */
+#define VB_NUM_REGIONS 9
 /* bar0..bar5, rom, config, vga → index; -EINVAL when unknown. */
 int vb_region_index(const char *name);
 const char *vb_region_name(uint32_t index);
+
+/* vfio-pci's offset space: region i starts at i << 40 in the device file. */
+#define VB_REGION_SPAN (1ULL << 40)
+#define VB_SCRIPT_MAX (1u << 20)	 /* bytes: far beyond any hand-written script */
+#define VB_SCRIPT_MAX_OPS 100000u
+#define VB_SCRIPT_MAX_MS 3600000u /* a sleep or a wait's --timeout: 1 h at most */
+
+enum vb_op_kind { VB_OP_PEEK, VB_OP_POKE, VB_OP_WAIT, VB_OP_SLEEP };
+
+struct vb_op {
+	enum vb_op_kind kind;
+	int lineno;
+	int region;		/* vb_region_index(); -1 for sleep */
+	unsigned int width;	/* 1, 2, 4 or 8; 0 for sleep */
+	uint64_t offset;	/* aligned to width, below VB_REGION_SPAN */
+	uint64_t value;		/* poke: what to write; wait: the masked value awaited */
+	uint64_t mask;		/* wait */
+	uint64_t ms;		/* sleep: its length; wait: --timeout */
+};
+
+struct vb_script {
+	struct vb_op *ops;
+	size_t n;
+};
+
+/*
+ * Parses and checks a whole script of len bytes (peek, poke, wait and sleep
+ * lines; # comments; blank lines). 0, -ENOMEM, or -EINVAL / -EFBIG with the
+ * reason ("line N: ...") in err. On error s holds nothing.
+ */
+int vb_script_parse(const char *buf, size_t len, struct vb_script *s, char *err, size_t errlen);
+void vb_script_free(struct vb_script *s);
+/* One operation as the script line that parses back to it. 0 or -ENAMETOOLONG. */
+int vb_script_format(const struct vb_op *op, char *buf, size_t len);
 
 #endif

@@ -20,23 +20,6 @@
 #include "diag.h"
 #include "vfio-bind.h"
 
-static const char *const region_names[] = { "bar0", "bar1", "bar2", "bar3", "bar4",
-					    "bar5", "rom",  "config", "vga" };
-
-int vb_region_index(const char *name)
-{
-	for (size_t i = 0; i < sizeof(region_names) / sizeof(region_names[0]); i++)
-		if (!strcmp(name, region_names[i]))
-			return (int)i;
-	return -EINVAL;
-}
-
-const char *vb_region_name(uint32_t index)
-{
-	return index < sizeof(region_names) / sizeof(region_names[0]) ? region_names[index]
-								      : NULL;
-}
-
 static int open_dev(struct vb_ctx *c, const char *live, int flags)
 {
 	char path[PATH_MAX];

@@ -139,6 +139,54 @@ teardown() {
 	[ "$output" = 0x00000078 ]
 }
 
+# edu's specification (QEMU docs/specs/edu.rst) as regs scripts: one open each.
+@test "regs: edu's identification, liveness and factorial sequences on one open" {
+	vfio-bind -q bind "$EDU"
+	run vfio-bind regs "$EDU" <<-'EOF'
+		peek bar0 0                           # identification 0x010000ed
+		poke bar0 0x4 0x12345678              # liveness: reads back inverted
+		peek bar0 0x4
+		poke bar0 0x8 5                       # factorial of 5
+		wait bar0 0x20 0x1 0 --timeout 5s     # until the busy bit clears
+		peek bar0 0x8
+		peek config 0 2
+	EOF
+	[ "$status" -eq 0 ]
+	[ "$output" = $'0x010000ed\n0xedcba987\n0x00000078\n0x1234' ]
+	run vfio-bind regs -j "$EDU" <<<$'poke bar0 8 6\nwait bar0 0x20 1 0 --timeout 5s\npeek bar0 8'
+	[ "$status" -eq 0 ]
+	[ "$output" = "{\"line\":3,\"address\":\"$EDU\",\"region\":\"bar0\",\"offset\":\"0x8\",\"width\":4,\"value\":\"0x2d0\",\"op\":\"read\"}" ]
+}
+
+@test "regs: a bad line anywhere, before or after opening, means nothing is written" {
+	vfio-bind -q bind "$EDU"
+	vfio-bind regs "$EDU" <<<"poke bar0 4 0x11111111"
+	# A syntax error on the last line: the device is not even opened.
+	run vfio-bind regs "$EDU" <<<$'poke bar0 4 0x22222222\npoke bar0 8 5\npeek bar0 6'
+	fails_with 2 "vfio-bind: regs: line 3: offset 0x6 is not aligned to 4 bytes*"
+	# Outside the region: found on the open device, before the first access.
+	run vfio-bind regs "$EDU" <<<$'poke bar0 4 0x22222222\npoke bar0 8 5\npeek bar0 0x100000'
+	fails_with 2 "vfio-bind: $EDU: line 3: offset 0x100000 + 4 is outside region bar0 (size 0x100000)*"
+	run vfio-bind regs "$EDU" <<<$'poke bar0 4 0x22222222\npeek bar1 0'
+	fails_with 3 "vfio-bind: $EDU: line 2: region bar1 is not implemented (size 0)"
+	run vfio-bind regs "$EDU" <<<$'peek bar0 4\npeek bar0 8'
+	[ "$status" -eq 0 ]
+	# Still the liveness value of the first script, and no factorial was started.
+	[ "${lines[0]}" = 0xeeeeeeee ]
+	[ "${lines[1]}" != 0x00000078 ]
+}
+
+@test "regs: a wait that is never satisfied ends with exit 7 after its timeout" {
+	vfio-bind -q bind "$EDU"
+	local t0=$SECONDS
+	run vfio-bind regs "$EDU" <<<$'peek bar0 0\nwait bar0 0x20 0x1 0x1 --timeout 300ms\npeek bar0 4'
+	[ "$status" -eq 7 ]
+	[ "${lines[0]}" = 0x010000ed ]
+	[[ ${lines[1]} == "vfio-bind: $EDU: line 2: wait bar0 0x20: still 0x000000"??" (& 0x1 != 0x1) after 300 ms" ]]
+	[ "${#lines[@]}" -eq 2 ]
+	[ $((SECONDS - t0)) -lt 10 ]
+}
+
 @test "register access outside the region is refused before the device is touched" {
 	vfio-bind -q bind "$EDU"
 	run vfio-bind peek "$EDU" bar0 0x100000

@@ -101,6 +101,10 @@ unbind_vfio() {
 	edu_body_vfio_bind
 }
 
+@test "vfio-bind regs: edu's liveness and factorial on one open of an instance that resets on open" {
+	edu_body_regs
+}
+
 # edu-uffd: the DMA engine faults on memory behind a userfaultfd that only a
 # holder process keeps open and never answers (it exits after --hold s, so a
 # hang is bounded). The device must answer, close, be removed and the module
