@@ -38,6 +38,10 @@ bashcompdir ?= $(datadir)/bash-completion/completions
 # Debian's zsh looks in vendor-completions for the distribution's files and
 # in site-functions under /usr/local for the administrator's.
 zshcompdir  ?= $(if $(filter /usr,$(prefix)),$(datadir)/zsh/vendor-completions,$(datadir)/zsh/site-functions)
+# udev reads /usr/lib/udev/rules.d (the distribution's; /lib/udev is the same
+# directory on Debian 12's merged /usr) and /usr/local/lib/udev/rules.d.
+udevrulesdir ?= $(prefix)/lib/udev/rules.d
+VB_UDEV_RULE := 60-hvutils-vfio-bind.rules
 
 CC      ?= gcc
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
@@ -235,11 +239,16 @@ install: all
 	$(Q)for m in $(MANPAGES); do s=$${m##*.}; install -d $(DESTDIR)$(mandir)/man$$s; \
 	  install -m 0644 $$m $(DESTDIR)$(mandir)/man$$s/; done
 	$(Q)for f in $(INSTALL_LIBEXEC); do install -m 0755 $$f $(DESTDIR)$(libexecdir)/hvutils/; done
+	$(Q)case " $(BUILT_TOOLS) " in *" vfio-bind "*) install -d $(DESTDIR)$(udevrulesdir) && \
+	  sed 's|@bindir@|$(bindir)|g' tools/vfio-bind/vfio-bind.rules.in \
+	    >$(DESTDIR)$(udevrulesdir)/$(VB_UDEV_RULE) && \
+	  chmod 0644 $(DESTDIR)$(udevrulesdir)/$(VB_UDEV_RULE);; esac
 
 uninstall:
 	$(Q)for t in $(TOOLS); do rm -f $(DESTDIR)$(bindir)/$$t $(DESTDIR)$(bashcompdir)/$$t $(DESTDIR)$(zshcompdir)/_$$t; done
 	$(Q)for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(mandir)/man$$s/$${m##*/}; done
 	$(Q)rm -rf $(DESTDIR)$(libexecdir)/hvutils
+	$(Q)rm -f $(DESTDIR)$(udevrulesdir)/$(VB_UDEV_RULE)
 
 # ---- Debian packages ---------------------------------------------------------
 # make deb: hvutils and mdev-edu-dkms built by dpkg-buildpackage from a clean

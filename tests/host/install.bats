@@ -52,3 +52,15 @@ in_fpath() {
 	run find "$dest" -type f -path '*completion*' -o -type f -path '*site-functions*'
 	[ "$output" = "" ]
 }
+
+@test "make install puts the boot rule for persistent bindings where udev reads it, naming bindir" {
+	install_at /usr
+	local r=$dest/usr/lib/udev/rules.d/60-hvutils-vfio-bind.rules
+	[ -f "$r" ]
+	grep -q 'TEST=="/etc/driverctl.d/pci-$kernel"' "$r"
+	grep -q 'TEST!="/usr/sbin/driverctl"' "$r"
+	grep -q 'RUN+="/usr/bin/vfio-bind -q bind --if-persistent $kernel"' "$r"
+	! grep -q @ "$r"
+	run make -s -C "$HV_TOP" --no-print-directory uninstall prefix=/usr DESTDIR="$dest"
+	[ ! -e "$r" ]
+}

@@ -39,6 +39,8 @@ contents() { dpkg-deb -c "$1" | awk '{ print $6 }' | sed 's|^\./|/|'; }
 		grep -qx "/usr/share/zsh/vendor-completions/_$t" <<<"$c"
 	done
 	grep -qx /usr/libexec/hvutils/uffd-watch-agent.so <<<"$c"
+	# Persistent vfio-pci bindings at boot where driverctl is not installed.
+	grep -qx /usr/lib/udev/rules.d/60-hvutils-vfio-bind.rules <<<"$c"
 	! grep -q '^/usr/local' <<<"$c"
 }
 

@@ -109,7 +109,7 @@ static int record_read(struct vb_ctx *c, const char *name, char *driver, char *o
 	return vb_record_parse(buf, driver, override);
 }
 
-static int mkdir_p(struct vb_ctx *c, const char *live)
+int vb_mkdir_p(struct vb_ctx *c, const char *live)
 {
 	char full[PATH_MAX];
 	size_t rl = strlen(c->root.root);
@@ -148,7 +148,7 @@ static int record_write(struct vb_ctx *c, const char *name, const char *driver,
 	rc = hv_write_file_atomic(path, data, (size_t)n, 0644);
 	/* The directory is made once per boot, not probed with mkdir on every bind. */
 	if (rc == -ENOENT) {
-		rc = mkdir_p(c, VB_STATE_DIR);
+		rc = vb_mkdir_p(c, VB_STATE_DIR);
 		if (!rc)
 			rc = hv_write_file_atomic(path, data, (size_t)n, 0644);
 	}
@@ -187,7 +187,7 @@ static int state_lock(struct vb_ctx *c)
 		return rc;
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 && errno == ENOENT) {
-		rc = mkdir_p(c, VB_STATE_DIR);
+		rc = vb_mkdir_p(c, VB_STATE_DIR);
 		if (rc)
 			return rc;
 		fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -558,6 +558,36 @@ static int collect(struct vb_ctx *c, int nargs, const char **args, struct vb_dev
 }
 
 /*
+ * --if-persistent (the boot-time udev rule): keeps the devices whose
+ * driverctl file names vfio-pci. Others are driverctl's business, or
+ * nobody's; a file that is not a driver name is reported and skipped.
+ */
+static int keep_persistent(struct vb_ctx *c, struct vb_devs *devs)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < devs->n; i++) {
+		char drv[VB_NAME_MAX];
+		int rc = vb_persist_read(c, devs->v[i].name, drv);
+
+		if (rc == -EINVAL)
+			hv_err(0, "write a driver name, or remove it",
+			       "%s: %s/pci-%s is not a driver name: skipped", devs->v[i].name,
+			       VB_PERSIST_DIR, devs->v[i].name);
+		else if (rc && rc != -ENOENT)
+			return hv_fail(rc, NULL, "%s: reading %s/pci-%s", devs->v[i].name,
+				       VB_PERSIST_DIR, devs->v[i].name);
+		else if (!rc && !strcmp(drv, VB_DRIVER))
+			devs->v[k++] = devs->v[i];
+		else if (c->common.verbose)
+			hv_note("%s: no persistent vfio-pci override (%s): nothing to do",
+				devs->v[i].name, rc ? "none" : drv);
+	}
+	devs->n = k;
+	return 0;
+}
+
+/*
  * getent passwd NAME: the user databases nsswitch.conf names besides files
  * (systemd, sss, ldap). getpwnam() would load their NSS modules with dlopen,
  * which in this static program is fragile: on Debian 12 an unknown name
@@ -654,6 +684,11 @@ int vb_cmd_bind(void *ctx, int argc, const char **argv)
 		  "take devices that are in use (interface up, mounted)", NULL },
 		{ "user", 'u', POPT_ARG_STRING, &c->user, 0, "hand /dev/vfio/N to this user",
 		  "USER" },
+		{ "persist", '\0', POPT_ARG_NONE, &c->persist, 0,
+		  "also at every boot: write " VB_PERSIST_DIR "/pci-ADDR (driverctl's format)",
+		  NULL },
+		{ "if-persistent", '\0', POPT_ARG_NONE, &c->if_persistent, 0,
+		  "only devices whose persistent override names vfio-pci (the boot rule)", NULL },
 		{ "dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0,
 		  "print each sysfs write, change nothing", NULL },
 		POPT_TABLEEND,
@@ -664,10 +699,15 @@ int vb_cmd_bind(void *ctx, int argc, const char **argv)
 	int rc, nargs, lock, worst = 0;
 
 	rc = vb_parse_verb(c, argc, argv, opts,
-			   "DEV... [--group] [--force] [--user USER] [--dry-run]", 1, -1, &args,
-			   &nargs);
+			   "DEV... [--group] [--force] [--user USER] [--persist] [--dry-run]", 1,
+			   -1, &args, &nargs);
 	if (rc >= 0)
 		return rc;
+	if (c->if_persistent && (c->persist || c->group)) {
+		free((void *)args);
+		return hv_usage_error("bind: --if-persistent goes with neither --persist nor "
+				      "--group");
+	}
 	if (c->user && parse_user(c->user, &u)) {
 		free((void *)args);
 		return hv_fail(-ENOENT, "a user name or numeric uid", "--user %s: no such user",
@@ -676,6 +716,8 @@ int vb_cmd_bind(void *ctx, int argc, const char **argv)
 	/* Every DEV is checked before anything changes. */
 	rc = collect(c, nargs, args, &devs);
 	free((void *)args);
+	if (!rc && c->if_persistent)
+		rc = keep_persistent(c, &devs);
 	if (rc) {
 		vb_devs_free(&devs);
 		return rc;
@@ -703,6 +745,17 @@ int vb_cmd_bind(void *ctx, int argc, const char **argv)
 	}
 	for (size_t i = 0; i < devs.n; i++) {
 		rc = bind_one(c, &devs.v[i], &u);
+		/* Only a binding that holds now is made persistent. */
+		if (!rc && c->persist) {
+			rc = vb_persist_write(c, devs.v[i].name, VB_DRIVER);
+			if (rc)
+				rc = hv_fail(rc, "is /etc writable?",
+					     "%s: bound, but writing %s/pci-%s", devs.v[i].name,
+					     VB_PERSIST_DIR, devs.v[i].name);
+			else if (!c->common.quiet && !c->dry_run)
+				printf("%s: persistent (%s/pci-%s)\n", devs.v[i].name,
+				       VB_PERSIST_DIR, devs.v[i].name);
+		}
 		if (rc && !worst)
 			worst = rc;
 	}
@@ -731,12 +784,61 @@ int vb_cmd_bind(void *ctx, int argc, const char **argv)
 	return worst;
 }
 
+static int unpersist(struct vb_ctx *c, const char *name)
+{
+	char drv[VB_NAME_MAX];
+	bool had = vb_persist_read(c, name, drv) != -ENOENT;
+	int rc = vb_persist_remove(c, name);
+
+	if (rc)
+		return hv_fail(rc, "is /etc writable?", "%s: removing %s/pci-%s", name,
+			       VB_PERSIST_DIR, name);
+	if (had && !c->common.quiet && !c->dry_run)
+		printf("%s: persistent override removed\n", name);
+	return 0;
+}
+
+/*
+ * restore --all --persist: the devices with a vfio-pci override too, and the
+ * overrides of devices that are gone (what doctor reports) are removed.
+ */
+static void persisted_too(struct vb_ctx *c, struct vb_devs *devs)
+{
+	char **addrs, drv[VB_NAME_MAX];
+	int n = vb_persist_list(c, &addrs);
+
+	if (n < 0) {
+		hv_warn("reading %s: %s", VB_PERSIST_DIR, strerror(-n));
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		struct vb_dev d;
+		bool dup = false;
+
+		if (vb_persist_read(c, addrs[i], drv) || strcmp(drv, VB_DRIVER))
+			continue;
+		vb_dev_init_pci(&d, addrs[i]);
+		if (!hv_path_exists(&c->root, "%s", d.sysdir)) {
+			hv_warn("%s: persistent but gone: removing its override", addrs[i]);
+			unpersist(c, addrs[i]);
+			continue;
+		}
+		for (size_t k = 0; k < devs->n; k++)
+			dup |= !strcmp(devs->v[k].name, d.name);
+		if (!dup)
+			vb_devs_add(devs, &d);
+	}
+	hv_strv_free(addrs);
+}
+
 int vb_cmd_restore(void *ctx, int argc, const char **argv)
 {
 	struct vb_ctx *c = ctx;
 	const struct poptOption opts[] = {
 		{ "all", 'a', POPT_ARG_NONE, &c->all, 0, "every device vfio-bind has a record of",
 		  NULL },
+		{ "persist", '\0', POPT_ARG_NONE, &c->persist, 0,
+		  "also remove the persistent override (" VB_PERSIST_DIR "/pci-ADDR)", NULL },
 		{ "dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0,
 		  "print each sysfs write, change nothing", NULL },
 		POPT_TABLEEND,
@@ -745,8 +847,8 @@ int vb_cmd_restore(void *ctx, int argc, const char **argv)
 	const char **args;
 	int rc, nargs, lock, worst = 0;
 
-	rc = vb_parse_verb(c, argc, argv, opts, "DEV...|--all [--dry-run]", 0, -1, &args,
-			   &nargs);
+	rc = vb_parse_verb(c, argc, argv, opts, "DEV...|--all [--persist] [--dry-run]", 0, -1,
+			   &args, &nargs);
 	if (rc >= 0)
 		return rc;
 	if (c->all && nargs) {
@@ -790,6 +892,8 @@ int vb_cmd_restore(void *ctx, int argc, const char **argv)
 		}
 		if (names)
 			hv_strv_free(names);
+		if (c->persist)
+			persisted_too(c, &devs);
 		if (!devs.n && !c->common.quiet)
 			hv_note("nothing to restore");
 	}
@@ -799,7 +903,10 @@ int vb_cmd_restore(void *ctx, int argc, const char **argv)
 		return hv_fail(lock, "is /run writable?", "locking " VB_STATE_DIR "/.lock");
 	}
 	for (size_t i = 0; i < devs.n; i++) {
-		rc = restore_one(c, &devs.v[i], false);
+		/* First the file: whatever restore does, the next boot leaves it alone. */
+		rc = c->persist ? unpersist(c, devs.v[i].name) : 0;
+		if (!rc)
+			rc = restore_one(c, &devs.v[i], false);
 		if (rc && !worst)
 			worst = rc;
 	}

@@ -238,6 +238,55 @@ static void check_groups(struct doctor *d)
 		add(d, OK, "groups", NULL, "no group with vfio-pci devices is blocked");
 }
 
+/*
+ * Persistent overrides (driverctl's files): one whose device is gone, or
+ * that is not a driver name, or that boot did not apply (the device was in
+ * use, the group not viable...). Silent when there are none.
+ */
+static void check_persist(struct doctor *d)
+{
+	struct vb_ctx *c = d->c;
+	char **addrs, drv[VB_NAME_MAX], cur[VB_NAME_MAX];
+	int n = vb_persist_list(c, &addrs), bad = 0;
+
+	if (n < 0) {
+		add(d, WARN, "persist", NULL, "reading %s: %s", VB_PERSIST_DIR, strerror(-n));
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		struct vb_dev dev;
+		int rc = vb_persist_read(c, addrs[i], drv);
+
+		vb_dev_init_pci(&dev, addrs[i]);
+		if (rc == -EINVAL) {
+			add(d, WARN, "persist", "write a driver name into it, or remove it",
+			    "%s/pci-%s does not name a driver", VB_PERSIST_DIR, addrs[i]);
+			bad++;
+		} else if (rc) {
+			continue;
+		} else if (!hv_path_exists(&c->root, "%s", dev.sysdir)) {
+			add(d, WARN, "persist",
+			    "'vfio-bind restore --all --persist' removes it, or rm the file",
+			    "persistent %s binding of %s, but the device is missing (%s/pci-%s)",
+			    drv, addrs[i], VB_PERSIST_DIR, addrs[i]);
+			bad++;
+		} else {
+			vb_dev_driver(c, &dev, cur, sizeof(cur));
+			/* driverctl's "none" means: no driver at all. */
+			if (!strcmp(cur, drv) || (!cur[0] && !strcmp(drv, "none")))
+				continue;
+			add(d, WARN, "persist", "'vfio-bind bind' says why it refuses",
+			    "%s has a persistent override to %s but is on %s", addrs[i], drv,
+			    cur[0] ? cur : "no driver");
+			bad++;
+		}
+	}
+	if (n > 0 && !bad)
+		add(d, OK, "persist", NULL, "%d persistent override%s in %s, all applied", n,
+		    n == 1 ? "" : "s", VB_PERSIST_DIR);
+	hv_strv_free(addrs);
+}
+
 int vb_cmd_doctor(void *ctx, int argc, const char **argv)
 {
 	static const char *const st_names[] = { "ok", "warn", "fail" };
@@ -260,6 +309,7 @@ int vb_cmd_doctor(void *ctx, int argc, const char **argv)
 	check_modules(d);
 	check_memlock(d);
 	check_groups(d);
+	check_persist(d);
 	for (size_t i = 0; i < d->n; i++)
 		failed |= d->f[i].st == FAIL;
 	if (c->common.json) {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * list: every PCI device with its ids, names, driver, IOMMU group, the
- * group's members and whether VFIO could use the group right now.
+ * group's members, whether VFIO could use the group right now, and the
+ * driver a persistent override (driverctl's file, ours or driverctl's own)
+ * gives the device at boot.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@ struct row {
 	uint16_t vendor, device;
 	uint32_t class;
 	char driver[VB_NAME_MAX];
+	char persist[VB_NAME_MAX];	/* "" none, "?" a file that names no driver */
 	char vname[128], dname[160], cname[96];
 	int group;		/* -1: none */
 	struct vb_group g;
@@ -67,6 +70,7 @@ static void print_json(const struct row *rows, size_t n)
 		hv_json_str(&j, "vendor_name", r->vname[0] ? r->vname : NULL);
 		hv_json_str(&j, "device_name", r->dname[0] ? r->dname : NULL);
 		hv_json_str(&j, "driver", r->driver[0] ? r->driver : NULL);
+		hv_json_str(&j, "persistent", r->persist[0] ? r->persist : NULL);
 		if (r->group < 0) {
 			hv_json_null(&j, "iommu_group");
 			hv_json_null(&j, "group_members");
@@ -103,7 +107,8 @@ static int print_text(const struct row *rows, size_t n)
 		{ "ADDRESS", HV_COL_STR, 0 },	{ "CLASS", HV_COL_STR, 0 },
 		{ "IDS", HV_COL_STR, 0 },	{ "DRIVER", HV_COL_STR, 0 },
 		{ "GROUP", HV_COL_NUM, HV_COL_RIGHT }, { "VIABLE", HV_COL_STR, 0 },
-		{ "MEMBERS", HV_COL_STR, 0 },	{ "NAME", HV_COL_STR, HV_COL_LAST_FREE },
+		{ "MEMBERS", HV_COL_STR, 0 },	{ "PERSIST", HV_COL_STR, 0 },
+		{ "NAME", HV_COL_STR, HV_COL_LAST_FREE },
 	};
 	struct hv_table *t = hv_table_new("devices", cols, sizeof(cols) / sizeof(cols[0]));
 	struct hv_table_opts o = { 0 };
@@ -125,7 +130,7 @@ static int print_text(const struct row *rows, size_t n)
 		const char *cells[] = {
 			r->d.name, cls,	 ids, r->driver, grp,
 			r->group < 0 ? "no-iommu" : (r->g.viable ? "yes" : "no"),
-			members,   name,
+			members,   r->persist, name,
 		};
 		if (hv_table_add_row(t, cells)) {
 			hv_table_free(t);
@@ -170,6 +175,12 @@ int vb_cmd_list(void *ctx, int argc, const char **argv)
 		if (vb_dev_ids(c, &r->d, &r->vendor, &r->device, &r->class))
 			continue; /* gone while we looked (hot unplug) */
 		vb_dev_driver(c, &r->d, r->driver, sizeof(r->driver));
+		rc = vb_persist_read(c, r->d.name, r->persist);
+		if (rc == -EINVAL)
+			snprintf(r->persist, sizeof(r->persist), "?");
+		else if (rc)
+			r->persist[0] = '\0';
+		rc = 0;
 		if (c->vfio_only && strcmp(r->driver, VB_DRIVER))
 			continue;
 		vb_names(c, r->vendor, r->device, r->class, r->vname, sizeof(r->vname), r->dname,

@@ -49,6 +49,7 @@ struct vb_libkmod {
 
 #define VB_DRIVER "vfio-pci"
 #define VB_STATE_DIR "/run/hvutils/vfio-bind"
+#define VB_PERSIST_DIR "/etc/driverctl.d" /* driverctl's: pci-ADDR holds the driver */
 #define VB_NAME_MAX 64
 #define VB_GETENT "/usr/bin/getent" /* Debian; the same file as /bin/getent */
 
@@ -69,6 +70,8 @@ struct vb_ctx {
 	const char *user;
 	const char *width;
 	const char *file;
+	int persist;
+	int if_persistent;
 };
 
 /* 0, -ENOENT (library not installed) or -ENOSYS (a symbol is missing). */
@@ -189,6 +192,21 @@ void vb_group_blockers(const struct vb_group *g, char *buf, size_t len);
 /* ---- bind.c -------------------------------------------------------------- */
 int vb_cmd_bind(void *ctx, int argc, const char **argv);
 int vb_cmd_restore(void *ctx, int argc, const char **argv);
+/* mkdir -p of a live path below the root. 0 or -errno. */
+int vb_mkdir_p(struct vb_ctx *c, const char *live);
+
+/* ---- persist.c: driverctl's /etc/driverctl.d/pci-ADDR ------------------- */
+/* The file's text (in place): a driver name, trailing newlines allowed. 0 or -EINVAL. */
+int vb_persist_parse(char *buf, char *drv);
+/* "pci-0000:01:00.0" → "0000:01:00.0"; false for any other name (temp files too). */
+bool vb_persist_name(const char *file, char *addr, size_t len);
+/* drv: VB_NAME_MAX bytes. 0, -ENOENT (none), -EINVAL (not a driver name), -errno. */
+int vb_persist_read(struct vb_ctx *c, const char *name, char *drv);
+/* Atomic; no temporary file survives an error or a catchable signal. */
+int vb_persist_write(struct vb_ctx *c, const char *name, const char *drv);
+int vb_persist_remove(struct vb_ctx *c, const char *name);
+/* Addresses with a pci-ADDR file, NULL-terminated (hv_strv_free). Count or -errno. */
+int vb_persist_list(struct vb_ctx *c, char ***addrs);
 
 /* ---- list.c, info.c, regs.c, doctor.c ------------------------------------ */
 int vb_cmd_list(void *ctx, int argc, const char **argv);
