@@ -116,6 +116,16 @@ static size_t utf8_seq_len(const unsigned char *s, size_t avail)
 	return n;
 }
 
+bool hv_utf8_valid(const char *s, size_t len)
+{
+	for (size_t i = 0, n; i < len; i += n) {
+		n = utf8_seq_len((const unsigned char *)s + i, len - i);
+		if (!n)
+			return false;
+	}
+	return true;
+}
+
 void hv_json_write_string(FILE *out, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;

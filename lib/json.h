@@ -52,6 +52,9 @@ void hv_json_hex(struct hv_json *j, const char *key, uint64_t val);
 /* Ends a top-level value: newline, and flush in compact (streaming) mode. */
 void hv_json_end(struct hv_json *j);
 
+/* s holds valid UTF-8 only (strings that read back byte for byte). */
+bool hv_utf8_valid(const char *s, size_t len);
+
 /* Writes len bytes of s as a quoted, escaped JSON string. */
 void hv_json_write_string(FILE *out, const char *s, size_t len);
 

@@ -354,3 +354,57 @@ edu_body_regs() {
 	[[ $output == *"line 3: wait: --timeout is required"* ]]
 	edu_remove "$u"
 }
+
+# A definition in mdevctl's format: defined (nothing created), started the
+# way hvutils' udev rule does at boot (start --parent, auto ones only),
+# listed as active, stopped, undefined.
+edu_body_define() {
+	local u m d=/etc/mdevctl.d/mdev_edu
+	command -v vfio-bind >/dev/null || {
+		echo "vfio-bind is not installed in the guest"
+		return 1
+	}
+	rm -rf /etc/mdevctl.d
+	edu_load
+	vbrun mdev define --auto mdev_edu 1
+	[ "$status" -eq 0 ]
+	u=$output
+	[ -f "$d/$u" ]
+	[ ! -e "/sys/bus/mdev/devices/$u" ]
+	m=$(edu_uuid)
+	vbrun mdev define --uuid "$m" mdev_edu mdev_edu-1
+	[ "$status" -eq 0 ]
+	# A file mdevctl would not read either: named, skipped, nothing applied.
+	echo '{"mdev_type": "mdev_edu-1", "start": "auto", "attrs": [{"../../remove": "1"}]}' \
+		>"$d/$(edu_uuid)"
+	vbrun -q mdev start --parent mdev_edu
+	[ "$status" -eq 0 ]
+	[[ $output == *"skipped: an attribute name is not a plain file name"* ]]
+	[ -e "/sys/bus/mdev/devices/$u" ]
+	[ ! -e "/sys/bus/mdev/devices/$m" ]
+	[ "$(edu_avail)" -eq 3 ]
+	# Started twice (mdevctl's rule and ours, or two events): no error, no second instance.
+	vbrun -q mdev start --parent mdev_edu
+	[ "$status" -eq 0 ]
+	[ "$(edu_avail)" -eq 3 ]
+	vbrun mdev list --defined
+	[[ $output =~ $u\ +mdev_edu\ +mdev_edu-1\ +auto\ +yes ]]
+	[[ $output =~ $m\ +mdev_edu\ +mdev_edu-1\ +manual\ +no ]]
+	vbrun mdev start "$m"
+	[ "$status" -eq 0 ]
+	[ -e "/sys/bus/mdev/devices/$m" ]
+	vbrun peek "$m" bar0 0
+	[ "$output" = 0x010000ed ]
+	vbrun mdev start "$m"
+	[ "$status" -eq 6 ]
+	vbrun mdev stop "$m"
+	[ "$status" -eq 0 ]
+	[ ! -e "/sys/bus/mdev/devices/$m" ]
+	vbrun mdev undefine "$m"
+	[ ! -e "$d/$m" ]
+	vbrun mdev stop "$u"
+	vbrun mdev undefine "$u"
+	[ "$status" -eq 0 ]
+	rm -rf /etc/mdevctl.d
+	[ "$(edu_avail)" -eq 4 ]
+}

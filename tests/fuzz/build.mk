@@ -38,6 +38,11 @@ FUZZ_CFLAGS_vfioproc := -Itools/vfio-bind $(LIBPCI_CFLAGS)
 # regs scripts: the parser alone, a pure function over the script's bytes.
 FUZZ_SRCS_regscript := tools/vfio-bind/regscript.c
 FUZZ_CFLAGS_regscript := -Itools/vfio-bind $(LIBPCI_CFLAGS)
+# mdevctl definition files: the parser and writer alone.
+FUZZ_SRCS_mdevjson := tools/vfio-bind/mdevjson.c
+FUZZ_CFLAGS_mdevjson := -Itools/vfio-bind $(LIBPCI_CFLAGS)
+FUZZ_LIBS_mdevjson := $(JSONC_LIBS)
+FUZZ_NEEDS_mdevjson := HAVE_JSONC
 FUZZ_SRCS_gntrefs := tools/gntshare/refs.c
 FUZZ_CFLAGS_gntrefs := -Itools/gntshare $(XENSTORE_CFLAGS)
 FUZZ_NEEDS_gntrefs := HAVE_XENSTORE

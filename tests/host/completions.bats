@@ -9,6 +9,7 @@
 # fixtures/zsh-complete (a zpty).
 
 U1=83b8f4f2-509f-382f-3c1e-e6bfe0fa1001
+UDEF=6f1e2d3c-4b5a-4978-8a7b-6c5d4e3f2a1b
 
 setup_file() {
 	local root=$BATS_FILE_TMPDIR/root edu
@@ -26,6 +27,9 @@ setup_file() {
 	ln -s ../../devices/virtual/mdev_edu/mdev_edu "$root/sys/class/mdev_bus/mdev_edu"
 	ln -s ../../devices/pci0000:00/0000:00:02.0 "$root/sys/class/mdev_bus/0000:00:02.0"
 	ln -s "../../../devices/virtual/mdev_edu/mdev_edu/$U1" "$root/sys/bus/mdev/devices/$U1"
+	# One mdev definition (mdevctl's place).
+	mkdir -p "$root/etc/mdevctl.d/mdev_edu"
+	echo '{"mdev_type": "mdev_edu-1", "start": "auto"}' >"$root/etc/mdevctl.d/mdev_edu/$UDEF"
 	command -v zsh >/dev/null || return 0
 	local -a lines
 	mapfile -t lines < <(zsh_lines)
@@ -105,6 +109,7 @@ zsh_lines() {
 		vfio-bind mdev create 
 		vfio-bind mdev create 0000:00:02.0 
 		vfio-bind mdev remove 
+		vfio-bind mdev start 
 		uffd-watch run --mode 
 		xsctl -j re
 	EOL
@@ -231,7 +236,7 @@ all_verbs() {
 
 @test "bash: vfio-bind mdev offers subverbs, parents, types and instances" {
 	run complete_bash "vfio-bind mdev "
-	[ "$output" = "$(printf 'types\ncreate\nremove\nlist')" ]
+	[ "$output" = "$(printf 'types\ncreate\nremove\nstop\nlist\ndefine\nundefine\nmodify\nstart')" ]
 	run complete_bash "vfio-bind mdev create "
 	[ "$output" = "$(printf '0000:00:02.0\nmdev_edu')" ]
 	run complete_bash "vfio-bind mdev create 0000:00:0"
@@ -242,6 +247,10 @@ all_verbs() {
 	[ "$output" = "mdev_edu-1" ]
 	run complete_bash "vfio-bind mdev remove "
 	[ "$output" = "$U1" ]
+	run complete_bash "vfio-bind mdev start "
+	[ "$output" = "$UDEF" ]
+	run complete_bash "vfio-bind mdev define mdev_edu "
+	[ "$output" = "mdev_edu-1" ]
 }
 
 @test "bash: vfio-bind reads the tree --sysroot names" {
@@ -306,13 +315,15 @@ all_verbs() {
 
 @test "zsh: vfio-bind mdev offers subverbs, parents, types and instances" {
 	run complete_zsh "vfio-bind mdev "
-	[ "$(matches <<<"$output")" = "$(printf 'create\nlist\nremove\ntypes')" ]
+	[ "$(matches <<<"$output")" = "$(printf 'create\ndefine\nlist\nmodify\nremove\nstart\nstop\ntypes\nundefine')" ]
 	run complete_zsh "vfio-bind mdev create "
 	[ "$(matches <<<"$output")" = "$(printf '0000:00:02.0\nmdev_edu')" ]
 	run complete_zsh "vfio-bind mdev create 0000:00:02.0 "
 	[ "$(matches <<<"$output")" = "i915-GVTg_V5_4" ]
 	run complete_zsh "vfio-bind mdev remove "
 	[ "$(matches <<<"$output")" = "$U1" ]
+	run complete_zsh "vfio-bind mdev start "
+	[ "$(matches <<<"$output")" = "$UDEF" ]
 }
 
 @test "zsh: uffd-watch run --mode and xsctl verbs after a common option" {

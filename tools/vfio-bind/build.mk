@@ -16,9 +16,10 @@ ifeq ($(SANITIZE),1)
   VFIO_BIND_STATIC := no
 endif
 ifeq ($(VFIO_BIND_STATIC),yes)
-vfio-bind_LIBS := -static
+vfio-bind_LIBS := -static $(JSONC_LIBS)
 else
-vfio-bind_LIBS := -Wl,--as-needed -Wl,-Bstatic $(POPT_LIBS) -Wl,-Bdynamic
+vfio-bind_LIBS := -Wl,--as-needed -Wl,-Bstatic $(POPT_LIBS) -Wl,-Bdynamic $(JSONC_LIBS)
 endif
-vfio-bind_CFLAGS := $(LIBPCI_CFLAGS) $(LIBKMOD_CFLAGS)
-vfio-bind_NEEDS := HAVE_LIBPCI HAVE_LIBKMOD HAVE_POPT
+# json-c reads mdevctl's definition files (mdevjson.c).
+vfio-bind_CFLAGS := $(LIBPCI_CFLAGS) $(LIBKMOD_CFLAGS) $(JSONC_CFLAGS)
+vfio-bind_NEEDS := HAVE_LIBPCI HAVE_LIBKMOD HAVE_POPT HAVE_JSONC

@@ -287,6 +287,11 @@ static void check_persist(struct doctor *d)
 	hv_strv_free(addrs);
 }
 
+static void mdef_finding(void *arg, bool ok, const char *fix, const char *what)
+{
+	add(arg, ok ? OK : WARN, "mdev", fix, "%s", what);
+}
+
 int vb_cmd_doctor(void *ctx, int argc, const char **argv)
 {
 	static const char *const st_names[] = { "ok", "warn", "fail" };
@@ -310,6 +315,7 @@ int vb_cmd_doctor(void *ctx, int argc, const char **argv)
 	check_memlock(d);
 	check_groups(d);
 	check_persist(d);
+	vb_mdef_doctor(c, mdef_finding, d);
 	for (size_t i = 0; i < d->n; i++)
 		failed |= d->f[i].st == FAIL;
 	if (c->common.json) {

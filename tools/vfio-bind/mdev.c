@@ -2,7 +2,8 @@
 /*
  * mdev: mediated devices, as mdevctl handles them: the types each parent
  * offers, create and remove instances, list them; and an instance's UUID as
- * the DEV of info, peek and poke (vb_mdev_resolve()).
+ * the DEV of info, peek and poke (vb_mdev_resolve()). Definitions that
+ * outlive a boot (define, start, ...) are mdevdef.c's.
  *
  * sysfs layout (Documentation/driver-api/vfio-mediated-device.rst):
  *   /sys/class/mdev_bus/<parent>/mdev_supported_types/<type>/
@@ -117,8 +118,7 @@ static int cmd_types(void *ctx, int argc, const char **argv)
 	return 0;
 }
 
-/* TYPE as given, or the one type of PARENT whose name ends in "-TYPE". */
-static int find_type(struct vb_ctx *c, const char *parent, const char *type, char *out,
+int vb_mdev_find_type(struct vb_ctx *c, const char *parent, const char *type, char *out,
 		     size_t len)
 {
 	size_t tl = strlen(type);
@@ -146,7 +146,7 @@ static int find_type(struct vb_ctx *c, const char *parent, const char *type, cha
 	return found == 1 ? 0 : -ENOENT;
 }
 
-static int new_uuid(struct vb_ctx *c, char *buf, size_t len)
+int vb_mdev_new_uuid(struct vb_ctx *c, char *buf, size_t len)
 {
 	int rc = hv_path_read(&c->root, buf, len, "/proc/sys/kernel/random/uuid");
 
@@ -188,7 +188,7 @@ static int cmd_create(void *ctx, int argc, const char **argv)
 			     parent);
 		goto out;
 	}
-	if (find_type(c, parent, type_arg, type, sizeof(type))) {
+	if (vb_mdev_find_type(c, parent, type_arg, type, sizeof(type))) {
 		rc = hv_fail(-ENOENT, "see 'vfio-bind mdev types'", "create: %s: no type '%s'",
 			     parent, type_arg);
 		goto out;
@@ -203,7 +203,7 @@ static int cmd_create(void *ctx, int argc, const char **argv)
 	if (mo.uuid) {
 		snprintf(uuid, sizeof(uuid), "%s", mo.uuid);
 	} else {
-		rc = new_uuid(c, uuid, sizeof(uuid));
+		rc = vb_mdev_new_uuid(c, uuid, sizeof(uuid));
 		if (rc) {
 			rc = hv_fail(rc, "give one with --uuid", "create: generating a UUID");
 			goto out;
@@ -285,6 +285,13 @@ static int cmd_list(void *ctx, int argc, const char **argv)
 	static const struct hv_table_col cols[] = {
 		{ "UUID", HV_COL_STR, 0 },  { "PARENT", HV_COL_STR, 0 }, { "TYPE", HV_COL_STR, 0 },
 		{ "DRIVER", HV_COL_STR, 0 }, { "GROUP", HV_COL_NUM, HV_COL_RIGHT },
+		{ "START", HV_COL_STR, 0 },
+	};
+	int defined = 0;
+	const struct poptOption opts[] = {
+		{ "defined", 'd', POPT_ARG_NONE, &defined, 0,
+		  "definitions in " VB_MDEV_CONF " (mdevctl's), running or not", NULL },
+		POPT_TABLEEND,
 	};
 	struct hv_table_opts o = { 0 };
 	char **uuids = NULL;
@@ -292,10 +299,12 @@ static int cmd_list(void *ctx, int argc, const char **argv)
 	const char **args;
 	int rc, nargs, n;
 
-	rc = vb_parse_verb(c, argc, argv, NULL, "[--json]", 0, 0, &args, &nargs);
+	rc = vb_parse_verb(c, argc, argv, opts, "[--defined] [--json]", 0, 0, &args, &nargs);
 	if (rc >= 0)
 		return rc;
 	free((void *)args);
+	if (defined)
+		return vb_mdev_list_defined(c);
 	n = hv_path_list(&c->root, &uuids, MDEV_DEVICES);
 	if (n < 0 && n != -ENOENT)
 		return hv_fail(n, "is the mdev module loaded?", "reading " MDEV_DEVICES);
@@ -324,8 +333,11 @@ static int cmd_list(void *ctx, int argc, const char **argv)
 				  uuids[i]);
 		hv_path_link_name(&c->root, group, sizeof(group), MDEV_DEVICES "/%s/iommu_group",
 				  uuids[i]);
+		int mode = vb_mdef_start_mode(c, uuids[i]);
+		/* START: how its definition starts it; empty when it has none. */
 		const char *cells[] = { uuids[i], parent, type, driver[0] ? driver : NULL,
-					group[0] ? group : NULL };
+					group[0] ? group : NULL,
+					mode < 0 ? NULL : mode ? "auto" : "manual" };
 
 		if (hv_table_add_row(t, cells)) {
 			hv_strv_free(uuids);
@@ -347,8 +359,16 @@ static const struct hv_verb mdev_verbs[] = {
 	  "create an instance; prints its UUID" },
 	{ "remove", cmd_remove, "UUID",
 	  "remove an instance (waits for its user to close it)" },
-	{ "list", cmd_list, "[--json]",
-	  "instances with parent, type, driver and IOMMU group" },
+	{ "stop", cmd_remove, "UUID", "same as remove (mdevctl's name)" },
+	{ "list", cmd_list, "[--defined] [--json]",
+	  "instances (--defined: definitions) with parent, type, start" },
+	{ "define", vb_mdev_cmd_define, "PARENT TYPE [--auto]",
+	  "write a definition in " VB_MDEV_CONF "; prints its UUID" },
+	{ "undefine", vb_mdev_cmd_undefine, "UUID", "remove a definition" },
+	{ "modify", vb_mdev_cmd_modify, "UUID --auto|--manual|--type T",
+	  "change a definition" },
+	{ "start", vb_mdev_cmd_start, "UUID | --parent PARENT",
+	  "create the instance a definition describes" },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -361,10 +381,11 @@ int vb_cmd_mdev(void *ctx, int argc, const char **argv)
 		if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 			printf("usage: vfio-bind mdev SUBVERB [ARGS...]\n\n");
 			for (v = mdev_verbs; v->name; v++)
-				printf("  %-7s %-26s %s\n", v->name, v->args, v->summary);
+				printf("  %-8s %-30s %s\n", v->name, v->args, v->summary);
 			return 0;
 		}
-		return hv_usage_error("mdev: missing subverb (types, create, remove, list)");
+		return hv_usage_error("mdev: missing subverb (types, create, remove, list, define, "
+				      "undefine, modify, start, stop)");
 	}
 	v = hv_verb_find(mdev_verbs, argv[1], &why);
 	if (!v)

@@ -63,18 +63,18 @@ int vb_persist_read(struct vb_ctx *c, const char *name, char *drv)
 }
 
 /* Temporary files an earlier write left when it was killed (SIGKILL, power). */
-static void remove_stale(struct vb_ctx *c, const char *name)
+static void remove_stale(struct vb_ctx *c, const char *dir, const char *name)
 {
-	char prefix[VB_NAME_MAX + 16], path[PATH_MAX];
+	char prefix[PATH_MAX], path[PATH_MAX];
 	char **names;
-	int n = hv_path_list(&c->root, &names, VB_PERSIST_DIR);
+	int n = hv_path_list(&c->root, &names, "%s", dir);
 
 	if (n < 0)
 		return;
-	snprintf(prefix, sizeof(prefix), "pci-%s.tmp.", name);
+	snprintf(prefix, sizeof(prefix), "%s.tmp.", name);
 	for (int i = 0; i < n; i++) {
 		if (strncmp(names[i], prefix, strlen(prefix)) ||
-		    hv_path_build(&c->root, path, sizeof(path), VB_PERSIST_DIR "/%s", names[i]))
+		    hv_path_build(&c->root, path, sizeof(path), "%s/%s", dir, names[i]))
 			continue;
 		unlink(path);
 	}
@@ -83,21 +83,31 @@ static void remove_stale(struct vb_ctx *c, const char *name)
 
 int vb_persist_write(struct vb_ctx *c, const char *name, const char *drv)
 {
-	char path[PATH_MAX], data[VB_NAME_MAX + 1];
-	sigset_t hold, old;
-	int rc, n;
+	char file[VB_NAME_MAX + 8], data[VB_NAME_MAX + 1];
+	int n;
 
 	if (c->dry_run) {
 		printf("# persist %s/pci-%s: %s\n", VB_PERSIST_DIR, name, drv);
 		return 0;
 	}
-	rc = vb_mkdir_p(c, VB_PERSIST_DIR);
+	snprintf(file, sizeof(file), "pci-%s", name);
+	n = snprintf(data, sizeof(data), "%s\n", drv);
+	return vb_conf_write(c, VB_PERSIST_DIR, file, data, (size_t)n);
+}
+
+int vb_conf_write(struct vb_ctx *c, const char *dir, const char *name, const void *data,
+		  size_t len)
+{
+	char path[PATH_MAX];
+	sigset_t hold, old;
+	int rc;
+
+	rc = vb_mkdir_p(c, dir);
 	if (!rc)
-		rc = hv_path_build(&c->root, path, sizeof(path), VB_PERSIST_DIR "/pci-%s", name);
+		rc = hv_path_build(&c->root, path, sizeof(path), "%s/%s", dir, name);
 	if (rc)
 		return rc;
-	remove_stale(c, name);
-	n = snprintf(data, sizeof(data), "%s\n", drv);
+	remove_stale(c, dir, name);
 	sigemptyset(&hold);
 	sigaddset(&hold, SIGINT);
 	sigaddset(&hold, SIGTERM);
@@ -105,7 +115,7 @@ int vb_persist_write(struct vb_ctx *c, const char *name, const char *drv)
 	sigaddset(&hold, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &hold, &old);
 	hv_step("persist");
-	rc = hv_write_file_atomic(path, data, (size_t)n, 0644);
+	rc = hv_write_file_atomic(path, data, len, 0644);
 	/* A signal that came meanwhile is delivered here, with the file whole. */
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return rc;

@@ -204,6 +204,12 @@ bool vb_persist_name(const char *file, char *addr, size_t len);
 int vb_persist_read(struct vb_ctx *c, const char *name, char *drv);
 /* Atomic; no temporary file survives an error or a catchable signal. */
 int vb_persist_write(struct vb_ctx *c, const char *name, const char *drv);
+/*
+ * The same for any file under /etc: dir (live path, made if missing)/name,
+ * mode 0644. Temporary files of name a killed write left are removed first.
+ */
+int vb_conf_write(struct vb_ctx *c, const char *dir, const char *name, const void *data,
+		  size_t len);
 int vb_persist_remove(struct vb_ctx *c, const char *name);
 /* Addresses with a pci-ADDR file, NULL-terminated (hv_strv_free). Count or -errno. */
 int vb_persist_list(struct vb_ctx *c, char ***addrs);
@@ -220,6 +226,53 @@ int vb_cmd_doctor(void *ctx, int argc, const char **argv);
 int vb_cmd_mdev(void *ctx, int argc, const char **argv);
 /* An existing mdev instance by UUID. Reports its errors; returns an exit code. */
 int vb_mdev_resolve(struct vb_ctx *c, const char *arg, struct vb_dev *out);
+/* TYPE as given, or the one type of PARENT whose name ends in "-TYPE". 0 or -errno. */
+int vb_mdev_find_type(struct vb_ctx *c, const char *parent, const char *type, char *out,
+		      size_t len);
+int vb_mdev_new_uuid(struct vb_ctx *c, char *buf, size_t len);
+
+/* ---- mdevjson.c: mdevctl's definition files ----------------------------- */
+#define VB_MDEV_CONF "/etc/mdevctl.d" /* PARENT/UUID, mdevctl's place */
+#define VB_MDEF_MAX (64u << 10)
+#define VB_MDEF_MAX_ATTRS 64
+#define VB_MDEF_MAX_VALUE 4096
+
+struct vb_mdef_attr {
+	char *key;
+	char *val;
+};
+
+struct vb_mdef {
+	char uuid[40];
+	char parent[VB_NAME_MAX];
+	char type[128];
+	bool autostart;			/* "start": "auto" */
+	struct vb_mdef_attr *attrs;	/* applied in order after creation */
+	size_t nattrs;
+};
+
+/* [A-Za-z0-9_.:-], not "." or "..", shorter than max: a name safe as a path component. */
+bool vb_mdev_name_ok(const char *s, size_t max);
+/*
+ * A definition file's text: type, start and attrs (uuid and parent come from
+ * its path). 0, -ENOMEM, or -EINVAL with *why; on error d holds nothing.
+ */
+int vb_mdef_parse(const char *buf, size_t len, struct vb_mdef *d, const char **why);
+void vb_mdef_free(struct vb_mdef *d);
+/* The file's text in mdevctl's layout; caller frees. NULL on ENOMEM. */
+char *vb_mdef_format(const struct vb_mdef *d, size_t *len);
+
+/* ---- mdevdef.c: define/undefine/modify/start, list --defined ------------ */
+int vb_mdev_cmd_define(void *ctx, int argc, const char **argv);
+int vb_mdev_cmd_undefine(void *ctx, int argc, const char **argv);
+int vb_mdev_cmd_modify(void *ctx, int argc, const char **argv);
+int vb_mdev_cmd_start(void *ctx, int argc, const char **argv);
+int vb_mdev_list_defined(struct vb_ctx *c);
+/* 1 auto, 0 manual, -1 not defined. */
+int vb_mdef_start_mode(struct vb_ctx *c, const char *uuid);
+/* doctor's findings on definitions: report(arg, ok, fix, what). */
+void vb_mdef_doctor(struct vb_ctx *c, void (*report)(void *, bool, const char *, const char *),
+		    void *arg);
 
 /* ---- vfio.c: container → group → device ---------------------------------- */
 struct vb_vfio {

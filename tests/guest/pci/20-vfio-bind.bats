@@ -197,6 +197,43 @@ teardown() {
 	fails_with 3 "vfio-bind: $EDU: region bar1 is not implemented (size 0)"
 }
 
+@test "bind --persist, the boot rule's bind --if-persistent, restore --persist on an edu" {
+	local f=/etc/driverctl.d/pci-$EDU2
+	rm -f "$f"
+	run vfio-bind bind --persist "$EDU2"
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = "$EDU2: persistent ($f)" ]
+	[ "$(cat "$f")" = vfio-pci ]
+	[[ $(vfio-bind list) =~ $EDU2\ [^$'\n']*\ vfio-pci\ +[A-Z] ]]
+	# As after a reboot: on its own driver (none), the file still there.
+	vfio-bind -q restore "$EDU2"
+	[ "$(driver_of "$EDU2")" = none ]
+	run vfio-bind doctor
+	[[ $output == *"warn persist   $EDU2 has a persistent override to vfio-pci but is on no driver"* ]]
+	# What hvutils' udev rule runs when the device appears at boot.
+	run vfio-bind -q bind --if-persistent "$EDU2" "$EDU"
+	[ "$status" -eq 0 ]
+	[ "$(driver_of "$EDU2")" = vfio-pci ]
+	[ "$(driver_of "$EDU")" = none ]
+	run vfio-bind restore --persist "$EDU2"
+	[ "$status" -eq 0 ]
+	[ ! -e "$f" ]
+	[ "$(driver_of "$EDU2")" = none ]
+}
+
+@test "a persistent binding of a NIC in use is reported at boot, not forced" {
+	local ifc f=/etc/driverctl.d/pci-$E1000E
+	ifc=$(iface_of "$E1000E")
+	ip link set "$ifc" up
+	echo vfio-pci >"$f"
+	run vfio-bind -q bind --if-persistent "$E1000E"
+	rm -f "$f"
+	ip link set "$ifc" down
+	[ "$status" -eq 6 ]
+	[[ $output == *"$E1000E: in use: "* ]]
+	[ "$(driver_of "$E1000E")" = e1000e ]
+}
+
 @test "bind --user hands /dev/vfio/N to that user" {
 	run vfio-bind bind --user 1000 "$EDU2"
 	[ "$status" -eq 0 ]

@@ -105,6 +105,10 @@ unbind_vfio() {
 	edu_body_regs
 }
 
+@test "vfio-bind mdev define/start --parent/stop/undefine in mdevctl's format" {
+	edu_body_define
+}
+
 # edu-uffd: the DMA engine faults on memory behind a userfaultfd that only a
 # holder process keeps open and never answers (it exits after --hold s, so a
 # hang is bounded). The device must answer, close, be removed and the module
