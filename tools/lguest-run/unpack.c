@@ -9,9 +9,10 @@
  * 64-bit startup_64) with the boot parameters, as Firecracker and Cloud
  * Hypervisor start a vmlinux. The same
  * work, done by the host's fast decoder instead of the guest's; not the
- * default: in the nested bench guest (TCG) liblzma was no faster than the
- * guest's XZ Embedded and varied more (bench/lguest-run/RESULTS). Nothing
- * is cached here: kcache.c keeps the decoded kernel for the next start.
+ * default for a plain boot (in the nested bench guest, TCG, liblzma was no
+ * faster than the guest's XZ Embedded and varied more: bench/lguest-run/
+ * RESULTS), but what --run does, because kcache.c keeps the decoded kernel
+ * and the next start skips decompression altogether.
  *
  * The payload is untrusted input: decoder memory is capped, the ELF headers
  * are checked against what was decoded, and every segment must lie in
