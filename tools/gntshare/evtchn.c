@@ -30,27 +30,19 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 /* <xen/evtchn.h> uses domid_t without defining it. */
 typedef uint16_t domid_t;
 #include <xen/evtchn.h>
 
+#include "clock.h"
 #include "diag.h"
 #include "gntshare.h"
 #include "parse.h"
 #include "signals.h"
 
 #define GS_EVTCHN "/dev/xen/evtchn"
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * The descriptor notify/wait/close act on: --fd, else GNTSHARE_EVTCHN_FD
@@ -112,7 +104,7 @@ static int do_notify(int fd, const char *verb, uint32_t port)
 static int wait_event(int fd, int sigfd, struct hv_signals *sig, const char *verb,
 		      uint32_t port, int64_t timeout_ms)
 {
-	int64_t end = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	int64_t end = timeout_ms < 0 ? -1 : (int64_t)hv_now_ms() + timeout_ms;
 
 	for (;;) {
 		struct pollfd pfd[2] = {
@@ -124,7 +116,7 @@ static int wait_event(int fd, int sigfd, struct hv_signals *sig, const char *ver
 		ssize_t r;
 
 		if (end >= 0) {
-			int64_t d = end - now_ms();
+			int64_t d = end - (int64_t)hv_now_ms();
 
 			left = d > 0 ? (int)d : 0;
 		}
@@ -164,11 +156,11 @@ static int wait_event(int fd, int sigfd, struct hv_signals *sig, const char *ver
  */
 static int take_bind_event(int fd, uint32_t port)
 {
-	int64_t end = now_ms() + 1000;
+	int64_t end = (int64_t)hv_now_ms() + 1000;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int64_t left = end - now_ms();
+		int64_t left = end - (int64_t)hv_now_ms();
 		uint32_t got[64]; /* evtchn_port_t, as the device reads */
 		ssize_t r;
 		int n;

@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "diag.h"
 #include "gntshare.h"
 #include "parse.h"
@@ -260,7 +260,6 @@ fail:
 
 int gs_read_published(struct hv_xs *x, const char *path, struct gs_published *pub)
 {
-	const struct timespec pause = { 0, 2000000 };
 	int rc = -EAGAIN, err;
 
 	for (int attempt = 0; attempt < 16; attempt++) {
@@ -290,7 +289,7 @@ int gs_read_published(struct hv_xs *x, const char *path, struct gs_published *pu
 		if (rc != -EAGAIN && (pub->owner == GS_OWNER_UNSET ||
 				      (rc != -ENOENT && rc != -EINVAL && rc != -ERANGE)))
 			return rc;
-		nanosleep(&pause, NULL);
+		hv_sleep_ms(2);
 	}
 	return rc;
 }

@@ -11,23 +11,15 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "diag.h"
 #include "lguest-run.h"
 
 #define CTRL_A	      0x01
 #define FLUSH_MS      50
 #define HALT_CHECK_NS 250000000ULL /* how often the vCPU looks for a powered-off guest */
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 /* Feeds input to the guest, interpreting the escape in raw mode. */
 static void input(struct lg *lg, const uint8_t *buf, unsigned len)
@@ -67,7 +59,7 @@ int lg_setup_interrupted(struct lg *lg)
 		lg_request_stop(lg, LG_STOP_SIGNAL, hv_signal_exit_code(sig));
 		return hv_signal_exit_code(sig);
 	}
-	if (lg->timeout_ms && now_ns() >= lg->t_start_ns + lg->timeout_ms * 1000000ULL) {
+	if (lg->timeout_ms && hv_now_ns() >= lg->t_start_ns + lg->timeout_ms * 1000000ULL) {
 		lg_request_stop(lg, LG_STOP_TIMEOUT, LG_EXIT_TIMEOUT);
 		if (!lg->common.quiet)
 			hv_err(0, NULL, "--timeout expired while setting up the guest");
@@ -81,7 +73,7 @@ static void *console_thread(void *arg)
 	struct lg *lg = arg;
 	bool stdin_open = lg->stdin_fd >= 0;
 	uint64_t deadline = lg->timeout_ms ? lg->t_start_ns + lg->timeout_ms * 1000000ULL : 0;
-	uint64_t next_kick = now_ns() + HALT_CHECK_NS;
+	uint64_t next_kick = hv_now_ns() + HALT_CHECK_NS;
 
 	while (atomic_load(&lg->stop) == LG_RUNNING) {
 		struct pollfd pfd[5];
@@ -97,7 +89,7 @@ static void *console_thread(void *arg)
 		pfd[4] = (struct pollfd){ .fd = lg_uart_out_blocked(lg) ? lg->uart.out_fd : -1,
 					  .events = POLLOUT };
 		if (deadline) {
-			uint64_t t = now_ns();
+			uint64_t t = hv_now_ns();
 
 			if (t >= deadline) {
 				lg_request_stop(lg, LG_STOP_TIMEOUT, LG_EXIT_TIMEOUT);
@@ -116,9 +108,9 @@ static void *console_thread(void *arg)
 			(void)r; /* only clears the counter */
 		}
 		lg_uart_write_out(lg);
-		if (now_ns() >= next_kick) {
+		if (hv_now_ns() >= next_kick) {
 			lg_kick(lg);
-			next_kick = now_ns() + HALT_CHECK_NS;
+			next_kick = hv_now_ns() + HALT_CHECK_NS;
 		}
 		if (n <= 0)
 			continue;

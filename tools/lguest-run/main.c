@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "diag.h"
 #include "json.h"
 #include "lguest-run.h"
@@ -24,14 +25,6 @@
 #define MANPAGE	 "lguest-run(1)"
 
 enum { OPT_BLOCK = 1, OPT_MEMORY, OPT_TIMEOUT, OPT_CPUS, OPT_SHARE, OPT_RWDIR };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static int parse_block(struct lg *lg, const char *arg)
 {
@@ -542,7 +535,7 @@ int main(int argc, char **argv)
 	sigset_t usr1;
 	int rc, run_rc = 0;
 
-	lg.t_start_ns = now_ns();
+	lg.t_start_ns = hv_now_ns();
 	rc = parse_args(&lg, argc, argv);
 	if (rc) {
 		free_args(&lg);
@@ -575,9 +568,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	hv_step("running");
-	lg.t_run_ns = now_ns();
+	lg.t_run_ns = hv_now_ns();
 	run_rc = lg_kvm_run(&lg);
-	lg.t_end_ns = now_ns();
+	lg.t_end_ns = hv_now_ns();
 	hv_step("stopped");
 	/* Guest output and the terminal first, then our own messages. */
 	lg_console_stop(&lg);

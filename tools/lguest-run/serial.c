@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "lguest-run.h"
 
 #define UART_IRQ 4
@@ -112,14 +113,6 @@ bool lg_uart_out_blocked(struct lg *lg)
 	return b;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /*
  * Writes out the rest when no console thread runs. last: lguest-run is
  * ending. After the guest ended by itself, a slow reader gets all of it,
@@ -154,7 +147,7 @@ void lg_uart_drain(struct lg *lg, bool last)
 				(void)hv_signals_pending(&lg->sigs);
 				return;
 			}
-			if (deadline && now_ns() >= deadline)
+			if (deadline && hv_now_ns() >= deadline)
 				return;
 		} else if (n == 0 || (n > 0 && (p[0].revents & (POLLERR | POLLNVAL)))) {
 			idle += OUT_WAIT_MS;

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "agentmsg.h"
+#include "clock.h"
 #include "diag.h"
 #include "dirty.h"
 #include "json.h"
@@ -392,7 +393,7 @@ static void serve_fault(struct run *r, struct proc *p, const struct uffd_msg *m,
 		r->warned_ioctl = true;
 		uw_wake(p->uffd, page, UW_PAGE);
 	}
-	t1 = uw_now_ns();
+	t1 = hv_now_ns();
 	uw_hist_add(&r->st.lat, t1 - t0);
 	if (!r->st.first_ns)
 		r->st.first_ns = t1;
@@ -451,7 +452,7 @@ static void handle_uffd(struct run *r, struct proc *p)
 
 	while (!once) {
 		ssize_t n = read(p->uffd, msgs, sizeof(msgs));
-		uint64_t t = uw_now_ns();
+		uint64_t t = hv_now_ns();
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -568,7 +569,7 @@ static int do_register(struct run *r, struct proc *p, uint64_t addr, uint64_t le
 		hv_step("registered");
 	}
 	if (!err && r->x->trace)
-		uw_trace_event(r->x, uw_now_ns(), p->pid, "map", "address", addr, "length", len,
+		uw_trace_event(r->x, hv_now_ns(), p->pid, "map", "address", addr, "length", len,
 			       NULL, 0);
 	return err;
 }
@@ -604,7 +605,7 @@ static int on_hello(struct run *r, struct proc *p, const struct uw_msg *m)
 	}
 	proc_free(r, p);
 	if (r->x->trace)
-		uw_trace_event(r->x, uw_now_ns(), best->pid, "attach", "parent",
+		uw_trace_event(r->x, hv_now_ns(), best->pid, "attach", "parent",
 			       (uint64_t)best->ppid, NULL, 0, NULL, 0);
 	reply(best, UW_LINKED, 0);
 	return 0;
@@ -718,7 +719,7 @@ static void handle_conn(struct run *r, struct proc *p)
 	if (err || got == 0) {
 		/* exit or exec: the process's context goes with its connection */
 		if (r->x->trace && p->pid)
-			uw_trace_event(r->x, uw_now_ns(), p->pid, "exit", NULL, 0, NULL, 0, NULL,
+			uw_trace_event(r->x, hv_now_ns(), p->pid, "exit", NULL, 0, NULL, 0, NULL,
 				       0);
 		proc_free(r, p);
 		return;
@@ -983,7 +984,7 @@ static void cleanup(struct run *r)
  */
 static void scan_written(struct run *r)
 {
-	uint64_t ticks, t = uw_now_ns();
+	uint64_t ticks, t = hv_now_ns();
 
 	if (read(r->timer, &ticks, sizeof(ticks)) < 0)
 		return;
@@ -1297,7 +1298,7 @@ int uw_run(void *ctx, int argc, const char **argv)
 		rc = hv_fail(-errno, NULL, "epoll_ctl");
 		goto out;
 	}
-	x->t0_ns = uw_now_ns();
+	x->t0_ns = hv_now_ns();
 	hv_step("listening");
 	/* A signal that came during setup: the program is not started at all. */
 	rc = hv_signals_pending(&r.sig);

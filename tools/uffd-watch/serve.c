@@ -49,6 +49,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "diag.h"
 #include "fileio.h"
 #include "json.h"
@@ -143,7 +144,7 @@ static void bit_set(uint64_t *b, uint64_t i)
 
 static uint64_t now_ms(void)
 {
-	return uw_now_ns() / 1000000;
+	return hv_now_ns() / 1000000;
 }
 
 static bool stopped(const struct serve *s)
@@ -492,7 +493,7 @@ static void serve_fault(struct client *c, const struct uffd_msg *m, uint64_t t0,
 		c->st.retries++;
 	if (err)
 		uw_wake(c->uffd, page, ps);
-	t1 = uw_now_ns();
+	t1 = hv_now_ns();
 	uw_hist_add(&c->st.lat, t1 - t0);
 	if (!c->st.first_ns)
 		c->st.first_ns = t1;
@@ -539,7 +540,7 @@ static void handle_uffd(struct client *c)
 
 	for (;;) {
 		ssize_t n = read(c->uffd, msgs, sizeof(msgs));
-		uint64_t t = uw_now_ns();
+		uint64_t t = hv_now_ns();
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -689,7 +690,7 @@ static int prefetch(struct client *c)
 {
 	const uint64_t *offs = c->s->pf_offs;
 	size_t n = c->s->pf_n, i = 0;
-	uint64_t t0 = uw_now_ns();
+	uint64_t t0 = hv_now_ns();
 	int err;
 
 	while (i < n) {
@@ -728,7 +729,7 @@ static int prefetch(struct client *c)
 		/* A page the VMM faulted in meanwhile stops the run: step over it. */
 		i += done / r->psize + (err ? 1 : 0);
 	}
-	c->pf_ns = uw_now_ns() - t0;
+	c->pf_ns = hv_now_ns() - t0;
 	if (c->pf_skipped)
 		hv_warn("serve: --prefetch: %llu offsets outside every region were skipped",
 			(unsigned long long)c->pf_skipped);
@@ -1325,7 +1326,7 @@ int uw_serve(void *ctx, int argc, const char **argv)
 		goto out;
 	}
 	s.sig_on = true;
-	x->t0_ns = uw_now_ns();
+	x->t0_ns = hv_now_ns();
 	s.first_end_ms = now_ms() + s.timeout_ms;
 	if ((rc = setup(&s)))
 		goto out;

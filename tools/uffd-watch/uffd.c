@@ -5,7 +5,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "diag.h"
@@ -190,14 +189,6 @@ int uw_unregister(int uffd, uint64_t start, uint64_t len)
 	struct uffdio_range r = {.start = start, .len = len};
 
 	return ioctl(uffd, UFFDIO_UNREGISTER, &r) < 0 ? -errno : 0;
-}
-
-uint64_t uw_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 bool uw_batch_has(const struct uw_batch *b, uint64_t page)

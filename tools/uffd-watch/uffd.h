@@ -90,8 +90,6 @@ int uw_continue(int uffd, uint64_t start, uint64_t len, uint64_t *done);
 int uw_register(int uffd, uint64_t start, uint64_t len, uint64_t mode, uint64_t *ioctls);
 int uw_unregister(int uffd, uint64_t start, uint64_t len);
 
-uint64_t uw_now_ns(void);
-
 /*
  * Ranges resolved while serving one read() of messages. Every fault in the
  * batch was already waiting when it was read, and the ioctl that installed

@@ -31,9 +31,9 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "diag.h"
 #include "fileio.h"
 #include "parse.h"
@@ -58,13 +58,6 @@ static void test_hook(const char *step)
 		fflush(NULL);
 		raise(SIGKILL);
 	}
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
 }
 
 /*
@@ -295,7 +288,7 @@ static void wait_driver(struct vb_ctx *c, const struct vb_dev *d, const char *wa
 			return;
 		if (waited >= PROBE_WAIT_MS)
 			return;
-		sleep_ms(10);
+		hv_sleep_ms(10);
 	}
 }
 
@@ -411,7 +404,7 @@ static int give_to_user(struct vb_ctx *c, int group, const struct user_id *u)
 		return rc;
 	/* devtmpfs creates the node when vfio-pci registers the group. */
 	for (int waited = 0; access(path, F_OK) && waited < PROBE_WAIT_MS; waited += 10)
-		sleep_ms(10);
+		hv_sleep_ms(10);
 	/* The node itself, never what a symlink in its place names. */
 	if (lstat(path, &st))
 		return -errno;

@@ -17,9 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "diag.h"
 #include "fileio.h"
 #include "json.h"
@@ -247,23 +247,6 @@ int vb_cmd_poke(void *ctx, int argc, const char **argv)
 
 /* ---- regs: a script on one open ------------------------------------------ */
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Sleeps ms in full, signals that are handled notwithstanding. */
-static void sleep_ms(uint64_t ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 /*
  * Polls until (register & mask) == value. The interval grows from 1 ms to
  * 20 ms: short operations (edu's factorial) end within a few reads, long
@@ -272,7 +255,7 @@ static void sleep_ms(uint64_t ms)
 static int run_wait(const struct vb_vfio *v, const struct vb_dev *d,
 		    const struct vfio_region_info *ri, const struct vb_op *op, const char *where)
 {
-	uint64_t deadline = now_ms() + op->ms, step = 1, val = 0, t;
+	uint64_t deadline = hv_now_ms() + op->ms, step = 1, val = 0, t;
 	int rc;
 
 	for (;;) {
@@ -281,10 +264,10 @@ static int run_wait(const struct vb_vfio *v, const struct vb_dev *d,
 			return io_fail(d, where, op, false, rc);
 		if ((val & op->mask) == op->value)
 			return 0;
-		t = now_ms();
+		t = hv_now_ms();
 		if (t >= deadline)
 			break;
-		sleep_ms(step < deadline - t ? step : deadline - t);
+		hv_sleep_ms(step < deadline - t ? step : deadline - t);
 		step = step * 2 > 20 ? 20 : step * 2;
 	}
 	hv_err(0, NULL,
@@ -340,7 +323,7 @@ static int run_script(struct vb_ctx *c, const struct vb_dev *d, const struct vb_
 			rc = run_wait(&v, d, ri[i], &op, where);
 			break;
 		case VB_OP_SLEEP:
-			sleep_ms(op.ms);
+			hv_sleep_ms(op.ms);
 			break;
 		}
 	}

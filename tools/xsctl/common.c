@@ -4,9 +4,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "parse.h"
 #include "step.h"
 #include "xsctl.h"
@@ -198,15 +198,10 @@ void xsctl_backoff(struct xsctl *x, int attempt)
 	 * retries outlast a busy minute-long burst of writers.
 	 */
 	long max_us = 500L << (attempt < 10 ? attempt : 10);
-	struct timespec ts;
 
 	/* Seeded on the first conflict: most runs never have one. */
-	if (!x->rng) {
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		x->rng = ((unsigned int)getpid() ^ (unsigned int)ts.tv_nsec) | 1u;
-	}
+	if (!x->rng)
+		x->rng = ((unsigned int)getpid() ^ (unsigned int)(hv_now_ns() % 1000000000ULL)) | 1u;
 	x->rng = x->rng * 1103515245u + 12345u;
-	ts.tv_sec = 0;
-	ts.tv_nsec = (long)((x->rng >> 8) % (unsigned long)max_us) * 1000;
-	nanosleep(&ts, NULL);
+	hv_sleep_ns((uint64_t)((x->rng >> 8) % (unsigned long)max_us) * 1000);
 }

@@ -18,18 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
-#include <time.h>
 
+#include "clock.h"
 #include "json.h"
 #include "xsctl.h"
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Milliseconds left until deadline (-1: none), for poll(). */
 static int left_ms(int64_t deadline)
@@ -38,7 +30,7 @@ static int left_ms(int64_t deadline)
 
 	if (deadline < 0)
 		return -1;
-	left = deadline - now_ms();
+	left = deadline - (int64_t)hv_now_ms();
 	return left <= 0 ? 0 : (int)left;
 }
 
@@ -246,7 +238,7 @@ int xsctl_watch(void *ctx, int argc, const char **argv)
 		}
 	}
 	if (timeout >= 0)
-		deadline = now_ms() + timeout;
+		deadline = (int64_t)hv_now_ms() + timeout;
 	while (!x->o.count || printed < x->o.count) {
 		int r = poll(w.pfd, (nfds_t)argc * 2, left_ms(deadline));
 
@@ -330,7 +322,7 @@ int xsctl_wait(void *ctx, int argc, const char **argv)
 		goto out;
 	}
 	if (timeout >= 0)
-		deadline = now_ms() + timeout;
+		deadline = (int64_t)hv_now_ms() + timeout;
 	/* The store is the truth: events only say when to look again. */
 	for (;;) {
 		char **ev;
