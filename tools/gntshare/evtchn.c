@@ -38,6 +38,7 @@ typedef uint16_t domid_t;
 
 #include "clock.h"
 #include "diag.h"
+#include "exec.h"
 #include "gntshare.h"
 #include "parse.h"
 #include "signals.h"
@@ -219,9 +220,7 @@ static void child_exec(const struct gs_evtchn_opts *o, struct hv_signals *sig, i
 	setenv("GNTSHARE_PORT", num, 1);
 	gs_format_u32(num, o->domid);
 	setenv("GNTSHARE_DOMID", num, 1);
-	execvp(o->exec_argv[0], (char *const *)o->exec_argv);
-	hv_err(-errno, NULL, "--exec %s", o->exec_argv[0]);
-	_exit(errno == ENOENT ? 127 : 126);
+	hv_exec_or_exit("--exec", o->exec_argv);
 }
 
 /* Default hold: a line per event until EOF on stdin or a signal. */

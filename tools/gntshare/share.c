@@ -21,6 +21,7 @@
 #include <xen/gntalloc.h>
 
 #include "diag.h"
+#include "exec.h"
 #include "gntshare.h"
 #include "signals.h"
 #include "step.h"
@@ -56,9 +57,7 @@ static void child_exec(struct share_state *st)
 		setenv("GNTSHARE_PUBLISH", o->publish, 1);
 	else
 		unsetenv("GNTSHARE_PUBLISH");
-	execvp(o->exec_argv[0], (char *const *)o->exec_argv);
-	hv_err(-errno, NULL, "--exec %s", o->exec_argv[0]);
-	_exit(errno == ENOENT ? 127 : 126);
+	hv_exec_or_exit("--exec", o->exec_argv);
 }
 
 /* Returns the exit code the hold ends with. */

@@ -31,6 +31,7 @@
 #include "clock.h"
 #include "diag.h"
 #include "dirty.h"
+#include "exec.h"
 #include "json.h"
 #include "parse.h"
 #include "proto.h"
@@ -890,7 +891,7 @@ static int spawn(struct run *r, const char *agent, const char **cmd)
 		err = errno;
 		if (write(pfd[1], &err, sizeof(err)) < 0)
 			_exit(127);
-		_exit(err == ENOENT ? 127 : 126);
+		_exit(hv_exec_status(err));
 	}
 	close(pfd[1]);
 	do
@@ -902,7 +903,7 @@ static int spawn(struct run *r, const char *agent, const char **cmd)
 		r->child_done = true;
 		hv_err(-err, err == ENOENT ? "check the name and PATH" : NULL, "cannot run %s",
 		       cmd[0]);
-		return err == ENOENT ? 127 : 126;
+		return hv_exec_status(err);
 	}
 	return 0;
 }
