@@ -161,8 +161,10 @@ check-build: all $(UNIT_BINS) $(TEST_EXTRA)
 
 # make check: deps, build, then every suite (unit, host bats, each guest
 # profile) through one runner that ends with 'N passed, N failed'.
+# The build runs on every core unless the caller chose -j.
+BUILD_JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 2))
 check: deps
-	$(Q)$(MAKE) --no-print-directory check-build
+	$(Q)$(MAKE) --no-print-directory $(BUILD_JOBS) check-build
 	$(Q)$(MAKE) --no-print-directory check-run
 
 check-run:

@@ -72,6 +72,7 @@ setup() {
 	[ "${lines[4]}" = "pci 00:01.0 id: 10011af4" ]
 }
 
+# bats test_tags=userspace
 @test "devices guest with -v --json: one JSON statistics object on stderr" {
 	run --separate-stderr "$LG" -m 32M -v --json --rng "$G/devices.img"
 	[ "$status" -eq 0 ]
@@ -206,6 +207,7 @@ on_terminal() {
 	echo "exit $status: $output"
 }
 
+# bats test_tags=userspace
 @test "on a terminal (raw mode) Ctrl-A x quits with 130" {
 	command -v script >/dev/null || missing "no script(1) (Debian: bsdutils)"
 	on_terminal hang.img "idle forever" '\001x'
@@ -213,6 +215,7 @@ on_terminal() {
 	[[ $output == "hang: idle forever"* ]]
 }
 
+# bats test_tags=userspace
 @test "on a terminal Ctrl-A Ctrl-A sends one Ctrl-A to the guest" {
 	command -v script >/dev/null || missing "no script(1) (Debian: bsdutils)"
 	on_terminal echo.img "number?" '\001\0017\n'
@@ -220,6 +223,7 @@ on_terminal() {
 	[[ $output == *$'got \x017'* ]]
 }
 
+# bats test_tags=userspace
 @test "a bzImage on a PVM host gets the warning; --timeout still ends it with 124" {
 	need_bzimage
 	run --separate-stderr "$LG" --timeout 1 "$BZ" -- quiet
@@ -232,6 +236,7 @@ on_terminal() {
 	[[ $stderr == *"guest still running after --timeout: stopped it" ]]
 }
 
+# bats test_tags=userspace
 @test "-v shows the kernel command line lguest-run builds, user arguments last" {
 	need_bzimage
 	run --separate-stderr "$LG" -v --timeout 0.2 "$BZ" -- quiet lpj=1234
@@ -239,6 +244,7 @@ on_terminal() {
 	[[ $stderr =~ command\ line:\ console=ttyS0\ panic=-1\ reboot=t\ no_timer_check\ tsc=reliable\ pci=noearly(\ lpj=[0-9]+)?\ quiet\ lpj=1234 ]]
 }
 
+# bats test_tags=userspace
 @test "--unpack: a bzImage whose xz payload is a tiny ELF is loaded at its segment, entered at its entry" {
 	need_lzma
 	# tests/fuzz/corpus/bzimage/bz-xz-elf: one load segment of hlt at 2 MiB.

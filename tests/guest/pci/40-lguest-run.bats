@@ -88,15 +88,10 @@ has_line() {
 }
 
 @test "a hanging guest is stopped at --timeout with exit status 124" {
-	# The timeout must outlast the boot to the marker, which a loaded TCG
-	# host stretches (30 s was too short once beside other guests): twice
-	# this run's measured boot plus 10 s, at least 30 s.
-	local t=30 boot
-	boot=$(cat "$BATS_FILE_TMPDIR/boot-ms" 2>/dev/null) || boot=0
-	[ $((2 * boot / 1000 + 10)) -le $t ] || t=$((2 * boot / 1000 + 10))
-	echo "# --timeout $t" >&3
-	run lguest-run -i "$INNER" --timeout "$t" "$KERNEL" -- quiet lgmode=hang
+	# Stopped at whatever point of its boot 4 s find it: the tiny hang
+	# guest shows the stop after the guest's own output, this one that a
+	# real kernel's boot (MMIO, port I/O, interrupts in flight) stops cleanly.
+	run lguest-run -i "$INNER" --timeout 4 "$KERNEL" -- quiet lgmode=hang
 	[ "$status" -eq 124 ]
-	has_line "LGUEST-RUN-HANGING"
 	[[ ${lines[-1]} == "lguest-run: guest still running after --timeout: stopped it" ]]
 }

@@ -76,6 +76,6 @@ lgrun() {
 @test "--run: a guest panic 255, --timeout 124" {
 	run lgrun --run -- sh -c 'echo c >/proc/sysrq-trigger'
 	[ "$status" -eq 255 ]
-	run lguest-run --kernel "$KERNEL" --modules "$MODS" --timeout 20 --run -- sleep 1000
+	run lguest-run --kernel "$KERNEL" --modules "$MODS" --timeout 5 --run -- sleep 1000
 	[ "$status" -eq 124 ]
 }

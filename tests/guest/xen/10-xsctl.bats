@@ -67,6 +67,7 @@ waitfor() {
 	fails_with 3 "xsctl: read $T/missing: No such file or directory"
 }
 
+# bats test_tags=userspace
 @test "values are escaped exactly like Xen's clients, both ways" {
 	# xsctl writes with escapes, xenstore-read prints them back the same way.
 	xsctl write $T/e 'a\x00b\001\tc\\d\n\xff'
@@ -83,6 +84,7 @@ waitfor() {
 	[ "$(xsctl read -r $T/f | od -An -tx1 | tr -d ' \n')" = 78015c79 ]
 }
 
+# bats test_tags=userspace
 @test "a binary value from stdin round-trips byte for byte; the payload limit holds" {
 	head -c 2000 /dev/urandom >"$D/bin"
 	xsctl write $T/bin - <"$D/bin"
@@ -104,6 +106,7 @@ waitfor() {
 	fi
 }
 
+# bats test_tags=userspace
 @test "mkdir, exists, rm, and rm -t removing parents left empty" {
 	xsctl mkdir $T/x/y/z $T/keep
 	xsctl exists $T/x/y/z $T/keep
@@ -121,6 +124,7 @@ waitfor() {
 	[ "$status" -eq 3 ]
 }
 
+# bats test_tags=userspace
 @test "ls lists children in name order, -p full paths, -j records" {
 	xsctl write $T/b 2 $T/a 1 $T/c/d 3
 	run xsctl ls $T
@@ -133,6 +137,7 @@ waitfor() {
 	fails_with 3 "xsctl: ls $T/nope: No such file or directory"
 }
 
+# bats test_tags=userspace
 @test "tree -f prints what xenstore-ls -f prints; --depth and -p" {
 	xsctl write $T/a 1 $T/b/c 2 $T/b/d/e 'x y'
 	diff <(xsctl tree -f $T | sort) <(xenstore-ls -f $T | sort)
@@ -144,6 +149,7 @@ waitfor() {
 	[[ ${lines[0]} == 'c = "2"  (n0)' ]]
 }
 
+# bats test_tags=userspace
 @test "chmod and perms round-trip n/r/w/b tokens, -r recursive, -u parents, -j" {
 	xsctl write $T/n/m 1
 	xsctl chmod $T/n n0 r5 w7 b9
@@ -162,6 +168,7 @@ waitfor() {
 	[[ $output == *'"owner": 0'* && $output == *'"perms": ['* && $output == *'"r4"'* ]]
 }
 
+# bats test_tags=userspace
 @test "domain-path and incr" {
 	[ "$(xsctl domain-path 0)" = /local/domain/0 ]
 	[ "$(xsctl domain-path 7)" = /local/domain/7 ]
@@ -172,6 +179,7 @@ waitfor() {
 	fails_with 1 "xsctl: incr $T/t: value 'abc' is not an integer"
 }
 
+# bats test_tags=userspace
 @test "watch sees every write in order, one flushed line per event" {
 	xsctl mkdir $T
 	xsctl watch -n 11 $T >"$D/ev" &
@@ -186,6 +194,7 @@ waitfor() {
 	[ "$(cat "$D/ev")" = "$expected" ]
 }
 
+# bats test_tags=userspace
 @test "watch --skip-initial, --depth, -j, and --timeout exits 7" {
 	xsctl mkdir $T/a/b
 	xsctl watch -j --skip-initial --depth 2 --timeout 3 $T >"$D/ev" 2>"$D/err" &
@@ -202,6 +211,7 @@ waitfor() {
 	[ "$(wc -l <"$D/ev")" -eq 2 ]
 }
 
+# bats test_tags=userspace
 @test "wait returns when the value arrives, and at once when it already holds" {
 	xsctl write $T/state init
 	(sleep 1 && xsctl write $T/state ready) &
@@ -216,6 +226,7 @@ waitfor() {
 	[ "$status" -eq 0 ]
 }
 
+# bats test_tags=userspace
 @test "wait times out with exit 7 when the condition never holds" {
 	xsctl write $T/state init
 	run xsctl wait --value ready --timeout 1 $T/state
@@ -224,6 +235,7 @@ waitfor() {
 	fails_with 7 "xsctl: wait $T/never: still missing after 0.5 s*"
 }
 
+# bats test_tags=userspace
 @test "tx prints its output only after the commit, and -j applies to its lines" {
 	xsctl write $T/a 1
 	run xsctl tx <<EOF
@@ -237,6 +249,7 @@ EOF
 	[[ $output == *'"value": "2"'* ]]
 }
 
+# bats test_tags=userspace
 @test "a failing tx line aborts the whole transaction: nothing written, nothing printed" {
 	xsctl write $T/a 1
 	run xsctl tx <<EOF
@@ -250,6 +263,7 @@ EOF
 	[ "$status" -eq 3 ]
 }
 
+# bats test_tags=userspace
 @test "batch stops at the first failing line; the lines before it stay done" {
 	run xsctl batch <<EOF
 write $T/a 1
@@ -279,6 +293,7 @@ EOF
 	[ "$(xsctl read $T/c)" = 400 ]
 }
 
+# bats test_tags=userspace
 @test "concurrent tx scripts conflict and are re-run whole: nothing lost" {
 	xsctl write $T/c 0
 	printf "incr -q $T/c\n%.0s" $(seq 50) >"$D/script"
@@ -291,6 +306,7 @@ EOF
 	[ "$(xsctl read $T/c)" = 200 ]
 }
 
+# bats test_tags=userspace
 @test "tx still conflicting after --retries exits 6, and writes nothing of its own" {
 	xsctl write $T/c 0
 	# A writer keeps changing the counter while slow read-only scripts run.
@@ -305,6 +321,7 @@ EOF
 	[ "$status" -eq 3 ]
 }
 
+# bats test_tags=userspace
 @test "dump | restore --to another subtree gives an identical dump, binary values too" {
 	xsctl write $T/src/a 1 $T/src/b/c 'x y' $T/src/bin 'a\x00\xfe'
 	xsctl chmod $T/src/b n0 r5
@@ -431,6 +448,7 @@ field() { awk -v q="$1" -v c="$3" '$1 == q { print $c }' <<<"$2"; }
 	[ "$status" -eq 0 ]
 }
 
+# bats test_tags=userspace
 @test "control logfile, print, memreport FILE and log off (C xenstored); oxenstored has none of them but print" {
 	if [ "$XENSTORED_FLAVOUR" != c ]; then
 		run xsctl control logfile /tmp/xs-trace
@@ -454,6 +472,7 @@ field() { awk -v q="$1" -v c="$3" '$1 == q { print $c }' <<<"$2"; }
 	rm -f "/tmp/xsctl-trace-$$"
 }
 
+# bats test_tags=userspace
 @test "quota: dom0's use grows with its nodes; C xenstored's limits change with control quota set" {
 	run xsctl quota
 	[ "$status" -eq 0 ]

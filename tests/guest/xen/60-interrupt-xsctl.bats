@@ -41,6 +41,7 @@ tx_cell() {
 	[ "$got" = "$want" ] || ir_fail "store holds '$got', expected '$want'"
 }
 
+# bats test_tags=userspace
 @test "tx: every step x INT/TERM/KILL shows all of the transaction or nothing" {
 	printf '%s\n' "write $P/a 1" "write $P/b two" "write $P/c 3" >"$IR_DIR/script"
 	IR_STDIN=$IR_DIR/script
@@ -75,6 +76,7 @@ restore_cell() {
 	[ "$got" = "$want" ] || ir_fail "store holds '$got', expected '$want'"
 }
 
+# bats test_tags=userspace
 @test "restore --replace: every step x INT/TERM/KILL leaves the old subtree or the new one" {
 	xsctl write "$P/src/n1" x "$P/src/sub/n2" y
 	xsctl dump "$P/src" >"$IR_DIR/dump"

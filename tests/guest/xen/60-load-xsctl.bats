@@ -89,6 +89,7 @@ check_workers() {
 	echo "$conflicts"
 }
 
+# bats test_tags=load
 @test "16 processes x N tx read-increment-write cycles of one counter lose nothing" {
 	local t0 t1 conflicts
 	xsctl write $T/c 0
@@ -107,6 +108,7 @@ check_workers() {
 	[ "$conflicts" -gt 0 ]
 }
 
+# bats test_tags=load
 @test "16 processes x N tx incrementing three counters stay equal in every snapshot" {
 	local t0 t1 conflicts r snaps=0
 	xsctl write $T/a 0 $T/b 0 $T/c 0
@@ -142,6 +144,7 @@ check_workers() {
 	[ "$conflicts" -gt 0 ]
 }
 
+# bats test_tags=load
 @test "with --retries 0 under the same load, conflicts fail with exit 6 and are not applied" {
 	local ok=0 busy=0 other=0 i p rc t0 t1
 	xsctl write $T/c 0

@@ -10,6 +10,7 @@
 #          the unmap. The grant is unmapped in every case: the
 #          --notify-byte set through gntdev fires on the unmap, by gntshare
 #          or by the kernel's release of the device after SIGKILL.
+# bats file_tags=gntshare
 
 setup() {
 	GS=${GS:-gntshare}
@@ -60,6 +61,7 @@ share_cell() {
 	no_grant_held
 }
 
+# bats test_tags=xenstore
 @test "share --publish: every step x INT/TERM/KILL releases every grant and the node" {
 	mapfile -t steps < <(ir_steps "$GS" share --domid 0 --pages 2 --publish "$P")
 	echo "# steps: ${steps[*]}" >&2

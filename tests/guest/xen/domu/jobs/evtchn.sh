@@ -20,6 +20,8 @@ gntshare evtchn bind --domid 0 --remote-port "$port" --exec sh -c '
 	[ $? -eq 7 ] || exit 12
 	gntshare evtchn notify || exit 13' >/tmp/bport 2>/tmp/err
 rc=$?
+# On the console too: the suite shows it when the result is not as expected.
+echo "domU: bind exited $rc, printed [$(cat /tmp/bport)], stderr [$(cat /tmp/err)]"
 xsctl write data/ev-result "$rc $(cat /tmp/bport) $(cat /tmp/err /tmp/werr)"
 echo "domU: evtchn job done at $(cut -d' ' -f1 /proc/uptime) s"
 exit $rc
