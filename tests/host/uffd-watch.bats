@@ -31,18 +31,21 @@ faults_in() { awk -v m="$2" '$4 != "-" && $6 ~ "^"m"\\+" { sub(".*\\+", "", $6);
 
 # ---- usage ------------------------------------------------------------------
 
+# bats test_tags=userspace
 @test "no verb is a usage error (exit 2) naming the verbs" {
 	run "$UW"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"missing verb (probe, run, serve, dirty or plot)"* ]]
 }
 
+# bats test_tags=userspace
 @test "an unknown verb is a usage error with a suggestion" {
 	run "$UW" prbe
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"probe"* ]]
 }
 
+# bats test_tags=userspace
 @test "--help and --version exit 0" {
 	run "$UW" --help
 	[ "$status" -eq 0 ]
@@ -52,12 +55,14 @@ faults_in() { awk -v m="$2" '$4 != "-" && $6 ~ "^"m"\\+" { sub(".*\\+", "", $6);
 	[[ "$output" == *"uffd-watch"* ]]
 }
 
+# bats test_tags=userspace
 @test "run without a command is a usage error" {
 	run "$UW" run --trace
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"run needs a command"* ]]
 }
 
+# bats test_tags=userspace
 @test "run --mode and --min-size are checked" {
 	run "$UW" run --mode bogus -- true
 	[ "$status" -eq 2 ]
@@ -70,12 +75,14 @@ faults_in() { awk -v m="$2" '$4 != "-" && $6 ~ "^"m"\\+" { sub(".*\\+", "", $6);
 	[[ "$output" == *"use zero or file:PATH"* ]]
 }
 
+# bats test_tags=userspace
 @test "run: a command that does not exist exits 127 with the reason" {
 	run -127 "$UW" run -- /nonexistent/cmd
 	[ "$status" -eq 127 ]
 	[[ "$output" == *"cannot run /nonexistent/cmd: No such file or directory"* ]]
 }
 
+# bats test_tags=userspace
 @test "run: a missing preload agent is reported (exit 3)" {
 	UFFD_WATCH_AGENT=/nonexistent/agent.so run "$UW" run -- true
 	[ "$status" -eq 3 ]
@@ -228,6 +235,7 @@ uw_native() {
 	jq -se '.[-1].wp_unpopulated == false and .[-1].faults.read >= 1 and .[-1].faults.wp >= 1' "$W/t"
 }
 
+# bats test_tags=userspace
 @test "run --wp-unpopulated is checked" {
 	run "$UW" run --mode wp --wp-unpopulated maybe -- true
 	[ "$status" -eq 2 ]
@@ -346,6 +354,7 @@ uw_native() {
 	[[ "$output" == *ok* ]]
 }
 
+# bats test_tags=userspace
 @test "run --fault-around: values and modes are checked" {
 	for v in 0 513 x auto:3 -1; do
 		run "$UW" run --fault-around "$v" -- true
@@ -433,6 +442,7 @@ uw_native() {
 	[ "$(echo "$output" | awk -v m="$r" '$4 == "read" && $6 ~ "^"m"\\+" { print $6 }' | tr '\n' ' ')" = "$r+0x2000 $r+0x1000 " ]
 }
 
+# bats test_tags=userspace
 @test "run: malformed agent messages are rejected with a message" {
 	for kind in garbage:"(7 bytes, type 0)" magic:"(64 bytes, type 1)" map:"(64 bytes, type 3)"; do
 		run "$UW" run -- "$TU/uffd-bad-agent" "${kind%%:*}"
@@ -455,6 +465,7 @@ uw_native() {
 	done
 }
 
+# bats test_tags=userspace
 @test "run --trace: a text trace starts with a header naming its columns" {
 	run "$UW" run --trace --min-size 64K -o "$W/t" -- "$TU/uffd-touch" -p 16 -o 1
 	[ "$status" -eq 0 ]
@@ -507,6 +518,7 @@ uw_native() {
 	[ "$(echo $pages | tr ' ' '\n' | sort -n | tr '\n' ' ')" = "3 4 8 " ]
 }
 
+# bats test_tags=userspace
 @test "dirty and --interval are checked" {
 	run "$UW" dirty --interval 1ms -- true
 	[ "$status" -eq 2 ]
@@ -571,6 +583,7 @@ serve_bg() {
 	[ "$(grep -c ' read 0x' "$W/serve.out")" -eq 3 ]
 }
 
+# bats test_tags=userspace
 @test "serve: malformed region lists are rejected with a message (exit 1)" {
 	"$TU/uffd-fc-client" make-memory "$W/mem" 40
 	while IFS='|' read -r json msg; do
@@ -667,12 +680,14 @@ wait_socket() {
 	rm -rf "$D"
 }
 
+# bats test_tags=userspace
 @test "serve: --allow-uid takes numeric uids only" {
 	run "$UW" serve --socket "$W/x.sock" --memory "$W/mem" --allow-uid nobody
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--allow-uid nobody: give a numeric uid"* ]]
 }
 
+# bats test_tags=userspace
 @test "serve: an existing socket path is not replaced" {
 	"$TU/uffd-fc-client" make-memory "$W/mem" 4
 	: >"$W/taken"
@@ -838,6 +853,7 @@ stop_serve() {
 	[ "$(grep -c "was not served to its end" "$W/serve.err")" -eq 0 ]
 }
 
+# bats test_tags=userspace
 @test "serve --max-clients 2: a third VMM is turned away with a message, the two are served" {
 	"$TU/uffd-fc-client" make-memory "$W/mem" 64
 	serve_bg --max-clients 2 --stats --json -v
@@ -871,6 +887,7 @@ stop_serve() {
 	jq -e '.faults.total == 64 and .turned_away == 1' "$W/serve.out"
 }
 
+# bats test_tags=userspace
 @test "serve: a VMM slow to send its handshake holds up no other" {
 	"$TU/uffd-fc-client" make-memory "$W/mem" 64
 	serve_bg --max-clients 2 --stats --json
@@ -889,6 +906,7 @@ stop_serve() {
 	jq -se '[.[] | select(.event == "stats")] | map(.faults.total) | sort == [1, 64]' "$W/serve.out"
 }
 
+# bats test_tags=userspace
 @test "serve --max-clients is checked" {
 	for bad in 0 1025 many -1; do
 		run "$UW" serve --socket "$W/x.sock" --memory "$W/mem" --max-clients "$bad"
@@ -906,6 +924,7 @@ stop_serve() {
 	grep -q "no userfaultfd came with the region list (SCM_RIGHTS)" "$W/serve.err"
 }
 
+# bats test_tags=userspace
 @test "serve: --timeout when no VMM connects (exit 7)" {
 	"$TU/uffd-fc-client" make-memory "$W/mem" 4
 	run "$UW" serve --socket "$W/t.sock" --memory "$W/mem" --timeout 200ms
@@ -913,6 +932,7 @@ stop_serve() {
 	[[ "$output" == *"serve: waiting on $W/t.sock: Connection timed out (the VMM never connected)"* ]]
 }
 
+# bats test_tags=userspace
 @test "serve: usage and memory file errors" {
 	run "$UW" serve --socket "$W/x.sock"
 	[ "$status" -eq 2 ]
