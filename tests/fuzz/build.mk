@@ -43,6 +43,13 @@ FUZZ_SRCS_mdevjson := tools/vfio-bind/mdevjson.c
 FUZZ_CFLAGS_mdevjson := -Itools/vfio-bind $(LIBPCI_CFLAGS)
 FUZZ_LIBS_mdevjson := $(JSONC_LIBS)
 FUZZ_NEEDS_mdevjson := HAVE_JSONC
+# gntshare vchan's rings under a hostile peer: Xen's libxenvchan (static,
+# as gntshare links it), its event channel calls wrapped by the harness.
+FUZZ_CFLAGS_vchanring := -Wno-missing-prototypes
+FUZZ_LIBS_vchanring := -Wl,--wrap=xenevtchn_notify -Wl,--wrap=xenevtchn_pending \
+  -Wl,--wrap=xenevtchn_unmask -Wl,-Bstatic -lxenvchan -lxengnttab -lxenevtchn -lxentoollog \
+  $(XENSTORE_LIBS) -lxentoolcore -Wl,-Bdynamic
+FUZZ_NEEDS_vchanring := HAVE_XENVCHAN HAVE_XENSTORE
 FUZZ_SRCS_gntrefs := tools/gntshare/refs.c
 FUZZ_CFLAGS_gntrefs := -Itools/gntshare $(XENSTORE_CFLAGS)
 FUZZ_NEEDS_gntrefs := HAVE_XENSTORE

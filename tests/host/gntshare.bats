@@ -50,7 +50,7 @@ fake_root() {
 @test "no verb is a usage error (exit 2)" {
 	run "$GS"
 	[ "$status" -eq 2 ]
-	[[ $output == "gntshare: missing verb (share, map, status or evtchn) (try 'gntshare --help')" ]]
+	[[ $output == "gntshare: missing verb (share, map, status, evtchn or vchan) (try 'gntshare --help')" ]]
 }
 
 @test "a misspelt verb gets a suggestion (exit 2)" {
@@ -390,4 +390,49 @@ fake_root() {
 	fake_root xen
 	HVUTILS_SYSROOT=$ROOT run "$GS" evtchn alloc --domid 0
 	fails_with 5 "gntshare: cannot open /dev/xen/evtchn: No such file or directory (module not loaded: modprobe xen-evtchn)"
+}
+
+@test "vchan --help lists both sub-verbs with their options" {
+	run "$GS" vchan --help
+	[ "$status" -eq 0 ]
+	for w in "vchan listen --domid D --path XSPATH" "vchan connect --domid D --path XSPATH" \
+		--ring-size --timeout --receive-only --exec; do
+		[[ $output == *"$w"* ]] || { echo "missing: $w"; return 1; }
+	done
+}
+
+@test "vchan checks its arguments before any device: sub-verb, --domid, --path, --ring-size, option pairs" {
+	run "$GS" vchan
+	fails_with 2 "gntshare: vchan needs listen or connect*"
+	run "$GS" vchan frob
+	[ "$status" -eq 2 ]
+	run "$GS" vchan listen --path /a
+	fails_with 2 "gntshare: vchan listen needs --domid D*"
+	run "$GS" vchan conn --domid 0
+	fails_with 2 "gntshare: vchan connect needs --path XSPATH*"
+	run "$GS" vchan connect --domid 32752 --path /a
+	fails_with 2 "gntshare: --domid '32752': out of range*"
+	run "$GS" vchan connect --domid 0 --path /a//b
+	[ "$status" -eq 2 ]
+	run "$GS" vchan connect --domid 0 --path /local/domain/0/data/a-path-longer-than-libxenvchan-takes
+	fails_with 2 "gntshare: --path '/local/domain/0/data/a-path-longer-than-libxenvchan-takes': 57 bytes, libxenvchan takes at most 49*"
+	run "$GS" vchan connect --domid 0 --path /a --ring-size 4096
+	fails_with 2 "gntshare: vchan connect: --ring-size is for listen*"
+	for n in 1023 2M 1x; do
+		run "$GS" vchan listen --domid 0 --path /a --ring-size "$n"
+		fails_with 2 "gntshare: --ring-size '$n': *(expected 1024..1048576 bytes)*"
+	done
+	run "$GS" vchan listen --domid 0 --path /a --timeout soon
+	fails_with 2 "gntshare: --timeout 'soon': expected seconds*"
+	run "$GS" vchan listen --domid 0 --path /a --receive-only --exec cat
+	fails_with 2 "gntshare: --receive-only and --exec exclude each other*"
+	run "$GS" vchan listen --domid 0 --path /a extra
+	fails_with 2 "gntshare: vchan listen: unexpected argument 'extra'*"
+}
+
+@test "vchan outside Xen exits 5 and names the device listen or connect needs" {
+	run "$GS" vchan listen --domid 0 --path /a
+	fails_with 5 "gntshare: cannot open /dev/xen/gntalloc: No such file or directory (not a Xen domain*"
+	run "$GS" vchan connect --domid 0 --path /a
+	fails_with 5 "gntshare: cannot open /dev/xen/gntdev: No such file or directory (not a Xen domain*"
 }

@@ -211,6 +211,25 @@ struct gs_evtchn_opts {
 };
 int gs_evtchn(struct gs_ctx *c, const struct gs_evtchn_opts *o);
 
+/* ---- vchan.c: a byte stream in libxenvchan's format --------------------- */
+/* The peer went away (closed, killed, its domain gone) before taking all our input. */
+#define GS_EXIT_CUT 10
+/* libxenvchan keeps XSPATH in 64-byte buffers with "/event-channel" appended. */
+#define GS_VCHAN_PATH_MAX 49
+#define GS_VCHAN_RING_DEFAULT (64u * 1024)
+#define GS_VCHAN_RING_MAX (1u << 20)
+struct gs_vchan_opts {
+	const char *verb;	/* listen, connect */
+	bool listen;
+	uint16_t domid;		/* the peer */
+	const char *path;	/* XSPATH */
+	size_t ring_size;	/* listen: bytes per direction */
+	int64_t timeout_ms;	/* the connection phase, -1 for none */
+	bool receive_only;	/* never read our input: the peer ends the stream */
+	const char **exec_argv;	/* NULL-terminated, or NULL */
+};
+int gs_vchan(struct gs_ctx *c, const struct gs_vchan_opts *o);
+
 /* ---- child.c: the --exec child --------------------------------------------- */
 struct hv_signals;
 /*

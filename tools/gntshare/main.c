@@ -25,17 +25,22 @@ static const char syn_evtchn[] =
 	"evtchn bind --domid D --remote-port P [--notify] [--wait [--timeout S]] [--exec CMD...]\n"
 	"evtchn notify|close [--fd N] [PORT]\n"
 	"evtchn wait [--fd N] [--timeout S] [PORT]";
+static const char syn_vchan[] =
+	"vchan listen --domid D --path XSPATH [--ring-size N] [OPTIONS] [--exec CMD...]\n"
+	"vchan connect --domid D --path XSPATH [OPTIONS] [--exec CMD [ARGS...]]";
 static const char synopsis[] = "[-j] [-v|-q] VERB [OPTIONS]\n"
 			       "share --domid D [--pages N] [OPTIONS] [--exec CMD [ARGS...]]\n"
 			       "map --domid D REF... [OPTIONS]\n"
 			       "map --refs-from XSPATH [OPTIONS]\n"
 			       "status [--json]\n"
-			       "evtchn alloc|bind|notify|wait|close [OPTIONS]";
+			       "evtchn alloc|bind|notify|wait|close [OPTIONS]\n"
+			       "vchan listen|connect --domid D --path XSPATH [OPTIONS]";
 
 static int run_share(void *ctx, int argc, const char **argv);
 static int run_map(void *ctx, int argc, const char **argv);
 static int run_status(void *ctx, int argc, const char **argv);
 static int run_evtchn(void *ctx, int argc, const char **argv);
+static int run_vchan(void *ctx, int argc, const char **argv);
 
 static const struct hv_verb verbs[] = {
 	{ "share", run_share, "--domid D [OPTIONS]", "grant pages to a domain and hold them" },
@@ -43,6 +48,8 @@ static const struct hv_verb verbs[] = {
 	{ "status", run_status, "", "this domain's id, the grant limits, what is available" },
 	{ "evtchn", run_evtchn, "alloc|bind|notify|wait|close [OPTIONS]",
 	  "event channels: make, bind, kick and wait on ports" },
+	{ "vchan", run_vchan, "listen|connect --domid D --path XSPATH",
+	  "a byte stream to another domain (libxenvchan)" },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -540,6 +547,112 @@ static int run_evtchn(void *ctx, int argc, const char **argv)
 	return gs_evtchn(c, &o);
 }
 
+/* vchan's sub-verbs: only their names (prefixes allowed) are looked up. */
+static const struct hv_verb vchan_verbs[] = {
+	{ "listen", NULL, "--domid D --path XSPATH", "offer a stream to domain D at XSPATH" },
+	{ "connect", NULL, "--domid D --path XSPATH", "connect to domain D's stream at XSPATH" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+static int run_vchan(void *ctx, int argc, const char **argv)
+{
+	struct gs_ctx *c = ctx;
+	struct gs_vchan_opts o = { .timeout_ms = -1, .ring_size = GS_VCHAN_RING_DEFAULT };
+	const char *domid = NULL, *path = NULL, *ring = NULL, *timeout = NULL;
+	int recv_only = 0;
+	struct poptOption common[] = { HV_POPT_COMMON(c->common), POPT_TABLEEND };
+	struct poptOption table[] = {
+		{ "domid", 'd', POPT_ARG_STRING, &domid, 0, "the domain at the other end", "D" },
+		{ "path", 'p', POPT_ARG_STRING, &path, 0,
+		  "the XenStore directory of the handshake (at most 49 bytes)", "XSPATH" },
+		{ "ring-size", 'n', POPT_ARG_STRING, &ring, 0,
+		  "listen: bytes per direction, 1024..1M (default 64K)", "N" },
+		{ "timeout", 't', POPT_ARG_STRING, &timeout, 0,
+		  "give up connecting after S seconds (exit 7)", "S" },
+		{ "receive-only", 'r', POPT_ARG_NONE, &recv_only, 0,
+		  "send nothing: the peer's close ends the stream", NULL },
+		{ "exec", 'e', POPT_ARG_NONE, NULL, 0,
+		  "stream to CMD's stdin and from its stdout (last)", "CMD [ARGS...]" },
+		COMMON_TABLE(common),
+		POPT_TABLEEND
+	};
+	const struct hv_verb *v;
+	const char **args, *why;
+	poptContext pc;
+	int nargs, rc, n;
+	uint64_t val;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		/* "vchan --help" shows both sub-verbs' options. */
+		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+			pc = poptGetContext("vchan", argc, argv, table, 0);
+			hv_print_help(stdout, pc, syn_vchan, vchan_verbs, MANPAGE);
+			poptFreeContext(pc);
+			return 0;
+		}
+		return hv_usage_error("vchan needs listen or connect");
+	}
+	v = hv_verb_find(vchan_verbs, argv[1], &why);
+	if (!v)
+		return hv_verb_unknown(vchan_verbs, argv[1]);
+	o.verb = v->name;
+	o.listen = !strcmp(o.verb, "listen");
+	argc--;
+	argv++;
+	/* Everything after --exec belongs to the command. */
+	n = argc;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--exec") || !strcmp(argv[i], "-e")) {
+			n = i;
+			o.exec_argv = argv + i + 1;
+			if (!*o.exec_argv)
+				return hv_usage_error("--exec needs a command");
+			break;
+		}
+	}
+	rc = parse_verb(c, n, argv, table, syn_vchan, &pc, &args, &nargs);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (nargs)
+		return hv_usage_error("vchan %s: unexpected argument '%s'", o.verb, args[0]);
+	if (!domid)
+		return hv_usage_error("vchan %s needs --domid D (the domain at the other end)",
+				      o.verb);
+	rc = parse_domid(domid, &o.domid);
+	if (rc)
+		return rc;
+	if (!path)
+		return hv_usage_error("vchan %s needs --path XSPATH (where the two ends meet in "
+				      "XenStore)", o.verb);
+	rc = check_xs_path("--path", path);
+	if (rc)
+		return rc;
+	if (strlen(path) > GS_VCHAN_PATH_MAX)
+		return hv_usage_error("--path '%.64s': %zu bytes, libxenvchan takes at most %u",
+				      path, strlen(path), GS_VCHAN_PATH_MAX);
+	o.path = path;
+	if (ring) {
+		if (!o.listen)
+			return hv_usage_error("vchan connect: --ring-size is for listen (the "
+					      "listening side sizes the rings)");
+		rc = hv_parse_size(ring, 1024, GS_VCHAN_RING_MAX, &val);
+		if (rc)
+			return bad_value("--ring-size", ring, rc, "1024..1048576 bytes");
+		o.ring_size = (size_t)val;
+	}
+	if (timeout) {
+		if (hv_parse_duration_ms(timeout, 86400000ULL, &val))
+			return hv_usage_error("--timeout '%s': expected seconds (e.g. 2, 0.5, 300ms)",
+					      timeout);
+		o.timeout_ms = (int64_t)val;
+	}
+	o.receive_only = recv_only;
+	if (recv_only && o.exec_argv)
+		return hv_usage_error("--receive-only and --exec exclude each other (the "
+				      "command's output is the input)");
+	return gs_vchan(c, &o);
+}
+
 int main(int argc, const char **argv)
 {
 	struct gs_ctx c = { 0 };
@@ -558,7 +671,7 @@ int main(int argc, const char **argv)
 		goto out;
 	args = hv_popt_args(pc, &nargs);
 	if (!nargs) {
-		rc = hv_usage_error("missing verb (share, map, status or evtchn)");
+		rc = hv_usage_error("missing verb (share, map, status, evtchn or vchan)");
 		goto out;
 	}
 	v = hv_verb_find(verbs, args[0], &why);
