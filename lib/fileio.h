@@ -7,12 +7,20 @@
 #define HV_FILEIO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Reads until EOF or len bytes, retrying EINTR and short reads. */
 ssize_t hv_read_full(int fd, void *buf, size_t len);
 /* Writes all of buf, retrying EINTR and short writes; 0 or -errno. */
 int hv_write_full(int fd, const void *buf, size_t len);
+/*
+ * The same at a file offset (pread/pwrite: the descriptor's own offset
+ * stays). hv_pread_full returns fewer than len bytes only at the end of
+ * the file; hv_pwrite_full gives -EIO if a write takes nothing.
+ */
+ssize_t hv_pread_full(int fd, void *buf, size_t len, uint64_t off);
+int hv_pwrite_full(int fd, const void *buf, size_t len, uint64_t off);
 
 /*
  * Reads a whole file into buf (size bytes including the terminating NUL).

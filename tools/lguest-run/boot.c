@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "fileio.h"
 #include "lguest-run.h"
 
 /*
@@ -101,25 +102,15 @@ static int open_file(const char *path, const char *what, uint64_t max, int *out,
  */
 static int read_at(int fd, const char *what, const char *path, uint64_t off, void *dst, uint64_t len)
 {
-	uint8_t *p = dst;
-	uint64_t done = 0;
+	ssize_t n = hv_pread_full(fd, dst, len, off);
 
-	while (done < len) {
-		size_t want = len - done > (1u << 30) ? 1u << 30 : (size_t)(len - done);
-		ssize_t n = pread(fd, p + done, want, (off_t)(off + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return hv_fail(-errno, NULL, "reading %s %s", what, path);
-		if (n == 0) {
-			hv_err(0, "was it changed while lguest-run started?",
-			       "reading %s %s: it ends at byte %llu, it had %llu when opened",
-			       what, path, (unsigned long long)(off + done),
-			       (unsigned long long)(off + len));
-			return HV_EXIT_FAILURE;
-		}
-		done += (uint64_t)n;
+	if (n < 0)
+		return hv_fail((int)n, NULL, "reading %s %s", what, path);
+	if ((uint64_t)n < len) {
+		hv_err(0, "was it changed while lguest-run started?",
+		       "reading %s %s: it ends at byte %llu, it had %llu when opened", what, path,
+		       (unsigned long long)(off + (uint64_t)n), (unsigned long long)(off + len));
+		return HV_EXIT_FAILURE;
 	}
 	return 0;
 }

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "fileio.h"
 #include "lguest-run.h"
 
 #define KC_MAGIC "LGRKC001" /* 8 bytes; the number changes with the format */
@@ -144,34 +145,12 @@ static bool entry_path(struct lg *lg, uint64_t key, char *dir, char *path)
 	return true;
 }
 
-static int pread_all(int fd, void *buf, size_t n, uint64_t off)
+/* All n bytes at off: 0, -ENODATA when the file ends first, or -errno. */
+static int read_at(int fd, void *buf, size_t n, uint64_t off)
 {
-	for (size_t done = 0; done < n;) {
-		ssize_t r = pread(fd, (uint8_t *)buf + done, n - done, (off_t)(off + done));
+	ssize_t r = hv_pread_full(fd, buf, n, off);
 
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (!r)
-			return -ENODATA;
-		done += r;
-	}
-	return 0;
-}
-
-static int pwrite_all(int fd, const void *buf, size_t n, uint64_t off)
-{
-	for (size_t done = 0; done < n;) {
-		ssize_t r = pwrite(fd, (const uint8_t *)buf + done, n - done, (off_t)(off + done));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		done += r;
-	}
-	return 0;
+	return r < 0 ? (int)r : (size_t)r < n ? -ENODATA : 0;
 }
 
 /* Reads and checks the entry into guest memory; why set on failure. */
@@ -192,7 +171,7 @@ static bool read_entry(struct lg *lg, int fd, uint64_t key, uint64_t *entry, cha
 		return false;
 	}
 	end = st.st_size - sizeof(t);
-	if (pread_all(fd, &t, sizeof(t), end) || memcmp(t.magic, KC_MAGIC, 8) || t.end != end ||
+	if (read_at(fd, &t, sizeof(t), end) || memcmp(t.magic, KC_MAGIC, 8) || t.end != end ||
 	    t.key != key) {
 		snprintf(why, whylen, "no trailer for this kernel (truncated?)");
 		return false;
@@ -203,7 +182,7 @@ static bool read_entry(struct lg *lg, int fd, uint64_t key, uint64_t *entry, cha
 		snprintf(why, whylen, "out of memory");
 		return false;
 	}
-	rc = pread_all(fd, e.hdr, e.hdr_len, 0);
+	rc = read_at(fd, e.hdr, e.hdr_len, 0);
 	if (rc) {
 		snprintf(why, whylen, "reading: %s", strerror(-rc));
 		goto out;
@@ -219,7 +198,7 @@ static bool read_entry(struct lg *lg, int fd, uint64_t key, uint64_t *entry, cha
 		goto out;
 	}
 	for (; loaded < e.nseg; loaded++) {
-		rc = pread_all(fd, e.seg[loaded].dst, e.seg[loaded].filesz, e.seg[loaded].off);
+		rc = read_at(fd, e.seg[loaded].dst, e.seg[loaded].filesz, e.seg[loaded].off);
 		if (rc) {
 			snprintf(why, whylen, "reading segment %u: %s", loaded, strerror(-rc));
 			goto out;
@@ -294,11 +273,11 @@ static int write_entry(int fd, uint64_t key, const struct lg_elf *e)
 		return -EINVAL;
 	memcpy(t.magic, KC_MAGIC, 8);
 	t.sum = loaded_sum(e, first);
-	rc = pwrite_all(fd, e->hdr, first, 0);
+	rc = hv_pwrite_full(fd, e->hdr, first, 0);
 	for (unsigned i = 0; i < e->nseg && !rc; i++)
-		rc = pwrite_all(fd, e->seg[i].dst, e->seg[i].filesz, e->seg[i].off);
+		rc = hv_pwrite_full(fd, e->seg[i].dst, e->seg[i].filesz, e->seg[i].off);
 	if (!rc)
-		rc = pwrite_all(fd, &t, sizeof(t), end);
+		rc = hv_pwrite_full(fd, &t, sizeof(t), end);
 	if (!rc && fsync(fd))
 		rc = -errno;
 	return rc;

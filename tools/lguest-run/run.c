@@ -177,15 +177,21 @@ static int cpio_entry(int fd, const char *name, uint32_t mode, uint32_t rdev, co
 	static const char zeros[4];
 	char hdr[111];
 	size_t nlen = strlen(name) + 1;
+	int rc;
 
 	snprintf(hdr, sizeof(hdr),
 		 "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", 0u, mode, 0u, 0u,
 		 1u, 0u, len, 0u, 0u, major(rdev), minor(rdev), (unsigned)nlen, 0u);
-	if (write(fd, hdr, 110) != 110 || write(fd, name, nlen) != (ssize_t)nlen ||
-	    write(fd, zeros, (4 - (110 + nlen) % 4) % 4) < 0 ||
-	    (len && write(fd, data, len) != (ssize_t)len) || write(fd, zeros, (4 - len % 4) % 4) < 0)
-		return -errno ? -errno : -EIO;
-	return 0;
+	rc = hv_write_full(fd, hdr, 110);
+	if (!rc)
+		rc = hv_write_full(fd, name, nlen);
+	if (!rc)
+		rc = hv_write_full(fd, zeros, (4 - (110 + nlen) % 4) % 4);
+	if (!rc)
+		rc = hv_write_full(fd, data, len);
+	if (!rc)
+		rc = hv_write_full(fd, zeros, (4 - len % 4) % 4);
+	return rc;
 }
 
 static int cpio_file(int fd, const char *name, const char *path, size_t max, uint32_t mode)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "fileio.h"
 #include "lguest-run.h"
 
 enum {
@@ -51,21 +52,21 @@ static int xfer(struct lg *lg, struct lg_virtio *v, uint64_t gpa, uint32_t len, 
 {
 	uint8_t *p = lg_gpa(lg, gpa, len);
 	uint64_t size = v->capacity * 512;
-	ssize_t n;
+	int rc;
 
 	if (!p || *pos > size || len > size - *pos)
 		return -EINVAL;
-	while (len) {
-		n = to_guest ? pread(v->fd, p, len, *pos) : pwrite(v->fd, p, len, *pos);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= n;
-		*pos += n;
-		v->bytes += n;
+	if (to_guest) {
+		ssize_t n = hv_pread_full(v->fd, p, len, *pos);
+
+		rc = n < 0 ? (int)n : (size_t)n < len ? -EIO : 0;
+	} else {
+		rc = hv_pwrite_full(v->fd, p, len, *pos);
 	}
+	if (rc)
+		return rc;
+	*pos += len;
+	v->bytes += len;
 	return 0;
 }
 

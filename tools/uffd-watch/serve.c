@@ -393,18 +393,8 @@ static int serve_unreadable(struct client *c, uint64_t page, uint64_t len, uint6
  */
 static int fill_backing(struct client *c, uint64_t off, uint64_t len)
 {
-	uint64_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pread(c->s->mem_fd, c->bmap + off + done, len - done,
-				  (off_t)(off + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -EFAULT;
-		done += (uint64_t)n;
-	}
+	if (hv_pread_full(c->s->mem_fd, c->bmap + off, len, off) != (ssize_t)len)
+		return -EFAULT;
 	c->bwritten += len / UW_PAGE;
 	return 0;
 }

@@ -595,7 +595,6 @@ static int getent_user(const char *name, uid_t *uid, gid_t *gid)
 	posix_spawn_file_actions_t fa;
 	unsigned long long id, g;
 	int pfd[2], status, rc;
-	size_t len = 0;
 	ssize_t n;
 	pid_t pid;
 
@@ -610,15 +609,8 @@ static int getent_user(const char *name, uid_t *uid, gid_t *gid)
 		close(pfd[0]);
 		return -ENOENT; /* no getent: only /etc/passwd and numeric ids */
 	}
-	while (len < sizeof(line) - 1 &&
-	       (n = read(pfd[0], line + len, sizeof(line) - 1 - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		len += (size_t)n;
-	}
-	line[len] = '\0';
+	n = hv_read_full(pfd[0], line, sizeof(line) - 1);
+	line[n > 0 ? n : 0] = '\0';
 	close(pfd[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
