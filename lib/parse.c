@@ -179,24 +179,6 @@ int hv_parse_duration_ms(const char *s, uint64_t max_ms, uint64_t *out_ms)
 	return 0;
 }
 
-int hv_parse_bool(const char *s, bool *out)
-{
-	static const char *const yes[] = { "1", "yes", "true", "on", "y" };
-	static const char *const no[] = { "0", "no", "false", "off", "n" };
-
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (!strcasecmp(s, yes[i])) {
-			*out = true;
-			return 0;
-		}
-		if (!strcasecmp(s, no[i])) {
-			*out = false;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
 char *hv_format_size(uint64_t bytes, char *buf, unsigned long buflen)
 {
 	static const char units[] = "BKMGTPE";

@@ -7,7 +7,6 @@
 #ifndef HV_PARSE_H
 #define HV_PARSE_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
 /* Decimal, 0x hex or 0 octal ("auto" base, like strtoull(..., 0)). */
@@ -28,9 +27,6 @@ int hv_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
  * m, h. Result in milliseconds.
  */
 int hv_parse_duration_ms(const char *s, uint64_t max_ms, uint64_t *out_ms);
-
-/* "yes/no/1/0/true/false/on/off" */
-int hv_parse_bool(const char *s, bool *out);
 
 /* Formats bytes as "4K", "1.5M" into buf; returns buf. */
 char *hv_format_size(uint64_t bytes, char *buf, unsigned long buflen);

@@ -324,32 +324,3 @@ int hv_xs_tx_end(struct hv_xs *x, xs_transaction_t t, bool abort)
 		return errno ? -errno : -EIO;
 	return 0;
 }
-
-int hv_xs_publish(struct hv_xs *x, const char *path, const void *val, size_t len, int owner,
-		  int reader)
-{
-	struct xs_permissions p[2] = {
-		{ .id = (unsigned int)owner, .perms = XS_PERM_NONE },
-		{ .id = (unsigned int)reader, .perms = XS_PERM_READ },
-	};
-	xs_transaction_t t;
-	int err;
-
-	/* A bounded number of attempts: a conflict means someone else is busy there. */
-	for (int attempt = 0; attempt < 16; attempt++) {
-		err = hv_xs_tx_start(x, &t);
-		if (err)
-			return err;
-		err = hv_xs_write(x, t, path, val, len);
-		if (!err)
-			err = hv_xs_set_perms(x, t, path, p, reader < 0 ? 1 : 2);
-		if (err) {
-			hv_xs_tx_end(x, t, true);
-			return err;
-		}
-		err = hv_xs_tx_end(x, t, false);
-		if (err != -EAGAIN)
-			return err;
-	}
-	return -EAGAIN;
-}

@@ -92,13 +92,4 @@ int hv_xs_domain_path(struct hv_xs *x, unsigned int domid, char **path);
 int hv_xs_tx_start(struct hv_xs *x, xs_transaction_t *t);
 int hv_xs_tx_end(struct hv_xs *x, xs_transaction_t t, bool abort);
 
-/*
- * Writes VALUE at PATH readable by domain `reader' (owner: this domain,
- * others: none) in one transaction, retried on conflicts: what a tool
- * publishing grant refs or ports for a peer needs. reader < 0: no extra
- * entry. Returns 0 or -errno.
- */
-int hv_xs_publish(struct hv_xs *x, const char *path, const void *val, size_t len,
-		  int owner, int reader);
-
 #endif

@@ -11,7 +11,6 @@ int main(void)
 	uint64_t v = 0;
 	uint32_t v32 = 0;
 	int64_t i = 0;
-	bool b = false;
 	char buf[32];
 
 	CHECK(&u, hv_parse_u64("42", 0, 100, &v) == 0 && v == 42, "u64 decimal");
@@ -52,10 +51,6 @@ int main(void)
 	CHECK(&u, hv_parse_duration_ms("1.", UINT64_MAX, &v) == -EINVAL, "duration dangling dot");
 	CHECK(&u, hv_parse_duration_ms("5x", UINT64_MAX, &v) == -EINVAL, "duration bad unit");
 	CHECK(&u, hv_parse_duration_ms("10", 5000, &v) == -ERANGE, "duration above max");
-
-	CHECK(&u, hv_parse_bool("yes", &b) == 0 && b, "bool yes");
-	CHECK(&u, hv_parse_bool("off", &b) == 0 && !b, "bool off");
-	CHECK(&u, hv_parse_bool("maybe", &b) == -EINVAL, "bool garbage");
 
 	CHECK(&u, !strcmp(hv_format_size(4096, buf, sizeof(buf)), "4K"), "format 4K");
 	CHECK(&u, !strcmp(hv_format_size(1536 * 1024, buf, sizeof(buf)), "1.5M"), "format 1.5M");

@@ -155,8 +155,6 @@ struct gs_published {
 	int owner;
 };
 int gs_read_published(struct hv_xs *x, const char *path, struct gs_published *pub);
-/* The store's path syntax: [A-Za-z0-9/_@-], no //, at most 3072 bytes. */
-bool gs_xs_path_valid(const char *path);
 /* This domain's id: XenStore "domid", else 0 for the control domain. */
 int gs_self_domid(const struct gs_ctx *c, uint16_t *domid);
 

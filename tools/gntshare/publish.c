@@ -32,13 +32,6 @@ static size_t chunk_max(const char *path)
 	return room < GS_VALUE_MAX ? room : GS_VALUE_MAX;
 }
 
-bool gs_xs_path_valid(const char *path)
-{
-	const char *why;
-
-	return hv_xs_check_path(path, false, &why) == 0;
-}
-
 static int node(char *buf, size_t len, const char *path, const char *leaf)
 {
 	int n = snprintf(buf, len, "%s/%s", path, leaf);
