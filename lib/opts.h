@@ -59,10 +59,10 @@ int hv_verb_unknown(const struct hv_verb *verbs, const char *name);
 const char *hv_suggest(const char *word, const char *const *candidates, size_t n);
 
 /*
- * Parses options with poptGetNextOpt until the first error or the end.
- * Returns -1 when all options were consumed, 0..N for an option whose val
- * the caller handles, or reports the error (with a suggestion for unknown
- * long options) and returns -HV_EXIT_USAGE - 1000 (test with hv_popt_failed).
+ * One poptGetNextOpt() step. Returns -1 when all options were consumed,
+ * the val (>= 0) of an option the caller handles, or reports the error
+ * (with a suggestion for an unknown long option) and returns
+ * HV_POPT_FAILED: the tool then exits HV_EXIT_USAGE.
  */
 int hv_popt_next(poptContext pc, const struct poptOption *table);
 #define HV_POPT_FAILED (-3000)
@@ -73,8 +73,10 @@ void hv_print_help(FILE *out, poptContext pc, const char *synopsis,
 void hv_print_version(FILE *out);
 
 /*
- * Handles the common --help/--version after parsing: returns 0 when the
- * tool should go on, or the exit code to return now (0 for help/version).
+ * Handles the common --help/--version/-q/-v after parsing. Sets *exit_now
+ * when the tool must stop and returns the exit code to stop with
+ * (HV_EXIT_OK after --help or --version, HV_EXIT_USAGE for -q with -v);
+ * otherwise *exit_now is false and it returns HV_EXIT_OK.
  */
 int hv_common_done(const struct hv_common *c, poptContext pc, const char *synopsis,
 		   const struct hv_verb *verbs, const char *manpage, bool *exit_now);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * What the three verbs share: the tool context, userfaultfd entry points and
- * names, page resolution ioctls, the event line/JSON writer and the fault
- * statistics (counts, rate, latency histogram).
+ * What the verbs (probe, run, serve, plot) share: the tool context,
+ * userfaultfd entry points and names, page resolution ioctls, the batch of
+ * ranges resolved per read, the event line/JSON writer, the fault
+ * statistics (counts, rate, latency histogram) and descriptor passing over
+ * the agent and VMM sockets.
  */
 #ifndef UW_UFFD_H
 #define UW_UFFD_H

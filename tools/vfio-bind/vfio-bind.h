@@ -289,8 +289,8 @@ struct vb_vfio {
  * Opens the device through VFIO: checks it is on a VFIO driver and its group
  * is viable (explaining which members block it), then container, group,
  * IOMMU model and device fd. Works for any device with an iommu_group link
- * under d->sysdir (PCI now, mdev later). Reports its errors; returns an exit
- * code.
+ * under d->sysdir: a PCI function or an mdev instance. Reports its errors;
+ * returns an exit code.
  */
 int vb_vfio_open(struct vb_ctx *c, const struct vb_dev *d, struct vb_vfio *v);
 void vb_vfio_close(struct vb_vfio *v);
