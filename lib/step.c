@@ -11,6 +11,7 @@ void hv_step(const char *name)
 {
 	const char *trace = getenv("HVUTILS_STEP_TRACE");
 	const char *stop = getenv("HVUTILS_STEP_STOP");
+	const char *kill_after = getenv("HVUTILS_TEST_STOP_AFTER");
 
 	if (trace && *trace)
 		fprintf(stderr, "%s: step %s\n", hv_progname(), name);
@@ -18,5 +19,9 @@ void hv_step(const char *name)
 		/* What the tool printed so far is visible while it is stopped. */
 		fflush(NULL);
 		raise(SIGSTOP);
+	}
+	if (kill_after && !strcmp(kill_after, name)) {
+		fflush(NULL);
+		raise(SIGKILL);
 	}
 }

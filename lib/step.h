@@ -9,9 +9,14 @@
  *   HVUTILS_STEP_STOP=NAME  the process stops itself (SIGSTOP) at the first
  *                           step called NAME; the test then sends its
  *                           signal and SIGCONT
+ *   HVUTILS_TEST_STOP_AFTER=NAME
+ *                           the process kills itself (SIGKILL) at the first
+ *                           step called NAME: a one-shot form of the above
+ *                           for SIGKILL, which vfio-bind's suites use to
+ *                           leave a bind or restore half done
  *
- * Unset, a step costs two getenv()s: keep steps out of per-fault or per-I/O
- * paths anyway.
+ * Unset, a step costs three getenv()s: keep steps out of per-fault or
+ * per-I/O paths anyway.
  */
 #ifndef HV_STEP_H
 #define HV_STEP_H

@@ -2,7 +2,8 @@
 /*
  * hv_step: silent and running on when unset, one stderr line per step with
  * HVUTILS_STEP_TRACE, a self-stop at exactly the named step with
- * HVUTILS_STEP_STOP (checked from the parent with WUNTRACED).
+ * HVUTILS_STEP_STOP (checked from the parent with WUNTRACED), the end of
+ * the process at exactly the named step with HVUTILS_TEST_STOP_AFTER.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -87,5 +88,10 @@ int main(void)
 	      "HVUTILS_STEP_STOP=one stops before step two");
 	rc = child(NULL, "tw", err, sizeof(err), &stops, at);
 	CHECK(&u, rc == 7 && !stops, "a prefix of a step name does not stop");
+	setenv("HVUTILS_TEST_STOP_AFTER", "one", 1);
+	rc = child("1", NULL, err, sizeof(err), &stops, at);
+	unsetenv("HVUTILS_TEST_STOP_AFTER");
+	CHECK(&u, rc == -1 && !stops && strstr(err, ": step one\n") && !strstr(err, "two"),
+	      "HVUTILS_TEST_STOP_AFTER=one ends the process at step one");
 	return unit_done(&u);
 }

@@ -10,18 +10,17 @@
  * where the device came from. restore removes the record only once the
  * original driver has taken the device back.
  *
- * Test hook: HVUTILS_TEST_STOP_AFTER=<step> makes the process kill itself
- * with SIGKILL right after that step (record, override, unbind, probe;
- * restore: override, unbind, reprobe), so tests can reproduce a bind killed
- * between its steps. It has no other use. The same points (and a few more)
- * are hv_step()s, where HVUTILS_STEP_STOP lets a test deliver any signal.
+ * Test hooks: the steps (modules, record, override, unbind, probe, bound;
+ * restore: override, unbind, reprobe, returned) are hv_step()s, where
+ * HVUTILS_STEP_STOP lets a test deliver any signal and
+ * HVUTILS_TEST_STOP_AFTER makes the process kill itself with SIGKILL
+ * (lib/step.h), so tests can reproduce a bind killed between its steps.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <libkmod.h>
 #include <limits.h>
 #include <pwd.h>
-#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -48,17 +47,6 @@ struct user_id {
 	gid_t gid;
 	char name[64];
 };
-
-static void test_hook(const char *step)
-{
-	const char *want = getenv("HVUTILS_TEST_STOP_AFTER");
-
-	hv_step(step);
-	if (want && !strcmp(want, step)) {
-		fflush(NULL);
-		raise(SIGKILL);
-	}
-}
 
 /*
  * Every change to sysfs goes through here: --dry-run prints it as the shell
@@ -324,13 +312,13 @@ static int restore_one(struct vb_ctx *c, const struct vb_dev *d, bool quiet_if_c
 	rc = sys_write(c, oovr[0] ? oovr : "\n", "%s/driver_override", d->sysdir);
 	if (rc)
 		return hv_fail(rc, NULL, "%s: writing driver_override", d->name);
-	test_hook("override");
+	hv_step("override");
 	if (cur[0] && (!have_record || strcmp(cur, orig))) {
 		rc = sys_write(c, d->name, "/sys/bus/pci/drivers/%s/unbind", cur);
 		if (rc)
 			return hv_fail(rc, NULL, "%s: unbinding from %s", d->name, cur);
 	}
-	test_hook("unbind");
+	hv_step("unbind");
 	if (orig[0] && strcmp(cur, orig) &&
 	    !hv_path_exists(&c->root, "/sys/bus/pci/drivers/%s", orig)) {
 		struct kmod_ctx *kctx = NULL;
@@ -348,7 +336,7 @@ static int restore_one(struct vb_ctx *c, const struct vb_dev *d, bool quiet_if_c
 		if (rc && rc != -ENODEV && rc != -EINVAL)
 			return hv_fail(rc, NULL, "%s: probing drivers", d->name);
 	}
-	test_hook("reprobe");
+	hv_step("reprobe");
 	if (c->dry_run) {
 		if (have_record)
 			record_remove(c, d->name);
@@ -378,7 +366,7 @@ static int restore_one(struct vb_ctx *c, const struct vb_dev *d, bool quiet_if_c
 		/* It had no driver before: it has none now (nothing was probed). */
 		vb_dev_driver(c, d, cur, sizeof(cur));
 	}
-	test_hook("returned");
+	hv_step("returned");
 	if (have_record) {
 		rc = record_remove(c, d->name);
 		if (rc)
@@ -452,7 +440,7 @@ static int bind_one(struct vb_ctx *c, const struct vb_dev *d, const struct user_
 	rc = ensure_modules(c);
 	if (rc)
 		return rc;
-	test_hook("modules");
+	hv_step("modules");
 
 	/* First the record, then sysfs: a kill between any two steps is restorable. */
 	rc = record_read(c, d->name, orig, oovr);
@@ -474,13 +462,13 @@ static int bind_one(struct vb_ctx *c, const struct vb_dev *d, const struct user_
 		return hv_fail(rc, "is /run writable?", "%s: reading record %s/%s", d->name,
 			       VB_STATE_DIR, d->name);
 	}
-	test_hook("record");
+	hv_step("record");
 
 	rc = sys_write(c, VB_DRIVER, "%s/driver_override", d->sysdir);
 	if (rc)
 		return hv_fail(rc, "the kernel needs driver_override (3.16 or later)",
 			       "%s: writing driver_override", d->name);
-	test_hook("override");
+	hv_step("override");
 	if (cur[0]) {
 		rc = sys_write(c, d->name, "/sys/bus/pci/drivers/%s/unbind", cur);
 		if (rc) {
@@ -489,9 +477,9 @@ static int bind_one(struct vb_ctx *c, const struct vb_dev *d, const struct user_
 			return hv_exit_code(rc);
 		}
 	}
-	test_hook("unbind");
+	hv_step("unbind");
 	rc = sys_write(c, d->name, "/sys/bus/pci/drivers_probe");
-	test_hook("probe");
+	hv_step("probe");
 	if (c->dry_run)
 		return u->set ? give_to_user(c, group, u) : 0;
 	wait_driver(c, d, VB_DRIVER, cur, sizeof(cur));
@@ -502,7 +490,7 @@ static int bind_one(struct vb_ctx *c, const struct vb_dev *d, const struct user_
 		restore_one(c, d, true);
 		return HV_EXIT_FAILURE;
 	}
-	test_hook("bound");
+	hv_step("bound");
 	if (u->set) {
 		rc = give_to_user(c, group, u);
 		if (rc)
