@@ -100,6 +100,16 @@ $(LIBHV): $(LIB_OBJS)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(HV_CFLAGS) $(CFLAGS_EXTRA) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# The recipe of a helper program of the tests (no lib/, no config.h): the
+# .c files among its prerequisites compiled and linked in one step, as
+#   $(call hv_prog,EXTRA-CFLAGS,LIBS)
+# A program that must not carry the sanitizers sets CFLAGS and LDFLAGS
+# through nosan for its target (tests/uffd/build.mk).
+define hv_prog
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(1) $(LDFLAGS) -o $@ $(filter %.c,$^) $(2)
+endef
+
 # ---- tools/ ----------------------------------------------------------------
 # A tool's build.mk may set:
 #   <cmd>_LIBS   libraries it links (only those it uses: start-up time matters)

@@ -8,5 +8,4 @@ TEST_EXTRA  += $(EDU_TESTS)
 CLEAN_EXTRA += $(EDU_TESTS)
 
 $(EDU_TESTS): tests/edu/%: tests/edu/%.c tests/edu/edu-vfio.c tests/edu/edu-vfio.h
-	@echo "  CC      $@"
-	$(Q)$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/edu/edu-vfio.c
+	$(call hv_prog)

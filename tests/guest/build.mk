@@ -5,5 +5,4 @@ TEST_EXTRA  += $(GUEST_HELPERS)
 CLEAN_EXTRA += $(GUEST_HELPERS)
 
 tests/guest/pci/kvm-api: tests/guest/pci/kvm-api.c
-	@echo "  CC      $@"
-	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
+	$(call hv_prog)

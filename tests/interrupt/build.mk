@@ -3,5 +3,4 @@ TEST_EXTRA  += tests/interrupt/ir-sigdfl
 CLEAN_EXTRA += tests/interrupt/ir-sigdfl
 
 tests/interrupt/ir-sigdfl: tests/interrupt/sigdfl.c
-	@echo "  CC      $@"
-	$(Q)$(CC) -std=gnu11 $(WARN) -D_GNU_SOURCE $(CFLAGS) $(LDFLAGS) -o $@ $<
+	$(call hv_prog)

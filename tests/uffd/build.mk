@@ -6,6 +6,7 @@ UFFD_TEST_BINS := tests/uffd/uffd-touch tests/uffd/uffd-threads tests/uffd/uffd-
 TEST_EXTRA  += $(UFFD_TEST_BINS)
 CLEAN_EXTRA += $(UFFD_TEST_BINS)
 
+$(UFFD_TEST_BINS): CFLAGS := $(call nosan,$(CFLAGS))
+$(UFFD_TEST_BINS): LDFLAGS := $(call nosan,$(LDFLAGS))
 tests/uffd/uffd-%: tests/uffd/%.c
-	@echo "  CC      $@"
-	$(Q)$(CC) -std=gnu11 $(WARN) -D_GNU_SOURCE $(call nosan,$(CFLAGS) $(LDFLAGS)) -o $@ $< -lpthread
+	$(call hv_prog,,-lpthread)
