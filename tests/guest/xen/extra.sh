@@ -19,3 +19,9 @@ fi
 add_file "$HV_KERNEL_IMAGE" /boot/vmlinuz-domu
 mkdir -p "$stage/var/lib/hvbench"
 "$HV_TOP/tests/guest/xen/domu/mkdomu" "$stage/var/lib/hvbench/domu.cpio.gz" "$stage"
+
+# ---- gntshare vchan: Xen's own vchan end, for the interop tests -------------
+if [[ -x $XEN_BIN_DIR/vchan-socket-proxy ]]; then
+	add_bin "$XEN_BIN_DIR/vchan-socket-proxy"
+	ln -sf "$XEN_BIN_DIR/vchan-socket-proxy" "$stage/usr/sbin/vchan-socket-proxy"
+fi
