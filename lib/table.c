@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,22 +72,6 @@ int hv_table_add_row(struct hv_table *t, const char *const *cells)
 			return -ENOMEM;
 	}
 	return 0;
-}
-
-int hv_table_add_cell(struct hv_table *t, const char *fmt, ...)
-{
-	char *c = NULL;
-	va_list ap;
-
-	if (fmt) {
-		va_start(ap, fmt);
-		if (vasprintf(&c, fmt, ap) < 0)
-			c = NULL;
-		va_end(ap);
-		if (!c)
-			return -ENOMEM;
-	}
-	return push_cell(t, c);
 }
 
 size_t hv_table_rows(const struct hv_table *t)

@@ -33,9 +33,6 @@ struct hv_table *hv_table_new(const char *name, const struct hv_table_col *cols,
 void hv_table_free(struct hv_table *t);
 /* Adds a row of ncols cells (copied); NULL cells are empty. -ENOMEM on failure. */
 int hv_table_add_row(struct hv_table *t, const char *const *cells);
-/* Convenience: printf-style cells one by one; a row ends after ncols cells. */
-int hv_table_add_cell(struct hv_table *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 size_t hv_table_rows(const struct hv_table *t);
 
 struct hv_table_opts {
