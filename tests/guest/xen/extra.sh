@@ -10,6 +10,7 @@ add_file "$HV_TOP/bench/xsctl/bench.sh" /bench/xsctl/bench.sh
 
 # ---- gntshare: the benchmark script and its C reference (bench/gntshare/run)
 add_file "$HV_TOP/bench/gntshare/bench.sh" /bench/gntshare/bench.sh
+add_file "$HV_TOP/bench/gntshare/vchan.sh" /bench/gntshare/vchan.sh
 if [[ -x $HV_TOP/bench/gntshare/gntshare-ref ]]; then
 	add_file "$HV_TOP/bench/gntshare/gntshare-ref" /usr/bin/gntshare-ref
 fi

@@ -11,3 +11,11 @@
 	}
 	bash /bench/gntshare/bench.sh >&3 2>&3
 }
+
+@test "gntshare vchan benchmark (bench/gntshare/vchan.sh)" {
+	[ -x /bench/gntshare/vchan.sh ] || {
+		echo "vchan.sh is not in the image (tests/guest/xen/extra.sh)" >&2
+		return 1
+	}
+	bash /bench/gntshare/vchan.sh >&3 2>&3
+}
