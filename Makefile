@@ -188,9 +188,13 @@ check-valgrind: deps
 	$(Q)$(MAKE) --no-print-directory check-build SANITIZE= VFIO_BIND_STATIC=no
 	$(Q)HV_SUITES=valgrind $(MAKE) --no-print-directory check-run SANITIZE= VFIO_BIND_STATIC=no
 
+# The demo parts run some of the tests' helper programs (edu-test,
+# uffd-fc-client) besides the tools.
 demo: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory $(BUILD_JOBS) demo-build
 	$(Q)$(MAKE) --no-print-directory demo-run
+
+demo-build: all $(TEST_EXTRA)
 
 demo-run:
 	$(Q)$(MAKE_ENV) tests/demo/run
@@ -238,7 +242,7 @@ MAKE_ENV = HV_TOP=$(CURDIR) KVER=$(KVER) QEMU=$(QEMU) BATS=$(BATS) BUSYBOX=$(BUS
   HV_BUILT_TOOLS="$(BUILT_TOOLS)" HV_UNIT_BINS="$(UNIT_BINS)" HV_KERNELS="$(HV_KERNELS)" \
   HV_CHECK_KERNELS="$(HV_CHECK_KERNELS)"
 
-.PHONY: all check check-build check-run check-valgrind demo demo-run deps print-deps install uninstall clean distclean dist
+.PHONY: all check check-build check-run check-valgrind demo demo-build demo-run deps print-deps install uninstall clean distclean dist
 
 # ---- install ---------------------------------------------------------------
 install: all
