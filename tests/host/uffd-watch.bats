@@ -823,7 +823,9 @@ stop_serve() {
 	"$TU/uffd-fc-client" make-memory "$W/mem" 64
 	serve_bg --max-clients 4 --stats --json -v
 	mapfile -t order < <(orders)
-	"$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -r 64 -s 20000 >"$W/victim.out" 2>&1 &
+	# Paced to 6.4 s for its 64 pages: still mid-restore when killed, even
+	# on a loaded machine (at 20 ms a page it once finished first).
+	"$TU/uffd-fc-client" run "$W/s.sock" "$W/mem" -r 64 -s 100000 >"$W/victim.out" 2>&1 &
 	victim=$!
 	wait_lines "$W/serve.err" "serve: VMM pid $victim (client 1)" 1
 	pids=()
