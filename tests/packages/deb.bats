@@ -61,5 +61,7 @@ contents() { dpkg-deb -c "$1" | awk '{ print $6 }' | sed 's|^\./|/|'; }
 	grep -qx "/usr/src/mdev-edu-$version/dkms.conf" <<<"$c"
 	grep -qx "/usr/src/mdev-edu-$version/Kbuild" <<<"$c"
 	grep -qx "/usr/src/mdev-edu-$version/mdev-edu.c" <<<"$c"
-	! grep -q '\.ko$\|\.o$' <<<"$c"
+	# Sources only: kbuild's generated mdev-edu.mod.c is the build kernel's
+	# symbol versions, which DKMS would compile into another kernel's module.
+	! grep -q '\.ko$\|\.o$\|\.mod\.c$\|\.mod$\|Module\.symvers$\|modules\.order$' <<<"$c"
 }
