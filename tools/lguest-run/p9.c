@@ -32,6 +32,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "p9.h"
 
 enum {
@@ -707,11 +708,10 @@ static int do_read(struct msg *m)
 		return -ENOBUFS;
 	if (count > room - 4)
 		count = room - 4;
-	do
-		n = pread(f->fd, m->out.p + m->out.len + 4, count, off);
-	while (n < 0 && errno == EINTR);
+	/* count bytes unless the file ends first, as a local read(2) gives. */
+	n = hv_pread_full(f->fd, m->out.p + m->out.len + 4, count, off);
 	if (n < 0)
-		return -errno;
+		return (int)n;
 	put(&m->out, n, 4);
 	m->out.len += n;
 	m->s->bytes += n;
