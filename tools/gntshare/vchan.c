@@ -42,14 +42,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libxenvchan.h>
 #include <xenevtchn.h>
 #include <xentoollog.h>
 
+#include "clock.h"
 #include "diag.h"
+#include "exec.h"
 #include "gntshare.h"
 #include "parse.h"
 #include "signals.h"
@@ -89,21 +90,13 @@ struct vc {
 	struct vc_log log;
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int left_ms(int64_t end)
 {
 	int64_t d;
 
 	if (end < 0)
 		return -1;
-	d = end - now_ms();
+	d = end - (int64_t)hv_now_ms();
 	return d > 0 ? (int)(d > INT32_MAX ? INT32_MAX : d) : 0;
 }
 
@@ -169,7 +162,7 @@ static int pause_ms(struct vc *s, int ms)
 static int do_connect(struct vc *s)
 {
 	const struct gs_vchan_opts *o = s->o;
-	int64_t end = o->timeout_ms < 0 ? -1 : now_ms() + o->timeout_ms;
+	int64_t end = o->timeout_ms < 0 ? -1 : (int64_t)hv_now_ms() + o->timeout_ms;
 	int delay = VC_RETRY_MIN_MS, rc;
 	struct hv_xs x;
 
@@ -215,7 +208,7 @@ static int do_connect(struct vc *s)
 static int do_listen(struct vc *s)
 {
 	const struct gs_vchan_opts *o = s->o;
-	int64_t end = o->timeout_ms < 0 ? -1 : now_ms() + o->timeout_ms;
+	int64_t end = o->timeout_ms < 0 ? -1 : (int64_t)hv_now_ms() + o->timeout_ms;
 	int fd;
 
 	errno = 0;
@@ -305,9 +298,7 @@ static int start_child(struct vc *s)
 			hv_err(-errno, NULL, "--exec: dup2");
 			_exit(126);
 		}
-		execvp(s->o->exec_argv[0], (char *const *)s->o->exec_argv);
-		hv_err(-errno, NULL, "--exec %s", s->o->exec_argv[0]);
-		_exit(errno == ENOENT ? 127 : 126);
+		hv_exec_or_exit("--exec", s->o->exec_argv);
 	}
 	close(to[0]);
 	close(from[1]);
@@ -420,7 +411,7 @@ static bool input_pending(struct vc *s)
 static int pump(struct vc *s)
 {
 	int evfd = libxenvchan_fd_for_select(s->v);
-	int64_t last_check = now_ms();
+	int64_t last_check = (int64_t)hv_now_ms();
 
 	for (;;) {
 		struct pollfd p[4];
@@ -482,8 +473,8 @@ static int pump(struct vc *s)
 		if ((p[1].revents & POLLIN) && libxenvchan_wait(s->v) < 0)
 			return hv_fail(-errno, NULL, "vchan %s: reading the event channel",
 				       s->o->verb);
-		if (s->check_domain && now_ms() - last_check >= VC_DOMAIN_CHECK_MS) {
-			last_check = now_ms();
+		if (s->check_domain && (int64_t)hv_now_ms() - last_check >= VC_DOMAIN_CHECK_MS) {
+			last_check = (int64_t)hv_now_ms();
 			rc = check_domain(s);
 			if (rc)
 				return rc;
