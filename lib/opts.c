@@ -158,7 +158,7 @@ void hv_print_help(FILE *out, poptContext pc, const char *synopsis,
 		fprintf(out, "\nFor more details see %s.\n", manpage);
 }
 
-void hv_print_version(FILE *out)
+static void hv_print_version(FILE *out)
 {
 	fprintf(out, "%s (hvutils) %s\n", hv_progname(), HV_VERSION);
 }

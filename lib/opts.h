@@ -70,7 +70,6 @@ int hv_popt_next(poptContext pc, const struct poptOption *table);
 /* Usage screen: synopsis line(s), the verb table if any, the options, and the man page. */
 void hv_print_help(FILE *out, poptContext pc, const char *synopsis,
 		   const struct hv_verb *verbs, const char *manpage);
-void hv_print_version(FILE *out);
 
 /*
  * Handles the common --help/--version/-q/-v after parsing. Sets *exit_now

@@ -351,7 +351,6 @@ struct lg_desc_chain {
 };
 int lg_vq_pop(struct lg *lg, struct lg_virtio *v, unsigned q, struct lg_desc_chain *c);
 void lg_vq_push(struct lg *lg, struct lg_virtio *v, unsigned q, uint16_t head, uint32_t len);
-void lg_virtio_interrupt(struct lg *lg, struct lg_virtio *v, unsigned q);
 
 /* virtio-blk.c, virtio-rng.c, virtio-9p.c */
 int lg_blk_open(struct lg_block_opt *opt);

@@ -282,7 +282,7 @@ void lg_vq_push(struct lg *lg, struct lg_virtio *v, unsigned qi, uint16_t head, 
 	used[1] = idx + 1;
 }
 
-void lg_virtio_interrupt(struct lg *lg, struct lg_virtio *v, unsigned qi)
+static void lg_virtio_interrupt(struct lg *lg, struct lg_virtio *v, unsigned qi)
 {
 	volatile uint16_t *avail = lg_gpa(lg, v->vq[qi].avail, 4);
 

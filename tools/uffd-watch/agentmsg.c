@@ -5,7 +5,8 @@
 #include "agentmsg.h"
 #include "uffd.h"
 
-bool uw_range_ok(uint64_t addr, uint64_t len)
+/* Pages of user address space: non-empty, page-aligned, below UW_ADDR_LIMIT. */
+static bool uw_range_ok(uint64_t addr, uint64_t len)
 {
 	return len && !(addr % UW_PAGE) && !(len % UW_PAGE) && addr < UW_ADDR_LIMIT &&
 	       len <= UW_ADDR_LIMIT - addr;

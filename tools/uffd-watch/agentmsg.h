@@ -13,9 +13,6 @@
 
 #include "proto.h"
 
-/* Pages of user address space: non-empty, page-aligned, below UW_ADDR_LIMIT. */
-bool uw_range_ok(uint64_t addr, uint64_t len);
-
 /*
  * What holds for any message before run acts on it: got is a whole
  * struct uw_msg, magic, version and reserved are right, the type is one

@@ -239,7 +239,7 @@ void uw_hist_add(struct uw_hist *h, uint64_t v)
 		h->max = v;
 }
 
-uint64_t uw_hist_pct(const struct uw_hist *h, double pct)
+static uint64_t uw_hist_pct(const struct uw_hist *h, double pct)
 {
 	uint64_t want, seen = 0;
 

@@ -118,7 +118,6 @@ struct uw_hist {
 	uint32_t b[UW_HIST_BUCKETS];
 };
 void uw_hist_add(struct uw_hist *h, uint64_t v);
-uint64_t uw_hist_pct(const struct uw_hist *h, double pct);
 
 enum uw_kind { UW_K_READ, UW_K_WRITE, UW_K_WP, UW_K_MINOR, UW_K_NR };
 extern const char *const uw_kind_names[UW_K_NR];

@@ -14,7 +14,8 @@
 
 #include "vfio-bind.h"
 
-bool vb_driver_allows_vfio(const char *driver)
+/* Drivers that leave a group usable by VFIO (none counts as allowed). */
+static bool vb_driver_allows_vfio(const char *driver)
 {
 	static const char *const ok[] = { "vfio-pci", "pci-stub", "pcieport" };
 

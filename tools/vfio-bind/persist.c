@@ -26,7 +26,8 @@
 #include "step.h"
 #include "vfio-bind.h"
 
-int vb_persist_parse(char *buf, char *drv)
+/* The file's text (in place): a driver name, trailing newlines allowed. 0 or -EINVAL. */
+static int vb_persist_parse(char *buf, char *drv)
 {
 	size_t n = strlen(buf);
 
@@ -39,7 +40,8 @@ int vb_persist_parse(char *buf, char *drv)
 	return 0;
 }
 
-bool vb_persist_name(const char *file, char *addr, size_t len)
+/* "pci-0000:01:00.0" → "0000:01:00.0"; false for any other name (temp files too). */
+static bool vb_persist_name(const char *file, char *addr, size_t len)
 {
 	struct vb_pciaddr a;
 

@@ -184,8 +184,6 @@ struct vb_group {
 
 int vb_group_load(struct vb_ctx *c, int id, struct vb_group *g);
 void vb_group_free(struct vb_group *g);
-/* Drivers that leave a group usable by VFIO (none counts as allowed). */
-bool vb_driver_allows_vfio(const char *driver);
 /* "0000:05:01.0 (e1000), 0000:05:02.0 (e1000)": the members that block. */
 void vb_group_blockers(const struct vb_group *g, char *buf, size_t len);
 
@@ -196,10 +194,6 @@ int vb_cmd_restore(void *ctx, int argc, const char **argv);
 int vb_mkdir_p(struct vb_ctx *c, const char *live);
 
 /* ---- persist.c: driverctl's /etc/driverctl.d/pci-ADDR ------------------- */
-/* The file's text (in place): a driver name, trailing newlines allowed. 0 or -EINVAL. */
-int vb_persist_parse(char *buf, char *drv);
-/* "pci-0000:01:00.0" → "0000:01:00.0"; false for any other name (temp files too). */
-bool vb_persist_name(const char *file, char *addr, size_t len);
 /* drv: VB_NAME_MAX bytes. 0, -ENOENT (none), -EINVAL (not a driver name), -errno. */
 int vb_persist_read(struct vb_ctx *c, const char *name, char *drv);
 /* Atomic; no temporary file survives an error or a catchable signal. */
