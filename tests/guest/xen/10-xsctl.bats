@@ -26,6 +26,7 @@ teardown() {
 }
 
 load "$BATS_TEST_DIRNAME/../../assert"
+load "$BATS_TEST_DIRNAME/domu"
 
 # waitfor FILE PATTERN: until a line of FILE matches (10 s at most).
 waitfor() {
@@ -370,23 +371,16 @@ EOF
 		return 1
 	}
 	xsctl write $T/dom0/x keep
-	# libxl waits for the console daemon before it starts a domain.
-	mkdir -p /var/log/xen/console
-	# It stays in the background: none of bats' descriptors may go with it,
-	# or bats waits for it at the end of the suite.
-	pidof xenconsoled >/dev/null || xenconsoled --log=guest </dev/null >/dev/null 2>&1 3>&-
-	cp /tests/guest/xen/domu/domu.cfg "$D/domu.cfg"
-	printf '%s\n' 'name = "xsctl-domu"' 'extra = "console=hvc0 quiet hvjob=xsctl"' >>"$D/domu.cfg"
-	xl create -p -q "$D/domu.cfg"
 	DOMU=xsctl-domu
-	id=$(xl domid xsctl-domu)
+	domu_create xsctl-domu xsctl "$D"
+	id=$domid
 	# The domU may read the directory's permissions, not write in it.
 	xsctl chmod $T/dom0 n0 r$id
 	xsctl write /local/domain/$id/data/xsctl-target $T/dom0
 	xl unpause xsctl-domu
 	xsctl wait --timeout 90 /local/domain/$id/data/xsctl-result || {
-		echo "no result from the domU; its console:" >&2
-		tail -n 20 /var/log/xen/console/guest-xsctl-domu.log >&2
+		echo "no result from the domU" >&2
+		domu_console xsctl-domu
 		return 1
 	}
 	run xsctl read -r /local/domain/$id/data/xsctl-result
@@ -504,17 +498,9 @@ field() { awk -v q="$1" -v c="$3" '$1 == q { print $c }' <<<"$2"; }
 }
 
 @test "a domU filling its node quota is refused (C: exit 8; oxenstored: EQUOTA arrives as EINVAL), and quota shows it at the limit" {
-	[ -f /var/lib/hvbench/domu.cpio.gz ] || {
-		echo "no domU image (tests/guest/xen/domu/mkdomu)" >&2
-		return 1
-	}
-	mkdir -p /var/log/xen/console
-	pidof xenconsoled >/dev/null || xenconsoled --log=guest </dev/null >/dev/null 2>&1 3>&-
-	cp /tests/guest/xen/domu/domu.cfg "$D/domu.cfg"
-	printf '%s\n' 'name = "quota-domu"' 'extra = "console=hvc0 quiet hvjob=quota"' >>"$D/domu.cfg"
-	xl create -p -q "$D/domu.cfg"
 	DOMU=quota-domu
-	id=$(xl domid quota-domu)
+	domu_create quota-domu quota "$D"
+	id=$domid
 	if [ "$XENSTORED_FLAVOUR" = c ]; then
 		# Room for 60 more than it owns now: quick to fill.
 		limit=$(($(field nodes "$(xsctl quota "$id")" 2) + 60))
@@ -530,8 +516,8 @@ field() { awk -v q="$1" -v c="$3" '$1 == q { print $c }' <<<"$2"; }
 		sleep 0.5
 	done
 	[ -n "$r" ] || {
-		echo "no result from the domU; its console:" >&2
-		tail -n 20 /var/log/xen/console/guest-quota-domu.log >&2
+		echo "no result from the domU" >&2
+		domu_console quota-domu
 		return 1
 	}
 	echo "domU said: $r"

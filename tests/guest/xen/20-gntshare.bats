@@ -7,6 +7,7 @@
 
 bats_require_minimum_version 1.5.0
 load "$BATS_TEST_DIRNAME/../../assert"
+load "$BATS_TEST_DIRNAME/domu"
 LIMIT_PARAM=/sys/module/xen_gntalloc/parameters/limit
 # A hung device call fails its test instead of the whole guest run.
 BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-240}
@@ -368,17 +369,8 @@ start_peer() {
 
 # bats test_tags=xenstore
 @test "a PV domU started with xl create maps the refs dom0 published, checks them, acks through the page" {
-	# xenconsoled keeps the domU console in a log; its stdio must not keep
-	# bats' pipes (fd 3 included) open, or the suite never ends.
-	mkdir -p /var/log/xen/console
-	pidof xenconsoled >/dev/null ||
-		xenconsoled --log=guest </dev/null >/dev/null 2>&1 3>&-
-	cp /tests/guest/xen/domu/domu.cfg "$T/domu.cfg"
-	printf '%s\n' 'name = "gs-domu"' 'extra = "console=hvc0 quiet hvjob=gntshare"' >>"$T/domu.cfg"
 	# Paused until the refs are published: the domU finds them at once.
-	xl create -p -q "$T/domu.cfg"
-	domid=$(xl domid gs-domu)
-	[ "$domid" -gt 0 ]
+	domu_create gs-domu gntshare "$T"
 	head -c 8192 /dev/urandom >"$T/in"
 	SH_DOMID=$domid start_share --pages 2 --from "$T/in" --to "$T/seen" \
 		--publish "/local/domain/$domid/data/gs"
@@ -390,8 +382,7 @@ start_peer() {
 	result=$(xenstore-read "/local/domain/$domid/data/gs-result" 2>/dev/null) || result=
 	[ "$result" = "ok $(md5sum <"$T/in" | cut -d' ' -f1)" ] || {
 		echo "domU result: '$result'" >&2
-		xl list >&2 || true
-		tail -n 30 /var/log/xen/console/guest-gs-domu.log >&2 || true
+		domu_console gs-domu
 		return 1
 	}
 	stop_share TERM
@@ -480,13 +471,7 @@ no_gntshare_ports() {
 }
 
 @test "evtchn between dom0 and a PV domU: alloc in dom0, bind in the domU, notify and wait both ways" {
-	mkdir -p /var/log/xen/console
-	pidof xenconsoled >/dev/null ||
-		xenconsoled --log=guest </dev/null >/dev/null 2>&1 3>&-
-	cp /tests/guest/xen/domu/domu.cfg "$T/domu.cfg"
-	printf '%s\n' 'name = "gs-domu"' 'extra = "console=hvc0 quiet hvjob=evtchn"' >>"$T/domu.cfg"
-	xl create -p -q "$T/domu.cfg"
-	domid=$(xl domid gs-domu)
+	domu_create gs-domu evtchn "$T"
 	export GS domid
 	# dom0 makes the port, tells the domU, lets it run, waits for its kick,
 	# answers, and waits for its second kick (the proof it got the answer).
@@ -505,7 +490,7 @@ no_gntshare_ports() {
 	[ "$st" -eq 0 ] &&
 		[[ $result =~ ^0\ ([0-9]+)\ gntshare:\ evtchn\ wait:\ no\ event\ on\ port\ ([0-9]+)\ within\ 1000\ ms$ ]] &&
 		[ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] || {
-		tail -n 30 /var/log/xen/console/guest-gs-domu.log >&2 || true
+		domu_console gs-domu
 		return 1
 	}
 	xl destroy gs-domu

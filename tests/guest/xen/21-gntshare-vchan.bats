@@ -10,6 +10,7 @@
 
 bats_require_minimum_version 1.5.0
 load "$BATS_TEST_DIRNAME/../../assert"
+load "$BATS_TEST_DIRNAME/domu"
 LIMIT_PARAM=/sys/module/xen_gntalloc/parameters/limit
 BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-300}
 P=/local/domain/0/data/gs-vchan
@@ -229,17 +230,6 @@ PROXY=/usr/sbin/vchan-socket-proxy
 }
 
 # ---- dom0 <-> a PV domU -----------------------------------------------------
-start_domu() { # JOB
-	mkdir -p /var/log/xen/console
-	pidof xenconsoled >/dev/null ||
-		xenconsoled --log=guest </dev/null >/dev/null 2>&1 3>&-
-	cp /tests/guest/xen/domu/domu.cfg "$T/domu.cfg"
-	printf '%s\n' 'name = "gs-vchan"' "extra = \"console=hvc0 quiet hvjob=$1\"" >>"$T/domu.cfg"
-	xl create -p -q "$T/domu.cfg"
-	domid=$(xl domid gs-vchan)
-	[ "$domid" -gt 0 ]
-}
-
 # Short-lived clients in this TCG dom0 have died of SIGSEGV now and then
 # (xl destroy, xenstore-read; 20-gntshare.bats saw it in sleep): once more
 # before failing.
@@ -250,13 +240,8 @@ read_node() {
 	xenstore-read "$1" 2>/dev/null || { sleep 1; xenstore-read "$1"; }
 }
 
-domu_log() {
-	xl list >&2 || true
-	tail -n 30 /var/log/xen/console/guest-gs-vchan.log >&2 || true
-}
-
 @test "vchan dom0<->PV domU: 1 MiB dom0 -> domU (dom0 listens), 1 MiB domU -> dom0 (domU listens), checksums equal" {
-	start_domu vchan
+	domu_create gs-vchan vchan "$T"
 	head -c 1048576 /dev/urandom >"$T/in"
 	want=$(sha256sum <"$T/in" | cut -d' ' -f1)
 	"$GS" vchan listen --domid "$domid" --path "$P" --timeout 150 <"$T/in" 2>"$T/l.err" &
@@ -265,24 +250,24 @@ domu_log() {
 	rc=0
 	wait "$BG_PIDS" || rc=$?
 	BG_PIDS=
-	[ "$rc" -eq 0 ] || { echo "listen: $rc $(cat "$T/l.err")" >&2; domu_log; return 1; }
+	[ "$rc" -eq 0 ] || { echo "listen: $rc $(cat "$T/l.err")" >&2; domu_console gs-vchan; return 1; }
 	DP=/local/domain/$domid/data/gs-vchan
 	rc=0
 	timeout 200 "$GS" vchan connect --domid "$domid" --path "$DP" --timeout 150 --receive-only \
 		>"$T/out" 2>"$T/c.err" || rc=$?
-	[ "$rc" -eq 0 ] || { echo "connect: $rc $(cat "$T/c.err")" >&2; domu_log; return 1; }
+	[ "$rc" -eq 0 ] || { echo "connect: $rc $(cat "$T/c.err")" >&2; domu_console gs-vchan; return 1; }
 	sent=$(read_node "/local/domain/$domid/data/vc-sent")
 	[ "$(sha256sum <"$T/out" | cut -d' ' -f1)" = "$sent" ]
 	xsctl wait --timeout 60 "/local/domain/$domid/data/vc-result" || true
 	result=$(read_node "/local/domain/$domid/data/vc-result") || result=
 	echo "domU: $result"
-	[ "$result" = "0 $want 0 " ] || { domu_log; return 1; }
+	[ "$result" = "0 $want 0 " ] || { domu_console gs-vchan; return 1; }
 	destroy_domu
 	nothing_left
 }
 
 @test "vchan dom0<->PV domU: the domU destroyed mid-stream ends dom0's listen with exit 10" {
-	start_domu vchan-sink
+	domu_create gs-vchan vchan-sink "$T"
 	"$GS" -v vchan listen --domid "$domid" --path "$P" --timeout 150 </dev/zero 2>"$T/l.err" &
 	BG_PIDS=$!
 	xl unpause gs-vchan
@@ -291,7 +276,7 @@ domu_log() {
 		kill -0 "$BG_PIDS" 2>/dev/null || break
 		sleep 0.5
 	done
-	grep -q "connected to domain" "$T/l.err" || { cat "$T/l.err" >&2; domu_log; return 1; }
+	grep -q "connected to domain" "$T/l.err" || { cat "$T/l.err" >&2; domu_console gs-vchan; return 1; }
 	sleep 3
 	destroy_domu
 	rc=0
