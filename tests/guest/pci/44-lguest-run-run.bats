@@ -64,6 +64,10 @@ lgrun() {
 	rm -f /tmp/lguest-run-host-only
 }
 
+# How --run's agent and the launcher turn an end into a status: the same
+# programs on every kernel (40-lguest-run.bats boots each kernel into a
+# panic and a timeout).
+# bats test_tags=userspace
 @test "--run: killed by a signal 128+N, a missing command 127" {
 	run lgrun --run -- sh -c 'kill -TERM $$'
 	[ "$status" -eq 143 ]
@@ -73,6 +77,7 @@ lgrun() {
 	[[ $output == *"no-such-command-here: No such file or directory"* ]]
 }
 
+# bats test_tags=userspace
 @test "--run: a guest panic 255, --timeout 124" {
 	run lgrun --run -- sh -c 'echo c >/proc/sysrq-trigger'
 	[ "$status" -eq 255 ]
