@@ -3,16 +3,9 @@
 # groups. doctor must say what is missing and how to enable it; bind and
 # info must refuse with the same explanation instead of half-binding.
 
-edu() {
-	local d
-	for d in /sys/bus/pci/devices/*; do
-		[[ $(<"$d/vendor") == 0x1234 && $(<"$d/device") == 0x11e8 ]] && {
-			echo "${d##*/}"
-			return 0
-		}
-	done
-	return 1
-}
+load ../pci/pci
+
+edu() { first_device 0x1234 0x11e8; }
 
 setup() {
 	command -v vfio-bind >/dev/null || {

@@ -3,16 +3,7 @@
 # rely on: q35 + intel-iommu, two edu devices and an e1000e on their own root
 # ports, two e1000 sharing a group behind a pcie-pci-bridge, nested KVM.
 
-# PCI addresses of the devices with vendor $1 and device $2.
-devices() {
-	local d
-	for d in /sys/bus/pci/devices/*; do
-		[[ $(<"$d/vendor") == "$1" && $(<"$d/device") == "$2" ]] && echo "${d##*/}"
-	done
-	return 0
-}
-group_of() { basename "$(readlink -f "/sys/bus/pci/devices/$1/iommu_group")"; }
-group_size() { find "/sys/kernel/iommu_groups/$1/devices" -mindepth 1 -maxdepth 1 | wc -l; }
+load pci
 
 @test "two edu devices (1234:11e8) are present" {
 	run devices 0x1234 0x11e8

@@ -4,25 +4,7 @@
 # one IOMMU group behind the pcie-pci-bridge. Every test leaves the devices
 # on their original drivers (teardown restores whatever is recorded).
 
-# PCI addresses of the devices with vendor $1 and device $2.
-devices() {
-	local d
-	for d in /sys/bus/pci/devices/*; do
-		[[ $(<"$d/vendor") == "$1" && $(<"$d/device") == "$2" ]] && echo "${d##*/}"
-	done
-	return 0
-}
-driver_of() {
-	local l
-	l=$(readlink "/sys/bus/pci/devices/$1/driver") || {
-		echo none
-		return 0
-	}
-	echo "${l##*/}"
-}
-group_of() { basename "$(readlink "/sys/bus/pci/devices/$1/iommu_group")"; }
-iface_of() { ls "/sys/bus/pci/devices/$1/net" 2>/dev/null | head -n 1; }
-
+load pci
 load "$BATS_TEST_DIRNAME/../../assert"
 
 setup_file() {

@@ -6,6 +6,8 @@
 # orderly reboot 0. Each test is one inner boot (about 15-25 s here). The
 # tiny test guests run in 41-lguest-run-tiny.bats.
 
+load lguest
+
 setup_file() {
 	# Debian 12's 6.1 on every guest kernel (extra.sh says why): the only
 	# vmlinuz in the image.
@@ -16,23 +18,7 @@ setup_file() {
 }
 
 setup() {
-	[ -x "$(command -v lguest-run)" ] || skip_or_fail "lguest-run is not installed"
-	[ -c /dev/kvm ] || skip_or_fail "no /dev/kvm (kvm_amd not loaded?)"
-	[ -f "$KERNEL" ] || skip_or_fail "no $KERNEL in the image (tests/guest/pci/extra.sh)"
-	[ -f "$INNER" ] || skip_or_fail "no $INNER in the image (tests/guest/pci/extra.sh)"
-}
-
-skip_or_fail() {
-	if [ "${CI:-}" = true ]; then
-		echo "missing prerequisite: $*" >&2
-		return 1
-	fi
-	skip "$*"
-}
-
-# Console lines end in CR LF; compare without the CR.
-has_line() {
-	printf '%s\n' "${lines[@]}" | tr -d '\r' | grep -qx -- "$1"
+	lg_prereqs "$INNER"
 }
 
 @test "boots the Debian kernel: marker, virtio-blk checksum, virtio-rng, exit-port code" {

@@ -7,6 +7,8 @@
 # The server's escape and bounds checks are tests/unit/test-p9.c's and
 # tests/fuzz/fuzz-p9.c's (no KVM needed).
 
+load lguest
+
 setup_file() {
 	KERNEL=$(echo /boot/vmlinuz-*)
 	export KERNEL
@@ -14,23 +16,7 @@ setup_file() {
 }
 
 setup() {
-	[ -x "$(command -v lguest-run)" ] || skip_or_fail "lguest-run is not installed"
-	[ -c /dev/kvm ] || skip_or_fail "no /dev/kvm (kvm_amd not loaded?)"
-	[ -f "$KERNEL" ] || skip_or_fail "no $KERNEL in the image (tests/guest/pci/extra.sh)"
-	[ -f "$INNER" ] || skip_or_fail "no $INNER in the image (tests/guest/pci/extra.sh)"
-}
-
-skip_or_fail() {
-	if [ "${CI:-}" = true ]; then
-		echo "missing prerequisite: $*" >&2
-		return 1
-	fi
-	skip "$*"
-}
-
-# Console lines end in CR LF; compare without the CR.
-has_line() {
-	printf '%s\n' "${lines[@]}" | tr -d '\r' | grep -qx -- "$1"
+	lg_prereqs "$INNER"
 }
 
 # tree_sum DIR: every regular file's sha256 by path, as inner-init computes it.

@@ -8,6 +8,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load lguest
+
 setup_file() {
 	KERNEL=$(echo /boot/vmlinuz-*)
 	export KERNEL
@@ -15,19 +17,8 @@ setup_file() {
 }
 
 setup() {
-	[ -x "$(command -v lguest-run)" ] || skip_or_fail "lguest-run is not installed"
-	[ -c /dev/kvm ] || skip_or_fail "no /dev/kvm (kvm_amd not loaded?)"
-	[ -f "$KERNEL" ] || skip_or_fail "no $KERNEL in the image (tests/guest/pci/extra.sh)"
-	[ -f "$MODS/modules.dep" ] || skip_or_fail "no $MODS in the image (tests/guest/pci/extra.sh)"
+	lg_prereqs "$MODS/modules.dep"
 	cd "$BATS_TEST_TMPDIR" || return 1
-}
-
-skip_or_fail() {
-	if [ "${CI:-}" = true ]; then
-		echo "missing prerequisite: $*" >&2
-		return 1
-	fi
-	skip "$*"
 }
 
 lgrun() {

@@ -4,6 +4,7 @@
 # with identical results; robustness, create/remove and load/unload cycles.
 
 load ../../edu/mdev-edu
+load pci
 
 setup_file() {
 	edu_dmesg_mark
@@ -18,16 +19,7 @@ teardown() {
 }
 
 # The first QEMU edu (1234:11e8), bound to vfio-pci for the length of a test.
-qemu_edu() {
-	local d
-	for d in /sys/bus/pci/devices/*; do
-		if [[ $(<"$d/vendor") == 0x1234 && $(<"$d/device") == 0x11e8 ]]; then
-			echo "${d##*/}"
-			return 0
-		fi
-	done
-	return 1
-}
+qemu_edu() { first_device 0x1234 0x11e8; }
 
 bind_vfio() {
 	local a=$1 d=/sys/bus/pci/devices/$1

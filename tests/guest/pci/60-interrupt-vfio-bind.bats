@@ -5,21 +5,7 @@
 # what the record promises: a later `restore` puts the device back on
 # e1000e, driver_override cleared, the record removed.
 
-devices() {
-	local d
-	for d in /sys/bus/pci/devices/*; do
-		[[ $(<"$d/vendor") == "$1" && $(<"$d/device") == "$2" ]] && echo "${d##*/}"
-	done
-	return 0
-}
-driver_of() {
-	local l
-	l=$(readlink "/sys/bus/pci/devices/$1/driver") || {
-		echo none
-		return 0
-	}
-	echo "${l##*/}"
-}
+load pci
 
 setup() {
 	command -v vfio-bind >/dev/null || {
