@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <limits.h>
 #include <time.h>
 
 #include "clock.h"
@@ -15,6 +16,23 @@ uint64_t hv_now_ns(void)
 uint64_t hv_now_ms(void)
 {
 	return hv_now_ns() / 1000000ULL;
+}
+
+int64_t hv_deadline_ms(int64_t timeout_ms)
+{
+	return timeout_ms < 0 ? -1 : (int64_t)hv_now_ms() + timeout_ms;
+}
+
+int hv_poll_ms(int64_t deadline)
+{
+	int64_t left;
+
+	if (deadline < 0)
+		return -1;
+	left = deadline - (int64_t)hv_now_ms();
+	if (left <= 0)
+		return 0;
+	return left > INT_MAX ? INT_MAX : (int)left;
 }
 
 void hv_sleep_ns(uint64_t ns)

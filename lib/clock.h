@@ -13,6 +13,15 @@ uint64_t hv_now_ns(void);
 uint64_t hv_now_ms(void);
 
 /*
+ * Deadlines for poll(): hv_deadline_ms(timeout_ms) is the monotonic time
+ * timeout_ms from now, or -1 (none) for a negative timeout_ms.
+ * hv_poll_ms(deadline) is poll()'s timeout until then: -1 without a
+ * deadline, 0 once it has passed, at most INT_MAX.
+ */
+int64_t hv_deadline_ms(int64_t timeout_ms);
+int hv_poll_ms(int64_t deadline);
+
+/*
  * Sleeps ns (ms) in full: a signal whose handler returns does not cut the
  * sleep short. Callers that must wake up on a signal poll a signalfd.
  */

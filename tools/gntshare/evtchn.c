@@ -105,7 +105,7 @@ static int do_notify(int fd, const char *verb, uint32_t port)
 static int wait_event(int fd, int sigfd, struct hv_signals *sig, const char *verb,
 		      uint32_t port, int64_t timeout_ms)
 {
-	int64_t end = timeout_ms < 0 ? -1 : (int64_t)hv_now_ms() + timeout_ms;
+	int64_t end = hv_deadline_ms(timeout_ms);
 
 	for (;;) {
 		struct pollfd pfd[2] = {
@@ -113,15 +113,10 @@ static int wait_event(int fd, int sigfd, struct hv_signals *sig, const char *ver
 			{ .fd = sigfd, .events = POLLIN },
 		};
 		uint32_t got[64]; /* evtchn_port_t, as the device reads */
-		int left = -1, n, s;
+		int n, s;
 		ssize_t r;
 
-		if (end >= 0) {
-			int64_t d = end - (int64_t)hv_now_ms();
-
-			left = d > 0 ? (int)d : 0;
-		}
-		n = poll(pfd, 2, left);
+		n = poll(pfd, 2, hv_poll_ms(end));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -157,16 +152,15 @@ static int wait_event(int fd, int sigfd, struct hv_signals *sig, const char *ver
  */
 static int take_bind_event(int fd, uint32_t port)
 {
-	int64_t end = (int64_t)hv_now_ms() + 1000;
+	int64_t end = hv_deadline_ms(1000);
 
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int64_t left = end - (int64_t)hv_now_ms();
 		uint32_t got[64]; /* evtchn_port_t, as the device reads */
 		ssize_t r;
 		int n;
 
-		n = poll(&pfd, 1, left > 0 ? (int)left : 0);
+		n = poll(&pfd, 1, hv_poll_ms(end));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)

@@ -90,16 +90,6 @@ struct vc {
 	struct vc_log log;
 };
 
-static int left_ms(int64_t end)
-{
-	int64_t d;
-
-	if (end < 0)
-		return -1;
-	d = end - (int64_t)hv_now_ms();
-	return d > 0 ? (int)(d > INT32_MAX ? INT32_MAX : d) : 0;
-}
-
 static void vc_log_message(struct xentoollog_logger *l, xentoollog_level level, int errnoval,
 			   const char *context, const char *fmt, va_list ap)
 {
@@ -162,7 +152,7 @@ static int pause_ms(struct vc *s, int ms)
 static int do_connect(struct vc *s)
 {
 	const struct gs_vchan_opts *o = s->o;
-	int64_t end = o->timeout_ms < 0 ? -1 : (int64_t)hv_now_ms() + o->timeout_ms;
+	int64_t end = hv_deadline_ms(o->timeout_ms);
 	int delay = VC_RETRY_MIN_MS, rc;
 	struct hv_xs x;
 
@@ -172,7 +162,7 @@ static int do_connect(struct vc *s)
 			       "vchan connect: cannot reach XenStore via %s", x.tried);
 	/* The node appears when the peer listens: look again, less and less often. */
 	while ((rc = check_peer_node(&x, o)) == -ENOENT) {
-		int left = left_ms(end);
+		int left = hv_poll_ms(end);
 
 		if (left == 0)
 			break;
@@ -208,7 +198,7 @@ static int do_connect(struct vc *s)
 static int do_listen(struct vc *s)
 {
 	const struct gs_vchan_opts *o = s->o;
-	int64_t end = o->timeout_ms < 0 ? -1 : (int64_t)hv_now_ms() + o->timeout_ms;
+	int64_t end = hv_deadline_ms(o->timeout_ms);
 	int fd;
 
 	errno = 0;
@@ -225,7 +215,7 @@ static int do_listen(struct vc *s)
 		    {.fd = s->sig.fd, .events = POLLIN},
 		    {.fd = fd, .events = POLLIN},
 		};
-		int n = poll(p, 2, left_ms(end)), sn;
+		int n = poll(p, 2, hv_poll_ms(end)), sn;
 
 		if (n < 0 && errno != EINTR)
 			return hv_fail(-errno, NULL, "poll");
@@ -411,7 +401,7 @@ static bool input_pending(struct vc *s)
 static int pump(struct vc *s)
 {
 	int evfd = libxenvchan_fd_for_select(s->v);
-	int64_t last_check = (int64_t)hv_now_ms();
+	uint64_t last_check = hv_now_ms();
 
 	for (;;) {
 		struct pollfd p[4];
@@ -473,8 +463,8 @@ static int pump(struct vc *s)
 		if ((p[1].revents & POLLIN) && libxenvchan_wait(s->v) < 0)
 			return hv_fail(-errno, NULL, "vchan %s: reading the event channel",
 				       s->o->verb);
-		if (s->check_domain && (int64_t)hv_now_ms() - last_check >= VC_DOMAIN_CHECK_MS) {
-			last_check = (int64_t)hv_now_ms();
+		if (s->check_domain && hv_now_ms() - last_check >= VC_DOMAIN_CHECK_MS) {
+			last_check = hv_now_ms();
 			rc = check_domain(s);
 			if (rc)
 				return rc;

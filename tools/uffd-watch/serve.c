@@ -142,11 +142,6 @@ static void bit_set(uint64_t *b, uint64_t i)
 	b[i / 64] |= 1ull << (i % 64);
 }
 
-static uint64_t now_ms(void)
-{
-	return hv_now_ns() / 1000000;
-}
-
 static bool stopped(const struct serve *s)
 {
 	return atomic_load(&s->stopped);
@@ -164,7 +159,7 @@ static int wait_message(struct client *c)
 	struct pollfd p = {.fd = c->conn, .events = POLLIN};
 
 	for (;;) {
-		uint64_t now = now_ms();
+		uint64_t now = hv_now_ms();
 		int n = poll(&p, 1, now >= c->end_ms ? 0 : (int)(c->end_ms - now));
 
 		if (n < 0 && errno == EINTR)
@@ -978,7 +973,7 @@ static void start_client(struct serve *s, int conn, pid_t pid)
 	if (c->id == 1 && s->timeout_ms)
 		c->end_ms = s->first_end_ms;
 	else
-		c->end_ms = now_ms() + (s->timeout_ms ? s->timeout_ms : HANDSHAKE_MS);
+		c->end_ms = hv_now_ms() + (s->timeout_ms ? s->timeout_ms : HANDSHAKE_MS);
 	err = pthread_create(&c->th, NULL, client_main, c);
 	if (err) {
 		hv_warn("serve: VMM pid %d not served: no thread: %s", (int)pid, strerror(err));
@@ -1105,7 +1100,7 @@ static int serve_loop(struct serve *s)
 		if (!s->live && (stopped(s) || (s->max_clients == 1 && s->accepted)))
 			return 0;
 		if (listening && !s->accepted && s->timeout_ms) {
-			uint64_t now = now_ms();
+			uint64_t now = hv_now_ms();
 
 			ms = now >= s->first_end_ms ? 0 : (int)(s->first_end_ms - now);
 		}
@@ -1317,7 +1312,7 @@ int uw_serve(void *ctx, int argc, const char **argv)
 	}
 	s.sig_on = true;
 	x->t0_ns = hv_now_ns();
-	s.first_end_ms = now_ms() + s.timeout_ms;
+	s.first_end_ms = hv_now_ms() + s.timeout_ms;
 	if ((rc = setup(&s)))
 		goto out;
 	hv_step("listening");

@@ -23,17 +23,6 @@
 #include "json.h"
 #include "xsctl.h"
 
-/* Milliseconds left until deadline (-1: none), for poll(). */
-static int left_ms(int64_t deadline)
-{
-	int64_t left;
-
-	if (deadline < 0)
-		return -1;
-	left = deadline - (int64_t)hv_now_ms();
-	return left <= 0 ? 0 : (int)left;
-}
-
 struct evlib {
 	void *dl;
 	bool threaded;
@@ -237,10 +226,9 @@ int xsctl_watch(void *ctx, int argc, const char **argv)
 			goto out;
 		}
 	}
-	if (timeout >= 0)
-		deadline = (int64_t)hv_now_ms() + timeout;
+	deadline = hv_deadline_ms(timeout);
 	while (!x->o.count || printed < x->o.count) {
-		int r = poll(w.pfd, (nfds_t)argc * 2, left_ms(deadline));
+		int r = poll(w.pfd, (nfds_t)argc * 2, hv_poll_ms(deadline));
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -321,8 +309,7 @@ int xsctl_wait(void *ctx, int argc, const char **argv)
 		rc = hv_fail(-EIO, NULL, "wait %s: no event descriptor", argv[0]);
 		goto out;
 	}
-	if (timeout >= 0)
-		deadline = (int64_t)hv_now_ms() + timeout;
+	deadline = hv_deadline_ms(timeout);
 	/* The store is the truth: events only say when to look again. */
 	for (;;) {
 		char **ev;
@@ -334,7 +321,7 @@ int xsctl_wait(void *ctx, int argc, const char **argv)
 		}
 		if (r == 1)
 			break;
-		r = poll(pfd, 2, left_ms(deadline));
+		r = poll(pfd, 2, hv_poll_ms(deadline));
 		if (r < 0 && errno == EINTR)
 			continue;
 		r = r < 0 ? -errno : r > 0;
