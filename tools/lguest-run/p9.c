@@ -36,11 +36,34 @@
 #include "p9.h"
 
 enum {
-	RLERROR = 7, TSTATFS = 8, TLOPEN = 12, TLCREATE = 14, TSYMLINK = 16, TMKNOD = 18,
-	TRENAME = 20, TREADLINK = 22, TGETATTR = 24, TSETATTR = 26, TXATTRWALK = 30,
-	TXATTRCREATE = 32, TREADDIR = 40, TFSYNC = 50, TLOCK = 52, TGETLOCK = 54, TLINK = 70,
-	TMKDIR = 72, TRENAMEAT = 74, TUNLINKAT = 76, TVERSION = 100, TAUTH = 102,
-	TATTACH = 104, TFLUSH = 108, TWALK = 110, TREAD = 116, TWRITE = 118, TCLUNK = 120,
+	RLERROR = 7,
+	TSTATFS = 8,
+	TLOPEN = 12,
+	TLCREATE = 14,
+	TSYMLINK = 16,
+	TMKNOD = 18,
+	TRENAME = 20,
+	TREADLINK = 22,
+	TGETATTR = 24,
+	TSETATTR = 26,
+	TXATTRWALK = 30,
+	TXATTRCREATE = 32,
+	TREADDIR = 40,
+	TFSYNC = 50,
+	TLOCK = 52,
+	TGETLOCK = 54,
+	TLINK = 70,
+	TMKDIR = 72,
+	TRENAMEAT = 74,
+	TUNLINKAT = 76,
+	TVERSION = 100,
+	TAUTH = 102,
+	TATTACH = 104,
+	TFLUSH = 108,
+	TWALK = 110,
+	TREAD = 116,
+	TWRITE = 118,
+	TCLUNK = 120,
 	TREMOVE = 122,
 };
 
@@ -60,14 +83,14 @@ enum {
 #define SA_ATIME_SET 0x080
 #define SA_MTIME_SET 0x100
 /* Tlopen/Tlcreate flags: Linux's O_ values on every architecture 9P2000.L defines. */
-#define L_ACCMODE 0003
-#define L_EXCL	  0200
-#define L_TRUNC	  01000
-#define L_APPEND  02000
-#define L_DIRECTORY 0200000
+#define L_ACCMODE    0003
+#define L_EXCL	     0200
+#define L_TRUNC	     01000
+#define L_APPEND     02000
+#define L_DIRECTORY  0200000
 #define LOCK_SUCCESS 0
 #define LOCK_UNLCK   2
-#define RESOLVE_FLAGS \
+#define RESOLVE_FLAGS                                                                              \
 	(RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS)
 /* Mode bits a guest may give what it creates or chmods: no set-ID bits. */
 #define MODE_OK 01777
@@ -75,7 +98,7 @@ enum {
 struct p9_fid {
 	struct p9_fid *next;
 	uint32_t fid;
-	int fd; /* -1 until opened */
+	int fd;	  /* -1 until opened */
 	bool dir; /* fd is a directory (Treaddir) */
 	char *path;
 };
@@ -156,7 +179,8 @@ static void put_str(struct wr *w, const char *s)
 /* A qid's path is the inode, made unique across filesystems when mounts are crossed. */
 static uint64_t qid_path(const struct p9_server *s, const struct stat *st)
 {
-	return s->cross_mounts ? st->st_ino ^ (st->st_dev * 0x9e3779b97f4a7c15ULL << 32) : st->st_ino;
+	return s->cross_mounts ? st->st_ino ^ (st->st_dev * 0x9e3779b97f4a7c15ULL << 32)
+			       : st->st_ino;
 }
 
 static void put_qid(struct wr *w, const struct p9_server *s, const struct stat *st)
@@ -274,10 +298,21 @@ static const char *split(const char *path, char *dir)
 static bool pseudo_fs(long type)
 {
 	static const long types[] = {
-		PROC_SUPER_MAGIC, SYSFS_MAGIC,	   DEBUGFS_MAGIC,   TRACEFS_MAGIC,
-		SECURITYFS_MAGIC, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, BPF_FS_MAGIC,
-		EFIVARFS_MAGIC,	  DEVPTS_SUPER_MAGIC, SELINUX_MAGIC,	   BINFMTFS_MAGIC,
-		PSTOREFS_MAGIC,	  0x62656570 /* configfs */, 0x65735543 /* fusectl */,
+	    PROC_SUPER_MAGIC,
+	    SYSFS_MAGIC,
+	    DEBUGFS_MAGIC,
+	    TRACEFS_MAGIC,
+	    SECURITYFS_MAGIC,
+	    CGROUP_SUPER_MAGIC,
+	    CGROUP2_SUPER_MAGIC,
+	    BPF_FS_MAGIC,
+	    EFIVARFS_MAGIC,
+	    DEVPTS_SUPER_MAGIC,
+	    SELINUX_MAGIC,
+	    BINFMTFS_MAGIC,
+	    PSTOREFS_MAGIC,
+	    0x62656570 /* configfs */,
+	    0x65735543 /* fusectl */,
 	};
 
 	for (unsigned i = 0; i < sizeof(types) / sizeof(types[0]); i++)
@@ -308,9 +343,9 @@ static int check_fs(int fd)
 static int resolve(struct p9_server *s, const char *path, uint64_t flags, uint64_t mode)
 {
 	struct open_how how = {
-		.flags = flags | O_NOFOLLOW | O_CLOEXEC,
-		.mode = mode,
-		.resolve = RESOLVE_FLAGS & ~(s->cross_mounts ? RESOLVE_NO_XDEV : 0),
+	    .flags = flags | O_NOFOLLOW | O_CLOEXEC,
+	    .mode = mode,
+	    .resolve = RESOLVE_FLAGS & ~(s->cross_mounts ? RESOLVE_NO_XDEV : 0),
 	};
 	long fd;
 	int rc;
@@ -428,7 +463,7 @@ static int do_attach(struct msg *m)
 	struct stat st;
 	int rc;
 
-	get_str(&m->in, m->name, NAME_MAX); /* uname */
+	get_str(&m->in, m->name, NAME_MAX);	/* uname */
 	get_str(&m->in, m->path, PATH_MAX - 1); /* aname: there is one tree */
 	get(&m->in, 4);				/* n_uname */
 	if (m->in.bad)
@@ -634,8 +669,8 @@ static int do_lcreate(struct msg *m)
 		return -EBUSY;
 	if ((lflags & L_ACCMODE) == L_ACCMODE)
 		return -EINVAL;
-	fd = resolve(m->s, m->path,
-		     O_CREAT | (lflags & (L_ACCMODE | L_EXCL | L_TRUNC | L_APPEND)), mode & MODE_OK);
+	fd = resolve(m->s, m->path, O_CREAT | (lflags & (L_ACCMODE | L_EXCL | L_TRUNC | L_APPEND)),
+		     mode & MODE_OK);
 	if (fd < 0)
 		return fd;
 	rc = stat_fd(fd, &st);
@@ -784,13 +819,15 @@ static int do_readdir(struct msg *m)
 		for (long pos = 0; pos < n;) {
 			struct dirent64 *d = (struct dirent64 *)(buf + pos);
 			size_t nlen = strlen(d->d_name);
-			struct stat st = { .st_ino = d->d_ino };
+			struct stat st = {.st_ino = d->d_ino};
 
 			if (m->out.len - start + 13 + 8 + 1 + 2 + nlen > count) {
 				full = true;
 				break;
 			}
-			st.st_mode = d->d_type == DT_DIR ? S_IFDIR : d->d_type == DT_LNK ? S_IFLNK : S_IFREG;
+			st.st_mode = d->d_type == DT_DIR   ? S_IFDIR
+				     : d->d_type == DT_LNK ? S_IFLNK
+							   : S_IFREG;
 			st.st_dev = dir_dev;
 			put_qid(&m->out, m->s, &st);
 			put(&m->out, d->d_off, 8);
@@ -889,7 +926,8 @@ static int do_statfs(struct msg *m)
 	put(&m->out, sf.f_bavail, 8);
 	put(&m->out, sf.f_files, 8);
 	put(&m->out, sf.f_ffree, 8);
-	put(&m->out, (uint64_t)(uint32_t)sf.f_fsid.__val[0] | (uint64_t)sf.f_fsid.__val[1] << 32, 8);
+	put(&m->out, (uint64_t)(uint32_t)sf.f_fsid.__val[0] | (uint64_t)sf.f_fsid.__val[1] << 32,
+	    8);
 	put(&m->out, sf.f_namelen, 4);
 	return 0;
 }
@@ -1163,7 +1201,7 @@ size_t p9_handle(struct p9_server *s, const uint8_t *req, size_t len, uint8_t *r
 		return 0;
 	}
 	m->s = s;
-	m->in = (struct rd){ .p = req, .len = len };
+	m->in = (struct rd){.p = req, .len = len};
 	size = get(&m->in, 4);
 	type = get(&m->in, 1);
 	tag = get(&m->in, 2);
@@ -1173,14 +1211,14 @@ size_t p9_handle(struct p9_server *s, const uint8_t *req, size_t len, uint8_t *r
 	 */
 	if (!m->in.bad && size >= HDR && size <= len && (size <= s->msize || type == TVERSION)) {
 		m->in.len = size;
-		m->out = (struct wr){ .p = resp, .cap = cap, .len = HDR };
+		m->out = (struct wr){.p = resp, .cap = cap, .len = HDR};
 		rc = dispatch(m, type);
 		if (!rc && m->out.over)
 			rc = -ENOBUFS;
 	}
 	s->requests++;
 	if (rc) {
-		m->out = (struct wr){ .p = resp, .cap = cap, .len = HDR };
+		m->out = (struct wr){.p = resp, .cap = cap, .len = HDR};
 		put(&m->out, -rc, 4);
 		type = RLERROR - 1;
 	}

@@ -63,10 +63,10 @@
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22 /* Linux 5.14; older kernels say EINVAL, harmless */
 #endif
-#define HANDSHAKE_MS 10000
-#define PREFETCH_RUN (2ull << 20) /* one UFFDIO_COPY installs at most this much */
+#define HANDSHAKE_MS   10000
+#define PREFETCH_RUN   (2ull << 20) /* one UFFDIO_COPY installs at most this much */
 #define MAX_ALLOW_UIDS 64
-#define MAX_CLIENTS 1024 /* a thread, a userfaultfd and a pidfd each */
+#define MAX_CLIENTS    1024 /* a thread, a userfaultfd and a pidfd each */
 
 struct client;
 
@@ -78,17 +78,17 @@ struct serve {
 	uint64_t first_end_ms; /* --timeout: the first VMM's deadline */
 	unsigned max_clients;
 	int listen, ep;
-	int stopfd; /* eventfd: readable once a signal ended the service */
-	int donefd; /* eventfd: a client thread has finished */
+	int stopfd;		     /* eventfd: readable once a signal ended the service */
+	int donefd;		     /* eventfd: a client thread has finished */
 	uid_t allow[MAX_ALLOW_UIDS]; /* besides serve's own uid */
 	size_t nallow;
 	struct hv_signals sig;
 	bool sig_on;
-	atomic_bool stopped; /* a signal ended the service: hand the VMMs their memory */
+	atomic_bool stopped;	  /* a signal ended the service: hand the VMMs their memory */
 	atomic_bool record_taken; /* a client records (--record: the first one served) */
 	const unsigned char *mem;
 	uint64_t mem_len;
-	int mem_fd; /* read with pread into a backing file: a short read, never SIGBUS */
+	int mem_fd;	   /* read with pread into a backing file: a short read, never SIGBUS */
 	uint64_t *pf_offs; /* --prefetch: sorted memory-file offsets */
 	size_t pf_n;
 	struct client *clients; /* accepted, not joined yet */
@@ -123,8 +123,8 @@ struct client {
 	uint64_t *record; /* file offsets in first-touch order */
 	size_t nrecord, caprecord;
 	struct uw_stats st;
-	uint64_t outside; /* faults outside every region (zero-filled) */
-	uint64_t shared;  /* faults resolved by another of the same read (uw_batch) */
+	uint64_t outside;    /* faults outside every region (zero-filled) */
+	uint64_t shared;     /* faults resolved by another of the same read (uw_batch) */
 	uint64_t unservable; /* pages the memory file could not give (serve_unreadable) */
 	uint64_t poisoned;   /* ... of which answered with UFFDIO_POISON */
 	bool no_poison;	     /* the kernel has no UFFDIO_POISON: zeros instead */
@@ -193,8 +193,9 @@ static int map_backing(struct client *c)
 	huge = sf.f_type == HUGETLBFS_MAGIC;
 	seals = fcntl(c->backing, F_GET_SEALS);
 	if (seals < 0 || !(seals & F_SEAL_SHRINK))
-		return uw_bad(-1, "the backing file is not sealed against shrinking (F_SEAL_SHRINK): "
-			       "serve writes into it through a mapping");
+		return uw_bad(-1,
+			      "the backing file is not sealed against shrinking (F_SEAL_SHRINK): "
+			      "serve writes into it through a mapping");
 	for (size_t i = 0; i < c->nregs; i++) {
 		const struct sregion *r = &c->regs[i];
 
@@ -202,12 +203,14 @@ static int map_backing(struct client *c)
 			continue;
 		any = true;
 		if (r->psize != (huge ? UW_HPAGE : UW_PAGE) || (uint64_t)st.st_blksize != r->psize)
-			return uw_bad((int)i, "page size %llu does not match the backing file's "
-					      "(%ld-byte pages)",
+			return uw_bad((int)i,
+				      "page size %llu does not match the backing file's "
+				      "(%ld-byte pages)",
 				      (unsigned long long)r->psize, (long)st.st_blksize);
 		if (r->offset + r->size > (uint64_t)st.st_size)
-			return uw_bad((int)i, "offset 0x%llx + size 0x%llx runs past the end of the "
-					      "backing file (0x%llx bytes)",
+			return uw_bad((int)i,
+				      "offset 0x%llx + size 0x%llx runs past the end of the "
+				      "backing file (0x%llx bytes)",
 				      (unsigned long long)r->offset, (unsigned long long)r->size,
 				      (unsigned long long)st.st_size);
 	}
@@ -249,8 +252,9 @@ static int handshake(struct client *c)
 		}
 		err = uw_recv_fds(c->conn, buf + len, MAX_HANDSHAKE - len, fds, 2, &nfds, &got);
 		if (err) {
-			hv_err(err, "a userfaultfd, and the backing file of \"minor\" regions, are "
-				    "expected",
+			hv_err(err,
+			       "a userfaultfd, and the backing file of \"minor\" regions, are "
+			       "expected",
 			       "serve: handshake");
 			err = -EPROTO;
 			break;
@@ -266,8 +270,8 @@ static int handshake(struct client *c)
 		if (nfds == 2)
 			c->backing = fds[1];
 		if (got == 0) {
-			err = uw_bad(-1, "the VMM hung up before a complete region list (%zu bytes)",
-				  len);
+			err = uw_bad(
+			    -1, "the VMM hung up before a complete region list (%zu bytes)", len);
 			break;
 		}
 		err = uw_handshake_feed(tok, buf, len, got, &root);
@@ -402,8 +406,7 @@ static int fill_backing(struct client *c, uint64_t off, uint64_t len)
  * mapping's MADV_DONTNEED leaves the page in the file). Without a backing
  * file the VMM filled the file itself: only the mapping is ours to do.
  */
-static int serve_minor(struct client *c, struct sregion *r, uint64_t page, uint64_t pg,
-		       uint64_t ps)
+static int serve_minor(struct client *c, struct sregion *r, uint64_t page, uint64_t pg, uint64_t ps)
 {
 	uint64_t off = r->offset + pg * ps;
 	int err;
@@ -414,7 +417,8 @@ static int serve_minor(struct client *c, struct sregion *r, uint64_t page, uint6
 			hv_warn("serve: memory-file offset 0x%llx cannot be read (the file shrank, "
 				"or a read error): %s",
 				(unsigned long long)off,
-				c->no_poison ? "zero-filled" : "poisoned, the VMM gets SIGBUS there");
+				c->no_poison ? "zero-filled"
+					     : "poisoned, the VMM gets SIGBUS there");
 		err = c->no_poison ? -EINVAL : uw_poison(c->uffd, page, ps);
 		if (!err) {
 			c->poisoned++;
@@ -426,8 +430,7 @@ static int serve_minor(struct client *c, struct sregion *r, uint64_t page, uint6
 	return uw_continue(c->uffd, page, ps, NULL);
 }
 
-static void serve_fault(struct client *c, const struct uffd_msg *m, uint64_t t0,
-			struct uw_batch *b)
+static void serve_fault(struct client *c, const struct uffd_msg *m, uint64_t t0, struct uw_batch *b)
 {
 	struct uw_ctx *x = c->s->x;
 	uint64_t addr = m->arg.pagefault.address, t1;
@@ -443,7 +446,8 @@ static void serve_fault(struct client *c, const struct uffd_msg *m, uint64_t t0,
 		if (!c->outside++)
 			hv_warn("serve: fault at 0x%llx is outside every region: %s",
 				(unsigned long long)addr,
-				k == UW_K_MINOR ? "mapped as the page cache has it" : "zero-filled");
+				k == UW_K_MINOR ? "mapped as the page cache has it"
+						: "zero-filled");
 		err = k == UW_K_MINOR ? uw_continue(c->uffd, page, UW_PAGE, NULL)
 				      : uw_zeropage(c->uffd, page, UW_PAGE, NULL);
 	} else if (uw_batch_has(b, page)) {
@@ -487,8 +491,8 @@ static void serve_fault(struct client *c, const struct uffd_msg *m, uint64_t t0,
 	if (x->trace) {
 		/* One record, never cut by another VMM's thread. */
 		flockfile(x->out);
-		uw_trace_fault(x, t0, c->vmm, m->arg.pagefault.feat.ptid, k, addr,
-			       r ? r->base : 0, r ? page - r->base : 0);
+		uw_trace_fault(x, t0, c->vmm, m->arg.pagefault.feat.ptid, k, addr, r ? r->base : 0,
+			       r ? page - r->base : 0);
 		funlockfile(x->out);
 	}
 }
@@ -643,8 +647,7 @@ static struct sregion *region_of_offset(struct client *c, uint64_t off)
  * UFFDIO_COPY, or in a "minor" region the bytes written into the backing
  * file (when there is one) and one UFFDIO_CONTINUE. *done as uw_copy's.
  */
-static int install_run(struct client *c, struct sregion *r, uint64_t pg, uint64_t n,
-		       uint64_t *done)
+static int install_run(struct client *c, struct sregion *r, uint64_t pg, uint64_t n, uint64_t *done)
 {
 	uint64_t ps = r->psize, off = r->offset + pg * ps, dst = r->base + pg * ps;
 	int err;
@@ -694,8 +697,8 @@ static int prefetch(struct client *c)
 			i++;
 			continue;
 		}
-		while (j < n && offs[j] == offs[j - 1] + r->psize && offs[j] < r->offset + r->size &&
-		       (j - i + 1) * r->psize <= PREFETCH_RUN)
+		while (j < n && offs[j] == offs[j - 1] + r->psize &&
+		       offs[j] < r->offset + r->size && (j - i + 1) * r->psize <= PREFETCH_RUN)
 			j++;
 		dst = r->base + (offs[i] - r->offset);
 		err = install_run(c, r, (offs[i] - r->offset) / r->psize, j - i, &done);
@@ -759,11 +762,13 @@ static void stats_extra(struct uw_ctx *x, struct hv_json *j, void *arg)
 	if (c->bmap)
 		fprintf(x->out, "minor:       %llu pages written into the backing file\n",
 			(unsigned long long)c->bwritten);
-	fprintf(x->out, "refused:     %llu connections from a uid not allowed, %llu beyond "
-			"--max-clients\n",
+	fprintf(x->out,
+		"refused:     %llu connections from a uid not allowed, %llu beyond "
+		"--max-clients\n",
 		(unsigned long long)s->refused, (unsigned long long)s->turned_away);
-	fprintf(x->out, "unservable:  %llu pages the memory file could not give (%llu poisoned, "
-			"%llu zero-filled)\n",
+	fprintf(x->out,
+		"unservable:  %llu pages the memory file could not give (%llu poisoned, "
+		"%llu zero-filled)\n",
 		(unsigned long long)c->unservable, (unsigned long long)c->poisoned,
 		(unsigned long long)(c->unservable - c->poisoned));
 }
@@ -1110,8 +1115,8 @@ static int serve_loop(struct serve *s)
 		if (n < 0)
 			return hv_fail(-errno, NULL, "serve: epoll_wait");
 		if (n == 0)
-			return hv_fail(-ETIMEDOUT, "the VMM never connected", "serve: waiting on %s",
-				       s->sock_path);
+			return hv_fail(-ETIMEDOUT, "the VMM never connected",
+				       "serve: waiting on %s", s->sock_path);
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
 			uint64_t cnt;
@@ -1254,11 +1259,12 @@ int uw_serve(void *ctx, int argc, const char **argv)
 	poptContext pc = poptGetContext(NULL, argc, argv, opts, 0);
 	int rc, nargs;
 
-	rc = hv_popt_parse(pc, opts, &x->c,
-			    "serve --socket PATH --memory FILE [--max-clients N] [--allow-uid UID]... "
-			    "[--record TRACE] [--prefetch TRACE] [--timeout DURATION] [--trace] "
-			    "[--stats] [--json] [-o FILE]",
-			    NULL, "uffd-watch(1)");
+	rc = hv_popt_parse(
+	    pc, opts, &x->c,
+	    "serve --socket PATH --memory FILE [--max-clients N] [--allow-uid UID]... "
+	    "[--record TRACE] [--prefetch TRACE] [--timeout DURATION] [--trace] "
+	    "[--stats] [--json] [-o FILE]",
+	    NULL, "uffd-watch(1)");
 	if (rc >= 0)
 		goto out_popt;
 	hv_popt_args(pc, &nargs);
