@@ -23,7 +23,8 @@
 # (tests/guest/run sets it per run: KILL only where the kernel or the store
 # daemon is not the reference one), else all three.
 IR_ALL_SIGNALS=${HV_IR_SIGNALS:-INT TERM KILL}
-IR_SIGDFL=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/interrupt/ir-sigdfl
+IR_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+IR_SIGDFL=$IR_TESTS/interrupt/ir-sigdfl
 
 ir_steps() {
 	HVUTILS_STEP_TRACE=1 "$@" 2>&1 >/dev/null <"${IR_STDIN:-/dev/null}" |
@@ -77,13 +78,7 @@ ir_stopped() {
 # Every descendant of $1, each before its own children (from the parent
 # pids, in one pass: not every kernel has /proc/PID/task/TID/children).
 ir_descendants() {
-	cat /proc/[0-9]*/stat 2>/dev/null | sed 's/ (.*) / x /' | awk -v root="$1" '
-		{ kids[$4] = kids[$4] " " $1 }
-		function walk(p,   n, i, k) {
-			n = split(kids[p], k, " ")
-			for (i = 1; i <= n; i++) { print k[i]; walk(k[i]) }
-		}
-		END { walk(root) }'
+	"$IR_TESTS/descendants" "$1"
 }
 
 ir_hit() {
