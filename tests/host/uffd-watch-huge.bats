@@ -3,9 +3,10 @@
 # handshake, as a VMM whose guest memory is huge-page backed sends): one
 # UFFDIO_COPY of 2 MiB per fault, the record and the prefetch in huge pages,
 # a balloon-removed huge page refilled with zeros. The test reserves 2 MiB
-# pages with vm.nr_hugepages and puts the old value back. Host only (the
-# guests' memory is too small to spare huge pages). Needs root, jq and
-# `make check-build`.
+# pages with vm.nr_hugepages and puts the old value back (8 more: 16 MiB,
+# which the pci guest's 1 GiB spares). Runs on the host and in the pci
+# guest, on each kernel (tests/guest/pci/31-uffd-watch-huge.bats is this
+# file). Needs root, jq and `make check-build`.
 
 bats_require_minimum_version 1.5.0
 

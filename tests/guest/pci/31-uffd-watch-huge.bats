@@ -1,0 +1,1 @@
+../../host/uffd-watch-huge.bats
