@@ -3,6 +3,16 @@
 # tree at /tests). Load with: load "$BATS_TEST_DIRNAME/../assert" (host) or
 # load "$BATS_TEST_DIRNAME/../../assert" (guest).
 
+# skip_or_fail REASON: a missing prerequisite skips the test, and fails it
+# with CI=true: CI must never pass what it did not run.
+skip_or_fail() {
+	if [ "${CI:-}" = true ]; then
+		echo "missing prerequisite: $*" >&2
+		return 1
+	fi
+	skip "$*"
+}
+
 # fails_with CODE PATTERN: after `run`, the command exited CODE and printed
 # exactly one line (the brief's one-line error) matching the glob PATTERN.
 # status, output and lines are set by bats' run.

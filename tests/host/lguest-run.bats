@@ -455,7 +455,7 @@ resume() {
 	local k img
 	for k in 6.1 6.12 newest; do
 		img=$("$HV_TOP/tests/guest/kernels" env "$k" 2>/dev/null | sed -n 's/^HV_KERNEL_IMAGE=//p')
-		[ -f "$img" ] || missing "kernel $k not fetched (make deps; tests/guest/kernels)"
+		[ -f "$img" ] || skip_or_fail "kernel $k not fetched (make deps; tests/guest/kernels)"
 		run "$LG" --unpack -v -m 512M "$img"
 		echo "$k: $output"
 		[ "$status" -eq 5 ]
@@ -792,8 +792,8 @@ teardown() {
 }
 
 @test "a KVM device without permission exits 4 with a hint" {
-	command -v setpriv >/dev/null || missing "no setpriv (Debian: util-linux)"
-	[ "$(id -u)" -eq 0 ] || missing "needs root to drop privileges"
+	command -v setpriv >/dev/null || skip_or_fail "no setpriv (Debian: util-linux)"
+	[ "$(id -u)" -eq 0 ] || skip_or_fail "needs root to drop privileges"
 	# Outside bats' run directory (0700): nobody must reach the files.
 	PERM_DIR=$(mktemp -d /tmp/lguest-run-perm.XXXXXX)
 	cp "$LG" "$G/hello.img" "$PERM_DIR/"

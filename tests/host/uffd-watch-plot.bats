@@ -12,8 +12,8 @@ setup() {
 	# shellcheck source=../uffd/setup.bash
 	. "$HV_TOP/tests/uffd/setup.bash"
 	uffd_setup uffd-touch jq
-	command -v xmllint >/dev/null || need "xmllint (libxml2-utils)"
-	command -v rsvg-convert >/dev/null || need "rsvg-convert (librsvg2-bin)"
+	command -v xmllint >/dev/null || skip_or_fail "xmllint (libxml2-utils)"
+	command -v rsvg-convert >/dev/null || skip_or_fail "rsvg-convert (librsvg2-bin)"
 }
 
 # renders SVG: well-formed, and a PNG of the picture's size with content

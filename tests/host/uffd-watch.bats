@@ -161,7 +161,7 @@ uw_native() {
 }
 
 @test "probe as an unprivileged user names the sysctl and the fix" {
-	command -v setpriv >/dev/null || need "setpriv"
+	command -v setpriv >/dev/null || skip_or_fail "setpriv"
 	[ "$(cat /proc/sys/vm/unprivileged_userfaultfd)" = 0 ] || skip "sysctl is 1 here"
 	run setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$(uw_native)" probe --json
 	[ "$status" -eq 0 ]
@@ -418,7 +418,7 @@ uw_native() {
 }
 
 @test "run as an unprivileged user: traced through UFFD_USER_MODE_ONLY, with the caveat" {
-	command -v setpriv >/dev/null || need "setpriv"
+	command -v setpriv >/dev/null || skip_or_fail "setpriv"
 	[ "$(cat /proc/sys/vm/unprivileged_userfaultfd)" = 0 ] || skip "sysctl is 1 here"
 	# a directory nobody can reach, unlike the test's own
 	d=$(mktemp -d /tmp/uffd-watch-priv.XXXXXX)

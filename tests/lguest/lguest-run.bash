@@ -23,14 +23,8 @@ lg_setup() {
 	T=$BATS_TEST_TMPDIR
 }
 
-# A missing prerequisite skips, except in CI where it fails.
-missing() {
-	[ "${CI:-}" = true ] && {
-		echo "missing prerequisite: $*" >&2
-		return 1
-	}
-	skip "$*"
-}
+# shellcheck source=tests/assert.bash
+. "$(dirname "${BASH_SOURCE[0]}")/../assert.bash"
 
 # BZ: the Debian bzImage (linux-image-amd64; in the pci image by extra.sh).
 need_bzimage() {
@@ -42,7 +36,7 @@ need_bzimage() {
 			return 0
 		}
 	done
-	missing "no /boot/vmlinuz-* (Debian: linux-image-amd64)"
+	skip_or_fail "no /boot/vmlinuz-* (Debian: linux-image-amd64)"
 }
 
 need_lzma() {
@@ -51,15 +45,15 @@ need_lzma() {
 	[ -z "${HV_VALGRIND_REAL_TOP:-}" ] || bin=$HV_VALGRIND_REAL_TOP/tools/lguest-run/lguest-run
 	# An applet of hvutils has liblzma linked in: its decoder's message then.
 	ldd "$bin" 2>/dev/null | grep -q liblzma || grep -qa 'corrupt xz data' "$bin" ||
-		missing "lguest-run built without liblzma (Debian: liblzma-dev)"
+		skip_or_fail "lguest-run built without liblzma (Debian: liblzma-dev)"
 }
 
 need_zstd() {
 	local bin=$LG
 	[ -z "${HV_VALGRIND_REAL_TOP:-}" ] || bin=$HV_VALGRIND_REAL_TOP/tools/lguest-run/lguest-run
 	ldd "$bin" 2>/dev/null | grep -q libzstd || grep -qa 'truncated zstd data' "$bin" ||
-		missing "lguest-run built without libzstd (Debian: libzstd-dev)"
-	command -v zstd >/dev/null || missing "no zstd (Debian: zstd)"
+		skip_or_fail "lguest-run built without libzstd (Debian: libzstd-dev)"
+	command -v zstd >/dev/null || skip_or_fail "no zstd (Debian: zstd)"
 }
 
 # Milliseconds since the epoch (busybox date has no %N).

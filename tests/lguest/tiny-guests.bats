@@ -209,7 +209,7 @@ on_terminal() {
 
 # bats test_tags=userspace
 @test "on a terminal (raw mode) Ctrl-A x quits with 130" {
-	command -v script >/dev/null || missing "no script(1) (Debian: bsdutils)"
+	command -v script >/dev/null || skip_or_fail "no script(1) (Debian: bsdutils)"
 	on_terminal hang.img "idle forever" '\001x'
 	[ "$status" -eq 130 ]
 	[[ $output == "hang: idle forever"* ]]
@@ -217,7 +217,7 @@ on_terminal() {
 
 # bats test_tags=userspace
 @test "on a terminal Ctrl-A Ctrl-A sends one Ctrl-A to the guest" {
-	command -v script >/dev/null || missing "no script(1) (Debian: bsdutils)"
+	command -v script >/dev/null || skip_or_fail "no script(1) (Debian: bsdutils)"
 	on_terminal echo.img "number?" '\001\0017\n'
 	[ "$status" -eq 7 ]
 	[[ $output == *$'got \x017'* ]]

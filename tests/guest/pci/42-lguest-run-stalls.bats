@@ -4,13 +4,11 @@
 # UART lock held and never by a write that waits on the reader. Tiny test
 # guests on nested kvm_amd, each a few seconds.
 
+load "$BATS_TEST_DIRNAME/../../assert"
+
 setup() {
 	if ! [ -x "$(command -v lguest-run)" ] || ! [ -c /dev/kvm ]; then
-		if [ "${CI:-}" = true ]; then
-			echo "missing prerequisite: lguest-run and /dev/kvm" >&2
-			return 1
-		fi
-		skip "no lguest-run or no /dev/kvm"
+		skip_or_fail "no lguest-run or no /dev/kvm"
 	fi
 	G=/tests/lguest
 	# A FIFO with a reader that never reads (this shell), filled up first:

@@ -2,15 +2,8 @@
 # tests/guest/pci/lguest.bash: what the pci suites that boot the Debian
 # kernel under lguest-run share (bats `load`). They set KERNEL.
 
-# skip_or_fail REASON: a missing prerequisite skips the test, and fails it
-# with CI=true (CI must never pass what it did not run).
-skip_or_fail() {
-	if [ "${CI:-}" = true ]; then
-		echo "missing prerequisite: $*" >&2
-		return 1
-	fi
-	skip "$*"
-}
+# shellcheck source=tests/assert.bash
+. "$(dirname "${BASH_SOURCE[0]}")/../../assert.bash"
 
 # lg_prereqs FILE...: lguest-run, /dev/kvm, $KERNEL and each FILE of the
 # image are there.
