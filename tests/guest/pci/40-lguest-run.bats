@@ -55,6 +55,13 @@ setup() {
 	[ "$(sha256sum "$disk" | cut -d' ' -f1)" = "$sum" ]
 }
 
+# The next four end a real kernel by panic, reboot -f, poweroff -f and
+# --timeout. The KVM exits they end in (a reset, a halt with interrupts off,
+# a stop from outside) are checked on every kernel by 41-lguest-run-tiny's
+# crash, reboot, halt and hang guests; what these add is the launcher's
+# reading of a real kernel's way there, the same nested 6.1 on every guest
+# kernel: userspace.
+# bats test_tags=userspace
 @test "a guest kernel panic makes lguest-run exit 255" {
 	run lguest-run -i "$INNER" --timeout 240 "$KERNEL" -- quiet lgmode=panic
 	printf '%s\n' "${lines[@]}" | tail -n 5
@@ -64,18 +71,21 @@ setup() {
 	[[ ${lines[-1]} == "lguest-run: guest crashed: it reset without an orderly shutdown (panic?)" ]]
 }
 
+# bats test_tags=userspace
 @test "an orderly reboot -f makes lguest-run exit 0" {
 	run lguest-run -i "$INNER" --timeout 240 "$KERNEL" -- quiet lgmode=reboot
 	[ "$status" -eq 0 ]
 	has_line "$MARKER"
 }
 
+# bats test_tags=userspace
 @test "poweroff -f (no ACPI: the kernel halts with interrupts off) makes lguest-run exit 0" {
 	run lguest-run -i "$INNER" --timeout 120 "$KERNEL" -- quiet lgmode=poweroff
 	[ "$status" -eq 0 ]
 	has_line "$MARKER"
 }
 
+# bats test_tags=userspace
 @test "a hanging guest is stopped at --timeout with exit status 124" {
 	# Stopped at whatever point of its boot 4 s find it: the tiny hang
 	# guest shows the stop after the guest's own output, this one that a
