@@ -8,6 +8,8 @@
 # function with COMP_WORDS split as readline splits them, zsh through
 # fixtures/zsh-complete (a zpty).
 
+load "$BATS_TEST_DIRNAME/../assert"
+
 U1=83b8f4f2-509f-382f-3c1e-e6bfe0fa1001
 UDEF=6f1e2d3c-4b5a-4978-8a7b-6c5d4e3f2a1b
 
@@ -44,8 +46,7 @@ setup() {
 	[[ -r /usr/share/bash-completion/bash_completion ]] || missing+=" bash-completion"
 	command -v zsh >/dev/null || missing+=" zsh"
 	[[ -z $missing ]] && return 0
-	[[ ${CI:-} == true ]] && { echo "missing:$missing (make deps)"; return 1; }
-	skip "not installed:$missing"
+	skip_or_fail "not installed:$missing (make deps)"
 }
 
 # complete_bash LINE...: the words bash completion offers for the end of

@@ -8,6 +8,8 @@
 # whose /lib/modules and /var/lib/dkms are scratch directories, so neither
 # the host's nor the build root's module trees and DKMS state are touched.
 
+load "$BATS_TEST_DIRNAME/../assert"
+
 setup() {
 	HV_TOP=${HV_TOP:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
 	scratch=$(mktemp -d)
@@ -18,13 +20,7 @@ teardown() {
 }
 
 # missing WHAT: a prerequisite make deps provides is absent.
-missing() {
-	if [[ ${CI:-} == true ]]; then
-		echo "$1 (make deps)"
-		return 1
-	fi
-	skip "$1"
-}
+missing() { skip_or_fail "$1 (make deps)"; }
 
 # kernel_for KERNEL: sets KVER, KDIR (as seen by DKMS) and ROOT (/ or the sid
 # build root DKMS runs in), or fails/skips when the kernel is not there.

@@ -3,11 +3,12 @@
 # *.sh, *.bash, the bash completions) passes shellcheck. The bats suites
 # themselves are not checked; the helpers they load are.
 
+load "$BATS_TEST_DIRNAME/../assert"
+
 setup() {
 	HV_TOP=${HV_TOP:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
 	if ! command -v shellcheck >/dev/null; then
-		[[ ${CI:-} == true ]] && { echo "shellcheck missing (make deps)"; return 1; }
-		skip "shellcheck not installed"
+		skip_or_fail "shellcheck not installed (make deps)"
 	fi
 }
 
@@ -50,8 +51,7 @@ shell_scripts() {
 # in clang-format.clean are, and stay so. Add a file once it is clean.
 @test "the C sources listed in clang-format.clean stay clang-format clean" {
 	if ! command -v clang-format >/dev/null; then
-		[[ ${CI:-} == true ]] && { echo "clang-format missing (make deps)"; false; }
-		skip "clang-format not installed"
+		skip_or_fail "clang-format not installed (make deps)"
 	fi
 	local f bad=
 	local -a files=()

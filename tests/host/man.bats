@@ -3,6 +3,8 @@
 # mandoc, writes each .TP tag on one line, carries a real date and the
 # version, and documents exactly the options the tool's --help lists.
 
+load "$BATS_TEST_DIRNAME/../assert"
+
 setup() {
 	HV_TOP=${HV_TOP:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
 	local missing=
@@ -10,8 +12,7 @@ setup() {
 	command -v mandoc >/dev/null || missing+=" mandoc"
 	command -v perl >/dev/null || missing+=" perl"
 	[[ -z $missing ]] && return 0
-	[[ ${CI:-} == true ]] && { echo "missing:$missing (make deps)"; return 1; }
-	skip "not installed:$missing"
+	skip_or_fail "not installed:$missing (make deps)"
 }
 
 pages() { ls "$HV_TOP"/man/*.[1-8]; }
