@@ -100,8 +100,9 @@ $(LIBHV): $(LIB_OBJS)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(HV_CFLAGS) $(CFLAGS_EXTRA) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-# The recipe of a helper program of the tests (no lib/, no config.h): the
-# .c files among its prerequisites compiled and linked in one step, as
+# The one recipe of every program outside lib/ and config.h (the tests'
+# helpers, lguest-run-init, the uffd-watch agent): the .c files among its
+# prerequisites compiled and linked in one step, as
 #   $(call hv_prog,EXTRA-CFLAGS,LIBS)
 # A program that must not carry the sanitizers sets CFLAGS and LDFLAGS
 # through nosan for its target (tests/uffd/build.mk).

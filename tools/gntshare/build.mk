@@ -18,12 +18,10 @@ TEST_EXTRA  += bench/gntshare/gntshare-ref
 endif
 CLEAN_EXTRA += bench/gntshare/gntshare-ref
 bench/gntshare/gntshare-ref: bench/gntshare/gntshare-ref.c
-	@echo "  CC      $@"
-	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(XENGNTTAB_CFLAGS) $(LDFLAGS) -o $@ $< $(XENGNTTAB_LIBS)
+	$(call hv_prog,$(XENGNTTAB_CFLAGS),$(XENGNTTAB_LIBS))
 
 # Guest suite helper: an event channel loopback for --notify-port.
 TEST_EXTRA  += tests/guest/xen/evtchn-peer
 CLEAN_EXTRA += tests/guest/xen/evtchn-peer
 tests/guest/xen/evtchn-peer: tests/guest/xen/evtchn-peer.c
-	@echo "  CC      $@"
-	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
+	$(call hv_prog)

@@ -24,6 +24,7 @@ tests/unit/test-p9: tests/unit/test-p9.c tests/unit/unit.h tools/lguest-run/p9.c
 lguest-run_EXTRA += tools/lguest-run/lguest-run-init
 INSTALL_LIBEXEC  += tools/lguest-run/lguest-run-init
 CLEAN_EXTRA      += tools/lguest-run/lguest-run-init
+tools/lguest-run/lguest-run-init: CFLAGS := $(call nosan,$(CFLAGS))
+tools/lguest-run/lguest-run-init: LDFLAGS := $(call nosan,$(LDFLAGS))
 tools/lguest-run/lguest-run-init: tools/lguest-run/init/lguest-run-init.c
-	@echo "  LD      $@"
-	$(Q)$(CC) -std=gnu11 $(WARN) -D_GNU_SOURCE $(call nosan,$(CFLAGS)) -static -o $@ $<
+	$(call hv_prog,-static)

@@ -9,10 +9,10 @@ CLEAN_EXTRA       += tools/uffd-watch/uffd-watch-agent.so tools/uffd-watch/agent
 
 # No libhvutils in the agent: it lives inside other programs (and no sanitizer
 # in a SANITIZE=1 build: see the top Makefile).
+tools/uffd-watch/uffd-watch-agent.so: CFLAGS := $(call nosan,$(CFLAGS))
+tools/uffd-watch/uffd-watch-agent.so: LDFLAGS := $(call nosan,$(LDFLAGS))
 tools/uffd-watch/uffd-watch-agent.so: tools/uffd-watch/agent/uffd-watch-agent.c \
 		tools/uffd-watch/proto.h
-	@echo "  LD      $@"
-	$(Q)$(CC) -std=gnu11 $(WARN) -D_GNU_SOURCE $(call nosan,$(CFLAGS)) -fPIC -shared \
-	  -fvisibility=hidden -MMD -MP -MF tools/uffd-watch/agent/uffd-watch-agent.d \
-	  $(call nosan,$(LDFLAGS)) -o $@ $< -lpthread
+	$(call hv_prog,-fPIC -shared -fvisibility=hidden -MMD -MP \
+	  -MF tools/uffd-watch/agent/uffd-watch-agent.d,-lpthread)
 -include tools/uffd-watch/agent/uffd-watch-agent.d
