@@ -18,18 +18,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libkmod.h>
 #include <limits.h>
-#include <pwd.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -40,13 +34,6 @@
 #include "vfio-bind.h"
 
 #define PROBE_WAIT_MS 2000
-
-struct user_id {
-	bool set;
-	uid_t uid;
-	gid_t gid;
-	char name[64];
-};
 
 /*
  * Every change to sysfs goes through here: --dry-run prints it as the shell
@@ -77,191 +64,12 @@ static int sys_write(struct vb_ctx *c, const char *val, const char *fmt, ...)
 	return rc ? rc : hv_write_attr(full, val);
 }
 
-/* ---- records ------------------------------------------------------------ */
-
-/* 0, -ENOENT when there is none, -EINVAL when it is not ours. */
-static int record_read(struct vb_ctx *c, const char *name, char *driver, char *override)
-{
-	char buf[512];
-	int n = hv_path_read(&c->root, buf, sizeof(buf), VB_STATE_DIR "/%s", name);
-
-	if (n < 0)
-		return n;
-	return vb_record_parse(buf, driver, override);
-}
-
-int vb_mkdir_p(struct vb_ctx *c, const char *live)
-{
-	char full[PATH_MAX];
-	size_t rl = strlen(c->root.root);
-	int rc = hv_path_build(&c->root, full, sizeof(full), "%s", live);
-
-	if (rc)
-		return rc;
-	for (char *p = full + rl + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(full, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(full, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-static int record_write(struct vb_ctx *c, const char *name, const char *driver,
-			const char *override)
-{
-	char path[PATH_MAX], data[256];
-	int n, rc;
-
-	if (c->dry_run) {
-		printf("# record %s/%s: driver=%s override=%s\n", VB_STATE_DIR, name, driver,
-		       override);
-		return 0;
-	}
-	rc = hv_path_build(&c->root, path, sizeof(path), VB_STATE_DIR "/%s", name);
-	if (rc)
-		return rc;
-	n = snprintf(data, sizeof(data), "driver=%s\noverride=%s\n", driver, override);
-	rc = hv_write_file_atomic(path, data, (size_t)n, 0644);
-	/* The directory is made once per boot, not probed with mkdir on every bind. */
-	if (rc == -ENOENT) {
-		rc = vb_mkdir_p(c, VB_STATE_DIR);
-		if (!rc)
-			rc = hv_write_file_atomic(path, data, (size_t)n, 0644);
-	}
-	return rc;
-}
-
-static int record_remove(struct vb_ctx *c, const char *name)
-{
-	char path[PATH_MAX];
-	int rc;
-
-	if (c->dry_run) {
-		printf("# remove record %s/%s\n", VB_STATE_DIR, name);
-		return 0;
-	}
-	rc = hv_path_build(&c->root, path, sizeof(path), VB_STATE_DIR "/%s", name);
-	if (rc)
-		return rc;
-	return unlink(path) && errno != ENOENT ? -errno : 0;
-}
-
-/*
- * One vfio-bind at a time changes bindings: two binds racing on one device
- * would each record the other's half-done state. Returns an fd or -errno;
- * dry runs take no lock.
- */
-static int state_lock(struct vb_ctx *c)
-{
-	char path[PATH_MAX];
-	int fd, rc;
-
-	if (c->dry_run)
-		return -1;
-	rc = hv_path_build(&c->root, path, sizeof(path), VB_STATE_DIR "/.lock");
-	if (rc)
-		return rc;
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 && errno == ENOENT) {
-		rc = vb_mkdir_p(c, VB_STATE_DIR);
-		if (rc)
-			return rc;
-		fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	}
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX)) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	return fd;
-}
-
 /* driver_override reads "(null)" when unset. */
 static void read_override(struct vb_ctx *c, const struct vb_dev *d, char *buf, size_t len)
 {
 	if (hv_path_read(&c->root, buf, len, "%s/driver_override", d->sysdir) < 0 ||
 	    !strcmp(buf, "(null)") || !vb_valid_driver_name(buf))
 		buf[0] = '\0';
-}
-
-/* ---- modules ------------------------------------------------------------- */
-
-static int load_module(struct vb_ctx *c, struct kmod_ctx **kctx, const char *name,
-		       const char *sysname)
-{
-	struct kmod_list *list = NULL, *it;
-	int rc;
-
-	if (hv_path_exists(&c->root, "/sys/module/%s", sysname))
-		return 0;
-	if (c->dry_run) {
-		printf("modprobe %s\n", name);
-		return 0;
-	}
-	if (!*kctx) {
-		char dir[PATH_MAX];
-		struct utsname u;
-
-		rc = vb_libkmod_open(c);
-		if (rc)
-			return rc == -ENOENT ? -ENOPKG : rc;
-		/* A test tree's modules (none) are looked up in the tree, never the host's. */
-		uname(&u);
-		if (hv_path_build(&c->root, dir, sizeof(dir), "/lib/modules/%s", u.release))
-			return -ENAMETOOLONG;
-		*kctx = c->libkmod.new_ctx(c->root.root[0] ? dir : NULL, NULL);
-		if (!*kctx)
-			return -ENOMEM;
-	}
-	rc = c->libkmod.new_from_lookup(*kctx, name, &list);
-	if (rc < 0)
-		return rc;
-	if (!list)
-		return -ENOENT;
-	rc = 0;
-	for (it = list; it; it = c->libkmod.list_next(list, it)) {
-		struct kmod_module *m = c->libkmod.get_module(it);
-
-		if (!rc)
-			rc = c->libkmod.probe_insert(m, 0, NULL, NULL, NULL, NULL);
-		c->libkmod.unref_module(m);
-	}
-	c->libkmod.unref_list(list);
-	if (rc > 0)
-		rc = -EPERM; /* blacklisted or otherwise refused by policy */
-	if (c->common.verbose && !rc)
-		hv_note("loaded module %s", name);
-	return rc;
-}
-
-/* vfio_iommu_type1 is only a soft dependency of vfio: name it explicitly. */
-static int ensure_modules(struct vb_ctx *c)
-{
-	static const char *const mods[][2] = {
-		{ "vfio-pci", "vfio_pci" },
-		{ "vfio_iommu_type1", "vfio_iommu_type1" },
-	};
-	struct kmod_ctx *kctx = NULL;
-	int rc = 0;
-
-	for (size_t i = 0; i < 2 && !rc; i++) {
-		rc = load_module(c, &kctx, mods[i][0], mods[i][1]);
-		if (rc)
-			hv_err(rc,
-			       rc == -ENOPKG ? "libkmod.so.2 is needed to load modules (Debian: libkmod2)"
-					     : "is the kernel's vfio built as modules? see 'vfio-bind doctor'",
-			       "loading module %s", mods[i][0]);
-	}
-	if (kctx)
-		c->libkmod.unref_ctx(kctx);
-	return rc ? hv_exit_code(rc) : 0;
 }
 
 /* ---- steps --------------------------------------------------------------- */
@@ -290,7 +98,7 @@ static int restore_one(struct vb_ctx *c, const struct vb_dev *d, bool quiet_if_c
 	bool have_record;
 	int rc;
 
-	rc = record_read(c, d->name, orig, oovr);
+	rc = vb_record_read(c, d->name, orig, oovr);
 	if (rc == -EINVAL)
 		return hv_fail(rc, "remove it by hand if it is not vfio-bind's",
 			       "%s: unreadable record %s/%s", d->name, VB_STATE_DIR, d->name);
@@ -321,12 +129,8 @@ static int restore_one(struct vb_ctx *c, const struct vb_dev *d, bool quiet_if_c
 	hv_step("unbind");
 	if (orig[0] && strcmp(cur, orig) &&
 	    !hv_path_exists(&c->root, "/sys/bus/pci/drivers/%s", orig)) {
-		struct kmod_ctx *kctx = NULL;
-
 		/* Its module was unloaded meanwhile: driver names are module names. */
-		rc = load_module(c, &kctx, orig, orig);
-		if (kctx)
-			c->libkmod.unref_ctx(kctx);
+		rc = vb_load_module(c, orig);
 		if (rc)
 			hv_warn("%s: loading module %s: %s", d->name, orig, strerror(-rc));
 	}
@@ -339,7 +143,7 @@ static int restore_one(struct vb_ctx *c, const struct vb_dev *d, bool quiet_if_c
 	hv_step("reprobe");
 	if (c->dry_run) {
 		if (have_record)
-			record_remove(c, d->name);
+			vb_record_remove(c, d->name);
 		return 0;
 	}
 	if (orig[0]) {
@@ -368,7 +172,7 @@ static int restore_one(struct vb_ctx *c, const struct vb_dev *d, bool quiet_if_c
 	}
 	hv_step("returned");
 	if (have_record) {
-		rc = record_remove(c, d->name);
+		rc = vb_record_remove(c, d->name);
 		if (rc)
 			return hv_fail(rc, NULL, "%s: removing record", d->name);
 	}
@@ -377,7 +181,7 @@ static int restore_one(struct vb_ctx *c, const struct vb_dev *d, bool quiet_if_c
 	return 0;
 }
 
-static int give_to_user(struct vb_ctx *c, int group, const struct user_id *u)
+static int give_to_user(struct vb_ctx *c, int group, const struct vb_user *u)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -403,7 +207,7 @@ static int give_to_user(struct vb_ctx *c, int group, const struct user_id *u)
 	return fchmodat(AT_FDCWD, path, 0600, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
 }
 
-static int bind_one(struct vb_ctx *c, const struct vb_dev *d, const struct user_id *u)
+static int bind_one(struct vb_ctx *c, const struct vb_dev *d, const struct vb_user *u)
 {
 	char cur[VB_NAME_MAX], ovr[VB_NAME_MAX], orig[VB_NAME_MAX], oovr[VB_NAME_MAX];
 	char before[VB_NAME_MAX];
@@ -437,16 +241,16 @@ static int bind_one(struct vb_ctx *c, const struct vb_dev *d, const struct user_
 		}
 		return 0;
 	}
-	rc = ensure_modules(c);
+	rc = vb_ensure_modules(c);
 	if (rc)
 		return rc;
 	hv_step("modules");
 
 	/* First the record, then sysfs: a kill between any two steps is restorable. */
-	rc = record_read(c, d->name, orig, oovr);
+	rc = vb_record_read(c, d->name, orig, oovr);
 	snprintf(before, sizeof(before), "%s", cur);
 	if (rc == -ENOENT) {
-		rc = record_write(c, d->name, cur, ovr);
+		rc = vb_record_write(c, d->name, cur, ovr);
 		if (rc)
 			return hv_fail(rc, "is /run writable?", "%s: recording driver %s in %s",
 				       d->name, cur[0] ? cur : "(none)", VB_STATE_DIR);
@@ -568,85 +372,6 @@ static int keep_persistent(struct vb_ctx *c, struct vb_devs *devs)
 	return 0;
 }
 
-/*
- * getent passwd NAME: the user databases nsswitch.conf names besides files
- * (systemd, sss, ldap). getpwnam() would load their NSS modules with dlopen,
- * which in this static program is fragile: on Debian 12 an unknown name
- * reached libnss_systemd and the program died of SIGSEGV. getent is glibc's
- * own NSS client, dynamically linked, so the modules load where they work.
- * By its absolute path: a root tool never runs what PATH happens to name.
- */
-static int getent_user(const char *name, uid_t *uid, gid_t *gid)
-{
-	char *argv[] = { VB_GETENT, "passwd", "--", (char *)name, NULL };
-	char line[1024];
-	posix_spawn_file_actions_t fa;
-	unsigned long long id, g;
-	int pfd[2], status, rc;
-	ssize_t n;
-	pid_t pid;
-
-	if (pipe2(pfd, O_CLOEXEC))
-		return -errno;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pfd[1], STDOUT_FILENO);
-	rc = posix_spawn(&pid, VB_GETENT, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pfd[1]);
-	if (rc) {
-		close(pfd[0]);
-		return -ENOENT; /* no getent: only /etc/passwd and numeric ids */
-	}
-	n = hv_read_full(pfd[0], line, sizeof(line) - 1);
-	line[n > 0 ? n : 0] = '\0';
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	/* name:passwd:uid:gid:...; exit 2 means no such key. */
-	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
-	    sscanf(line, "%*[^:]:%*[^:]:%llu:%llu:", &id, &g) != 2 || id > UINT32_MAX - 1 ||
-	    g > UINT32_MAX - 1)
-		return -ENOENT;
-	*uid = (uid_t)id;
-	*gid = (gid_t)g;
-	return 0;
-}
-
-static int lookup_user(const char *name, uid_t *uid, gid_t *gid)
-{
-	FILE *f = fopen("/etc/passwd", "re");
-	struct passwd *pw;
-
-	if (f) {
-		while ((pw = fgetpwent(f))) {
-			if (!strcmp(pw->pw_name, name)) {
-				*uid = pw->pw_uid;
-				*gid = pw->pw_gid;
-				fclose(f);
-				return 0;
-			}
-		}
-		fclose(f);
-	}
-	return getent_user(name, uid, gid);
-}
-
-static int parse_user(const char *s, struct user_id *u)
-{
-	uint64_t id;
-
-	snprintf(u->name, sizeof(u->name), "%s", s);
-	if (!lookup_user(s, &u->uid, &u->gid)) {
-		u->set = true;
-		return 0;
-	}
-	if (hv_parse_dec(s, 0, UINT32_MAX - 1, &id))
-		return -ENOENT;
-	u->uid = (uid_t)id;
-	u->set = true;
-	return 0;
-}
-
 int vb_cmd_bind(void *ctx, int argc, const char **argv)
 {
 	struct vb_ctx *c = ctx;
@@ -666,7 +391,7 @@ int vb_cmd_bind(void *ctx, int argc, const char **argv)
 		  "print each sysfs write, change nothing", NULL },
 		POPT_TABLEEND,
 	};
-	struct user_id u = { 0 };
+	struct vb_user u = { 0 };
 	struct vb_devs devs = { 0 };
 	const char **args;
 	int rc, nargs, lock, worst = 0;
@@ -681,7 +406,7 @@ int vb_cmd_bind(void *ctx, int argc, const char **argv)
 		return hv_usage_error("bind: --if-persistent goes with neither --persist nor "
 				      "--group");
 	}
-	if (c->user && parse_user(c->user, &u)) {
+	if (c->user && vb_parse_user(c->user, &u)) {
 		free((void *)args);
 		return hv_fail(-ENOENT, "a user name or numeric uid", "--user %s: no such user",
 			       c->user);
@@ -711,7 +436,7 @@ int vb_cmd_bind(void *ctx, int argc, const char **argv)
 			}
 		}
 	}
-	lock = state_lock(c);
+	lock = vb_state_lock(c);
 	if (lock < -1) {
 		vb_devs_free(&devs);
 		return hv_fail(lock, "is /run writable?", "locking " VB_STATE_DIR "/.lock");
@@ -870,7 +595,7 @@ int vb_cmd_restore(void *ctx, int argc, const char **argv)
 		if (!devs.n && !c->common.quiet)
 			hv_note("nothing to restore");
 	}
-	lock = devs.n ? state_lock(c) : -1;
+	lock = devs.n ? vb_state_lock(c) : -1;
 	if (lock < -1) {
 		vb_devs_free(&devs);
 		return hv_fail(lock, "is /run writable?", "locking " VB_STATE_DIR "/.lock");

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "opts.h"
 #include "sysfs.h"
@@ -190,8 +191,34 @@ void vb_group_blockers(const struct vb_group *g, char *buf, size_t len);
 /* ---- bind.c -------------------------------------------------------------- */
 int vb_cmd_bind(void *ctx, int argc, const char **argv);
 int vb_cmd_restore(void *ctx, int argc, const char **argv);
+
+/* ---- state.c: the records bind leaves for restore, and the lock ---------- */
 /* mkdir -p of a live path below the root. 0 or -errno. */
 int vb_mkdir_p(struct vb_ctx *c, const char *live);
+/* driver and override: VB_NAME_MAX bytes. 0, -ENOENT (none), -EINVAL (not ours). */
+int vb_record_read(struct vb_ctx *c, const char *name, char *driver, char *override);
+/* Atomic, never over an existing record's bytes half-written; --dry-run prints it. */
+int vb_record_write(struct vb_ctx *c, const char *name, const char *driver, const char *override);
+int vb_record_remove(struct vb_ctx *c, const char *name);
+/* The state lock, held until the fd is closed: an fd, -1 on a dry run, or -errno. */
+int vb_state_lock(struct vb_ctx *c);
+
+/* ---- modules.c: vfio-pci and vfio_iommu_type1 through libkmod ------------ */
+/* 0 or the exit code, the error already printed. */
+int vb_ensure_modules(struct vb_ctx *c);
+/* The module NAME (also its /sys/module name), unless loaded. 0 or -errno. */
+int vb_load_module(struct vb_ctx *c, const char *name);
+
+/* ---- user.c: bind --user ------------------------------------------------- */
+struct vb_user {
+	bool set;
+	uid_t uid;
+	gid_t gid;
+	char name[64];
+};
+
+/* NAME (passwd, getent) or a numeric uid into u. 0 or -ENOENT. */
+int vb_parse_user(const char *s, struct vb_user *u);
 
 /* ---- persist.c: driverctl's /etc/driverctl.d/pci-ADDR ------------------- */
 /* drv: VB_NAME_MAX bytes. 0, -ENOENT (none), -EINVAL (not a driver name), -errno. */
