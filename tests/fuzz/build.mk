@@ -65,8 +65,9 @@ ifeq ($(HAVE_ZSTD),yes)
 FUZZ_CFLAGS_bzimage += $(ZSTD_CFLAGS) -DHAVE_ZSTD
 FUZZ_LIBS_bzimage += $(ZSTD_LIBS)
 endif
-# The device models a guest drives through port I/O (pci.c walks the rings).
-FUZZ_SRCS_virtq := tools/lguest-run/pci.c tools/lguest-run/virtio-blk.c \
+# The device models a guest drives through port I/O (virtq.c walks the rings).
+FUZZ_SRCS_virtq := tools/lguest-run/pci.c tools/lguest-run/virtio-pci.c tools/lguest-run/virtq.c \
+  tools/lguest-run/virtio-blk.c \
   tools/lguest-run/virtio-rng.c tools/lguest-run/mem.c tools/lguest-run/serial.c \
   tools/lguest-run/rtc.c tools/lguest-run/virtio-9p.c tools/lguest-run/p9.c
 FUZZ_CFLAGS_virtq := -Itools/lguest-run
@@ -74,7 +75,8 @@ FUZZ_LIBS_virtq := -lpthread
 # The 9p server behind --share: messages straight in, no virtio.
 FUZZ_SRCS_p9 := tools/lguest-run/p9.c
 FUZZ_CFLAGS_p9 := -Itools/lguest-run
-FUZZ_SRCS_pciconf := tools/lguest-run/pci.c tools/lguest-run/mem.c
+FUZZ_SRCS_pciconf := tools/lguest-run/pci.c tools/lguest-run/virtio-pci.c tools/lguest-run/virtq.c \
+  tools/lguest-run/mem.c
 FUZZ_CFLAGS_pciconf := -Itools/lguest-run
 FUZZ_SRCS_uffdmsg := tools/uffd-watch/agentmsg.c
 FUZZ_CFLAGS_uffdmsg := -Itools/uffd-watch

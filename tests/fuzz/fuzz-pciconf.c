@@ -15,14 +15,6 @@
 #include "fuzz.h"
 #include "lguest-run.h"
 
-int lg_irq_line(struct lg *lg, unsigned irq, int level)
-{
-	(void)lg;
-	(void)irq;
-	(void)level;
-	return 0;
-}
-
 /* virtio-rng's ops are static: a stand-in device with the same header. */
 static uint32_t no_features(struct lg_virtio *v)
 {

@@ -39,6 +39,15 @@ static const char *kvm_dev_path(void)
 	return p && *p ? p : "/dev/kvm";
 }
 
+static int kvm_irq_line(struct lg *lg, unsigned irq, int level)
+{
+	struct kvm_irq_level l = { .irq = irq, .level = level };
+
+	if (ioctl(lg->vm_fd, KVM_IRQ_LINE, &l) < 0)
+		return -errno;
+	return 0;
+}
+
 int lg_kvm_open(struct lg *lg)
 {
 	const char *dev = kvm_dev_path();
@@ -90,6 +99,7 @@ int lg_kvm_open(struct lg *lg)
 	}
 	if (ioctl(lg->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		return hv_fail(-errno, NULL, "KVM_CREATE_IRQCHIP");
+	lg->irq_line = kvm_irq_line;
 	if (ioctl(lg->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
 		return hv_fail(-errno, NULL, "KVM_CREATE_PIT2");
 	return 0;
@@ -251,15 +261,6 @@ int lg_kvm_set_long_mode(struct lg *lg, uint64_t entry, uint64_t rsi, uint64_t r
 	regs.rsp = rsp;
 	if (ioctl(lg->vcpu_fd, KVM_SET_REGS, &regs) < 0)
 		return hv_fail(-errno, NULL, "KVM_SET_REGS");
-	return 0;
-}
-
-int lg_irq_line(struct lg *lg, unsigned irq, int level)
-{
-	struct kvm_irq_level l = { .irq = irq, .level = level };
-
-	if (ioctl(lg->vm_fd, KVM_IRQ_LINE, &l) < 0)
-		return -errno;
 	return 0;
 }
 

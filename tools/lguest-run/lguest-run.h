@@ -189,6 +189,7 @@ struct lg_stats {
 
 struct lg {
 	struct hv_common common;
+	int (*irq_line)(struct lg *lg, unsigned irq, int level); /* see lg_irq() */
 	/* options */
 	uint64_t mem_size;
 	const char *kernel_path, *initrd_path;
@@ -250,7 +251,6 @@ int lg_kvm_open(struct lg *lg);
 int lg_kvm_create_vcpu(struct lg *lg);
 int lg_kvm_set_long_mode(struct lg *lg, uint64_t entry, uint64_t rsi, uint64_t rsp);
 int lg_kvm_run(struct lg *lg);
-int lg_irq_line(struct lg *lg, unsigned irq, int level);
 void lg_request_stop(struct lg *lg, enum lg_stop why, int code);
 void lg_kick(struct lg *lg);
 void lg_kvm_close(struct lg *lg);
@@ -335,11 +335,51 @@ void lg_uart_drain(struct lg *lg, bool last);
 void lg_rtc_init(struct lg *lg);
 void lg_rtc_io(struct lg *lg, uint16_t port, bool write, uint8_t *val);
 
-/* pci.c */
+/*
+ * A device raises or lowers its interrupt line through the hook kvm.c sets
+ * (KVM_IRQ_LINE); without one (the fuzz harnesses) the line goes nowhere.
+ */
+static inline void lg_irq(struct lg *lg, unsigned irq, int level)
+{
+	if (lg->irq_line)
+		lg->irq_line(lg, irq, level);
+}
+
+/* Little-endian fields of PCI configuration space and virtio registers. */
+static inline void lg_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+}
+
+static inline void lg_put32(uint8_t *p, uint32_t v)
+{
+	lg_put16(p, v);
+	lg_put16(p + 2, v >> 16);
+}
+
+static inline uint32_t lg_get32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+#define LG_VIRTIO_IO_SIZE     0x100 /* each function's legacy I/O BAR */
+#define LG_VQ_SIZE	      128
+#define LG_VIRTIO_NEEDS_RESET 0x40 /* device status: a malformed ring stopped it */
+
+/* pci.c: configuration space, a function per virtio device */
 void lg_pci_io(struct lg *lg, uint16_t port, bool write, unsigned size, uint8_t *data);
-bool lg_virtio_io(struct lg *lg, uint16_t port, bool write, unsigned size, uint8_t *data);
 int lg_virtio_add(struct lg *lg, struct lg_virtio *v);
-/* Virtqueue helpers for the device models. */
+
+/* virtio-pci.c: the legacy I/O registers; false if no function decodes port */
+bool lg_virtio_io(struct lg *lg, uint16_t port, bool write, unsigned size, uint8_t *data);
+
+/* virtq.c: the virtqueue walk, for the transport and the device models */
+void lg_vq_reset(struct lg_virtq *q, uint16_t size);
+/* A queue address the guest wrote; one outside guest memory stops the device. */
+void lg_vq_set_pfn(struct lg *lg, struct lg_virtio *v, struct lg_virtq *q, uint32_t pfn);
+/* Raises the device's line for queue qi unless the guest asked for none. */
+void lg_virtio_interrupt(struct lg *lg, struct lg_virtio *v, unsigned qi);
 struct lg_desc_chain {
 	unsigned n;
 	uint16_t head;

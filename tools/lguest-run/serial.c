@@ -174,7 +174,7 @@ static void update_irq(struct lg *lg)
 
 	if (level != u->irq_level) {
 		u->irq_level = level;
-		lg_irq_line(lg, UART_IRQ, level);
+		lg_irq(lg, UART_IRQ, level);
 	}
 }
 
