@@ -142,6 +142,16 @@ setup() {
 	[ $((t1 - t0)) -lt 5000 ]
 }
 
+@test "hang guest: -v at --timeout says where the vCPU stood: halted, interrupts on, nothing requested" {
+	run --separate-stderr "$LG" -v --timeout 0.5 "$G/hang.img"
+	[ "$status" -eq 124 ]
+	printf '%s\n' "$stderr"
+	[[ $stderr == *"lguest-run: vCPU at the timeout: halted (waiting for an interrupt), rip 0x"*", interrupts on; PIC: requested 0x00, in service 0x00, masked 0x"* ]]
+	run --separate-stderr "$LG" -v -j --timeout 0.5 "$G/hang.img"
+	[ "$status" -eq 124 ]
+	[[ $stderr == *'{"end":"timeout","status":124,'*'"vcpu":{"halted":true,"interrupts":true,"rip":'*',"pic_requested":0,"pic_in_service":0,"pic_masked":'*'}}' ]]
+}
+
 @test "hang guest: SIGTERM ends lguest-run with 143" {
 	"$LG" "$G/hang.img" >"$T/out" 2>&1 &
 	local pid=$! rc=0

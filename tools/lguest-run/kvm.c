@@ -463,6 +463,25 @@ int lg_kvm_run(struct lg *lg)
 	return 0;
 }
 
+int lg_kvm_vcpu_state(struct lg *lg, struct lg_vcpu_state *s)
+{
+	struct kvm_mp_state mp;
+	struct kvm_regs regs;
+	struct kvm_irqchip pic = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
+
+	if (ioctl(lg->vcpu_fd, KVM_GET_MP_STATE, &mp) < 0 ||
+	    ioctl(lg->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
+	    ioctl(lg->vm_fd, KVM_GET_IRQCHIP, &pic) < 0)
+		return -errno;
+	s->halted = mp.mp_state == KVM_MP_STATE_HALTED;
+	s->interrupts = regs.rflags & 0x200;
+	s->rip = regs.rip;
+	s->pic_irr = pic.chip.pic.irr;
+	s->pic_isr = pic.chip.pic.isr;
+	s->pic_imr = pic.chip.pic.imr;
+	return 0;
+}
+
 void lg_kvm_close(struct lg *lg)
 {
 	if (lg->run)

@@ -254,6 +254,14 @@ int lg_kvm_run(struct lg *lg);
 void lg_request_stop(struct lg *lg, enum lg_stop why, int code);
 void lg_kick(struct lg *lg);
 void lg_kvm_close(struct lg *lg);
+/* Where a stopped vCPU stands: what -v reports when --timeout stopped a guest. */
+struct lg_vcpu_state {
+	bool halted;	 /* in HLT, waiting for an interrupt */
+	bool interrupts; /* RFLAGS.IF */
+	uint64_t rip;
+	uint8_t pic_irr, pic_isr, pic_imr; /* the master 8259: requested, in service, masked */
+};
+int lg_kvm_vcpu_state(struct lg *lg, struct lg_vcpu_state *s);
 uint32_t lg_tsc_khz(struct lg *lg);
 
 /*

@@ -390,6 +390,9 @@ static void print_stats(struct lg *lg, int status)
 	double secs = (lg->t_end_ns - lg->t_start_ns) / 1e9;
 	/* Launcher start-up (KVM, memory, image loading) is part of the boot time. */
 	double setup_secs = (lg->t_run_ns - lg->t_start_ns) / 1e9;
+	/* A guest stopped at --timeout: where it hung (waiting for what). */
+	struct lg_vcpu_state vs;
+	bool have_vcpu = atomic_load(&lg->stop) == LG_STOP_TIMEOUT && !lg_kvm_vcpu_state(lg, &vs);
 
 	if (lg->common.json) {
 		struct hv_json j;
@@ -418,12 +421,27 @@ static void print_stats(struct lg *lg, int status)
 			hv_json_object_close(&j);
 		}
 		hv_json_array_close(&j);
+		if (have_vcpu) {
+			hv_json_object_open(&j, "vcpu");
+			hv_json_bool(&j, "halted", vs.halted);
+			hv_json_bool(&j, "interrupts", vs.interrupts);
+			hv_json_u64(&j, "rip", vs.rip);
+			hv_json_u64(&j, "pic_requested", vs.pic_irr);
+			hv_json_u64(&j, "pic_in_service", vs.pic_isr);
+			hv_json_u64(&j, "pic_masked", vs.pic_imr);
+			hv_json_object_close(&j);
+		}
 		hv_json_object_close(&j);
 		hv_json_end(&j);
 		return;
 	}
 	hv_note("guest ended by %s, status %d, after %.3f s (launcher set-up %.3f s)",
 		stop_name(atomic_load(&lg->stop)), status, secs, setup_secs);
+	if (have_vcpu)
+		hv_note("vCPU at the timeout: %s, rip %#llx, interrupts %s; PIC: requested 0x%02x, in service 0x%02x, masked 0x%02x",
+			vs.halted ? "halted (waiting for an interrupt)" : "running",
+			(unsigned long long)vs.rip, vs.interrupts ? "on" : "off", vs.pic_irr,
+			vs.pic_isr, vs.pic_imr);
 	hv_note("exits: %llu (port I/O %llu: serial %llu, pci %llu, rtc %llu, virtio %llu, unhandled %llu; mmio %llu; interrupted %llu)",
 		(unsigned long long)s->exits, (unsigned long long)s->io,
 		(unsigned long long)s->io_serial, (unsigned long long)s->io_pci,
