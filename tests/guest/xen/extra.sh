@@ -26,8 +26,7 @@ domu_kernel=$HV_KERNEL_IMAGE
 if [[ $("$HV_TOP/tests/guest/xen/domu/unpack-vmlinux" --format "$domu_kernel") == xz ]]; then
 	domu_kernel=$HV_GUEST_BUILD/vmlinux-domu-$KVER
 	if [[ ! -s $domu_kernel || $domu_kernel -ot $HV_KERNEL_IMAGE ]]; then
-		"$HV_TOP/tests/guest/xen/domu/unpack-vmlinux" "$HV_KERNEL_IMAGE" >"$domu_kernel.tmp"
-		mv "$domu_kernel.tmp" "$domu_kernel"
+		"$HV_TOP/tests/guest/xen/domu/unpack-vmlinux" "$HV_KERNEL_IMAGE" "$domu_kernel"
 	fi
 fi
 add_file "$domu_kernel" /boot/vmlinuz-domu
