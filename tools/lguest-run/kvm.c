@@ -399,6 +399,25 @@ static int handle_exit(struct lg *lg)
 	}
 }
 
+int lg_kvm_vcpu_state(struct lg *lg, struct lg_vcpu_state *s)
+{
+	struct kvm_mp_state mp;
+	struct kvm_regs regs;
+	struct kvm_irqchip pic = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
+
+	if (ioctl(lg->vcpu_fd, KVM_GET_MP_STATE, &mp) < 0 ||
+	    ioctl(lg->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
+	    ioctl(lg->vm_fd, KVM_GET_IRQCHIP, &pic) < 0)
+		return -errno;
+	s->halted = mp.mp_state == KVM_MP_STATE_HALTED;
+	s->interrupts = regs.rflags & 0x200;
+	s->rip = regs.rip;
+	s->pic_irr = pic.chip.pic.irr;
+	s->pic_isr = pic.chip.pic.isr;
+	s->pic_imr = pic.chip.pic.imr;
+	return 0;
+}
+
 /*
  * Without ACPI Linux cannot power off: poweroff and halt end in HLT with
  * interrupts disabled, which the in-kernel irqchip handles without ever
@@ -407,12 +426,9 @@ static int handle_exit(struct lg *lg)
  */
 static void check_halted(struct lg *lg)
 {
-	struct kvm_mp_state mp;
-	struct kvm_regs regs;
+	struct lg_vcpu_state s;
 
-	if (ioctl(lg->vcpu_fd, KVM_GET_MP_STATE, &mp) < 0 || mp.mp_state != KVM_MP_STATE_HALTED)
-		return;
-	if (ioctl(lg->vcpu_fd, KVM_GET_REGS, &regs) < 0 || (regs.rflags & 0x200))
+	if (lg_kvm_vcpu_state(lg, &s) || !s.halted || s.interrupts)
 		return;
 	if (lg->common.verbose)
 		hv_note("guest halted with interrupts disabled: powered off");
@@ -460,25 +476,6 @@ int lg_kvm_run(struct lg *lg)
 			return rc;
 		}
 	}
-	return 0;
-}
-
-int lg_kvm_vcpu_state(struct lg *lg, struct lg_vcpu_state *s)
-{
-	struct kvm_mp_state mp;
-	struct kvm_regs regs;
-	struct kvm_irqchip pic = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
-
-	if (ioctl(lg->vcpu_fd, KVM_GET_MP_STATE, &mp) < 0 ||
-	    ioctl(lg->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
-	    ioctl(lg->vm_fd, KVM_GET_IRQCHIP, &pic) < 0)
-		return -errno;
-	s->halted = mp.mp_state == KVM_MP_STATE_HALTED;
-	s->interrupts = regs.rflags & 0x200;
-	s->rip = regs.rip;
-	s->pic_irr = pic.chip.pic.irr;
-	s->pic_isr = pic.chip.pic.isr;
-	s->pic_imr = pic.chip.pic.imr;
 	return 0;
 }
 
