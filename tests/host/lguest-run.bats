@@ -99,13 +99,16 @@ bz_head() {
 	done
 }
 
-@test "--cpus: only 1 is supported, others are usage errors (2)" {
-	run "$LG" --cpus 2 "$G/hello.img"
-	[ "$status" -eq 2 ]
-	[[ $output == "lguest-run: --cpus 2: only 1 vCPU is supported so far"* ]]
-	run "$LG" --cpus 0 "$G/hello.img"
-	[ "$status" -eq 2 ]
-	[[ $output == "lguest-run: --cpus '0': expected a number from 1"* ]]
+@test "--cpus: 1 to 64, anything else is a usage error (2)" {
+	for n in 0 65 -1 two 4x; do
+		run "$LG" --cpus "$n" "$G/hello.img"
+		[ "$status" -eq 2 ]
+		[[ $output == "lguest-run: --cpus '$n': expected a number from 1 to 64"* ]]
+	done
+	# A valid count gets as far as KVM (none here: exit 5).
+	run "$LG" --cpus 64 "$G/hello.img"
+	[ "$status" -eq 5 ]
+	[[ $output == *"$LGUEST_RUN_KVM"* ]]
 }
 
 @test "--block: empty name and a fifth disk are usage errors (2)" {

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The KVM side: /dev/kvm and its capabilities, the VM with an in-kernel
- * irqchip and PIT, one vCPU started directly in 64-bit mode (the 64-bit boot
- * protocol, no firmware), and the exit loop that hands port and MMIO
- * accesses to the device models.
+ * irqchip and PIT, vCPU 0 started directly in 64-bit mode (the 64-bit boot
+ * protocol, no firmware) and the others left to the guest's INIT/SIPI, and
+ * the exit loop each vCPU thread runs, which hands port and MMIO accesses to
+ * the device models one vCPU at a time.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -105,7 +106,42 @@ int lg_kvm_open(struct lg *lg)
 	return 0;
 }
 
-static int setup_cpuid(struct lg *lg)
+/*
+ * The CPU topology the guest sees: --cpus packages of one core each, APIC
+ * id = vCPU id, the same in CPUID and the MP table. The host's own
+ * topology leaves (KVM passes them through) would describe the host's cores.
+ */
+static bool set_topology(struct kvm_cpuid2 *c, unsigned i, unsigned apic_id)
+{
+	struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+	switch (e->function) {
+	case 1:
+		/* APIC id, one logical CPU per package (no HTT); say we are a guest. */
+		e->ebx = (e->ebx & 0x0000ffff) | apic_id << 24 | 1 << 16;
+		e->edx &= ~(1u << 28);
+		e->ecx |= 1u << 31;
+		return true;
+	case 4:
+		e->eax &= ~(0x3fu << 26); /* cores per package - 1 */
+		e->eax &= ~(0xfffu << 14); /* CPUs sharing the cache - 1 */
+		return true;
+	case 0xb:
+	case 0x1f:
+		return false; /* without the leaves Linux reads leaf 1 */
+	case 0x80000008:
+		e->ecx &= ~0xf0ffu; /* one core, no APIC id bits for cores */
+		return true;
+	case 0x8000001e:
+		e->eax = apic_id;
+		e->ebx &= ~0xff00u; /* one thread per core */
+		return true;
+	default:
+		return true;
+	}
+}
+
+static int setup_cpuid(struct lg *lg, struct lg_vcpu *v)
 {
 	unsigned n = 128;
 	struct kvm_cpuid2 *c;
@@ -131,19 +167,15 @@ static int setup_cpuid(struct lg *lg)
 	 * reprograms its LAPIC timer with a count, a divider and more exits.
 	 */
 	tsc_deadline = ioctl(lg->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
-	for (unsigned i = 0; i < c->nent; i++) {
-		struct kvm_cpuid_entry2 *e = &c->entries[i];
-
-		if (e->function == 1) {
-			/* One vCPU, APIC id 0; say we are a guest. */
-			e->ebx &= 0x0000ffff;
-			e->ebx |= 1 << 16;
-			e->ecx |= 1u << 31;
-			if (tsc_deadline)
-				e->ecx |= 1u << 24;
+	for (unsigned i = 0, all = c->nent, kept = 0; i < all; i++) {
+		if (set_topology(c, i, v->id)) {
+			if (c->entries[i].function == 1 && tsc_deadline)
+				c->entries[i].ecx |= 1u << 24;
+			c->entries[kept++] = c->entries[i];
 		}
+		c->nent = kept;
 	}
-	rc = ioctl(lg->vcpu_fd, KVM_SET_CPUID2, c);
+	rc = ioctl(v->fd, KVM_SET_CPUID2, c);
 	rc = rc < 0 ? -errno : 0;
 	free(c);
 	if (rc)
@@ -151,52 +183,73 @@ static int setup_cpuid(struct lg *lg)
 	return 0;
 }
 
-/* Without firmware nobody routes the PIC to the CPU: LINT0 ExtINT, LINT1 NMI. */
-static int setup_lapic(struct lg *lg)
+/*
+ * Without firmware nobody routes the PIC to the boot CPU: LINT0 ExtINT,
+ * LINT1 NMI (the MP specification's virtual wire mode).
+ */
+static int setup_lapic(struct lg_vcpu *v)
 {
 	struct kvm_lapic_state ls;
 	uint32_t *lvt0, *lvt1;
 
-	if (ioctl(lg->vcpu_fd, KVM_GET_LAPIC, &ls) < 0)
+	if (ioctl(v->fd, KVM_GET_LAPIC, &ls) < 0)
 		return hv_fail(-errno, NULL, "KVM_GET_LAPIC");
 	lvt0 = (uint32_t *)&ls.regs[0x350];
 	lvt1 = (uint32_t *)&ls.regs[0x360];
 	*lvt0 = (*lvt0 & ~0x1c7ffu) | (7u << 8);
 	*lvt1 = (*lvt1 & ~0x1c7ffu) | (4u << 8);
-	if (ioctl(lg->vcpu_fd, KVM_SET_LAPIC, &ls) < 0)
+	if (ioctl(v->fd, KVM_SET_LAPIC, &ls) < 0)
 		return hv_fail(-errno, NULL, "KVM_SET_LAPIC");
 	return 0;
 }
 
-int lg_kvm_create_vcpu(struct lg *lg)
+static int create_vcpu(struct lg *lg, struct lg_vcpu *v)
 {
 	struct kvm_fpu fpu;
 	int rc;
 
-	lg->vcpu_fd = ioctl(lg->vm_fd, KVM_CREATE_VCPU, 0);
-	if (lg->vcpu_fd < 0)
-		return hv_fail(-errno, NULL, "KVM_CREATE_VCPU");
-	lg->run = mmap(NULL, lg->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, lg->vcpu_fd, 0);
-	if (lg->run == MAP_FAILED) {
-		lg->run = NULL;
-		return hv_fail(-errno, NULL, "mapping the vCPU's kvm_run");
+	v->fd = ioctl(lg->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->id);
+	if (v->fd < 0)
+		return hv_fail(-errno, NULL, "KVM_CREATE_VCPU %u", v->id);
+	v->run = mmap(NULL, lg->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		return hv_fail(-errno, NULL, "mapping vCPU %u's kvm_run", v->id);
 	}
-	rc = setup_cpuid(lg);
-	if (!rc)
-		rc = setup_lapic(lg);
+	rc = setup_cpuid(lg, v);
+	if (!rc && v->id == 0)
+		rc = setup_lapic(v);
 	if (rc)
 		return rc;
 	memset(&fpu, 0, sizeof(fpu));
 	fpu.fcw = 0x37f;
 	fpu.mxcsr = 0x1f80;
-	if (ioctl(lg->vcpu_fd, KVM_SET_FPU, &fpu) < 0)
+	if (ioctl(v->fd, KVM_SET_FPU, &fpu) < 0)
 		return hv_fail(-errno, NULL, "KVM_SET_FPU");
+	return 0;
+}
+
+int lg_kvm_create_vcpus(struct lg *lg)
+{
+	int max = ioctl(lg->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+
+	if (max <= 0)
+		max = ioctl(lg->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	if (max > 0 && lg->cpus > (unsigned)max)
+		return hv_fail(-ENOSPC, "lower --cpus", "this host's KVM runs at most %d vCPUs in a VM",
+			       max);
+	for (unsigned i = 0; i < lg->cpus; i++) {
+		int rc = create_vcpu(lg, &lg->vcpu[i]);
+
+		if (rc)
+			return rc;
+	}
 	return 0;
 }
 
 uint32_t lg_tsc_khz(struct lg *lg)
 {
-	int khz = ioctl(lg->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+	int khz = ioctl(lg->vcpu[0].fd, KVM_GET_TSC_KHZ, 0);
 
 	return khz > 0 ? (uint32_t)khz : 0;
 }
@@ -235,7 +288,7 @@ int lg_kvm_set_long_mode(struct lg *lg, uint64_t entry, uint64_t rsi, uint64_t r
 	for (unsigned i = 0; i < 4 * 512; i++)
 		pd[i] = ((uint64_t)i << 21) | 0x83; /* present, writable, 2 MiB */
 
-	if (ioctl(lg->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+	if (ioctl(lg->vcpu[0].fd, KVM_GET_SREGS, &sregs) < 0)
 		return hv_fail(-errno, NULL, "KVM_GET_SREGS");
 	data.selector = 0x18;
 	data.type = 3;
@@ -251,7 +304,7 @@ int lg_kvm_set_long_mode(struct lg *lg, uint64_t entry, uint64_t rsi, uint64_t r
 	sregs.cr3 = LG_PML4_ADDR;
 	sregs.cr4 = 0x20; /* PAE */
 	sregs.efer = 0x500; /* LME LMA */
-	if (ioctl(lg->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
+	if (ioctl(lg->vcpu[0].fd, KVM_SET_SREGS, &sregs) < 0)
 		return hv_fail(-errno, NULL, "KVM_SET_SREGS");
 
 	memset(&regs, 0, sizeof(regs));
@@ -259,14 +312,21 @@ int lg_kvm_set_long_mode(struct lg *lg, uint64_t entry, uint64_t rsi, uint64_t r
 	regs.rip = entry;
 	regs.rsi = rsi;
 	regs.rsp = rsp;
-	if (ioctl(lg->vcpu_fd, KVM_SET_REGS, &regs) < 0)
+	if (ioctl(lg->vcpu[0].fd, KVM_SET_REGS, &regs) < 0)
 		return hv_fail(-errno, NULL, "KVM_SET_REGS");
 	return 0;
 }
 
+static void kick_others(struct lg *lg)
+{
+	for (unsigned i = 0; i < lg->cpus; i++)
+		if (lg->vcpu[i].started && !pthread_equal(pthread_self(), lg->vcpu[i].thread))
+			pthread_kill(lg->vcpu[i].thread, SIGUSR1);
+}
+
 /*
- * Called from either thread. The first reason wins; the vCPU thread is
- * kicked out of KVM_RUN with SIGUSR1, which it only accepts inside KVM_RUN.
+ * Called from any thread. The first reason wins; the vCPU threads are
+ * kicked out of KVM_RUN with SIGUSR1, which they only accept inside KVM_RUN.
  */
 void lg_request_stop(struct lg *lg, enum lg_stop why, int code)
 {
@@ -274,15 +334,13 @@ void lg_request_stop(struct lg *lg, enum lg_stop why, int code)
 
 	if (atomic_compare_exchange_strong(&lg->stop, &expected, (int)why)) {
 		lg->exit_code = code;
-		if (!pthread_equal(pthread_self(), lg->vcpu_thread))
-			pthread_kill(lg->vcpu_thread, SIGUSR1);
+		kick_others(lg);
 	}
 }
 
-/* Makes the vCPU leave KVM_RUN once, so it can look at its own state. */
 void lg_kick(struct lg *lg)
 {
-	pthread_kill(lg->vcpu_thread, SIGUSR1);
+	kick_others(lg);
 }
 
 /*
@@ -304,6 +362,7 @@ static void guest_reset(struct lg *lg, const char *how)
 	lg_request_stop(lg, orderly ? LG_STOP_RESET : LG_STOP_CRASH, 0);
 }
 
+/* With io_lock held. */
 static void pio(struct lg *lg, uint16_t port, bool write, unsigned size, uint8_t *data)
 {
 	struct lg_stats *st = &lg->st;
@@ -343,10 +402,9 @@ static void pio(struct lg *lg, uint16_t port, bool write, unsigned size, uint8_t
 		memset(data, 0xff, size);
 }
 
-static int handle_exit(struct lg *lg)
+/* With io_lock held. */
+static int handle_exit(struct lg *lg, struct kvm_run *r)
 {
-	struct kvm_run *r = lg->run;
-
 	lg->st.exits++;
 	switch (r->exit_reason) {
 	case KVM_EXIT_IO: {
@@ -399,17 +457,19 @@ static int handle_exit(struct lg *lg)
 	}
 }
 
-int lg_kvm_vcpu_state(struct lg *lg, struct lg_vcpu_state *s)
+static int vcpu_state(struct lg *lg, struct lg_vcpu *v, struct lg_vcpu_state *s)
 {
 	struct kvm_mp_state mp;
 	struct kvm_regs regs;
 	struct kvm_irqchip pic = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
 
-	if (ioctl(lg->vcpu_fd, KVM_GET_MP_STATE, &mp) < 0 ||
-	    ioctl(lg->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
+	if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) < 0 || ioctl(v->fd, KVM_GET_REGS, &regs) < 0 ||
 	    ioctl(lg->vm_fd, KVM_GET_IRQCHIP, &pic) < 0)
 		return -errno;
 	s->halted = mp.mp_state == KVM_MP_STATE_HALTED;
+	/* An AP the guest never started (or parked with INIT) will not run either. */
+	s->parked = mp.mp_state == KVM_MP_STATE_UNINITIALIZED ||
+		    mp.mp_state == KVM_MP_STATE_INIT_RECEIVED;
 	s->interrupts = regs.rflags & 0x200;
 	s->rip = regs.rip;
 	s->pic_irr = pic.chip.pic.irr;
@@ -418,25 +478,40 @@ int lg_kvm_vcpu_state(struct lg *lg, struct lg_vcpu_state *s)
 	return 0;
 }
 
+/* From the main thread once vCPU 0 has left its loop. */
+int lg_kvm_vcpu_state(struct lg *lg, struct lg_vcpu_state *s)
+{
+	return vcpu_state(lg, &lg->vcpu[0], s);
+}
+
 /*
  * Without ACPI Linux cannot power off: poweroff and halt end in HLT with
- * interrupts disabled, which the in-kernel irqchip handles without ever
- * leaving KVM_RUN. The console thread kicks us a few times a second; a
- * vCPU found halted with IF clear will never run again: the guest is off.
+ * interrupts disabled (on every CPU: the others are stopped first), which
+ * the in-kernel irqchip handles without ever leaving KVM_RUN. The console
+ * thread kicks the vCPUs a few times a second and each looks at its own
+ * state (no other thread can while it sits in KVM_RUN); once every vCPU
+ * was last seen halted with IF clear, or never started, none will run
+ * again: the guest is off.
  */
-static void check_halted(struct lg *lg)
+static void check_halted(struct lg *lg, struct lg_vcpu *v)
 {
 	struct lg_vcpu_state s;
 
-	if (lg_kvm_vcpu_state(lg, &s) || !s.halted || s.interrupts)
+	if (vcpu_state(lg, v, &s)) {
+		atomic_store(&v->off, false);
 		return;
+	}
+	atomic_store(&v->off, s.parked || (s.halted && !s.interrupts));
+	for (unsigned i = 0; i < lg->cpus; i++)
+		if (!atomic_load(&lg->vcpu[i].off))
+			return;
 	if (lg->common.verbose)
 		hv_note("guest halted with interrupts disabled: powered off");
 	lg_request_stop(lg, LG_STOP_HALT, 0);
 }
 
-/* Runs the vCPU until a stop is requested; returns 0 or an exit code. */
-int lg_kvm_run(struct lg *lg)
+/* Runs vCPU v until a stop is requested; returns 0 or an exit code. */
+static int vcpu_loop(struct lg *lg, struct lg_vcpu *v)
 {
 	uint64_t kmbuf[2];
 	struct kvm_signal_mask *km = (struct kvm_signal_mask *)kmbuf;
@@ -448,29 +523,36 @@ int lg_kvm_run(struct lg *lg)
 	sigdelset(&during, SIGUSR1);
 	km->len = 8; /* the kernel's sigset_t, not glibc's 128 bytes */
 	memcpy(km->sigset, &during, 8);
-	if (ioctl(lg->vcpu_fd, KVM_SET_SIGNAL_MASK, km) < 0)
+	if (ioctl(v->fd, KVM_SET_SIGNAL_MASK, km) < 0) {
+		lg_request_stop(lg, LG_STOP_ERROR, 0);
 		return hv_fail(-errno, NULL, "KVM_SET_SIGNAL_MASK");
+	}
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
 
 	while (atomic_load(&lg->stop) == LG_RUNNING) {
-		if (ioctl(lg->vcpu_fd, KVM_RUN, 0) < 0) {
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			rc = -errno;
+			/* EAGAIN: an AP waiting for its SIPI woke up. */
 			if (rc == -EINTR || rc == -EAGAIN) {
 				struct timespec zero = { 0, 0 };
 
 				/* Eat the kick, or every later KVM_RUN returns at once. */
 				while (sigtimedwait(&usr1, NULL, &zero) > 0)
 					;
+				pthread_mutex_lock(&lg->io_lock);
 				lg->st.intr++;
+				pthread_mutex_unlock(&lg->io_lock);
 				if (atomic_load(&lg->stop) == LG_RUNNING)
-					check_halted(lg);
+					check_halted(lg, v);
 				continue;
 			}
 			lg_request_stop(lg, LG_STOP_ERROR, 0);
-			return hv_fail(rc, NULL, "KVM_RUN");
+			return hv_fail(rc, NULL, "KVM_RUN (vCPU %u)", v->id);
 		}
-		rc = handle_exit(lg);
+		pthread_mutex_lock(&lg->io_lock);
+		rc = handle_exit(lg, v->run);
+		pthread_mutex_unlock(&lg->io_lock);
 		if (rc) {
 			lg_request_stop(lg, LG_STOP_ERROR, 0);
 			return rc;
@@ -479,16 +561,60 @@ int lg_kvm_run(struct lg *lg)
 	return 0;
 }
 
+static void *ap_thread(void *arg)
+{
+	struct lg_vcpu *v = arg;
+
+	vcpu_loop(v->lg, v);
+	return NULL;
+}
+
+int lg_kvm_run(struct lg *lg)
+{
+	pthread_attr_t attr;
+
+	lg->vcpu[0].thread = pthread_self();
+	lg->vcpu[0].started = true;
+	pthread_attr_init(&attr);
+	/* The exit loop and the device models need little: RSS counts. */
+	pthread_attr_setstacksize(&attr, 256 << 10);
+	for (unsigned i = 1; i < lg->cpus; i++) {
+		struct lg_vcpu *v = &lg->vcpu[i];
+		int rc = pthread_create(&v->thread, &attr, ap_thread, v);
+
+		if (rc) {
+			pthread_attr_destroy(&attr);
+			lg_request_stop(lg, LG_STOP_ERROR, 0);
+			return hv_fail(-rc, NULL, "starting vCPU %u's thread", i);
+		}
+		v->started = true;
+	}
+	pthread_attr_destroy(&attr);
+	return vcpu_loop(lg, &lg->vcpu[0]);
+}
+
 void lg_kvm_close(struct lg *lg)
 {
-	if (lg->run)
-		munmap(lg->run, lg->run_size);
-	lg->run = NULL;
-	if (lg->vcpu_fd >= 0)
-		close(lg->vcpu_fd);
+	/* Stopped already unless set-up failed half way; the kick is harmless. */
+	lg_request_stop(lg, LG_STOP_ERROR, 0);
+	for (unsigned i = 1; i < lg->cpus; i++) {
+		if (lg->vcpu[i].started)
+			pthread_join(lg->vcpu[i].thread, NULL);
+		lg->vcpu[i].started = false;
+	}
+	for (unsigned i = 0; i < lg->cpus; i++) {
+		struct lg_vcpu *v = &lg->vcpu[i];
+
+		if (v->run)
+			munmap(v->run, lg->run_size);
+		v->run = NULL;
+		if (v->fd >= 0)
+			close(v->fd);
+		v->fd = -1;
+	}
 	if (lg->vm_fd >= 0)
 		close(lg->vm_fd);
 	if (lg->kvm_fd >= 0)
 		close(lg->kvm_fd);
-	lg->vcpu_fd = lg->vm_fd = lg->kvm_fd = -1;
+	lg->vm_fd = lg->kvm_fd = -1;
 }

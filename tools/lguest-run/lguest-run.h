@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * lguest-run: a small KVM launcher. One vCPU thread runs the guest and
- * handles its port and MMIO exits; one I/O thread feeds stdin to the UART
- * and enforces --timeout and signals. Everything lives in struct lg.
+ * lguest-run: a small KVM launcher. One thread per vCPU runs the guest and
+ * handles its port and MMIO exits (the main thread is vCPU 0); one I/O
+ * thread feeds stdin to the UART and enforces --timeout and signals.
+ * Everything lives in struct lg.
  */
 #ifndef LGUEST_RUN_H
 #define LGUEST_RUN_H
@@ -28,6 +29,7 @@
 #define LG_MAX_SHARES 4
 #define LG_MAX_VIRTIO 5 /* PCI functions with a PIC line of their own */
 #define LG_TAG_MAX    31 /* a --share tag's bytes */
+#define LG_MAX_CPUS   64 /* --cpus: APIC ids below the I/O APIC's, 8-bit xAPIC ids */
 
 /* Guest-physical layout of what the launcher writes below 1 MiB. */
 #define LG_GDT_ADDR	    0x500
@@ -39,6 +41,7 @@
 #define LG_CMDLINE_MAX	    0x10000
 #define LG_FLAT_STACK	    0x80000
 #define LG_EBDA_START	    0x9fc00
+#define LG_MPTABLE_ADDR	    0xf0000 /* --cpus N > 1: in the BIOS area Linux scans */
 #define LG_HIGH_START	    0x100000ULL
 /* RAM above this goes above 4 GiB: the gap is the PCI/APIC hole. */
 #define LG_LOWMEM_MAX 0xc0000000ULL
@@ -182,6 +185,20 @@ struct lg_pci {
 	uint32_t addr; /* 0xcf8 */
 };
 
+/*
+ * One vCPU. Only its own thread issues its ioctls: KVM holds a vCPU's
+ * mutex for as long as it sits in KVM_RUN, halted ones included.
+ */
+struct lg_vcpu {
+	struct lg *lg;
+	unsigned id; /* KVM's vCPU id, also its APIC id; 0 boots */
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool started;	 /* thread is valid (vCPU 0: the main thread) */
+	atomic_bool off; /* last seen halted with interrupts off, or never started */
+};
+
 struct lg_stats {
 	uint64_t exits, io, mmio, intr, other;
 	uint64_t io_serial, io_pci, io_rtc, io_virtio, io_unhandled, mmio_unhandled;
@@ -215,9 +232,11 @@ struct lg {
 	uint64_t timeout_ms;
 	unsigned cpus;
 	/* KVM */
-	int kvm_fd, vm_fd, vcpu_fd;
-	struct kvm_run *run;
+	int kvm_fd, vm_fd;
+	struct lg_vcpu vcpu[LG_MAX_CPUS];
 	size_t run_size;
+	/* The devices and the exit statistics: one vCPU at a time (the UART has its own lock). */
+	pthread_mutex_t io_lock;
 	bool unpacked; /* the launcher unpacked the bzImage's payload */
 	/* devices */
 	struct lg_mem mem;
@@ -232,7 +251,7 @@ struct lg {
 	struct termios saved_tio;
 	bool escape_pending;
 	/* threads and stopping */
-	pthread_t vcpu_thread, io_thread;
+	pthread_t io_thread;
 	bool io_started;
 	atomic_int stop;
 	int exit_code; /* for LG_STOP_EXITPORT / signals */
@@ -248,15 +267,20 @@ struct lg {
 
 /* kvm.c */
 int lg_kvm_open(struct lg *lg);
-int lg_kvm_create_vcpu(struct lg *lg);
+/* Creates --cpus vCPUs; vCPU 0 is the one the kernel starts on. */
+int lg_kvm_create_vcpus(struct lg *lg);
 int lg_kvm_set_long_mode(struct lg *lg, uint64_t entry, uint64_t rsi, uint64_t rsp);
+/* Starts the other vCPUs' threads, runs vCPU 0 until a stop is requested. */
 int lg_kvm_run(struct lg *lg);
 void lg_request_stop(struct lg *lg, enum lg_stop why, int code);
+/* Makes every vCPU leave KVM_RUN once, so it can look at its own state. */
 void lg_kick(struct lg *lg);
+/* Joins the vCPU threads (after a stop), closes everything. */
 void lg_kvm_close(struct lg *lg);
 /* Where a stopped vCPU stands: what -v reports when --timeout stopped a guest. */
 struct lg_vcpu_state {
 	bool halted;	 /* in HLT, waiting for an interrupt */
+	bool parked;	 /* an AP waiting for INIT/SIPI */
 	bool interrupts; /* RFLAGS.IF */
 	uint64_t rip;
 	uint8_t pic_irr, pic_isr, pic_imr; /* the master 8259: requested, in service, masked */
@@ -276,6 +300,12 @@ bool lg_ram_range(const struct lg *lg, uint64_t gpa, uint64_t len);
 void *lg_gpa(struct lg *lg, uint64_t gpa, uint64_t len);
 unsigned lg_e820(const struct lg *lg, void *table, unsigned max);
 void lg_mem_free(struct lg *lg);
+
+/*
+ * mptable.c: the MP table that describes --cpus N > 1 and the I/O APIC to
+ * the guest; after the devices are added (their lines are in it).
+ */
+int lg_mptable_write(struct lg *lg);
 
 /*
  * boot.c, in the order main.c calls them; each returns an exit code.

@@ -225,7 +225,7 @@ static int parse_args(struct lg *lg, int argc, char **argv)
 		  "with --run: the kernel's modules (default /lib/modules/ its version)", "DIR" },
 		{ "timeout", 0, POPT_ARG_STRING, &timeout, OPT_TIMEOUT,
 		  "stop the guest after this long, exit 124 (s, ms, m suffixes)", "SEC" },
-		{ "cpus", 0, POPT_ARG_STRING, &cpus, OPT_CPUS, "number of vCPUs (only 1 is supported)",
+		{ "cpus", 0, POPT_ARG_STRING, &cpus, OPT_CPUS, "vCPUs (default 1, at most 64; more than 1 adds an MP table and the I/O APIC)",
 		  "N" },
 		{ "unpack", 0, POPT_ARG_NONE, &lg->unpack, 0,
 		  "unpack a bzImage's xz or zstd payload in the launcher, through the kernel cache "
@@ -281,10 +281,9 @@ static int parse_args(struct lg *lg, int argc, char **argv)
 						    timeout);
 			break;
 		case OPT_CPUS:
-			if (hv_parse_dec(cpus, 1, 1024, &v))
-				rc = hv_usage_error("--cpus '%s': expected a number from 1", cpus);
-			else if (v != 1)
-				rc = hv_usage_error("--cpus %s: only 1 vCPU is supported so far", cpus);
+			if (hv_parse_dec(cpus, 1, LG_MAX_CPUS, &v))
+				rc = hv_usage_error("--cpus '%s': expected a number from 1 to %d", cpus,
+						    LG_MAX_CPUS);
 			else
 				lg->cpus = v;
 			break;
@@ -519,7 +518,7 @@ static int setup(struct lg *lg)
 		rc = lg_mem_register(lg);
 	}
 	if (!rc)
-		rc = lg_kvm_create_vcpu(lg);
+		rc = lg_kvm_create_vcpus(lg);
 	if (!rc)
 		rc = lg_start_kernel(lg);
 	if (rc)
@@ -533,6 +532,8 @@ static int setup(struct lg *lg)
 		rc = lg_rng_add(lg);
 	for (unsigned i = 0; i < lg->nshares && !rc; i++)
 		rc = lg_9p_add(lg, &lg->shares[i]);
+	if (!rc && lg->cpus > 1)
+		rc = lg_mptable_write(lg);
 	if (rc)
 		return rc;
 	hv_step("devices-added");
@@ -546,7 +547,8 @@ int main(int argc, char **argv)
 	struct lg lg = {
 		.mem_size = 256ULL << 20,
 		.cpus = 1,
-		.kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1, .wake_fd = -1, .stdin_fd = -1, .run_fd = -1,
+		.kvm_fd = -1, .vm_fd = -1, .wake_fd = -1, .stdin_fd = -1, .run_fd = -1,
+		.io_lock = PTHREAD_MUTEX_INITIALIZER,
 		.sigs = { .fd = -1 },
 		.boot = { .fd = -1, .initrd_fd = -1 },
 	};
@@ -559,7 +561,8 @@ int main(int argc, char **argv)
 		free_args(&lg);
 		return rc < 0 ? 0 : rc;
 	}
-	lg.vcpu_thread = pthread_self();
+	for (unsigned i = 0; i < LG_MAX_CPUS; i++)
+		lg.vcpu[i] = (struct lg_vcpu){ .lg = &lg, .id = i, .fd = -1 };
 	atomic_init(&lg.stop, LG_RUNNING);
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);

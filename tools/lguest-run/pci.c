@@ -3,9 +3,9 @@
  * PCI configuration mechanism #1 (ports 0xcf8/0xcfc) with a host bridge at
  * 00:00.0 and one legacy ("transitional") virtio-pci function per device.
  * Legacy virtio needs no MSI-X and no memory BARs: a 256-byte I/O BAR
- * (virtio-pci.c) and INTx, routed straight to a PIC line because the guest
- * has no MP table or ACPI (Linux then takes the Interrupt Line register as
- * is).
+ * (virtio-pci.c) and INTx on a line of its own: with one vCPU the guest has
+ * no MP table or ACPI and Linux takes the Interrupt Line register as is; with
+ * more, the MP table (mptable.c) routes INTA# to the I/O APIC pin of that line.
  */
 #include <errno.h>
 #include <string.h>

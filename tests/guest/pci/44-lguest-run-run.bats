@@ -75,3 +75,28 @@ lgrun() {
 	run lguest-run --kernel "$KERNEL" --modules "$MODS" --timeout 5 --run -- sleep 1000
 	[ "$status" -eq 124 ]
 }
+
+# --cpus: the MP table, the I/O APIC and the APs' INIT/SIPI, on the nested
+# 6.1 every kernel runs (userspace: the same guest kernel everywhere). A
+# powered-off SMP guest is 40-lguest-run.bats' poweroff test.
+# bats test_tags=userspace
+@test "--cpus 4: nproc says 4, a job pinned to each CPU runs there" {
+	# shellcheck disable=SC2016 # expanded in the guest
+	# /tmp: the guest's own (the test's directory is not shared here).
+	run lgrun --cpus 4 --run -- sh -c '
+		nproc
+		busy() { awk "/^cpu$1 / { print \$2 + \$4 }" /proc/stat; }
+		for c in 0 1 2 3; do echo "$c $(busy $c)"; done >/tmp/before
+		for c in 0 1 2 3; do
+			taskset -c $c sh -c "i=0; while [ \$i -lt 20000 ]; do i=\$((i+1)); done" &
+		done
+		wait
+		while read -r c t; do
+			[ "$(busy $c)" -gt "$t" ] && echo "cpu$c busy" || echo "cpu$c idle"
+		done </tmp/before
+		exit 3'
+	printf '%s\n' "${lines[@]}" | tail -n 8
+	[ "$status" -eq 3 ]
+	has_line 4
+	[ "$(printf '%s\n' "${lines[@]:1}" | grep -c '^cpu[0-3] busy$')" -eq 4 ]
+}
