@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -362,38 +363,79 @@ static void guest_reset(struct lg *lg, const char *how)
 	lg_request_stop(lg, orderly ? LG_STOP_RESET : LG_STOP_CRASH, 0);
 }
 
-/* With io_lock held. */
+/*
+ * The fixed port map. A handler returns false for an access it does not
+ * decode (a read of 0x64, a byte written to 0xcf9 without the reset bit is
+ * PCI's), which then goes on down the map.
+ */
+static bool serial_io(struct lg *lg, uint16_t port, bool write, unsigned size, uint8_t *data)
+{
+	for (unsigned i = 0; i < size; i++)
+		lg_uart_io(lg, port, write, &data[i]);
+	return true;
+}
+
+static bool rtc_io(struct lg *lg, uint16_t port, bool write, unsigned size, uint8_t *data)
+{
+	(void)size;
+	lg_rtc_io(lg, port, write, &data[0]);
+	return true;
+}
+
+/* Keyboard-controller pulse (0xfe to 0x64) and 0xcf9's reset bit: the guest's end. */
+static bool reset_io(struct lg *lg, uint16_t port, bool write, unsigned size, uint8_t *data)
+{
+	if (!write || size != 1 || !(port == 0x64 ? data[0] == 0xfe : data[0] & 4))
+		return false;
+	guest_reset(lg, port == 0x64 ? "keyboard controller" : "port 0xcf9");
+	return true;
+}
+
+static bool pci_io(struct lg *lg, uint16_t port, bool write, unsigned size, uint8_t *data)
+{
+	lg_pci_io(lg, port, write, size, data);
+	return true;
+}
+
+static bool exit_io(struct lg *lg, uint16_t port, bool write, unsigned size, uint8_t *data)
+{
+	(void)port;
+	(void)size;
+	if (!write)
+		return false;
+	lg_request_stop(lg, LG_STOP_EXITPORT, data[0]);
+	return true;
+}
+
+static const struct lg_port_range {
+	uint16_t first, last;
+	size_t counter; /* offset of its count in struct lg_stats; 0: none */
+	bool (*io)(struct lg *lg, uint16_t port, bool write, unsigned size, uint8_t *data);
+} port_map[] = {
+	{ 0x3f8, 0x3ff, offsetof(struct lg_stats, io_serial), serial_io },
+	{ 0x70, 0x71, offsetof(struct lg_stats, io_rtc), rtc_io },
+	{ 0x64, 0x64, 0, reset_io },
+	{ 0xcf9, 0xcf9, 0, reset_io }, /* before PCI: a byte there is the reset control register */
+	{ 0xcf8, 0xcff, offsetof(struct lg_stats, io_pci), pci_io },
+	{ LG_EXIT_PORT, LG_EXIT_PORT, 0, exit_io },
+};
+
+/* With io_lock held. Then the virtio functions' BARs, wherever the guest put them. */
 static void pio(struct lg *lg, uint16_t port, bool write, unsigned size, uint8_t *data)
 {
 	struct lg_stats *st = &lg->st;
 
-	if (port >= 0x3f8 && port <= 0x3ff) {
-		st->io_serial++;
-		for (unsigned i = 0; i < size; i++)
-			lg_uart_io(lg, port, write, &data[i]);
-		return;
-	}
-	if (port == 0x70 || port == 0x71) {
-		st->io_rtc++;
-		lg_rtc_io(lg, port, write, &data[0]);
-		return;
-	}
-	/* Byte writes to 0xcf9 are the reset control register, not PCI config. */
-	if (write && size == 1 && ((port == 0x64 && data[0] == 0xfe) || (port == 0xcf9 && (data[0] & 4)))) {
-		guest_reset(lg, port == 0x64 ? "keyboard controller" : "port 0xcf9");
-		return;
-	}
-	if (port >= 0xcf8 && port <= 0xcff) {
-		st->io_pci++;
-		lg_pci_io(lg, port, write, size, data);
+	for (size_t i = 0; i < sizeof(port_map) / sizeof(port_map[0]); i++) {
+		const struct lg_port_range *r = &port_map[i];
+
+		if (port < r->first || port > r->last || !r->io(lg, port, write, size, data))
+			continue;
+		if (r->counter)
+			(*(uint64_t *)((char *)st + r->counter))++;
 		return;
 	}
 	if (lg_virtio_io(lg, port, write, size, data)) {
 		st->io_virtio++;
-		return;
-	}
-	if (port == LG_EXIT_PORT && write) {
-		lg_request_stop(lg, LG_STOP_EXITPORT, data[0]);
 		return;
 	}
 	st->io_unhandled++;
