@@ -55,7 +55,7 @@ FUZZ_CFLAGS_gntrefs := -Itools/gntshare $(XENSTORE_CFLAGS)
 FUZZ_NEEDS_gntrefs := HAVE_XENSTORE
 # With liblzma and libzstd the loader unpacks xz and zstd payloads (unpack.c): fuzzed as well.
 FUZZ_SRCS_bzimage := tools/lguest-run/boot.c tools/lguest-run/mem.c tools/lguest-run/unpack.c \
-  tools/lguest-run/kcache.c
+  tools/lguest-run/kcache.c tools/lguest-run/hash.c
 FUZZ_CFLAGS_bzimage := -Itools/lguest-run
 ifeq ($(HAVE_LZMA),yes)
 FUZZ_CFLAGS_bzimage += $(LZMA_CFLAGS) -DHAVE_LZMA

@@ -17,7 +17,10 @@
 
 #include "diag.h"
 #include "fileio.h"
+#include "hash.h"
 #include "lguest-run.h"
+
+#define KEY_CHUNK (64 << 10) /* payload_key()'s reads */
 
 /*
  * Flat test image: this header at file offset 0, the file loaded as a whole
@@ -393,6 +396,39 @@ int lg_check_kernel(struct lg *lg)
 	return check_head(lg);
 }
 
+/*
+ * The cache key, from the payload read in 64 KiB pieces: a start that finds
+ * its kernel in the cache never holds the compressed payload (about 8 MiB)
+ * in memory, which put the launcher's peak well above its working size.
+ */
+static int payload_key(struct lg *lg, uint64_t *key)
+{
+	const struct lg_boot *b = &lg->boot;
+	struct lg_hash h;
+	uint8_t *chunk;
+	int rc = 0;
+
+	lg_hash_init(&h, b->packed_len);
+	if (b->img) {
+		lg_hash_update(&h, b->img + b->packed_off, b->packed_len);
+		*key = lg_hash_final(&h);
+		return 0;
+	}
+	chunk = malloc(KEY_CHUNK);
+	if (!chunk)
+		return hv_fail(-ENOMEM, NULL, "reading the kernel's payload");
+	for (uint64_t off = 0; off < b->packed_len && !rc; off += KEY_CHUNK) {
+		uint64_t n = b->packed_len - off < KEY_CHUNK ? b->packed_len - off : KEY_CHUNK;
+
+		rc = read_kernel(lg, b->packed_off + off, chunk, n);
+		if (!rc)
+			lg_hash_update(&h, chunk, n);
+	}
+	free(chunk);
+	*key = lg_hash_final(&h);
+	return rc;
+}
+
 static int load_bzimage(struct lg *lg)
 {
 	struct lg_boot *b = &lg->boot;
@@ -427,6 +463,16 @@ static int load_bzimage(struct lg *lg)
 		return read_kernel(lg, b->setup_size, lg_gpa(lg, BZ_KERNEL_ADDR, b->payload_len),
 				   b->payload_len);
 	}
+	/* The key is a pass over the payload: only when the cache is used. */
+	if (lg->kcache) {
+		rc = payload_key(lg, &key);
+		if (rc)
+			return rc;
+		if (lg_kcache_load(lg, key, &b->entry)) {
+			lg->unpacked = true;
+			return 0;
+		}
+	}
 	/* The decoder's input: the file's bytes, a private copy. */
 	if (b->img) {
 		packed = b->img + b->packed_off;
@@ -440,15 +486,6 @@ static int load_bzimage(struct lg *lg)
 			return rc;
 		}
 		packed = buf;
-	}
-	/* The key is a pass over the payload: only when the cache is used. */
-	if (lg->kcache) {
-		key = lg_kcache_key(packed, b->packed_len);
-		if (lg_kcache_load(lg, key, &b->entry)) {
-			free(buf);
-			lg->unpacked = true;
-			return 0;
-		}
 	}
 	/* Only decoding tells whether the payload is sound: checked here, still before KVM. */
 	rc = lg_unpack(lg, packed, b->packed_len, &e, &need);

@@ -28,3 +28,9 @@ tools/lguest-run/lguest-run-init: CFLAGS := $(call nosan,$(CFLAGS))
 tools/lguest-run/lguest-run-init: LDFLAGS := $(call nosan,$(LDFLAGS))
 tools/lguest-run/lguest-run-init: tools/lguest-run/init/lguest-run-init.c
 	$(call hv_prog,-static)
+# The kernel cache's hash (hash.c) needs nothing else: its unit test links it alone.
+tests/unit/test-hash: tests/unit/test-hash.c tests/unit/unit.h tools/lguest-run/hash.c \
+		tools/lguest-run/hash.h
+	@echo "  LD      $@"
+	$(Q)$(CC) $(HV_CFLAGS) $(CFLAGS) -Itests/unit -Itools/lguest-run $(LDFLAGS) -o $@ $< \
+	  tools/lguest-run/hash.c

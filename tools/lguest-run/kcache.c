@@ -6,9 +6,9 @@
  * most of a nested TCG boot (bench/lguest-run/RESULTS).
  *
  * An entry is named after a 64-bit hash (XXH64's rounds) of the bzImage's
- * compressed payload, the only bytes the decoded kernel depends on: the
- * payload is in memory already for the decoder, so the key costs one pass
- * over it and no second read of the file. An entry is the ELF file (gaps
+ * compressed payload, the only bytes the decoded kernel depends on, hashed
+ * as it is read in small pieces (boot.c): a start that finds its entry
+ * never holds the payload in memory. An entry is the ELF file (gaps
  * between segments as holes) followed by a trailer: magic, the ELF's length,
  * the key and a hash of the bytes that are loaded (the first LG_ELF_HDR_MAX
  * and every load segment). Entries are input like any other: size bounds,
@@ -32,6 +32,7 @@
 
 #include "diag.h"
 #include "fileio.h"
+#include "hash.h"
 #include "lguest-run.h"
 
 #define KC_MAGIC "LGRKC001" /* 8 bytes; the number changes with the format */
@@ -43,68 +44,13 @@ struct kc_trailer {
 	uint64_t end, key, sum;
 };
 
-static const uint64_t P1 = 0x9E3779B185EBCA87ULL, P2 = 0xC2B2AE3D27D4EB4FULL,
-		      P3 = 0x165667B19E3779F9ULL, P4 = 0x85EBCA77C2B2AE63ULL,
-		      P5 = 0x27D4EB2F165667C5ULL;
-
-static uint64_t rotl(uint64_t x, int r)
-{
-	return (x << r) | (x >> (64 - r));
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static uint64_t round64(uint64_t acc, uint64_t in)
-{
-	return rotl(acc + in * P2, 31) * P1;
-}
-
-static uint64_t merge64(uint64_t h, uint64_t v)
-{
-	return (h ^ round64(0, v)) * P1 + P4;
-}
-
-/* XXH64's algorithm: four lanes of 8 bytes, several GB/s; seed chains calls. */
 static uint64_t hash64(const uint8_t *p, size_t n, uint64_t seed)
 {
-	const uint8_t *end = p + n;
-	uint64_t h;
+	struct lg_hash h;
 
-	if (n >= 32) {
-		uint64_t v1 = seed + P1 + P2, v2 = seed + P2, v3 = seed, v4 = seed - P1;
-
-		for (; end - p >= 32; p += 32) {
-			v1 = round64(v1, rd64(p));
-			v2 = round64(v2, rd64(p + 8));
-			v3 = round64(v3, rd64(p + 16));
-			v4 = round64(v4, rd64(p + 24));
-		}
-		h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18);
-		h = merge64(merge64(merge64(merge64(h, v1), v2), v3), v4);
-	} else {
-		h = seed + P5;
-	}
-	h += n;
-	for (; end - p >= 8; p += 8)
-		h = rotl(h ^ round64(0, rd64(p)), 27) * P1 + P4;
-	for (; p < end; p++)
-		h = rotl(h ^ (*p * P5), 11) * P1;
-	h ^= h >> 33;
-	h *= P2;
-	h ^= h >> 29;
-	h *= P3;
-	return h ^ (h >> 32);
-}
-
-uint64_t lg_kcache_key(const uint8_t *payload, size_t len)
-{
-	return hash64(payload, len, len);
+	lg_hash_init(&h, seed);
+	lg_hash_update(&h, p, n);
+	return lg_hash_final(&h);
 }
 
 /* The hash of what is loaded: the first bytes, then each segment. */

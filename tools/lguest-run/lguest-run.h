@@ -353,7 +353,6 @@ int lg_unpack_check(const uint8_t *payload, size_t len);
 int lg_unpack(struct lg *lg, const uint8_t *payload, size_t len, struct lg_elf *e, uint64_t *need);
 
 /* kcache.c: the decoded kernel kept for the next start (--unpack, --run) */
-uint64_t lg_kcache_key(const uint8_t *payload, size_t len);
 /* true: the kernel is in guest memory, *entry set; false: decode it (memory untouched). */
 bool lg_kcache_load(struct lg *lg, uint64_t key, uint64_t *entry);
 /* Best effort: a failure is a note with -v, never an error. */
