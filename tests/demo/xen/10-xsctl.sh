@@ -28,3 +28,7 @@ run xsctl chmod /demo/greeting n0 r5
 run xsctl perms -j /demo/greeting
 sh_run "xsctl dump /demo/w | xsctl restore --to /demo/copy - && xsctl ls -p /demo/copy"
 run xsctl rm /demo
+echo "-- the store daemon's own accounting: a domain's quotas and use, and its control commands"
+run xsctl quota 0
+run xsctl control quota 0
+run xsctl control print "a line in the daemon's log, from the demo"

@@ -22,3 +22,14 @@ sh_run "kill -TERM \$(cat share.pid); sleep 1; tail -n +2 shared.out | head -n 5
 run xenstore-exists /local/domain/0/demo-share
 sh_run "gntshare map --domid 0 \$(head -n 1 shared.out)"
 echo "(the grant ended with the share: the ref is gone)"
+
+echo "-- a byte stream between domains (vchan, libxenvchan's format): the end of input ends the peer's stream"
+P=/local/domain/0/demo-vchan
+sh_run "gntshare vchan listen --domid 0 --path $P --timeout 30 --receive-only >received & sleep 1; seq 100000 | gntshare vchan connect --domid 0 --path $P --timeout 30; wait; wc -l <received; tail -n 1 received"
+# connect's input stays open a while: its end would close the stream before the answer.
+sh_run "gntshare vchan listen --domid 0 --path $P --timeout 30 --exec sh -c 'read -r line; echo \"the listener read: \$line\"' & sleep 1; { echo 'a line from dom0'; sleep 3; } | gntshare vchan connect --domid 0 --path $P --timeout 30; wait"
+run xenstore-exists $P
+echo "(the handshake's nodes left with the stream)"
+
+echo "-- event channels: a port for --notify-port, kicked and waited on; the second wait times out (exit 7)"
+sh_run "gntshare evtchn alloc --domid 0 --exec sh -c 'echo \"allocated port \$GNTSHARE_PORT\"; gntshare evtchn bind --domid 0 --remote-port \$GNTSHARE_PORT --notify >/dev/null & gntshare evtchn wait --timeout 10 && echo \"kicked by the bound end\"; wait; gntshare evtchn wait --timeout 0.5'"
