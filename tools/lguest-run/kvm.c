@@ -321,13 +321,17 @@ int lg_kvm_set_long_mode(struct lg *lg, uint64_t entry, uint64_t rsi, uint64_t r
 static void kick_others(struct lg *lg)
 {
 	for (unsigned i = 0; i < lg->cpus; i++)
-		if (lg->vcpu[i].started && !pthread_equal(pthread_self(), lg->vcpu[i].thread))
+		if (atomic_load(&lg->vcpu[i].started) &&
+		    !pthread_equal(pthread_self(), lg->vcpu[i].thread))
 			pthread_kill(lg->vcpu[i].thread, SIGUSR1);
 }
 
 /*
  * Called from any thread. The first reason wins; the vCPU threads are
  * kicked out of KVM_RUN with SIGUSR1, which they only accept inside KVM_RUN.
+ * stop and started are both sequentially consistent: a vCPU thread that
+ * marks itself started and then finds no stop is seen as started by
+ * whoever sets the stop after that, and gets its kick.
  */
 void lg_request_stop(struct lg *lg, enum lg_stop why, int code)
 {
@@ -616,7 +620,7 @@ int lg_kvm_run(struct lg *lg)
 	pthread_attr_t attr;
 
 	lg->vcpu[0].thread = pthread_self();
-	lg->vcpu[0].started = true;
+	atomic_store(&lg->vcpu[0].started, true);
 	pthread_attr_init(&attr);
 	/* The exit loop and the device models need little: RSS counts. */
 	pthread_attr_setstacksize(&attr, 256 << 10);
@@ -629,7 +633,7 @@ int lg_kvm_run(struct lg *lg)
 			lg_request_stop(lg, LG_STOP_ERROR, 0);
 			return hv_fail(-rc, NULL, "starting vCPU %u's thread", i);
 		}
-		v->started = true;
+		atomic_store(&v->started, true);
 	}
 	pthread_attr_destroy(&attr);
 	return vcpu_loop(lg, &lg->vcpu[0]);
@@ -640,9 +644,9 @@ void lg_kvm_close(struct lg *lg)
 	/* Stopped already unless set-up failed half way; the kick is harmless. */
 	lg_request_stop(lg, LG_STOP_ERROR, 0);
 	for (unsigned i = 1; i < lg->cpus; i++) {
-		if (lg->vcpu[i].started)
+		if (atomic_load(&lg->vcpu[i].started))
 			pthread_join(lg->vcpu[i].thread, NULL);
-		lg->vcpu[i].started = false;
+		atomic_store(&lg->vcpu[i].started, false);
 	}
 	for (unsigned i = 0; i < lg->cpus; i++) {
 		struct lg_vcpu *v = &lg->vcpu[i];

@@ -195,7 +195,7 @@ struct lg_vcpu {
 	int fd;
 	struct kvm_run *run;
 	pthread_t thread;
-	bool started;	 /* thread is valid (vCPU 0: the main thread) */
+	atomic_bool started; /* thread is valid (vCPU 0: the main thread); see lg_request_stop */
 	atomic_bool off; /* last seen halted with interrupts off, or never started */
 };
 
