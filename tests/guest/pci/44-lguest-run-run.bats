@@ -88,7 +88,7 @@ lgrun() {
 		busy() { awk "/^cpu$1 / { print \$2 + \$4 }" /proc/stat; }
 		for c in 0 1 2 3; do echo "$c $(busy $c)"; done >/tmp/before
 		for c in 0 1 2 3; do
-			taskset -c $c sh -c "i=0; while [ \$i -lt 20000 ]; do i=\$((i+1)); done" &
+			taskset -c $c sh -c "i=0; while [ \$i -lt 5000 ]; do i=\$((i+1)); done" &
 		done
 		wait
 		while read -r c t; do
