@@ -5,8 +5,9 @@
  * secret next to the share and symlinks that point at it. Pinned down:
  * walk/open/read/readdir/getattr, writes on a ,rw share and EROFS on a
  * read-only one, no way out through "..", absolute or escaping symlinks, a
- * symlink swapped in after the walk, or a mount point; every malformed
- * size, fid, string and count is an Rlerror, never a crash.
+ * symlink swapped in after the walk (once, and all the time by another
+ * process), or a mount point; every malformed size, fid, string and count
+ * is an Rlerror, never a crash.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "p9.h"
@@ -398,6 +401,88 @@ static void test_escapes(struct unit *u, struct p9_server *s)
 	rmdir(buf);
 }
 
+/*
+ * The swap as a race: another process keeps replacing race/ by a symlink to
+ * a directory outside the share and putting it back, while we walk, open,
+ * read and create through it. Every request gets a reply, a read only ever
+ * finds the inside file, nothing is created outside. (A real guest doing
+ * the same froze the nested pci guest; here the server alone is driven.)
+ */
+#define RACE_ROUNDS 20000
+static void test_race(struct unit *u, struct p9_server *s)
+{
+	char race[256], real[256], outside[256];
+	int inside = 0, secret = 0, unanswered = 0, created = 0;
+	pid_t swapper;
+
+	snprintf(race, sizeof(race), "%s/race", share);
+	snprintf(real, sizeof(real), "%s/race.real", share);
+	snprintf(outside, sizeof(outside), "%s/outside-race", root);
+	mkdir(race, 0755);
+	mkdir(outside, 0755);
+	mkfile("share/race/f", "inside", 6);
+	mkfile("outside-race/f", "TOPSECRET", 9);
+	swapper = fork();
+	if (swapper == 0) {
+		for (;;) {
+			if (rename(race, real) == 0) {
+				if (symlink(outside, race) == 0)
+					unlink(race);
+				rename(real, race);
+			}
+		}
+	}
+	for (int i = 0; i < RACE_ROUNDS && swapper > 0; i++) {
+		int rc = walk(s, 0, 20, 2, "race", "f");
+
+		if (rc <= -1000)
+			unanswered++;
+		if (rc == 0 && (rc = lopen(s, 20, O_RDONLY)) <= -1000)
+			unanswered++;
+		if (rc == 0 && (rc = rd(s, 20, 0, 64)) <= -1000)
+			unanswered++;
+		if (rc == 0) {
+			uint32_t n = (uint32_t)r(4);
+
+			if (n == 6 && !memcmp(resp + rpos, "inside", 6))
+				inside++;
+			else
+				secret++;
+		}
+		clunk(s, 20);
+		rc = walk(s, 0, 21, 1, "race");
+		if (rc == 0) {
+			begin(TLCREATE);
+			p(21, 4);
+			ps("w");
+			p(O_WRONLY | O_CREAT | O_TRUNC, 4);
+			p(0644, 4);
+			p(0, 4);
+			rc = call(s);
+			unanswered += rc <= -1000;
+			created += rc == 0;
+		}
+		clunk(s, 21);
+	}
+	if (swapper > 0) {
+		kill(swapper, SIGKILL);
+		waitpid(swapper, NULL, 0);
+	}
+	/* Put race/ back if the swapper died between its two renames. */
+	if (access(real, F_OK) == 0) {
+		unlink(race);
+		rename(real, race);
+	}
+	CHECK(u, swapper > 0, "a swapper process runs");
+	CHECK(u, unanswered == 0, "%d rounds against the swapper: every request answered (%d not)",
+	      RACE_ROUNDS, unanswered);
+	CHECK(u, inside > 0 && secret == 0,
+	      "reads found the inside file %d times, anything else %d times", inside, secret);
+	snprintf(race, sizeof(race), "%s/outside-race/w", root);
+	CHECK(u, access(race, F_OK) != 0, "nothing created outside (%d creates inside)", created);
+	CHECK(u, host_file_is("outside-race/f", "TOPSECRET"), "the outside file is unchanged");
+}
+
 static void test_ro_writes(struct unit *u, struct p9_server *s)
 {
 	CHECK(u, walk(s, 0, 20, 1, "hello.txt") == 0 && lopen(s, 20, O_WRONLY) == -EROFS,
@@ -671,6 +756,7 @@ int main(void)
 	p9_reset(&s);
 	p9_init(&s, fd, false);
 	test_rw(&u, &s);
+	test_race(&u, &s);
 	test_malformed(&u, &s);
 	p9_reset(&s);
 	CHECK(&u, host_file_is("secret", "TOPSECRET"), "the secret outside is unchanged");
