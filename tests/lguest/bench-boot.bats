@@ -20,17 +20,8 @@ setup_file() {
 	export KERNEL=/boot/vmlinuz-$KVER INNER=/boot/lguest-inner.cpio.gz
 }
 
-say() { echo "# $*" >&3; }
+load bench
 
-# launcher_kb PID: resident KiB of all the process's mappings except its
-# guest RAM (mappings of MEM_MB MiB or more). Summed from smaps: VmRSS lagged
-# behind the guest-RAM mapping's Rss and gave negative differences.
-launcher_kb() {
-	awk -v want=$((MEM_MB * 1024)) '
-		/^Size:/ { size = $2 }
-		/^Rss:/ { if (size < want) kb += $2 }
-		END { print kb + 0 }' "/proc/$1/smaps"
-}
 
 # kvm_stats PID: the host KVM's counters for the VM of process PID.
 kvm_stats() {
@@ -75,8 +66,6 @@ measure() {
 	echo "$ms $kib $up $st"
 }
 
-median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 # The floor no launcher goes below: decompressing the bzImage's payload
 # (xz, what every launcher, or its guest, must do) in this guest's

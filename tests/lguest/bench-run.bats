@@ -17,7 +17,7 @@ setup_file() {
 	export KERNEL=/boot/vmlinuz-$KVER INNER=/boot/lguest-inner.cpio.gz MODS=/boot/lguest-modules
 }
 
-say() { echo "# $*" >&3; }
+load bench
 
 # timed WANT CMD...: runs CMD to its end, prints its wall time in ms, or
 # "NA" when its exit status is not WANT (its output then goes to the TAP
@@ -45,10 +45,7 @@ peak_kb() {
 	"$@" >/dev/null 2>&1 </dev/null 3>&- &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
-		kb=$(awk -v want=$((MEM_MB * 1024)) '
-			/^Size:/ { size = $2 }
-			/^Rss:/ { if (size < want) kb += $2 }
-			END { print kb + 0 }' "/proc/$pid/smaps" 2>/dev/null) || kb=0
+		kb=$(launcher_kb "$pid" 2>/dev/null) || kb=0
 		[ "${kb:-0}" -le "$peak" ] || peak=$kb
 		sleep 0.2
 	done
@@ -56,8 +53,6 @@ peak_kb() {
 	echo "$peak"
 }
 
-median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a + 0 > 0) printf "%.2f", a / b; else print "NA" }'; }
 
 @test "--run true, start to exit: lguest-run (first run, then the cached kernel) vs qemu microvm vs qemu pc with -virtfs" {
 	command -v qemu-system-x86_64 >/dev/null || {
