@@ -318,7 +318,7 @@ int lg_kvm_set_long_mode(struct lg *lg, uint64_t entry, uint64_t rsi, uint64_t r
 	return 0;
 }
 
-static void kick_others(struct lg *lg)
+void lg_kick(struct lg *lg)
 {
 	for (unsigned i = 0; i < lg->cpus; i++)
 		if (atomic_load(&lg->vcpu[i].started) &&
@@ -339,13 +339,8 @@ void lg_request_stop(struct lg *lg, enum lg_stop why, int code)
 
 	if (atomic_compare_exchange_strong(&lg->stop, &expected, (int)why)) {
 		lg->exit_code = code;
-		kick_others(lg);
+		lg_kick(lg);
 	}
-}
-
-void lg_kick(struct lg *lg)
-{
-	kick_others(lg);
 }
 
 /*

@@ -273,7 +273,7 @@ int lg_kvm_set_long_mode(struct lg *lg, uint64_t entry, uint64_t rsi, uint64_t r
 /* Starts the other vCPUs' threads, runs vCPU 0 until a stop is requested. */
 int lg_kvm_run(struct lg *lg);
 void lg_request_stop(struct lg *lg, enum lg_stop why, int code);
-/* Makes every vCPU leave KVM_RUN once, so it can look at its own state. */
+/* Makes every vCPU but the caller leave KVM_RUN once, so each looks at its own state. */
 void lg_kick(struct lg *lg);
 /* Joins the vCPU threads (after a stop), closes everything. */
 void lg_kvm_close(struct lg *lg);
