@@ -16,6 +16,12 @@ void hv_step(const char *name)
 	if (trace && *trace)
 		fprintf(stderr, "%s: step %s\n", hv_progname(), name);
 	if (stop && !strcmp(stop, name)) {
+		/*
+		 * Once only: a step that recurs (one "registered" per region)
+		 * would stop the tool again before it saw the test's signal.
+		 * Programs the tool starts do not inherit the stop either.
+		 */
+		unsetenv("HVUTILS_STEP_STOP");
 		/* What the tool printed so far is visible while it is stopped. */
 		fflush(NULL);
 		raise(SIGSTOP);

@@ -2,7 +2,8 @@
 /*
  * hv_step: silent and running on when unset, one stderr line per step with
  * HVUTILS_STEP_TRACE, a self-stop at exactly the named step with
- * HVUTILS_STEP_STOP (checked from the parent with WUNTRACED), the end of
+ * HVUTILS_STEP_STOP (checked from the parent with WUNTRACED; once, though
+ * the step recurs), the end of
  * the process at exactly the named step with HVUTILS_TEST_STOP_AFTER.
  */
 #include <fcntl.h>
@@ -17,7 +18,7 @@
 #include "unit.h"
 
 /*
- * Runs hv_step("one"), hv_step("two") in a child with stderr to a pipe.
+ * Runs hv_step("one"), hv_step("two") twice in a child with stderr to a pipe.
  * *stops counts its stops; at the first, at_stop gets what it had printed.
  */
 static int child(const char *trace, const char *stop, char *err, size_t len, int *stops,
@@ -45,6 +46,7 @@ static int child(const char *trace, const char *stop, char *err, size_t len, int
 		else
 			unsetenv("HVUTILS_STEP_STOP");
 		hv_step("one");
+		hv_step("two");
 		hv_step("two");
 		_exit(7);
 	}
@@ -82,7 +84,7 @@ int main(void)
 	CHECK(&u, rc == 7 && !err[0], "an empty HVUTILS_STEP_TRACE prints nothing");
 	rc = child("1", "two", err, sizeof(err), &stops, at);
 	CHECK(&u, rc == 7 && stops == 1 && strstr(at, "step one\n") && strstr(at, "step two\n"),
-	      "HVUTILS_STEP_STOP=two stops once, at step two, and runs on after SIGCONT");
+	      "HVUTILS_STEP_STOP=two stops once, at the first step two, and runs on after SIGCONT");
 	rc = child("1", "one", err, sizeof(err), &stops, at);
 	CHECK(&u, rc == 7 && stops == 1 && strstr(at, "step one\n") && !strstr(at, "two"),
 	      "HVUTILS_STEP_STOP=one stops before step two");
