@@ -287,12 +287,13 @@ PD=/etc/driverctl.d
 	[ "$(ls "$ROOT/etc")" = driverctl.d ]
 }
 
-# SIGINT and SIGQUIT are not tried: bash starts background jobs with them ignored.
+# SIGINT and SIGQUIT are not tried: bash starts background jobs with them
+# ignored. ir-sigdfl: SIGHUP at its default even in a run under nohup.
 @test "persistent writes: SIGTERM or SIGHUP during the write ends the process after it, file whole" {
 	local sig pid st
 	for sig in TERM HUP; do
 		rm -rf "${ROOT:?}$PD"
-		HVUTILS_STEP_STOP=persist "$VB" -q bind --persist 00:03.0 &
+		HVUTILS_STEP_STOP=persist "$HV_TOP/tests/interrupt/ir-sigdfl" "$VB" -q bind --persist 00:03.0 &
 		pid=$!
 		for _ in $(seq 100); do
 			st=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || break
