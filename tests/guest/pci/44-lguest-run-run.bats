@@ -100,3 +100,28 @@ lgrun() {
 	has_line 4
 	[ "$(printf '%s\n' "${lines[@]:1}" | grep -c '^cpu[0-3] busy$')" -eq 4 ]
 }
+
+# The symlink race through a real 9p client: p9-race swaps out/race between
+# a directory and a symlink to ../outside while it reads race/f and writes
+# race/w (both in the guest, one vCPU: the kernel's preemption interleaves
+# them). The server holds a walked fid's directory, not its path, so a
+# link swapped in after a walk is never followed on the host; the guest
+# follows it in its own tree, where ../outside does not exist.
+# tests/unit/test-p9.c runs the same race at full speed without KVM.
+# bats test_tags=userspace
+@test "--run --rwdir: a symlink swapped in during the guest's walks never leads the 9p server outside" {
+	mkdir out outside
+	echo outside >outside/f
+	run lgrun --rwdir "$BATS_TEST_TMPDIR/out" --run -- \
+		"$BATS_TEST_DIRNAME/p9-race" "$BATS_TEST_TMPDIR/out" 3
+	printf '%s\n' "${lines[@]}" | tail -n 5
+	# In the TAP stream: how many reads went through, and how many swaps.
+	printf '# %s\n' "${lines[@]}" | grep '^# RACE ' >&3 || true
+	[ "$status" -eq 0 ]
+	[[ $output =~ RACE\ inside\ ([0-9]+)\ outside\ 0\ errors\ [0-9]+\ swaps\ ([0-9]+) ]]
+	# Both sides ran: reads went through the directory, and it was swapped.
+	[ "${BASH_REMATCH[1]}" -gt 0 ] && [ "${BASH_REMATCH[2]}" -gt 0 ]
+	[ "$(ls outside)" = f ] && [ "$(cat outside/f)" = outside ]
+	# The guest's link is a link on the host, to where the guest said.
+	[ "$(readlink out/race.l || readlink out/race)" = ../outside ]
+}
