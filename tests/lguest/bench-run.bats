@@ -59,7 +59,7 @@ peak_kb() {
 		echo "no qemu-system-x86_64 in the image: run bench/lguest-run/run" >&2
 		return 1
 	}
-	local cmdline r ms ROUNDS=3 cache=$BATS_TEST_TMPDIR/cache
+	local cmdline r ms ROUNDS=5 cache=$BATS_TEST_TMPDIR/cache
 	# shellcheck source=/dev/null # bench/lguest-run/run may leave LG_BENCH_ROUNDS here
 	[ ! -f "$BATS_TEST_DIRNAME/bench.env" ] || . "$BATS_TEST_DIRNAME/bench.env"
 	ROUNDS=${LG_BENCH_ROUNDS:-$ROUNDS}
