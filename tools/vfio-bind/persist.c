@@ -125,17 +125,10 @@ int vb_conf_write(struct vb_ctx *c, const char *dir, const char *name, const voi
 
 int vb_persist_remove(struct vb_ctx *c, const char *name)
 {
-	char path[PATH_MAX];
-	int rc;
+	char file[VB_NAME_MAX + 8];
 
-	if (c->dry_run) {
-		printf("rm -f %s/pci-%s\n", VB_PERSIST_DIR, name);
-		return 0;
-	}
-	rc = hv_path_build(&c->root, path, sizeof(path), VB_PERSIST_DIR "/pci-%s", name);
-	if (rc)
-		return rc;
-	return unlink(path) && errno != ENOENT ? -errno : 0;
+	snprintf(file, sizeof(file), "pci-%s", name);
+	return vb_file_remove(c, "rm -f", VB_PERSIST_DIR, file);
 }
 
 int vb_persist_list(struct vb_ctx *c, char ***addrs)

@@ -73,19 +73,24 @@ int vb_record_write(struct vb_ctx *c, const char *name, const char *driver, cons
 	return rc;
 }
 
-int vb_record_remove(struct vb_ctx *c, const char *name)
+int vb_file_remove(struct vb_ctx *c, const char *dry, const char *dir, const char *file)
 {
 	char path[PATH_MAX];
 	int rc;
 
 	if (c->dry_run) {
-		printf("# remove record %s/%s\n", VB_STATE_DIR, name);
+		printf("%s %s/%s\n", dry, dir, file);
 		return 0;
 	}
-	rc = hv_path_build(&c->root, path, sizeof(path), VB_STATE_DIR "/%s", name);
+	rc = hv_path_build(&c->root, path, sizeof(path), "%s/%s", dir, file);
 	if (rc)
 		return rc;
 	return unlink(path) && errno != ENOENT ? -errno : 0;
+}
+
+int vb_record_remove(struct vb_ctx *c, const char *name)
+{
+	return vb_file_remove(c, "# remove record", VB_STATE_DIR, name);
 }
 
 /*

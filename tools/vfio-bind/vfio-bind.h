@@ -200,6 +200,12 @@ int vb_record_read(struct vb_ctx *c, const char *name, char *driver, char *overr
 /* Atomic, never over an existing record's bytes half-written; --dry-run prints it. */
 int vb_record_write(struct vb_ctx *c, const char *name, const char *driver, const char *override);
 int vb_record_remove(struct vb_ctx *c, const char *name);
+/*
+ * Removes dir (a live path)/file below the root; one that is not there is
+ * no error. A dry run prints "DRY dir/file" instead ("rm -f" where a user
+ * could run it, "# remove record" for vfio-bind's own state). 0 or -errno.
+ */
+int vb_file_remove(struct vb_ctx *c, const char *dry, const char *dir, const char *file);
 /* The state lock, held until the fd is closed: an fd, -1 on a dry run, or -errno. */
 int vb_state_lock(struct vb_ctx *c);
 
