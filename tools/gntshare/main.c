@@ -179,6 +179,49 @@ static int parse_verb(struct gs_ctx *c, int argc, const char **argv, struct popt
 /* The common options, accepted after the verb as well. */
 #define COMMON_TABLE(t) { NULL, '\0', POPT_ARG_INCLUDE_TABLE, (t), 0, "Common options:", NULL }
 
+/*
+ * Everything after --exec (-e) belongs to the command: the verb's options
+ * end there. Returns how many words come before it (argc without one) and
+ * sets *exec_argv to the command; -1 when --exec has no command.
+ */
+static int split_exec(int argc, const char **argv, const char ***exec_argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--exec") || !strcmp(argv[i], "-e")) {
+			*exec_argv = argv + i + 1;
+			return **exec_argv ? i : -1;
+		}
+	}
+	return argc;
+}
+
+/*
+ * The sub-verb argv[1] names, of a verb that has them (evtchn, vchan): a
+ * prefix will do. 0 with *v set; otherwise *v is NULL and the result is the
+ * verb's: 0 after "VERB --help" (every sub-verb's options), or a usage
+ * error ("VERB needs NEEDS" when none is given).
+ */
+static int find_sub_verb(int argc, const char **argv, struct poptOption *table, const char *verb,
+			 const char *verb_synopsis, const struct hv_verb *subs, const char *needs,
+			 const struct hv_verb **v)
+{
+	const char *why;
+	poptContext pc;
+
+	*v = NULL;
+	if (argc < 2 || argv[1][0] == '-') {
+		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+			pc = poptGetContext(verb, argc, argv, table, 0);
+			hv_print_help(stdout, pc, verb_synopsis, subs, MANPAGE);
+			poptFreeContext(pc);
+			return 0;
+		}
+		return hv_usage_error("%s needs %s", verb, needs);
+	}
+	*v = hv_verb_find(subs, argv[1], &why);
+	return *v ? 0 : hv_verb_unknown(subs, argv[1]);
+}
+
 static int run_share(void *ctx, int argc, const char **argv)
 {
 	struct gs_ctx *c = ctx;
@@ -211,18 +254,11 @@ static int run_share(void *ctx, int argc, const char **argv)
 	};
 	const char **args, **exec_argv = NULL;
 	poptContext pc;
-	int nargs, rc, n = argc;
+	int nargs, rc, n;
 
-	/* Everything after --exec belongs to the command. */
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--exec") || !strcmp(argv[i], "-e")) {
-			n = i;
-			exec_argv = argv + i + 1;
-			if (!*exec_argv)
-				return hv_usage_error("--exec needs a command");
-			break;
-		}
-	}
+	n = split_exec(argc, argv, &exec_argv);
+	if (n < 0)
+		return hv_usage_error("--exec needs a command");
 	rc = parse_verb(c, n, argv, table, syn_share, &pc, &args, &nargs);
 	if (rc)
 		return rc < 0 ? 0 : rc;
@@ -442,38 +478,21 @@ static int run_evtchn(void *ctx, int argc, const char **argv)
 		POPT_TABLEEND
 	};
 	const struct hv_verb *v;
-	const char **args, *why;
+	const char **args;
 	poptContext pc;
 	int nargs, rc, n;
 	uint64_t val;
 
-	if (argc < 2 || argv[1][0] == '-') {
-		/* "evtchn --help" shows every sub-verb's options. */
-		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-			pc = poptGetContext("evtchn", argc, argv, table, 0);
-			hv_print_help(stdout, pc, syn_evtchn, evtchn_verbs, MANPAGE);
-			poptFreeContext(pc);
-			return 0;
-		}
-		return hv_usage_error("evtchn needs alloc, bind, notify, wait or close");
-	}
-	v = hv_verb_find(evtchn_verbs, argv[1], &why);
+	rc = find_sub_verb(argc, argv, table, "evtchn", syn_evtchn, evtchn_verbs,
+			   "alloc, bind, notify, wait or close", &v);
 	if (!v)
-		return hv_verb_unknown(evtchn_verbs, argv[1]);
+		return rc;
 	o.verb = v->name;
 	argc--;
 	argv++;
-	/* Everything after --exec belongs to the command. */
-	n = argc;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--exec") || !strcmp(argv[i], "-e")) {
-			n = i;
-			o.exec_argv = argv + i + 1;
-			if (!*o.exec_argv)
-				return hv_usage_error("--exec needs a command");
-			break;
-		}
-	}
+	n = split_exec(argc, argv, &o.exec_argv);
+	if (n < 0)
+		return hv_usage_error("--exec needs a command");
 	rc = parse_verb(c, n, argv, table, syn_evtchn, &pc, &args, &nargs);
 	if (rc)
 		return rc < 0 ? 0 : rc;
@@ -577,39 +596,22 @@ static int run_vchan(void *ctx, int argc, const char **argv)
 		POPT_TABLEEND
 	};
 	const struct hv_verb *v;
-	const char **args, *why;
+	const char **args;
 	poptContext pc;
 	int nargs, rc, n;
 	uint64_t val;
 
-	if (argc < 2 || argv[1][0] == '-') {
-		/* "vchan --help" shows both sub-verbs' options. */
-		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-			pc = poptGetContext("vchan", argc, argv, table, 0);
-			hv_print_help(stdout, pc, syn_vchan, vchan_verbs, MANPAGE);
-			poptFreeContext(pc);
-			return 0;
-		}
-		return hv_usage_error("vchan needs listen or connect");
-	}
-	v = hv_verb_find(vchan_verbs, argv[1], &why);
+	rc = find_sub_verb(argc, argv, table, "vchan", syn_vchan, vchan_verbs, "listen or connect",
+			   &v);
 	if (!v)
-		return hv_verb_unknown(vchan_verbs, argv[1]);
+		return rc;
 	o.verb = v->name;
 	o.listen = !strcmp(o.verb, "listen");
 	argc--;
 	argv++;
-	/* Everything after --exec belongs to the command. */
-	n = argc;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--exec") || !strcmp(argv[i], "-e")) {
-			n = i;
-			o.exec_argv = argv + i + 1;
-			if (!*o.exec_argv)
-				return hv_usage_error("--exec needs a command");
-			break;
-		}
-	}
+	n = split_exec(argc, argv, &o.exec_argv);
+	if (n < 0)
+		return hv_usage_error("--exec needs a command");
 	rc = parse_verb(c, n, argv, table, syn_vchan, &pc, &args, &nargs);
 	if (rc)
 		return rc < 0 ? 0 : rc;
