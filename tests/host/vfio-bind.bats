@@ -685,7 +685,7 @@ SH
 }
 
 @test "bind --user asks /usr/bin/getent for users not in /etc/passwd (directory users)" {
-	command -v unshare >/dev/null || skip "needs unshare"
+	command -v unshare >/dev/null || skip_or_fail "needs unshare (util-linux)"
 	fake_getent
 	# Over the real one, in a mount namespace of the test's own.
 	in_ns() {

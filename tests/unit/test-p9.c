@@ -14,9 +14,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -405,8 +405,9 @@ static void test_escapes(struct unit *u, struct p9_server *s)
  * The swap as a race: another process keeps replacing race/ by a symlink to
  * a directory outside the share and putting it back, while we walk, open,
  * read and create through it. Every request gets a reply, a read only ever
- * finds the inside file, nothing is created outside. (A real guest doing
- * the same froze the nested pci guest; here the server alone is driven.)
+ * finds the inside file, nothing is created outside. Here the server alone
+ * is driven, at full speed; 44-lguest-run-run.bats races through a real
+ * guest's 9p client (tests/guest/pci/p9-race).
  */
 #define RACE_ROUNDS 20000
 static void test_race(struct unit *u, struct p9_server *s)

@@ -5,7 +5,8 @@
 # tests/lguest/inner-init) and reports what it read and could not write;
 # this side checks the reads byte for byte and the writes on the host.
 # The server's escape and bounds checks are tests/unit/test-p9.c's and
-# tests/fuzz/fuzz-p9.c's (no KVM needed).
+# tests/fuzz/fuzz-p9.c's (no KVM needed); the symlink race through a real
+# client is 44-lguest-run-run.bats'.
 
 load lguest
 
