@@ -69,11 +69,17 @@ lgrun() {
 }
 
 # bats test_tags=userspace
+# A real kernel's panic (a reset without an orderly shutdown), and its boot
+# stopped from outside wherever --timeout finds it (MMIO, port I/O,
+# interrupts in flight): the tiny hang guest of 41-lguest-run-tiny.bats
+# stops after its own output.
 @test "--run: a guest panic 255, --timeout 124" {
 	run lgrun --run -- sh -c 'echo c >/proc/sysrq-trigger'
 	[ "$status" -eq 255 ]
+	[[ ${lines[-1]} == "lguest-run: guest crashed: "* ]]
 	run lguest-run --kernel "$KERNEL" --modules "$MODS" --timeout 5 --run -- sleep 1000
 	[ "$status" -eq 124 ]
+	[[ ${lines[-1]} == "lguest-run: guest still running after --timeout: stopped it" ]]
 }
 
 # --cpus: the MP table, the I/O APIC and the APs' INIT/SIPI, on the nested
