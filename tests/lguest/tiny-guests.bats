@@ -267,6 +267,8 @@ on_terminal() {
 	[[ $stderr == *"lguest-run: guest halted with interrupts disabled: powered off"* ]]
 }
 
+# The launcher's decoding (seconds of TCG) and its choice: userspace.
+# bats test_tags=userspace
 @test "-v: --unpack unpacks the bzImage's payload in the launcher; by default the guest does" {
 	need_lzma
 	need_bzimage

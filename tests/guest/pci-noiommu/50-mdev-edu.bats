@@ -48,8 +48,8 @@ teardown() {
 	edu_body_busy_unload
 }
 
-# The two cycles run in the pci guest on every kernel (50-mdev-edu.bats);
-# here, without an IOMMU, on 6.1 (the tag load: tests/guest/run).
+# The two cycles, as in the pci guest (50-mdev-edu.bats), on 6.1 only (the
+# tag load: tests/guest/run).
 # bats test_tags=load
 @test "100 create/remove cycles, 10 with a user holding the device: no leak, clean log" {
 	edu_body_create_remove 100 10

@@ -81,10 +81,15 @@ unbind_vfio() {
 	edu_body_busy_unload
 }
 
+# The cycles repeat at length the create, remove, load and unload paths
+# every test here crosses, and 60-load-mdev-edu.bats races them with
+# rmmod/insmod on every kernel: load (6.1 only, tests/guest/run).
+# bats test_tags=load
 @test "100 create/remove cycles, 10 with a user holding the device: no leak, clean log" {
 	edu_body_create_remove 100 10
 }
 
+# bats test_tags=load
 @test "50 load/unload cycles, some with live instances: no leak, clean log" {
 	edu_body_load_unload 50
 }
