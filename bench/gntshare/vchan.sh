@@ -98,20 +98,119 @@ lat_proxy() {
 	echo "$us"
 }
 
-echo "# gntshare vchan benchmark: $(gntshare --version), $MIB MiB, $PINGS pings, best of $ROUNDS"
+# ---- the same with the far end in a PV domU -----------------------------
+# The domU (tests/guest/xen/domu, job remote) runs the commands dom0 writes
+# to its data/cmd-N; a transfer is timed in dom0 until the domU's reader
+# says it has read everything (data/done-N: a XenStore round, milliseconds
+# against seconds). The ping-pong echo (cat) runs in the domU.
+DOMU_NAME=vchan-bench
+# The commands' numbers: in a file, as the timed parts run in $(...).
+echo 0 >cmd.n
+next_cmd() { # sets rn to the next command's number
+	rn=$(($(cat cmd.n) + 1))
+	echo "$rn" >cmd.n
+}
+remote() { # CMD: command number $rn, started in the domU in the background
+	xenstore-write "$DU/data/cmd-$rn" "$1"
+}
+remote_done() { # waits for the domU's data/done-$rn
+	xsctl wait --timeout 900 "$DU/data/done-$rn" >/dev/null
+}
+domu_up() {
+	# shellcheck source=tests/guest/xen/domu.bash
+	. /tests/guest/xen/domu.bash
+	domu_create "$DOMU_NAME" remote "$work" >/dev/null
+	DID=$domid
+	DU=/local/domain/$DID
+	DP=$DU/data/gs-bench
+	xl unpause "$DOMU_NAME"
+}
+tpu_gntshare() { # dom0 listens (stdin the file), the domU reads to the end
+	local t0 t1 s
+	next_cmd
+	t0=$(now)
+	gntshare vchan listen --domid "$DID" --path "$P" <in >/dev/null 2>&1 &
+	s=$!
+	remote "gntshare vchan connect --domid 0 --path $P --receive-only | wc -c >/tmp/n; xsctl write data/done-$rn 1"
+	remote_done
+	t1=$(now)
+	wait "$s" 2>/dev/null || true
+	echo $((t1 - t0))
+}
+tpu_proxy() { # the proxy's server in dom0, its client in the domU
+	local t0 t1 s
+	next_cmd
+	t0=$(now)
+	"$PROXY" -m server "$DID" "$P" - <in >/dev/null 2>&1 &
+	s=$!
+	wait_node
+	remote "sleep 3600 | vchan-socket-proxy 0 $P - | { head -c $((MIB << 20)) | wc -c >/tmp/n; xsctl write data/done-$rn 1; }"
+	remote_done
+	t1=$(now)
+	kill "$s" 2>/dev/null || true
+	wait "$s" 2>/dev/null || true
+	xenstore-rm "$P" 2>/dev/null || true
+	echo $((t1 - t0))
+}
+latu_gntshare() { # the echo listens in the domU
+	local us
+	next_cmd
+	remote "gntshare vchan listen --domid 0 --path $DP-$rn --exec cat; xsctl write data/done-$rn 1"
+	coproc GS { gntshare vchan connect --domid "$DID" --path "$DP-$rn" --timeout 60; }
+	us=$(pingpong "${GS[0]}" "${GS[1]}")
+	eval "exec ${GS[1]}>&-"
+	wait "$GS_PID" 2>/dev/null || true
+	remote_done
+	echo "$us"
+}
+latu_proxy() {
+	local us
+	next_cmd
+	remote "rm -f /tmp/loop; mkfifo /tmp/loop; vchan-socket-proxy -m server 0 $DP-$rn - </tmp/loop | cat >/tmp/loop"
+	coproc PX {
+		xsctl wait --timeout 60 "$DP-$rn/event-channel" >/dev/null
+		"$PROXY" "$DID" "$DP-$rn" -
+	}
+	us=$(pingpong "${PX[0]}" "${PX[1]}")
+	eval "exec ${PX[1]}>&-"
+	kill "$PX_PID" 2>/dev/null || true
+	wait "$PX_PID" 2>/dev/null || true
+	echo "$us"
+}
+
+PEERS=${PEERS:-dom0 domU}
+echo "# gntshare vchan benchmark: $(gntshare --version), $MIB MiB, $PINGS pings, best of $ROUNDS, far end in: $PEERS"
 [[ -x $PROXY ]] || { echo "# no $PROXY in this image" >&2; exit 1; }
 head -c $((MIB << 20)) /dev/urandom >in
-for ((round = 0; round < ROUNDS; round++)); do
-	keep tp_g "$(tp_gntshare)"
-	keep tp_g1m "$(tp_gntshare 1M)"
-	keep tp_p "$(tp_proxy)"
-	keep lat_g "$(lat_gntshare)"
-	keep lat_p "$(lat_proxy)"
-done
 mibs() { awk -v m="$MIB" -v us="$1" 'BEGIN { printf "%.1f", m / (us / 1e6) }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
-printf '# throughput %d MiB: gntshare %s MiB/s (1 MiB rings: %s)  vchan-socket-proxy %s MiB/s  ratio %s  (goal >= 1.0)\n' \
-	"$MIB" "$(mibs "${best[tp_g]}")" "$(mibs "${best[tp_g1m]}")" "$(mibs "${best[tp_p]}")" \
-	"$(ratio "${best[tp_p]}" "${best[tp_g]}")"
-printf '# ping-pong 1 byte: gntshare %d us  vchan-socket-proxy %d us per round trip  ratio %s  (goal <= 1.0)\n' \
-	$((best[lat_g] / PINGS)) $((best[lat_p] / PINGS)) "$(ratio "${best[lat_g]}" "${best[lat_p]}")"
+for peer in $PEERS; do
+	best=()
+	if [[ $peer == dom0 ]]; then
+		for ((round = 0; round < ROUNDS; round++)); do
+			keep tp_g "$(tp_gntshare)"
+			keep tp_g1m "$(tp_gntshare 1M)"
+			keep tp_p "$(tp_proxy)"
+			keep lat_g "$(lat_gntshare)"
+			keep lat_p "$(lat_proxy)"
+		done
+		printf '# dom0 -> dom0 throughput %d MiB: gntshare %s MiB/s (1 MiB rings: %s)  vchan-socket-proxy %s MiB/s  ratio %s  (goal >= 1.0)\n' \
+			"$MIB" "$(mibs "${best[tp_g]}")" "$(mibs "${best[tp_g1m]}")" "$(mibs "${best[tp_p]}")" \
+			"$(ratio "${best[tp_p]}" "${best[tp_g]}")"
+		printf '# dom0 <-> dom0 ping-pong 1 byte: gntshare %d us  vchan-socket-proxy %d us per round trip  ratio %s  (goal <= 1.0)\n' \
+			$((best[lat_g] / PINGS)) $((best[lat_p] / PINGS)) "$(ratio "${best[lat_g]}" "${best[lat_p]}")"
+	else
+		domu_up
+		for ((round = 0; round < ROUNDS; round++)); do
+			keep tp_g "$(tpu_gntshare)"
+			keep tp_p "$(tpu_proxy)"
+			keep lat_g "$(latu_gntshare)"
+			keep lat_p "$(latu_proxy)"
+		done
+		xl destroy "$DOMU_NAME"
+		printf '# dom0 -> domU throughput %d MiB: gntshare %s MiB/s  vchan-socket-proxy %s MiB/s  ratio %s  (goal >= 1.0)\n' \
+			"$MIB" "$(mibs "${best[tp_g]}")" "$(mibs "${best[tp_p]}")" "$(ratio "${best[tp_p]}" "${best[tp_g]}")"
+		printf '# dom0 <-> domU ping-pong 1 byte: gntshare %d us  vchan-socket-proxy %d us per round trip  ratio %s  (goal <= 1.0)\n' \
+			$((best[lat_g] / PINGS)) $((best[lat_p] / PINGS)) "$(ratio "${best[lat_g]}" "${best[lat_p]}")"
+	fi
+done
