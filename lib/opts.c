@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,6 +86,25 @@ int hv_verb_unknown(const struct hv_verb *verbs, const char *name)
 	size_t n = 0;
 
 	hv_verb_find(verbs, name, &why);
+	if (!strcmp(why, "ambiguous")) {
+		/* The verbs the prefix matches, not a guess by spelling. */
+		char list[512];
+		size_t len = strlen(name), used = 0;
+
+		list[0] = '\0';
+		for (const struct hv_verb *v = verbs; v->name; v++) {
+			int w;
+
+			if (strncmp(v->name, name, len))
+				continue;
+			w = snprintf(list + used, sizeof(list) - used, "%s%s", used ? ", " : "",
+				     v->name);
+			if (w < 0 || (size_t)w >= sizeof(list) - used)
+				break;
+			used += (size_t)w;
+		}
+		return hv_usage_error("ambiguous verb '%s': %s", name, list);
+	}
 	for (const struct hv_verb *v = verbs; v->name && n < 128; v++)
 		names[n++] = v->name;
 	s = hv_suggest(name, names, n);

@@ -80,9 +80,9 @@ json_ok() { python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$1"; }
 	fails_with 2 "vfio-bind: unknown verb 'bnid': did you mean 'bind'? *"
 }
 
-@test "an ambiguous verb prefix is refused" {
+@test "an ambiguous verb prefix is refused, naming the verbs it matches" {
 	run "$VB" p 01:00.0 bar0 0
-	fails_with 2 "vfio-bind: ambiguous verb 'p'*"
+	fails_with 2 "vfio-bind: ambiguous verb 'p': peek, poke (try 'vfio-bind --help')"
 }
 
 @test "a unique verb prefix works (li = list)" {

@@ -94,9 +94,9 @@ load "$BATS_TEST_DIRNAME/../assert"
 	fails_with 2 "xsctl: invalid path '/a:b': *"
 }
 
-@test "an ambiguous verb prefix exits 2; a unique prefix runs the verb" {
+@test "an ambiguous verb prefix exits 2 naming the verbs it matches; a unique prefix runs the verb" {
 	run "$X" re /x
-	fails_with 2 "xsctl: ambiguous verb 're'*"
+	fails_with 2 "xsctl: ambiguous verb 're': read, restore (try 'xsctl --help')"
 	run "$X" domain 0
 	fails_with 5 "xsctl: cannot reach XenStore via XENSTORED_PATH=*"
 }
