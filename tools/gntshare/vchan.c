@@ -191,11 +191,13 @@ static int do_connect(struct vc *s)
 	}
 	hv_xs_close(&x);
 	if (rc == -ENOENT || rc == -EACCES) {
-		hv_err(0,
-		       rc == -ENOENT ? "is 'gntshare vchan listen' (or vchan-socket-proxy) running there?"
-				     : "nothing readable by this domain there: a listener for another domain?",
-		       "vchan connect: nobody listens at %s (domain %u) within %lld ms", o->path,
-		       o->domid, (long long)o->timeout_ms);
+		const char *hint =
+		    rc == -ENOENT
+			? "is 'gntshare vchan listen' (or vchan-socket-proxy) running there?"
+			: "nothing readable by this domain there: a listener for another domain?";
+
+		hv_err(0, hint, "vchan connect: nobody listens at %s (domain %u) within %lld ms",
+		       o->path, o->domid, (long long)o->timeout_ms);
 		return HV_EXIT_TIMEOUT;
 	}
 	if (rc == -EPERM)
@@ -450,8 +452,7 @@ static int pump(struct vc *s)
 		}
 		if (kick_at >= 0 && (int64_t)hv_now_ms() >= kick_at) {
 			kick_at = -1;
-			if (!s->peer_closed &&
-			    xenevtchn_notify(s->v->event, s->v->event_port) < 0)
+			if (!s->peer_closed && xenevtchn_notify(s->v->event, s->v->event_port) < 0)
 				return hv_fail(-errno, NULL, "vchan %s: signalling the peer",
 					       s->o->verb);
 		}
