@@ -330,7 +330,9 @@ domu_rounds() {
 	domu_rounds vchan 67108864
 }
 
-# bats test_tags=xenstore
+# Two programs' interop through the devices the rounds above cross on
+# every kernel: userspace; xenstore for its handshake (xen-ocaml).
+# bats test_tags=userspace,xenstore
 @test "vchan interop with a PV domU: vchan-socket-proxy there receives 1 byte, then 1 MiB, from gntshare listen, and sends as much to gntshare connect" {
 	[ -x "$PROXY" ] || skip "no vchan-socket-proxy in this image"
 	domu_rounds vchan-proxy 1 1048576
