@@ -26,8 +26,12 @@ setup() {
 }
 
 teardown() {
-	for p in ${BG_PIDS:-}; do kill -KILL "$p" 2>/dev/null; done
-	xenstore-rm "$P" 2>/dev/null
+	# A round's listener runs in a subshell: its pipeline goes too.
+	for p in ${BG_PIDS:-}; do
+		/tests/descendants "$p" | xargs -r kill -KILL 2>/dev/null
+		kill -KILL "$p" 2>/dev/null
+	done
+	for n in "$P" "$P-1" "$P-2"; do xenstore-rm "$n" 2>/dev/null; done
 	xl destroy gs-vchan 2>/dev/null
 	return 0
 }
