@@ -448,9 +448,9 @@ static int pump(struct vc *s)
 		 */
 		if (s->consumed && !s->peer_closed && libxenvchan_data_ready(s->v) == 0) {
 			s->consumed = false;
-			kick_at = (int64_t)hv_now_ms() + VC_KICK_DELAY_MS;
+			kick_at = hv_deadline_ms(VC_KICK_DELAY_MS);
 		}
-		if (kick_at >= 0 && (int64_t)hv_now_ms() >= kick_at) {
+		if (kick_at >= 0 && hv_poll_ms(kick_at) == 0) {
 			kick_at = -1;
 			if (!s->peer_closed && xenevtchn_notify(s->v->event, s->v->event_port) < 0)
 				return hv_fail(-errno, NULL, "vchan %s: signalling the peer",
@@ -482,13 +482,8 @@ static int pump(struct vc *s)
 		    (struct pollfd){.fd = s->in_eof || s->in.len ? -1 : s->in_fd, .events = POLLIN};
 		p[3] = (struct pollfd){.fd = s->out.len ? s->out_fd : -1, .events = POLLOUT};
 		timeout = s->check_domain ? VC_DOMAIN_CHECK_MS : -1;
-		if (kick_at >= 0) {
-			int64_t left = kick_at - (int64_t)hv_now_ms();
-
-			left = left < 0 ? 0 : left;
-			if (timeout < 0 || left < timeout)
-				timeout = (int)left;
-		}
+		if (kick_at >= 0 && (timeout < 0 || hv_poll_ms(kick_at) < timeout))
+			timeout = hv_poll_ms(kick_at);
 		n = poll(p, 4, timeout);
 		if (n < 0 && errno != EINTR)
 			return hv_fail(-errno, NULL, "poll");
