@@ -238,6 +238,7 @@ deps:
 	  rm -f config.mk; \
 	fi
 	$(Q)tests/guest/kernels fetch $(HV_KERNELS)
+	$(Q)tests/guest/debs fetch
 	$(Q)case " $(HV_KERNELS) " in *" newest "*) tests/guest/kernels buildroot newest ;; esac
 
 # Variables the test and demo scripts read.
