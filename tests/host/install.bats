@@ -57,9 +57,10 @@ in_fpath() {
 	install_at /usr
 	local r=$dest/usr/lib/udev/rules.d/60-hvutils-vfio-bind.rules
 	[ -f "$r" ]
-	grep -q 'TEST=="/etc/driverctl.d/pci-$kernel"' "$r"
-	grep -q 'TEST!="/usr/sbin/driverctl"' "$r"
-	grep -q 'RUN+="/usr/bin/vfio-bind -q bind --if-persistent $kernel"' "$r"
+	grep -q 'TEST!="/etc/driverctl.d/pci-$kernel", GOTO=' "$r"
+	# driverctl's own rule needs systemd: without it, this rule binds.
+	grep -q 'TEST=="/usr/sbin/driverctl", TEST=="/run/systemd/system", GOTO=' "$r"
+	grep -q '^RUN+="/usr/bin/vfio-bind -q bind --if-persistent $kernel"' "$r"
 	! grep -q @ "$r"
 	run make -s -C "$HV_TOP" --no-print-directory uninstall prefix=/usr DESTDIR="$dest"
 	[ ! -e "$r" ]
