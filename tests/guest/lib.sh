@@ -106,16 +106,26 @@ hv_detect_xen_bin_dir() {
 }
 
 # shellcheck disable=SC2034 # used by the scripts that source this file
-HV_PROFILES=(xen xen-ocaml pci pci-noiommu)
+HV_PROFILES=(xen xen-ocaml pci pci-noiommu pci-boot)
 
 # A family is a directory of suites (tests/guest/<family>/) and one cached
-# initramfs; several profiles (machines) can run the same family.
+# initramfs; several profiles (machines) can run the same family. pci-boot
+# boots the pci machine and image, once per file of tests/guest/pci-boot,
+# on one disk (tests/guest/run).
 hv_family() {
 	case $1 in
 	xen | xen-ocaml) echo xen ;;
-	pci) echo pci ;;
+	pci | pci-boot) echo pci ;;
 	pci-noiommu) echo pci-noiommu ;;
 	*) return 1 ;;
+	esac
+}
+
+# hv_suite_dir PROFILE: the directory under tests/guest of its suites.
+hv_suite_dir() {
+	case $1 in
+	pci-boot) echo pci-boot ;;
+	*) hv_family "$1" ;;
 	esac
 }
 
@@ -148,6 +158,10 @@ hv_missing_prereqs() {
 	fi
 	[[ -n $BUSYBOX && -x $BUSYBOX ]] || echo "busybox not found (Debian: busybox-static)"
 	[[ -n $BATS && -x $BATS ]] || echo "bats not found (Debian: bats)"
+	if [[ $(hv_family "$profile") == pci ]]; then
+		"$HV_TOP/tests/guest/debs" root >/dev/null 2>&1 ||
+			echo "udev, driverctl and mdevctl for the pci image are not unpacked (tests/guest/debs)"
+	fi
 	command -v cpio >/dev/null || echo "cpio not found (Debian: cpio)"
 	command -v modprobe >/dev/null || echo "modprobe not found (Debian: kmod)"
 	case $profile in

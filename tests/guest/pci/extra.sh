@@ -90,3 +90,28 @@ fi
 # (busybox's lacks --inh-caps).
 add_bin jq
 add_bin /usr/bin/setpriv
+
+# ---- vfio-bind persistence (tests/guest/pci-boot: boots on one disk) ---------
+# A real udev, started by /init only when the kernel line says hv.udev=1 (in
+# the other suites its coldplug would load drivers behind their backs), and
+# the peers whose files vfio-bind shares: driverctl and mdevctl, Debian 12's
+# packages unpacked by 'make deps' (tests/guest/debs), never installed on
+# the host. The disk: virtio-pci, virtio-blk and ext4 (ext2 on it, formatted
+# by busybox).
+debs=$("$HV_TOP/tests/guest/debs" root)
+# systemd-udevd is udevadm under another name (an absolute link in the deb).
+add_file "$debs/bin/udevadm" /usr/bin/udevadm
+add_libs "$debs/bin/udevadm"
+mkdir -p "$stage/usr/lib/systemd"
+ln -sf ../../bin/udevadm "$stage/usr/lib/systemd/systemd-udevd"
+add_file "$debs/lib/udev/rules.d" /usr/lib/udev/rules.d
+add_file "$debs/lib/udev/vfio_name" /usr/lib/udev/vfio_name
+add_file "$debs/usr/sbin/driverctl" /usr/sbin/driverctl
+add_file "$debs/usr/bin/mdevctl" /usr/bin/mdevctl
+# mdevctl refuses to run without its packaged callout directories.
+add_file "$debs/etc/mdevctl.d" /etc/mdevctl.d
+add_file "$debs/etc/driverctl.d" /etc/driverctl.d
+add_libs "$debs/usr/bin/mdevctl"
+add_module virtio_pci
+add_module virtio_blk
+add_module ext4
