@@ -28,6 +28,8 @@ teardown() {
 load "$BATS_TEST_DIRNAME/../../assert"
 load "$BATS_TEST_DIRNAME/domu"
 
+teardown_file() { domu_destroy_kept; }
+
 # waitfor FILE PATTERN: until a line of FILE matches (10 s at most).
 waitfor() {
 	for _ in $(seq 200); do
@@ -372,7 +374,8 @@ EOF
 	}
 	xsctl write $T/dom0/x keep
 	DOMU=xsctl-domu
-	domu_create xsctl-domu xsctl "$D"
+	# Its quota job comes next, for the quota test below (domu_keep).
+	domu_create xsctl-domu xsctl,quota "$D"
 	id=$domid
 	# The domU may read the directory's permissions, not write in it.
 	xsctl chmod $T/dom0 n0 r$id
@@ -385,8 +388,7 @@ EOF
 	}
 	run xsctl read -r /local/domain/$id/data/xsctl-result
 	printf 'domU said: %s\n' "$output"
-	# It powers itself off when its job is done: may be gone already.
-	xl destroy xsctl-domu 2>/dev/null || true
+	domu_keep xsctl-domu
 	DOMU=
 	[ "${lines[0]}" = "4 xsctl: write $T/dom0/new: Permission denied (permissions of $T/dom0: n0 r$id)" ]
 	[ "${lines[1]}" = "4 xsctl: write $T/dom0/x: Permission denied (the node's permissions are not readable by this domain either)" ]
@@ -498,8 +500,13 @@ field() { awk -v q="$1" -v c="$3" '$1 == q { print $c }' <<<"$2"; }
 }
 
 @test "a domU filling its node quota is refused (C: exit 8; oxenstored: EQUOTA arrives as EINVAL), and quota shows it at the limit" {
-	DOMU=quota-domu
-	domu_create quota-domu quota "$D"
+	# The first domU test's domain, its quota job waiting for data/quota-go.
+	if domu_reuse xsctl-domu; then
+		DOMU=xsctl-domu
+	else
+		DOMU=quota-domu
+		domu_create quota-domu quota "$D"
+	fi
 	id=$domid
 	if [ "$XENSTORED_FLAVOUR" = c ]; then
 		# Room for 60 more than it owns now: quick to fill.
@@ -509,7 +516,8 @@ field() { awk -v q="$1" -v c="$3" '$1 == q { print $c }' <<<"$2"; }
 	else
 		limit=1000
 	fi
-	xl unpause quota-domu
+	xsctl write "/local/domain/$id/data/quota-go" 1
+	[ "$DOMU" = xsctl-domu ] || xl unpause quota-domu
 	for _ in $(seq 600); do
 		r=$(xsctl read "/local/domain/$id/data/quota-result" 2>/dev/null) || r=
 		[ -n "$r" ] && break
@@ -517,7 +525,7 @@ field() { awk -v q="$1" -v c="$3" '$1 == q { print $c }' <<<"$2"; }
 	done
 	[ -n "$r" ] || {
 		echo "no result from the domU" >&2
-		domu_console quota-domu
+		domu_console "$DOMU"
 		return 1
 	}
 	echo "domU said: $r"
@@ -525,7 +533,7 @@ field() { awk -v q="$1" -v c="$3" '$1 == q { print $c }' <<<"$2"; }
 	echo "$output"
 	[ "$(field nodes "$output" 2)" -eq "$limit" ]
 	[ "$(field nodes "$output" 3)" -eq "$limit" ]
-	xl destroy quota-domu 2>/dev/null || true
+	xl destroy "$DOMU" 2>/dev/null || true
 	DOMU=
 	if [ "$XENSTORED_FLAVOUR" = c ]; then
 		[[ $r =~ ^8\ [0-9]+\ xsctl:\ line\ [0-9]+:\ write\ data/q/[0-9]+:\ No\ space\ left\ on\ device\ \(a\ daemon\ quota\ was\ hit\)$ ]]

@@ -26,9 +26,11 @@ teardown() {
 	[ -n "${SH_PID:-}" ] && kill -TERM "$SH_PID" 2>/dev/null && wait "$SH_PID" 2>/dev/null
 	[ -n "${SAVED_LIMIT:-}" ] && echo "$SAVED_LIMIT" >"$LIMIT_PARAM"
 	xenstore-rm /local/domain/0/gs-test 2>/dev/null
-	xl destroy gs-domu 2>/dev/null
+	domu_kept gs-domu || xl destroy gs-domu 2>/dev/null
 	return 0
 }
+
+teardown_file() { domu_destroy_kept; }
 
 # share ARGS...: starts a holding sharer for domain SH_DOMID (default 0);
 # REFS is its refs line.
@@ -370,7 +372,8 @@ start_peer() {
 # bats test_tags=xenstore
 @test "a PV domU started with xl create maps the refs dom0 published, checks them, acks through the page" {
 	# Paused until the refs are published: the domU finds them at once.
-	domu_create gs-domu gntshare "$T"
+	# Its evtchn job comes next, for the evtchn test below (domu_keep).
+	domu_create gs-domu gntshare,evtchn "$T"
 	head -c 8192 /dev/urandom >"$T/in"
 	SH_DOMID=$domid start_share --pages 2 --from "$T/in" --to "$T/seen" \
 		--publish "/local/domain/$domid/data/gs"
@@ -385,6 +388,7 @@ start_peer() {
 		domu_console gs-domu
 		return 1
 	}
+	domu_keep gs-domu
 	stop_share TERM
 	[ "$(head -c 2061 "$T/seen" | tail -c 13)" = "ACK from domU" ]
 	run xenstore-exists "/local/domain/$domid/data/gs"
@@ -471,13 +475,16 @@ no_gntshare_ports() {
 }
 
 @test "evtchn between dom0 and a PV domU: alloc in dom0, bind in the domU, notify and wait both ways" {
-	domu_create gs-domu evtchn "$T"
-	export GS domid
+	# The gntshare test's domU, its evtchn job waiting for data/ev-port.
+	REUSED=
+	domu_reuse gs-domu && REUSED=1
+	[ -n "$REUSED" ] || domu_create gs-domu evtchn "$T"
+	export GS domid REUSED
 	# dom0 makes the port, tells the domU, lets it run, waits for its kick,
 	# answers, and waits for its second kick (the proof it got the answer).
 	run --separate-stderr "$GS" evtchn alloc --domid "$domid" --exec sh -c '
 		xsctl write "/local/domain/$domid/data/ev-port" "$GNTSHARE_PORT" || exit 9
-		xl unpause gs-domu || exit 9
+		[ -n "$REUSED" ] || xl unpause gs-domu || exit 9
 		"$GS" evtchn wait --timeout 150 || exit 10
 		"$GS" evtchn notify || exit 11
 		"$GS" evtchn wait --timeout 150 || exit 12'

@@ -32,9 +32,11 @@ teardown() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	for n in "$P" "$P-1" "$P-2"; do xenstore-rm "$n" 2>/dev/null; done
-	xl destroy gs-vchan 2>/dev/null
+	domu_kept gs-vchan || xl destroy gs-vchan 2>/dev/null
 	return 0
 }
+
+teardown_file() { domu_destroy_kept; }
 
 # Nothing of ours is left: every grant free again, no port bound.
 nothing_left() {
@@ -246,7 +248,8 @@ read_node() {
 }
 
 # domu_rounds JOB SIZE...: a domU running jobs/JOB.sh (vchan: gntshare
-# vchan, vchan-proxy: Xen's vchan-socket-proxy), then per SIZE (round I):
+# vchan, vchan-proxy: Xen's vchan-socket-proxy; with DOMU_NEXT=JOB2 it
+# runs jobs/JOB2.sh next and is kept for the next test), then per SIZE (round I):
 # SIZE random bytes dom0 -> domU (dom0 listens at $P-I), then SIZE domU ->
 # dom0 (the domU listens at its data/gs-vchan-I); every checksum equal, and
 # with gntshare at both ends every exit status 0. The proxy's client connects once, without waiting for a
@@ -257,7 +260,7 @@ read_node() {
 domu_rounds() {
 	local job=$1 i=0 size rc sent result DP want got sumpid
 	shift
-	domu_create gs-vchan "$job" "$T"
+	domu_create gs-vchan "$job${DOMU_NEXT:+,$DOMU_NEXT}" "$T"
 	xenstore-write "/local/domain/$domid/data/vc-sizes" "$*"
 	DP=/local/domain/$domid/data/gs-vchan
 	for size in "$@"; do
@@ -320,33 +323,29 @@ domu_rounds() {
 		run xenstore-exists "$P-$i"
 		[ "$status" -ne 0 ]
 	done
-	destroy_domu
+	if [ -n "${DOMU_NEXT:-}" ]; then
+		domu_keep gs-vchan
+	else
+		destroy_domu
+	fi
 	nothing_left
 }
 
 @test "vchan dom0<->PV domU: 1 byte and 1 MiB each way (dom0 listens, then the domU), checksums equal" {
-	domu_rounds vchan 1 1048576
-}
-
-# About 150 s of TCG (64 KiB or 1 MiB rings alike): make check-long.
-# bats test_tags=long
-@test "vchan dom0<->PV domU: 64 MiB each way, checksums equal" {
-	domu_rounds vchan 67108864
-}
-
-# Two programs' interop through the devices the rounds above cross on
-# every kernel: userspace; xenstore for its handshake (xen-ocaml).
-# bats test_tags=userspace,xenstore
-@test "vchan interop with a PV domU: vchan-socket-proxy there receives 1 byte, then 1 MiB, from gntshare listen, and sends as much to gntshare connect" {
-	[ -x "$PROXY" ] || skip "no vchan-socket-proxy in this image"
-	domu_rounds vchan-proxy 1 1048576
+	DOMU_NEXT=vchan-sink domu_rounds vchan 1 1048576
 }
 
 @test "vchan dom0<->PV domU: the domU destroyed mid-stream ends dom0's listen with exit 10" {
-	domu_create gs-vchan vchan-sink "$T"
+	local reused=false
+	# The previous test's domU, its vchan-sink job waiting for dom0's nodes.
+	if domu_reuse gs-vchan; then
+		reused=true
+	else
+		domu_create gs-vchan vchan-sink "$T"
+	fi
 	"$GS" -v vchan listen --domid "$domid" --path "$P" --timeout 150 </dev/zero 2>"$T/l.err" &
 	BG_PIDS=$!
-	xl unpause gs-vchan
+	$reused || xl unpause gs-vchan
 	for _ in $(seq 300); do
 		grep -q "connected to domain" "$T/l.err" && break
 		kill -0 "$BG_PIDS" 2>/dev/null || break
@@ -364,4 +363,18 @@ domu_rounds() {
 	run xenstore-exists "$P"
 	[ "$status" -ne 0 ]
 	nothing_left
+}
+
+# About 150 s of TCG (64 KiB or 1 MiB rings alike): make check-long.
+# bats test_tags=long
+@test "vchan dom0<->PV domU: 64 MiB each way, checksums equal" {
+	domu_rounds vchan 67108864
+}
+
+# Two programs' interop through the devices the rounds above cross on
+# every kernel: userspace; xenstore for its handshake (xen-ocaml).
+# bats test_tags=userspace,xenstore
+@test "vchan interop with a PV domU: vchan-socket-proxy there receives 1 byte, then 1 MiB, from gntshare listen, and sends as much to gntshare connect" {
+	[ -x "$PROXY" ] || skip "no vchan-socket-proxy in this image"
+	domu_rounds vchan-proxy 1 1048576
 }

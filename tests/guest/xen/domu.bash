@@ -25,6 +25,33 @@ domu_create() {
 	[ "$domid" -gt 0 ]
 }
 
+# One domU for two tests of a suite (a domU's boot is ~20 s of TCG): the
+# first creates it with both jobs (domu_create NAME FIRST,SECOND DIR), each
+# job waiting for its own go from dom0, and once it has what it needs from
+# the first job marks it with domu_keep NAME. The second takes it with
+# domu_reuse NAME (sets domid; fails unless it was kept and is alive) and
+# otherwise creates its own. Teardowns leave a kept domU alone
+# (domu_kept NAME); teardown_file destroys any never reused
+# (domu_destroy_kept).
+domu_keep() { touch "$BATS_FILE_TMPDIR/domu-kept-$1"; }
+domu_kept() { [ -e "$BATS_FILE_TMPDIR/domu-kept-$1" ]; }
+domu_reuse() {
+	local id
+	domu_kept "$1" || return 1
+	rm -f "$BATS_FILE_TMPDIR/domu-kept-$1"
+	id=$(xl domid "$1" 2>/dev/null) || return 1
+	domid=$id
+}
+domu_destroy_kept() {
+	local f
+	for f in "$BATS_FILE_TMPDIR"/domu-kept-*; do
+		[ -e "$f" ] || continue
+		xl destroy "${f##*/domu-kept-}" 2>/dev/null
+		rm -f "$f"
+	done
+	return 0
+}
+
 # domu_console NAME: the domain list and NAME's last console lines, to
 # stderr (why a domU gave no result).
 domu_console() {

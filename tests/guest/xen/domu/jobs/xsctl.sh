@@ -11,6 +11,3 @@ xsctl write "$target/x" 1 2>/tmp/err2
 rc2=$?
 xsctl write data/xsctl-result "$rc1 $(cat /tmp/err1)
 $rc2 $(cat /tmp/err2)"
-# Powering off now would take data/ with it before dom0 reads it: dom0
-# destroys this domain when it has the result.
-sleep 120
