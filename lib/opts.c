@@ -151,29 +151,109 @@ int hv_popt_next(poptContext pc, const struct poptOption *table)
 	return HV_POPT_FAILED;
 }
 
+/*
+ * Prints LEN bytes of TEXT from column COL on, breaking between words (not
+ * inside brackets: "[--wait [--timeout S]]" stays whole) so that no line
+ * passes HV_HELP_WIDTH columns where a break helps; a continued line
+ * starts at column INDENT. Ends the line.
+ */
+static void print_wrapped(FILE *out, const char *text, size_t len, size_t col, size_t indent)
+{
+	size_t i = 0;
+	bool first = true;
+
+	while (i < len) {
+		size_t j = i;
+		int depth = 0;
+
+		while (j < len && (text[j] != ' ' || depth > 0)) {
+			if (text[j] == '[' || text[j] == '(')
+				depth++;
+			else if ((text[j] == ']' || text[j] == ')') && depth > 0)
+				depth--;
+			j++;
+		}
+		if (!first && col + 1 + (j - i) > HV_HELP_WIDTH && col > indent) {
+			fprintf(out, "\n%*s", (int)indent, "");
+			col = indent;
+		} else if (!first) {
+			fputc(' ', out);
+			col++;
+		}
+		fprintf(out, "%.*s", (int)(j - i), text + i);
+		col += j - i;
+		first = false;
+		for (i = j; i < len && text[i] == ' '; i++)
+			;
+	}
+	fputc('\n', out);
+}
+
+#define HV_VERB_COLUMN 31 /* where a verb's summary starts */
+
+void hv_print_verbs(FILE *out, const struct hv_verb *verbs)
+{
+	for (const struct hv_verb *v = verbs; v->name; v++) {
+		const char *args = v->args ? v->args : "", *sum = v->summary ? v->summary : "";
+		size_t head = 3 + strlen(v->name) + strlen(args);
+
+		/* A long synopsis gets a line of its own, the summary the next. */
+		fprintf(out, "  %s ", v->name);
+		if (head >= HV_VERB_COLUMN) {
+			print_wrapped(out, args, strlen(args), 3 + strlen(v->name),
+				      4 + strlen(v->name));
+			fprintf(out, "%*s", HV_VERB_COLUMN, "");
+		} else {
+			fprintf(out, "%-*s", (int)(HV_VERB_COLUMN - 3 - strlen(v->name)), args);
+		}
+		print_wrapped(out, sum, strlen(sum), HV_VERB_COLUMN, HV_VERB_COLUMN);
+	}
+}
+
 void hv_print_help(FILE *out, poptContext pc, const char *synopsis,
 		   const struct hv_verb *verbs, const char *manpage)
 {
+	size_t prog = strlen(hv_progname());
+	char *opts = NULL, *body;
+	size_t opts_len = 0;
+	FILE *mem;
+
 	fprintf(out, "Usage:\n");
 	for (const char *l = synopsis; l && *l;) {
-		size_t len = strcspn(l, "\n");
+		size_t len = strcspn(l, "\n"), indent = 3 + prog, w;
 
-		fprintf(out, "  %s %.*s\n", hv_progname(), (int)len, l);
+		/* Continued lines align under the first argument after the verbs. */
+		for (const char *p = l; p < l + len && *p >= 'a' && *p <= 'z'; p += w + 1) {
+			w = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789|-");
+			if (p + w >= l + len || p[w] != ' ')
+				break;
+			indent += w + 1;
+		}
+		fprintf(out, "  %s ", hv_progname());
+		print_wrapped(out, l, len, 3 + prog, indent);
 		l += len;
 		if (*l)
 			l++;
 	}
 	if (verbs) {
 		fprintf(out, "\nVerbs:\n");
-		for (const struct hv_verb *v = verbs; v->name; v++) {
-			char head[64];
-
-			snprintf(head, sizeof(head), "%s %s", v->name, v->args ? v->args : "");
-			fprintf(out, "  %-28s %s\n", head, v->summary ? v->summary : "");
-		}
+		hv_print_verbs(out, verbs);
 	}
 	fprintf(out, "\n");
-	poptPrintHelp(pc, out, 0);
+	/* popt's own "Usage: NAME [OPTION...]" line would be a second one. */
+	mem = open_memstream(&opts, &opts_len);
+	if (mem) {
+		poptPrintHelp(pc, mem, 0);
+		fclose(mem);
+	}
+	body = opts && !strncmp(opts, "Usage:", 6) ? opts + strcspn(opts, "\n") : opts;
+	if (body && *body == '\n')
+		body++;
+	if (body)
+		fputs(body, out);
+	else
+		poptPrintHelp(pc, out, 0);
+	free(opts);
 	if (manpage)
 		fprintf(out, "\nFor more details see %s.\n", manpage);
 }

@@ -71,6 +71,12 @@ int hv_popt_next(poptContext pc, const struct poptOption *table);
 void hv_print_help(FILE *out, poptContext pc, const char *synopsis,
 		   const struct hv_verb *verbs, const char *manpage);
 
+/* --help lines stay within this many columns (synopses wrap). */
+#define HV_HELP_WIDTH 80
+
+/* The "Verbs:" table of --help: name, arguments, summary, wrapped. */
+void hv_print_verbs(FILE *out, const struct hv_verb *verbs);
+
 /*
  * Handles the common --help/--version/-q/-v after parsing. Sets *exit_now
  * when the tool must stop and returns the exit code to stop with

@@ -31,18 +31,28 @@ tools() {
 	done
 }
 
-# tool_help TOOL: the --help of the tool, of each verb it lists, and of
-# each mdev subverb of vfio-bind.
-tool_help() {
+# help_commands TOOL: the arguments before --help of the tool's own help
+# (an empty line), each verb it lists, and each mdev subverb of vfio-bind.
+help_commands() {
 	local tool=$1 bin=$HV_TOP/tools/$1/$1 v s
-	"$bin" --help
-	for v in $("$bin" --help | awk '/^Verbs:/{f=1;next} f&&/^  [a-z]/{print $1} f&&/^$/{f=0}'); do
-		"$bin" "$v" --help
+	local verbs='/^Verbs:/{f=1;next} f&&/^  [a-z]/{print $1} f&&/^$/{f=0}'
+	echo
+	for v in $("$bin" --help | awk "$verbs"); do
+		echo "$v"
 		[[ $tool == vfio-bind && $v == mdev ]] || continue
-		for s in $("$bin" mdev --help | awk '/^  [a-z]/{print $1}'); do
-			"$bin" mdev "$s" --help
+		for s in $("$bin" mdev --help | awk "$verbs"); do
+			echo "mdev $s"
 		done
 	done
+}
+
+# tool_help TOOL: all those helps, one after the other.
+tool_help() {
+	local bin=$HV_TOP/tools/$1/$1 args
+	while read -r args; do
+		# shellcheck disable=SC2086 # the words of one command line
+		"$bin" $args --help
+	done < <(help_commands "$1")
 }
 
 # help_options TOOL: every option name its help lists, one a line.
@@ -178,4 +188,23 @@ foreign_options() {
 		done
 	done
 	[[ -z $missing ]] || { echo "not in EXIT STATUS:$missing"; false; }
+}
+
+@test "every --help (tool, verb, mdev subverb) is one Usage: block within 80 columns" {
+	local t args out n l bad=
+	for t in $(tools); do
+		while read -r args; do
+			# shellcheck disable=SC2086 # the words of one command line
+			out=$("$HV_TOP/tools/$t/$t" $args --help 2>&1)
+			n=$(grep -c '^Usage:' <<<"$out" || true)
+			[[ $n -eq 1 ]] || bad+=$'\n'"$t $args: $n Usage: blocks"
+			while IFS= read -r l; do
+				bad+=$'\n'"$t $args: ${#l} columns: $l"
+			done < <(awk 'length > 80' <<<"$out")
+		done < <(help_commands "$t")
+	done
+	[[ -z $bad ]] || {
+		echo "$bad"
+		false
+	}
 }

@@ -113,7 +113,8 @@ int vb_parse_verb(struct vb_ctx *c, int argc, const char **argv, const struct po
 	poptContext pc;
 	int rc;
 
-	snprintf(usage, sizeof(usage), "%s %s", argv[0], syn);
+	snprintf(usage, sizeof(usage), "%s%s%s %s", c->parent_verb ? c->parent_verb : "",
+		 c->parent_verb ? " " : "", argv[0], syn);
 	pc = poptGetContext(hv_progname(), argc, argv, table, 0);
 	rc = hv_popt_parse(pc, table, &c->common, usage, NULL, MANPAGE);
 	if (rc >= 0) {

@@ -379,9 +379,8 @@ int vb_cmd_mdev(void *ctx, int argc, const char **argv)
 
 	if (argc < 2 || argv[1][0] == '-') {
 		if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-			printf("usage: vfio-bind mdev SUBVERB [ARGS...]\n\n");
-			for (v = mdev_verbs; v->name; v++)
-				printf("  %-8s %-30s %s\n", v->name, v->args, v->summary);
+			printf("Usage:\n  vfio-bind mdev SUBVERB [ARGS...]\n\nVerbs:\n");
+			hv_print_verbs(stdout, mdev_verbs);
 			return 0;
 		}
 		return hv_usage_error("mdev: missing subverb (types, create, remove, list, define, "
@@ -391,5 +390,6 @@ int vb_cmd_mdev(void *ctx, int argc, const char **argv)
 	if (!v)
 		return hv_verb_unknown(mdev_verbs, argv[1]);
 	/* The subverb becomes argv[0], as for a top-level verb. */
+	((struct vb_ctx *)ctx)->parent_verb = "mdev";
 	return v->run(ctx, argc - 1, argv + 1);
 }

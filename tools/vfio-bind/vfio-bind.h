@@ -62,6 +62,7 @@ struct vb_ctx {
 	struct vb_libkmod libkmod;
 	struct pci_access *pacc;	/* created on first name lookup only */
 	int pci_flags;			/* extra PCI_LOOKUP_* flags */
+	const char *parent_verb;	/* "mdev" under a subverb, for its --help */
 	/* verb options */
 	int dry_run;
 	int group;
