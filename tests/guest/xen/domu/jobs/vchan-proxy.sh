@@ -18,10 +18,10 @@ for size in $sizes; do
 	# Its input stays open: the end of dom0's stream is what ends it.
 	rm -f /tmp/hold
 	mkfifo /tmp/hold
-	sleep 150 >/tmp/hold &
+	sleep 280 >/tmp/hold &
 	hold=$!
 	{
-		timeout 150 vchan-socket-proxy 0 "/local/domain/0/data/gs-vchan-$i" - </tmp/hold 2>/tmp/err1
+		timeout 280 vchan-socket-proxy 0 "/local/domain/0/data/gs-vchan-$i" - </tmp/hold 2>/tmp/err1
 		echo $? >/tmp/rc1
 	} | sha256sum >/tmp/sum
 	kill "$hold"
@@ -31,7 +31,7 @@ for size in $sizes; do
 	mkfifo /tmp/tap
 	sha256sum </tmp/tap >/tmp/sent &
 	head -c "$size" /dev/urandom | tee /tmp/tap |
-		timeout 150 vchan-socket-proxy -m server 0 "/local/domain/$me/data/gs-vchan-$i" - \
+		timeout 280 vchan-socket-proxy -m server 0 "/local/domain/$me/data/gs-vchan-$i" - \
 			>/dev/null 2>/tmp/err2
 	rc2=$?
 	wait
