@@ -40,22 +40,12 @@
 
 #define PG 4096
 
+/* The same calls as uffd-watch dirty: its header for PAGEMAP_SCAN's ABI. */
+#include "../../tools/uffd-watch/pagemap-scan.h"
+
 /* Linux 6.4 and 6.7 UAPI, newer than Debian 12's headers. */
 #define WPB_FEATURE_WP_UNPOPULATED (1 << 13)
 #define WPB_FEATURE_WP_ASYNC (1 << 15)
-#define WPB_PAGE_IS_WRITTEN (1 << 1)
-#define WPB_PM_SCAN_WP_MATCHING (1 << 0)
-
-struct wpb_page_region {
-	uint64_t start, end, categories;
-};
-
-struct wpb_pm_scan_arg {
-	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
-	uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
-};
-
-#define WPB_PAGEMAP_SCAN _IOWR('f', 16, struct wpb_pm_scan_arg)
 
 /* Registers [p, p + len) for asynchronous write tracking; 0 or -1. */
 static int track_start(void *p, size_t len)
@@ -78,7 +68,7 @@ static int track_start(void *p, size_t len)
 /* Pages written in [p, p + len) since the last scan, protected again; -1 on error. */
 static long track_scan(void *p, size_t len)
 {
-	struct wpb_page_region v[256];
+	struct uw_page_region v[256];
 	uint64_t at = (uintptr_t)p, end = at + len;
 	long pages = 0;
 	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
@@ -86,15 +76,15 @@ static long track_scan(void *p, size_t len)
 	if (fd < 0)
 		return -1;
 	while (at < end) {
-		struct wpb_pm_scan_arg a = {.size = sizeof(a),
-					    .flags = WPB_PM_SCAN_WP_MATCHING,
+		struct uw_pm_scan_arg a = {.size = sizeof(a),
+					    .flags = PM_SCAN_WP_MATCHING,
 					    .start = at,
 					    .end = end,
 					    .vec = (uintptr_t)v,
 					    .vec_len = 256,
-					    .category_mask = WPB_PAGE_IS_WRITTEN,
-					    .return_mask = WPB_PAGE_IS_WRITTEN};
-		int n = ioctl(fd, WPB_PAGEMAP_SCAN, &a);
+					    .category_mask = PAGE_IS_WRITTEN,
+					    .return_mask = PAGE_IS_WRITTEN};
+		int n = ioctl(fd, UW_PAGEMAP_SCAN, &a);
 
 		if (n < 0) {
 			perror("wp-bench: PAGEMAP_SCAN");

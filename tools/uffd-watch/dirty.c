@@ -2,8 +2,7 @@
 /*
  * dirty: the PAGEMAP_SCAN half of `uffd-watch dirty` (run.c registers the
  * memory with UFFD_FEATURE_WP_ASYNC and calls uw_dirty_scan every
- * --interval). Debian 12's headers predate the ioctl, so its ABI
- * (include/uapi/linux/fs.h, Linux 6.7) is spelled out here.
+ * --interval). The ioctl's ABI is in pagemap-scan.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,21 +12,7 @@
 
 #include "dirty.h"
 #include "json.h"
-
-#define PAGE_IS_WRITTEN	      (1 << 1)
-#define PM_SCAN_WP_MATCHING   (1 << 0) /* protect what matched again */
-#define PM_SCAN_CHECK_WPASYNC (1 << 1) /* fail unless the range is WP_ASYNC */
-
-struct uw_page_region {
-	uint64_t start, end, categories;
-};
-
-struct uw_pm_scan_arg {
-	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
-	uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
-};
-
-#define UW_PAGEMAP_SCAN _IOWR('f', 16, struct uw_pm_scan_arg)
+#include "pagemap-scan.h"
 
 #define SCAN_VEC 256 /* ranges per ioctl; the walk resumes at walk_end */
 
