@@ -6,8 +6,7 @@
 #include "diag.h"
 #include "opts.h"
 
-const struct hv_verb *hv_verb_find(const struct hv_verb *verbs, const char *name,
-				   const char **why)
+const struct hv_verb *hv_verb_find(const struct hv_verb *verbs, const char *name, const char **why)
 {
 	const struct hv_verb *match = NULL;
 	size_t len = strlen(name);
@@ -113,8 +112,7 @@ int hv_verb_unknown(const struct hv_verb *verbs, const char *name)
 	return hv_usage_error("%s verb '%s'", why, name);
 }
 
-static void collect_long_names(const struct poptOption *t, const char **out, size_t *n,
-			       size_t max)
+static void collect_long_names(const struct poptOption *t, const char **out, size_t *n, size_t max)
 {
 	for (; t && (t->longName || t->shortName || t->arg); t++) {
 		if ((t->argInfo & POPT_ARG_MASK) == POPT_ARG_INCLUDE_TABLE) {
@@ -210,8 +208,8 @@ void hv_print_verbs(FILE *out, const struct hv_verb *verbs)
 	}
 }
 
-void hv_print_help(FILE *out, poptContext pc, const char *synopsis,
-		   const struct hv_verb *verbs, const char *manpage)
+void hv_print_help(FILE *out, poptContext pc, const char *synopsis, const struct hv_verb *verbs,
+		   const char *manpage)
 {
 	size_t prog = strlen(hv_progname());
 	char *opts = NULL, *body;
@@ -380,7 +378,7 @@ int hv_popt_parse(poptContext pc, const struct poptOption *table, struct hv_comm
 const char **hv_popt_args(poptContext pc, int *argc)
 {
 	const char **args = poptGetArgs(pc);
-	static const char *none[] = { NULL };
+	static const char *none[] = {NULL};
 	int n = 0;
 
 	if (!args)

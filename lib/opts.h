@@ -27,12 +27,14 @@ struct hv_common {
 	size_t n_owned;
 };
 
-#define HV_POPT_COMMON(c)                                                                   \
-	{ "json", 'j', POPT_ARG_NONE, &(c).json, 0, "print records as JSON", NULL },       \
-	{ "verbose", 'v', POPT_ARG_NONE, &(c).verbose, 0, "say more on stderr", NULL },    \
-	{ "quiet", 'q', POPT_ARG_NONE, &(c).quiet, 0, "print only errors", NULL },         \
-	{ "help", 'h', POPT_ARG_NONE, &(c).help, 0, "show this help and exit", NULL },     \
-	{ "version", 'V', POPT_ARG_NONE, &(c).version, 0, "show the version and exit", NULL }
+#define HV_POPT_COMMON(c)                                                                          \
+	{"json", 'j', POPT_ARG_NONE, &(c).json, 0, "print records as JSON", NULL},                 \
+	    {"verbose", 'v', POPT_ARG_NONE, &(c).verbose, 0, "say more on stderr", NULL},          \
+	    {"quiet", 'q', POPT_ARG_NONE, &(c).quiet, 0, "print only errors", NULL},               \
+	    {"help", 'h', POPT_ARG_NONE, &(c).help, 0, "show this help and exit", NULL},           \
+	{                                                                                          \
+		"version", 'V', POPT_ARG_NONE, &(c).version, 0, "show the version and exit", NULL  \
+	}
 
 /*
  * A verb's handler gets the tool context and its own argv (argv[0] is the
@@ -41,16 +43,15 @@ struct hv_common {
 struct hv_verb {
 	const char *name;
 	int (*run)(void *ctx, int argc, const char **argv);
-	const char *args;	/* synopsis of its arguments, for --help */
-	const char *summary;	/* one line, for --help */
+	const char *args;    /* synopsis of its arguments, for --help */
+	const char *summary; /* one line, for --help */
 };
 
 /*
  * Finds a verb by exact name or unique prefix. NULL if unknown or ambiguous;
  * then *why says which ("unknown", "ambiguous").
  */
-const struct hv_verb *hv_verb_find(const struct hv_verb *verbs, const char *name,
-				   const char **why);
+const struct hv_verb *hv_verb_find(const struct hv_verb *verbs, const char *name, const char **why);
 
 /* Reports an unknown/ambiguous verb with a suggestion; returns HV_EXIT_USAGE. */
 int hv_verb_unknown(const struct hv_verb *verbs, const char *name);
@@ -68,8 +69,8 @@ int hv_popt_next(poptContext pc, const struct poptOption *table);
 #define HV_POPT_FAILED (-3000)
 
 /* Usage screen: synopsis line(s), the verb table if any, the options, and the man page. */
-void hv_print_help(FILE *out, poptContext pc, const char *synopsis,
-		   const struct hv_verb *verbs, const char *manpage);
+void hv_print_help(FILE *out, poptContext pc, const char *synopsis, const struct hv_verb *verbs,
+		   const char *manpage);
 
 /* --help lines stay within this many columns (synopses wrap). */
 #define HV_HELP_WIDTH 80

@@ -86,7 +86,7 @@ static int size_multiplier(const char *suffix, uint64_t *mult)
 	static const struct {
 		char c;
 		unsigned int shift;
-	} units[] = { { 'K', 10 }, { 'M', 20 }, { 'G', 30 }, { 'T', 40 } };
+	} units[] = {{'K', 10}, {'M', 20}, {'G', 30}, {'T', 40}};
 
 	if (!*suffix) {
 		*mult = 1;

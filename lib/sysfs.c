@@ -56,15 +56,15 @@ int hv_path_build(const struct hv_path *p, char *buf, size_t len, const char *fm
 	return rc;
 }
 
-#define BUILD_OR_RETURN(p, path, fmt)                                   \
-	do {                                                            \
-		va_list ap_;                                            \
-		int rc_;                                                \
-		va_start(ap_, fmt);                                     \
-		rc_ = vbuild(p, path, sizeof(path), fmt, ap_);          \
-		va_end(ap_);                                            \
-		if (rc_)                                                \
-			return rc_;                                     \
+#define BUILD_OR_RETURN(p, path, fmt)                                                              \
+	do {                                                                                       \
+		va_list ap_;                                                                       \
+		int rc_;                                                                           \
+		va_start(ap_, fmt);                                                                \
+		rc_ = vbuild(p, path, sizeof(path), fmt, ap_);                                     \
+		va_end(ap_);                                                                       \
+		if (rc_)                                                                           \
+			return rc_;                                                                \
 	} while (0)
 
 int hv_path_read(const struct hv_path *p, char *buf, size_t len, const char *fmt, ...)

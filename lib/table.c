@@ -11,9 +11,9 @@ struct hv_table {
 	const char *name;
 	const struct hv_table_col *cols;
 	size_t ncols;
-	char **cells;		/* rows * ncols */
-	size_t nrows, cap;	/* cap counts cells */
-	size_t fill;		/* cells filled in the row under construction */
+	char **cells;	   /* rows * ncols */
+	size_t nrows, cap; /* cap counts cells */
+	size_t fill;	   /* cells filled in the row under construction */
 };
 
 struct hv_table *hv_table_new(const char *name, const struct hv_table_col *cols, size_t ncols)
@@ -114,8 +114,9 @@ static void print_json(const struct hv_table *t, FILE *out)
 			if (!v || !*v) {
 				hv_json_null(&j, key);
 			} else if (t->cols[c].type == HV_COL_BOOL) {
-				hv_json_bool(&j, key, !strcmp(v, "yes") || !strcmp(v, "1") ||
-						     !strcmp(v, "true"));
+				hv_json_bool(&j, key,
+					     !strcmp(v, "yes") || !strcmp(v, "1") ||
+						 !strcmp(v, "true"));
 			} else if (t->cols[c].type == HV_COL_NUM) {
 				long long n;
 

@@ -12,17 +12,17 @@
 
 enum hv_col_type {
 	HV_COL_STR,
-	HV_COL_NUM,	/* decimal integer text, emitted unquoted in JSON */
-	HV_COL_BOOL,	/* "yes"/"no" in text, true/false in JSON */
+	HV_COL_NUM,  /* decimal integer text, emitted unquoted in JSON */
+	HV_COL_BOOL, /* "yes"/"no" in text, true/false in JSON */
 };
 
 enum {
-	HV_COL_RIGHT = 1 << 0,	/* right-align in text mode */
+	HV_COL_RIGHT = 1 << 0,	   /* right-align in text mode */
 	HV_COL_LAST_FREE = 1 << 1, /* last column: not padded, may hold spaces */
 };
 
 struct hv_table_col {
-	const char *header;	/* text header; lower-cased as JSON key */
+	const char *header; /* text header; lower-cased as JSON key */
 	enum hv_col_type type;
 	unsigned int flags;
 };
@@ -38,7 +38,7 @@ size_t hv_table_rows(const struct hv_table *t);
 struct hv_table_opts {
 	bool json;
 	bool noheadings;
-	bool raw;	/* one space between cells, no alignment */
+	bool raw; /* one space between cells, no alignment */
 };
 void hv_table_print(const struct hv_table *t, FILE *out, const struct hv_table_opts *o);
 

@@ -10,7 +10,7 @@
 #include "xs.h"
 
 #define DEFAULT_SOCKET "/run/xenstored/socket"
-#define XENBUS_DEV "/dev/xen/xenbus"
+#define XENBUS_DEV     "/dev/xen/xenbus"
 
 /*
  * x->tried = a b c (any may be ""), cut to fit. Not snprintf(): every
@@ -19,7 +19,7 @@
  */
 static void set_tried(struct hv_xs *x, const char *a, const char *b, const char *c)
 {
-	const char *parts[] = { a, b, c };
+	const char *parts[] = {a, b, c};
 	size_t used = 0;
 
 	for (size_t i = 0; i < 3; i++) {
@@ -125,8 +125,7 @@ int hv_xs_read(struct hv_xs *x, xs_transaction_t t, const char *path, char **val
 	return 0;
 }
 
-int hv_xs_write(struct hv_xs *x, xs_transaction_t t, const char *path, const void *val,
-		size_t len)
+int hv_xs_write(struct hv_xs *x, xs_transaction_t t, const char *path, const void *val, size_t len)
 {
 	if (len > HV_XS_PAYLOAD_MAX)
 		return -E2BIG;
@@ -176,8 +175,7 @@ int hv_xs_check_path(const char *path, bool allow_special, const char **why)
 	size_t len = strlen(path);
 
 	*why = NULL;
-	if (allow_special &&
-	    (!strcmp(path, "@introduceDomain") || !strcmp(path, "@releaseDomain")))
+	if (allow_special && (!strcmp(path, "@introduceDomain") || !strcmp(path, "@releaseDomain")))
 		return 0;
 	if (!len) {
 		*why = "empty path";

@@ -14,14 +14,14 @@
 #include <xenstore.h>
 
 enum hv_xs_transport {
-	HV_XS_DEFAULT,	/* as libxenstore decides (XENSTORED_PATH honoured) */
-	HV_XS_SOCKET,	/* the daemon's unix socket (path or default) */
-	HV_XS_XENBUS,	/* the kernel's /dev/xen/xenbus */
+	HV_XS_DEFAULT, /* as libxenstore decides (XENSTORED_PATH honoured) */
+	HV_XS_SOCKET,  /* the daemon's unix socket (path or default) */
+	HV_XS_XENBUS,  /* the kernel's /dev/xen/xenbus */
 };
 
 struct hv_xs {
 	struct xs_handle *h;
-	char tried[PATH_MAX + 64];	/* what was tried, for error messages */
+	char tried[PATH_MAX + 64]; /* what was tried, for error messages */
 	/*
 	 * The connection's own descriptor, or -1. libxenstore built without
 	 * threads (Debian's static libxenstore.a) reads watch events only when
@@ -32,7 +32,7 @@ struct hv_xs {
 };
 
 /* The XenStore protocol's payload limit (XENSTORE_PAYLOAD_MAX). */
-#define HV_XS_PAYLOAD_MAX 4096
+#define HV_XS_PAYLOAD_MAX  4096
 #define HV_XS_HINT_CONNECT "is xenstored running? is xenfs mounted on /proc/xen?"
 
 /* Opens the connection; on failure -errno and x->tried names the transport(s). */
@@ -47,8 +47,7 @@ void hv_xs_close(struct hv_xs *x);
 
 /* Thin -errno wrappers over libxenstore; t is XBT_NULL or a transaction. */
 int hv_xs_read(struct hv_xs *x, xs_transaction_t t, const char *path, char **val, size_t *len);
-int hv_xs_write(struct hv_xs *x, xs_transaction_t t, const char *path, const void *val,
-		size_t len);
+int hv_xs_write(struct hv_xs *x, xs_transaction_t t, const char *path, const void *val, size_t len);
 int hv_xs_rm(struct hv_xs *x, xs_transaction_t t, const char *path);
 int hv_xs_mkdir(struct hv_xs *x, xs_transaction_t t, const char *path);
 /* Children names; free(*names) releases them all (one allocation). */

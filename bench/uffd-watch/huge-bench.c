@@ -163,8 +163,10 @@ static int client(const char *path, long n, const char *go)
 			char b[CMSG_SPACE(sizeof(int))];
 			struct cmsghdr a;
 		} c;
-		struct msghdr mh = {
-		    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.b, .msg_controllen = sizeof(c.b)};
+		struct msghdr mh = {.msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = c.b,
+				    .msg_controllen = sizeof(c.b)};
 		struct cmsghdr *h;
 
 		memset(&c, 0, sizeof(c));

@@ -45,14 +45,15 @@
 
 /* Linux 6.4 and 6.7 UAPI, newer than Debian 12's headers. */
 #define WPB_FEATURE_WP_UNPOPULATED (1 << 13)
-#define WPB_FEATURE_WP_ASYNC (1 << 15)
+#define WPB_FEATURE_WP_ASYNC	   (1 << 15)
 
 /* Registers [p, p + len) for asynchronous write tracking; 0 or -1. */
 static int track_start(void *p, size_t len)
 {
 	struct uffdio_api api = {.api = UFFD_API,
 				 .features = WPB_FEATURE_WP_ASYNC | WPB_FEATURE_WP_UNPOPULATED};
-	struct uffdio_register reg = {.range = {(uintptr_t)p, len}, .mode = UFFDIO_REGISTER_MODE_WP};
+	struct uffdio_register reg = {.range = {(uintptr_t)p, len},
+				      .mode = UFFDIO_REGISTER_MODE_WP};
 	struct uffdio_writeprotect wp = {.range = {(uintptr_t)p, len},
 					 .mode = UFFDIO_WRITEPROTECT_MODE_WP};
 	int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
@@ -77,13 +78,13 @@ static long track_scan(void *p, size_t len)
 		return -1;
 	while (at < end) {
 		struct uw_pm_scan_arg a = {.size = sizeof(a),
-					    .flags = PM_SCAN_WP_MATCHING,
-					    .start = at,
-					    .end = end,
-					    .vec = (uintptr_t)v,
-					    .vec_len = 256,
-					    .category_mask = PAGE_IS_WRITTEN,
-					    .return_mask = PAGE_IS_WRITTEN};
+					   .flags = PM_SCAN_WP_MATCHING,
+					   .start = at,
+					   .end = end,
+					   .vec = (uintptr_t)v,
+					   .vec_len = 256,
+					   .category_mask = PAGE_IS_WRITTEN,
+					   .return_mask = PAGE_IS_WRITTEN};
 		int n = ioctl(fd, UW_PAGEMAP_SCAN, &a);
 
 		if (n < 0) {
@@ -182,9 +183,10 @@ int main(int argc, char **argv)
 		return 1;
 	written += sc.pages;
 	t2 = now_ns();
-	printf("{\"mode\":\"%s\",\"pages\":%ld,\"passes\":%ld,\"seconds\":%.6f,\"ns_per_page\":%.1f",
-	       argv[1], pages, passes, (double)(t1 - t0) / 1e9,
-	       (double)(t1 - t0) / (double)(pages * passes));
+	printf(
+	    "{\"mode\":\"%s\",\"pages\":%ld,\"passes\":%ld,\"seconds\":%.6f,\"ns_per_page\":%.1f",
+	    argv[1], pages, passes, (double)(t1 - t0) / 1e9,
+	    (double)(t1 - t0) / (double)(pages * passes));
 	if (track)
 		printf(",\"scan_seconds\":%.6f,\"pages_written\":%ld", (double)(t2 - t1) / 1e9,
 		       written);

@@ -150,8 +150,8 @@ static void abuse_regions(struct run *r)
 	/* volatile: the compiler must not see (and refuse) the deliberate bad pointer. */
 	expect(r, err_of(pread(r->e.device, unmapped, 4, (off_t)bar)), EFAULT,
 	       "read into an unmapped buffer");
-	expect(r, err_of(pwrite(r->e.device, unmapped, 4, (off_t)(bar + EDU_REG_LIVENESS))),
-	       EFAULT, "write from an unmapped buffer");
+	expect(r, err_of(pwrite(r->e.device, unmapped, 4, (off_t)(bar + EDU_REG_LIVENESS))), EFAULT,
+	       "write from an unmapped buffer");
 	check(r, pread(r->e.device, &v, 0, (off_t)bar) == 0, "a zero-length read returns 0");
 
 	ok = !rd_at(r, bar, &b, 1) && b == 0xff && !rd_at(r, bar + 2, &h, 2) && h == 0xffff &&

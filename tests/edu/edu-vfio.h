@@ -83,7 +83,7 @@ struct edu_tap {
 };
 
 void edu_check(struct edu_tap *t, int ok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Prints the plan and the summary; returns the exit status. */
 int edu_tap_done(const struct edu_tap *t);
 

@@ -35,7 +35,7 @@ static struct entry_state last;
 int lg_kvm_set_long_mode(struct lg *lg, uint64_t entry, uint64_t rsi, uint64_t rsp)
 {
 	(void)lg;
-	last = (struct entry_state){ true, entry, rsi, rsp };
+	last = (struct entry_state){true, entry, rsi, rsp};
 	return 0;
 }
 
@@ -69,8 +69,8 @@ static void load_once(const uint8_t *data, size_t size, int unpack)
 	FUZZ_CHECK(lg && guest);
 	lg->kernel_path = "fuzz-input";
 	lg->unpack = unpack;
-	lg->mem = (struct lg_mem){ .base = guest, .size = LOW + HIGH, .low_size = LOW,
-				   .high_size = HIGH };
+	lg->mem =
+	    (struct lg_mem){.base = guest, .size = LOW + HIGH, .low_size = LOW, .high_size = HIGH};
 	last.set = false;
 	/* The stages of lguest-run's start-up: check, copy, vCPU entry state. */
 	rc = lg_check_image(lg, data, size);
@@ -95,7 +95,8 @@ static void load_once(const uint8_t *data, size_t size, int unpack)
 
 		/* Flat: load_addr is at byte 16 of the header; the entry is in the file. */
 		memcpy(&load, data + 16, sizeof(load));
-		FUZZ_CHECK(last.entry >= load && last.entry - load >= 64 && last.entry - load < size);
+		FUZZ_CHECK(last.entry >= load && last.entry - load >= 64 &&
+			   last.entry - load < size);
 		FUZZ_CHECK(lg_gpa(lg, load, size) != NULL && last.rsp == LG_FLAT_STACK);
 	}
 	free(lg);

@@ -39,9 +39,9 @@ static size_t ref_utf8(const uint8_t *s, size_t n)
 		uint8_t lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
 
 		return n >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 &&
-				       (s[3] & 0xc0) == 0x80
-			       ? 4
-			       : 0;
+			       (s[3] & 0xc0) == 0x80
+			   ? 4
+			   : 0;
 	}
 	return 0;
 }
@@ -130,7 +130,7 @@ static char *next_str(struct prog *pr, size_t *len)
 
 static void program(const uint8_t *data, size_t size, bool compact)
 {
-	struct prog pr = { data, size };
+	struct prog pr = {data, size};
 	struct json_object *stack[MAX_NEST + 1], *root = NULL, *got;
 	/* json-c's own default stops at 32 levels: allow what the program may build. */
 	struct json_tokener *tok = json_tokener_new_ex(MAX_NEST + 2);
@@ -212,7 +212,7 @@ static void program(const uint8_t *data, size_t size, bool compact)
 
 			hv_json_double(&j, key, d);
 			/* "%.6g" writes 2.0 as 2, which json-c reads as an integer. */
-			v = !isfinite(d)	 ? NULL
+			v = !isfinite(d)    ? NULL
 			    : d == floor(d) ? json_object_new_int64((int64_t)d)
 					    : json_object_new_double(d);
 			break;

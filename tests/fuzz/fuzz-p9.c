@@ -126,7 +126,7 @@ static int rebuild_share(void)
 /* The scratch root holds exactly the share and the untouched secret. */
 static void check_outside(void)
 {
-	char path[128], buf[32] = { 0 };
+	char path[128], buf[32] = {0};
 	DIR *d = opendir(h->root);
 	struct dirent *e;
 	unsigned n = 0;
@@ -163,7 +163,8 @@ static void exchange(struct p9_server *s, size_t len, size_t room)
 	if (!n)
 		return;
 	FUZZ_CHECK(n >= 7 && n <= s->msize);
-	FUZZ_CHECK((h->resp[0] | h->resp[1] << 8 | h->resp[2] << 16 | (size_t)h->resp[3] << 24) == n);
+	FUZZ_CHECK((h->resp[0] | h->resp[1] << 8 | h->resp[2] << 16 | (size_t)h->resp[3] << 24) ==
+		   n);
 	if (len >= 7) {
 		FUZZ_CHECK(h->resp[4] == 7 || h->resp[4] == (uint8_t)(h->req[4] + 1));
 		FUZZ_CHECK(h->resp[5] == h->req[5] && h->resp[6] == h->req[6]);
@@ -194,8 +195,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	put_le(h->req, 21, 4);
 	exchange(&s, 21, sizeof(h->resp));
 	{
-		static const uint8_t attach[] = { 19, 0, 0, 0, 104, 1, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff,
-						  0xff, 0, 0, 0, 0, 0, 0, 0, 0 };
+		static const uint8_t attach[] = {19,   0,    0,	   0, 104, 1, 0, 0, 0, 0, 0, 0xff,
+						 0xff, 0xff, 0xff, 0, 0,   0, 0, 0, 0, 0, 0};
 
 		memcpy(h->req, attach, sizeof(attach));
 		put_le(h->req, sizeof(attach), 4);

@@ -24,8 +24,8 @@ static bool hex_run(const char **p, size_t max, uint64_t *v)
 	while (isxdigit((unsigned char)(*p)[n])) {
 		if (n < 16)
 			*v = *v * 16 + (uint64_t)(isdigit((unsigned char)(*p)[n])
-							  ? (*p)[n] - '0'
-							  : tolower((unsigned char)(*p)[n]) - 'a' + 10);
+						      ? (*p)[n] - '0'
+						      : tolower((unsigned char)(*p)[n]) - 'a' + 10);
 		n++;
 	}
 	*p += n;

@@ -23,10 +23,18 @@ static uint32_t no_features(struct lg_virtio *v)
 }
 
 static const struct lg_virtio_ops ops[2] = {
-	{ .name = "blk", .pci_device = 0x1001, .type = 2, .class_code = 0x010000,
-	  .nqueues = 1, .features = no_features },
-	{ .name = "rng", .pci_device = 0x1005, .type = 4, .class_code = 0x00ff00,
-	  .nqueues = 1, .features = no_features },
+    {.name = "blk",
+     .pci_device = 0x1001,
+     .type = 2,
+     .class_code = 0x010000,
+     .nqueues = 1,
+     .features = no_features},
+    {.name = "rng",
+     .pci_device = 0x1005,
+     .type = 4,
+     .class_code = 0x00ff00,
+     .nqueues = 1,
+     .features = no_features},
 };
 
 struct shadow {
@@ -39,12 +47,12 @@ struct shadow {
 /* Config byte `reg` of bus 0 device `slot` as the shadow has it; -1: absent. */
 static int expect_byte(const struct shadow *s, unsigned slot, unsigned reg)
 {
-	uint8_t h[64] = { 0 };
+	uint8_t h[64] = {0};
 	unsigned i;
 
 	if (slot == 0) {
-		static const uint8_t bridge[12] = { 0x36, 0x1b, 0x08, 0x00, 0x06, 0x00,
-						    0, 0, 0, 0, 0, 0x06 };
+		static const uint8_t bridge[12] = {0x36, 0x1b, 0x08, 0x00, 0x06, 0x00,
+						   0,	 0,    0,    0,	   0,	 0x06};
 		return reg < 12 ? bridge[reg] : 0;
 	}
 	if (slot > 2)
@@ -66,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct lg *lg = calloc(1, sizeof(*lg));
 	struct lg_virtio dev[2];
-	struct shadow s = { 0 };
+	struct shadow s = {0};
 
 	FUZZ_CHECK(lg);
 	memset(dev, 0, sizeof(dev));
@@ -93,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Half the records aim the latch at the devices, so writes land. */
 		if (r[2] & 1) {
 			uint32_t a = 0x80000000u | (r[2] >> 1 & 3) << 11 | (r[6] & 0xfc);
-			uint8_t la[4] = { a, a >> 8, a >> 16, a >> 24 };
+			uint8_t la[4] = {a, a >> 8, a >> 16, a >> 24};
 
 			lg_pci_io(lg, 0xcf8, true, 4, la);
 			s.latch = a;
@@ -103,8 +111,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		on = (s.latch & 0x80000000) && !(s.latch & 0x00ff0700) && port >= 0xcfc &&
 		     reg + sz <= 256 && expect_byte(&s, slot, 0) >= 0;
 		if (write) {
-			uint32_t val = buf[0] | (sz >= 2 ? buf[1] << 8 : 0) |
-				       (sz == 4 ? (uint32_t)buf[2] << 16 | (uint32_t)buf[3] << 24 : 0);
+			uint32_t val =
+			    buf[0] | (sz >= 2 ? buf[1] << 8 : 0) |
+			    (sz == 4 ? (uint32_t)buf[2] << 16 | (uint32_t)buf[3] << 24 : 0);
 
 			lg_pci_io(lg, port, true, sz, buf);
 			if (port == 0xcf8 && sz == 4)
@@ -115,7 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (reg == 0x04 && sz >= 2)
 					s.command[i] = val & 0x0507;
 				else if (reg == 0x10 && sz == 4)
-					s.bar0[i] = val == 0xffffffff ? 0xffffff01 : (val & 0xfffc) | 1;
+					s.bar0[i] =
+					    val == 0xffffffff ? 0xffffff01 : (val & 0xfffc) | 1;
 				else if (reg == 0x3c)
 					s.line[i] = val;
 			}

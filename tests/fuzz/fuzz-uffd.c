@@ -91,7 +91,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (size_t j = 0; j < i; j++) {
 				const struct sregion *q = &a[j];
 
-				FUZZ_CHECK(r->base + r->size <= q->base || q->base + q->size <= r->base);
+				FUZZ_CHECK(r->base + r->size <= q->base ||
+					   q->base + q->size <= r->base);
 				FUZZ_CHECK(r->offset + r->size <= q->offset ||
 					   q->offset + q->size <= r->offset);
 			}

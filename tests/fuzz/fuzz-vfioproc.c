@@ -44,9 +44,10 @@ static void check_capeff(const char *t)
 			if (ok && (digits || p[n] != '0'))
 				digits++;
 			if (ok && digits <= 16)
-				want = want * 16 + (uint64_t)(isdigit((unsigned char)p[n])
-								  ? p[n] - '0'
-								  : tolower((unsigned char)p[n]) - 'a' + 10);
+				want = want * 16 +
+				       (uint64_t)(isdigit((unsigned char)p[n])
+						      ? p[n] - '0'
+						      : tolower((unsigned char)p[n]) - 'a' + 10);
 		}
 		/* Any number of digits the 32-byte buffer holds, none too many for 64 bits. */
 		ok = ok && n >= 1 && n <= 29 && digits <= 16;
@@ -64,7 +65,7 @@ static void check_mountinfo(const char *t, const char *dev)
 	FUZZ_CHECK(copy);
 	/* strtok_r would merge empty fields: split lines by hand, fields by ' '. */
 	for (line = copy; line && !found; line = save) {
-		char *f[5] = { 0 }, *q = line;
+		char *f[5] = {0}, *q = line;
 		int nf = 0;
 
 		save = strchr(line, '\n');

@@ -31,8 +31,8 @@
 #include "fuzz.h"
 #include "lguest-run.h"
 
-#define LOW	    (64u << 10)
-#define HIGH	    (16u << 10)
+#define LOW	     (64u << 10)
+#define HIGH	     (16u << 10)
 #define DISK_SECTORS 8
 
 struct harness {
@@ -137,7 +137,7 @@ static int predict(struct lg *lg, struct lg_virtq *q, struct expect *e, unsigned
 		uint16_t i = avail[2 + (uint16_t)(q->last_avail + k) % q->size];
 		unsigned steps = 0;
 
-		e[n] = (struct expect){ .head = i, .ok = true };
+		e[n] = (struct expect){.head = i, .ok = true};
 		for (;;) {
 			uint8_t *d;
 			uint64_t addr;
@@ -206,7 +206,7 @@ static void notify(struct lg *lg, struct lg_virtio *v)
 	struct expect e[128];
 	uint16_t used_before = 0, avail_before = q->last_avail;
 	bool broken_before = v->status & 0x40;
-	uint8_t val[2] = { 0, 0 };
+	uint8_t val[2] = {0, 0};
 	uint16_t *used;
 	int n = -1;
 
@@ -228,7 +228,8 @@ static void notify(struct lg *lg, struct lg_virtio *v)
 		/* A broken chain is taken from avail but never used. */
 		FUZZ_CHECK(broke && taken ? got + 1 == taken : got == taken);
 		for (uint16_t k = 0; k < got && k < (unsigned)n; k++) {
-			uint8_t *el = (uint8_t *)(used + 2) + 8 * ((uint16_t)(used_before + k) % q->size);
+			uint8_t *el =
+			    (uint8_t *)(used + 2) + 8 * ((uint16_t)(used_before + k) % q->size);
 			uint32_t id, len;
 
 			memcpy(&id, el, 4);
@@ -243,8 +244,8 @@ static void notify(struct lg *lg, struct lg_virtio *v)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct in in = { data, size };
-	struct lg_block_opt opt = { .path = "fuzz-disk", .ro = false };
+	struct in in = {data, size};
+	struct lg_block_opt opt = {.path = "fuzz-disk", .ro = false};
 	struct lg *lg = calloc(1, sizeof(*lg));
 	struct lg_virtio *blk, *rng, *p9 = NULL;
 	char path[64];
@@ -256,8 +257,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* A fresh, zeroed disk per input: runs must not depend on earlier ones. */
 	FUZZ_CHECK(ftruncate(h.disk_fd, 0) == 0 && ftruncate(h.disk_fd, DISK_SECTORS * 512) == 0);
 	memset(h.ram, 0, LOW + HIGH);
-	lg->mem = (struct lg_mem){ .base = h.ram, .size = LOW + HIGH, .low_size = LOW,
-				   .high_size = HIGH };
+	lg->mem =
+	    (struct lg_mem){.base = h.ram, .size = LOW + HIGH, .low_size = LOW, .high_size = HIGH};
 	lg->vm_fd = -1;
 	lg_uart_init(lg);
 	lg->uart.out_fd = h.null_fd;
@@ -274,7 +275,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rng = lg->virtio[1];
 	FUZZ_CHECK(blk->capacity == DISK_SECTORS);
 	if (first & 0x80) {
-		struct lg_share_opt share = { .fd = -1 };
+		struct lg_share_opt share = {.fd = -1};
 
 		FUZZ_CHECK(lg_share_parse(&share, h.share, 0) == 0 && lg_share_open(&share) == 0 &&
 			   lg_9p_add(lg, &share) == 0);

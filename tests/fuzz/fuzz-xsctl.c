@@ -69,7 +69,7 @@ static void check_split(char **argv, int argc)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct xsctl x = { .out = stdout, .t = XBT_NULL, .where = "", .xs = { .fd = -1 } };
+	struct xsctl x = {.out = stdout, .t = XBT_NULL, .where = "", .xs = {.fd = -1}};
 	char *buf, *line, *next;
 	int lineno = 0;
 

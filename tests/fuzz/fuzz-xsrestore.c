@@ -36,9 +36,9 @@ static bool one_object(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct xsctl x = { .out = stdout, .t = XBT_NULL, .where = "", .xs = { .fd = -1 } };
+	struct xsctl x = {.out = stdout, .t = XBT_NULL, .where = "", .xs = {.fd = -1}};
 	char file[64];
-	const char *argv[] = { "restore", file, NULL };
+	const char *argv[] = {"restore", file, NULL};
 	int fd = memfd_create("fuzz-dump", MFD_CLOEXEC), rc;
 
 	FUZZ_CHECK(fd >= 0);

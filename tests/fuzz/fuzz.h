@@ -20,10 +20,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
  * A broken invariant: abort() so that libFuzzer saves a reproducer and the
  * replay dies (its TAP plan is then never completed, which run-all counts).
  */
-#define FUZZ_CHECK(cond)                                                                    \
-	do {                                                                                \
-		if (!(cond))                                                                \
-			abort();                                                            \
+#define FUZZ_CHECK(cond)                                                                           \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			abort();                                                                   \
 	} while (0)
 
 #endif

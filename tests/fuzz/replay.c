@@ -192,15 +192,17 @@ int main(int argc, char **argv)
 			free(files[i]);
 			continue;
 		}
-		snprintf(crash_line, sizeof(crash_line),
-			 "not ok %zu - %s: the harness crashed (rerun: tests/fuzz/fuzz-%s-replay %s "
-			 "with HV_FUZZ_VERBOSE=1)\n", i + 1, files[i], HV_FUZZ_NAME, files[i]);
+		snprintf(
+		    crash_line, sizeof(crash_line),
+		    "not ok %zu - %s: the harness crashed (rerun: tests/fuzz/fuzz-%s-replay %s "
+		    "with HV_FUZZ_VERBOSE=1)\n",
+		    i + 1, files[i], HV_FUZZ_NAME, files[i]);
 		fflush(tap);
 		/* A sanitizer report ends the process: the plan stays short, a failure too. */
 		LLVMFuzzerTestOneInput(buf, len);
 		free(buf);
-		fprintf(tap, "ok %zu - %s %s\n", i + 1, HV_FUZZ_NAME, strrchr(files[i], '/') ?
-			strrchr(files[i], '/') + 1 : files[i]);
+		fprintf(tap, "ok %zu - %s %s\n", i + 1, HV_FUZZ_NAME,
+			strrchr(files[i], '/') ? strrchr(files[i], '/') + 1 : files[i]);
 		free(files[i]);
 	}
 	free(files);

@@ -62,7 +62,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PG 4096
+#define PG  4096
 #define HPG ((size_t)2 << 20)
 
 static void fill(unsigned char *pg, uint64_t i)
@@ -201,9 +201,9 @@ int main(int argc, char **argv)
 	sizes[1] = huge ? (int)(HPG / PG) : 16;
 	if (huge && sizes[0] % (int)(HPG / PG))
 		return 2;
-	if (as_uid >= 0 && (setgroups(0, NULL) < 0 || setresgid((gid_t)as_uid, (gid_t)as_uid,
-								(gid_t)as_uid) < 0 ||
-			    setresuid((uid_t)as_uid, (uid_t)as_uid, (uid_t)as_uid) < 0))
+	if (as_uid >= 0 &&
+	    (setgroups(0, NULL) < 0 || setresgid((gid_t)as_uid, (gid_t)as_uid, (gid_t)as_uid) < 0 ||
+	     setresuid((uid_t)as_uid, (uid_t)as_uid, (uid_t)as_uid) < 0))
 		return die("-U");
 	if (minor) {
 		size_t total = (size_t)(sizes[0] + (nreg > 1 ? sizes[1] : 0)) * PG;
@@ -211,8 +211,8 @@ int main(int argc, char **argv)
 		unsigned char *m;
 
 		api.features |= huge ? UFFD_FEATURE_MINOR_HUGETLBFS : UFFD_FEATURE_MINOR_SHMEM;
-		memfd = memfd_create("guest", MFD_CLOEXEC | MFD_ALLOW_SEALING |
-						      (huge ? MFD_HUGETLB : 0));
+		memfd = memfd_create("guest",
+				     MFD_CLOEXEC | MFD_ALLOW_SEALING | (huge ? MFD_HUGETLB : 0));
 		if (memfd < 0 || ftruncate(memfd, (off_t)total) < 0 ||
 		    (!unsealed && fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0))
 			return die("memfd");
@@ -245,9 +245,9 @@ int main(int argc, char **argv)
 			base[r] = mmap(NULL, (size_t)sizes[r] * PG + gap, PROT_READ | PROT_WRITE,
 				       MAP_SHARED, memfd, r ? (off_t)sizes[0] * PG : 0);
 		else
-			base[r] = mmap(NULL, (size_t)sizes[r] * PG + gap, PROT_READ | PROT_WRITE,
-				       MAP_PRIVATE | MAP_ANONYMOUS | (huge ? MAP_HUGETLB : 0), -1,
-				       0);
+			base[r] =
+			    mmap(NULL, (size_t)sizes[r] * PG + gap, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | (huge ? MAP_HUGETLB : 0), -1, 0);
 		if (base[r] == MAP_FAILED)
 			return die(huge ? "mmap MAP_HUGETLB (vm.nr_hugepages)" : "mmap");
 		munmap(base[r] + (size_t)sizes[r] * PG, gap);

@@ -25,7 +25,7 @@ static void put(const char *dir, const char *rel, const char *content)
 
 int main(void)
 {
-	struct unit u = { 0 };
+	struct unit u = {0};
 	char dir[] = "/tmp/hv-unit-XXXXXX";
 	char path[4096], buf[16], name[64], *big = NULL;
 	struct hv_path p;
@@ -41,7 +41,7 @@ int main(void)
 	put(dir, "small", "hello\n");
 	CHECK(&u, hv_read_file(path, buf, sizeof(buf), &len) == 0 && len == 6, "read small");
 	CHECK(&u, hv_chomp(buf) == 5 && !strcmp(buf, "hello"), "chomp");
-	put(dir, "exact", "0123456789abcde");	/* 15 bytes: fills buf[16] exactly */
+	put(dir, "exact", "0123456789abcde"); /* 15 bytes: fills buf[16] exactly */
 	snprintf(path, sizeof(path), "%s/exact", dir);
 	CHECK(&u, hv_read_file(path, buf, sizeof(buf), &len) == 0 && len == 15, "exact fit");
 	put(dir, "big", "0123456789abcdef0");
@@ -55,11 +55,13 @@ int main(void)
 
 	snprintf(path, sizeof(path), "%s/atomic", dir);
 	CHECK(&u, hv_write_file_atomic(path, "one", 3, 0600) == 0, "atomic write");
-	CHECK(&u, hv_write_file_atomic(path, "two!", 4, 0600) == 0 &&
-			  hv_read_file(path, buf, sizeof(buf), &len) == 0 && !strcmp(buf, "two!"),
+	CHECK(&u,
+	      hv_write_file_atomic(path, "two!", 4, 0600) == 0 &&
+		  hv_read_file(path, buf, sizeof(buf), &len) == 0 && !strcmp(buf, "two!"),
 	      "atomic replace");
-	CHECK(&u, hv_write_attr(path, "attr") == 0 &&
-			  hv_read_file(path, buf, sizeof(buf), &len) == 0 && !strcmp(buf, "attr"),
+	CHECK(&u,
+	      hv_write_attr(path, "attr") == 0 && hv_read_file(path, buf, sizeof(buf), &len) == 0 &&
+		  !strcmp(buf, "attr"),
 	      "attribute write");
 	snprintf(path, sizeof(path), "%s/nodir/x", dir);
 	CHECK(&u, hv_write_attr(path, "x") == -ENOENT, "attribute write to missing");
@@ -80,17 +82,23 @@ int main(void)
 	CHECK(&u, rc == 0, "fixture symlink");
 
 	CHECK(&u, hv_path_init(&p, dir) == 0, "path init");
-	CHECK(&u, hv_path_read(&p, name, sizeof(name), "/sys/dev/%s", "vendor") == 6 &&
-			  !strcmp(name, "0x1234"), "prefixed read");
+	CHECK(&u,
+	      hv_path_read(&p, name, sizeof(name), "/sys/dev/%s", "vendor") == 6 &&
+		  !strcmp(name, "0x1234"),
+	      "prefixed read");
 	CHECK(&u, hv_path_read_hex(&p, &v, "/sys/dev/vendor") == 0 && v == 0x1234, "read hex");
 	CHECK(&u, hv_path_read_u64(&p, &v, "/sys/dev/count") == 0 && v == 17, "read u64");
 	CHECK(&u, hv_path_read_u64(&p, &v, "/sys/dev/bad") == -EINVAL, "read u64 garbage");
-	CHECK(&u, hv_path_link_name(&p, name, sizeof(name), "/sys/dev/driver") == 0 &&
-			  !strcmp(name, "edu"), "link name");
+	CHECK(&u,
+	      hv_path_link_name(&p, name, sizeof(name), "/sys/dev/driver") == 0 &&
+		  !strcmp(name, "edu"),
+	      "link name");
 	CHECK(&u, hv_path_exists(&p, "/sys/dev/count") && !hv_path_exists(&p, "/sys/nope"),
 	      "exists");
-	CHECK(&u, hv_path_write(&p, "5", "/sys/dev/count") == 0 &&
-			  hv_path_read_u64(&p, &v, "/sys/dev/count") == 0 && v == 5, "write");
+	CHECK(&u,
+	      hv_path_write(&p, "5", "/sys/dev/count") == 0 &&
+		  hv_path_read_u64(&p, &v, "/sys/dev/count") == 0 && v == 5,
+	      "write");
 	rc = hv_path_list(&p, &names, "/sys/dev");
 	CHECK(&u, rc == 4 && !strcmp(names[0], "bad") && !strcmp(names[3], "vendor") && !names[4],
 	      "sorted listing");

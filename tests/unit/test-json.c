@@ -63,17 +63,17 @@ static void write_pretty(FILE *f)
 }
 
 static const struct hv_table_col cols[] = {
-	{ "NAME", HV_COL_STR, 0 },
-	{ "SIZE", HV_COL_NUM, HV_COL_RIGHT },
-	{ "VIABLE", HV_COL_BOOL, 0 },
-	{ "DESC", HV_COL_STR, HV_COL_LAST_FREE },
+    {"NAME", HV_COL_STR, 0},
+    {"SIZE", HV_COL_NUM, HV_COL_RIGHT},
+    {"VIABLE", HV_COL_BOOL, 0},
+    {"DESC", HV_COL_STR, HV_COL_LAST_FREE},
 };
 
 static struct hv_table *sample_table(void)
 {
 	struct hv_table *t = hv_table_new("devices", cols, 4);
-	const char *r1[] = { "edu", "1048576", "yes", "QEMU edu" };
-	const char *r2[] = { "e1000e", "x12", "no", NULL };
+	const char *r1[] = {"edu", "1048576", "yes", "QEMU edu"};
+	const char *r2[] = {"e1000e", "x12", "no", NULL};
 
 	hv_table_add_row(t, r1);
 	hv_table_add_row(t, r2);
@@ -83,7 +83,7 @@ static struct hv_table *sample_table(void)
 static void write_table_text(FILE *f)
 {
 	struct hv_table *t = sample_table();
-	struct hv_table_opts o = { 0 };
+	struct hv_table_opts o = {0};
 
 	hv_table_print(t, f, &o);
 	hv_table_free(t);
@@ -92,7 +92,7 @@ static void write_table_text(FILE *f)
 static void write_table_json(FILE *f)
 {
 	struct hv_table *t = sample_table();
-	struct hv_table_opts o = { .json = true };
+	struct hv_table_opts o = {.json = true};
 
 	hv_table_print(t, f, &o);
 	hv_table_free(t);
@@ -100,9 +100,9 @@ static void write_table_json(FILE *f)
 
 static void write_table_raw(FILE *f)
 {
-	static const char *const row[] = { "a", "7", "yes", NULL };
+	static const char *const row[] = {"a", "7", "yes", NULL};
 	struct hv_table *t = hv_table_new("x", cols, 4);
-	struct hv_table_opts o = { .noheadings = true, .raw = true };
+	struct hv_table_opts o = {.noheadings = true, .raw = true};
 
 	hv_table_add_row(t, row);
 	hv_table_print(t, f, &o);
@@ -111,7 +111,7 @@ static void write_table_raw(FILE *f)
 
 int main(void)
 {
-	struct unit u = { 0 };
+	struct unit u = {0};
 	char *s;
 
 	s = capture(write_escapes);
@@ -122,23 +122,26 @@ int main(void)
 	      "invalid UTF-8 bytes escaped, valid kept: %s", s);
 	free(s);
 	s = capture(write_nested);
-	CHECK(&u, !strcmp(s, "{\"name\":\"x\",\"refs\":[1,2],\"empty\":{},\"ok\":true,"
-			     "\"none\":null,\"neg\":-3,\"addr\":\"0x1000\",\"nil\":null}\n"),
+	CHECK(&u,
+	      !strcmp(s, "{\"name\":\"x\",\"refs\":[1,2],\"empty\":{},\"ok\":true,"
+			 "\"none\":null,\"neg\":-3,\"addr\":\"0x1000\",\"nil\":null}\n"),
 	      "compact nesting");
 	free(s);
 	s = capture(write_pretty);
 	CHECK(&u, !strcmp(s, "{\n  \"a\": 1,\n  \"b\": []\n}\n"), "pretty layout");
 	free(s);
 	s = capture(write_table_text);
-	CHECK(&u, !strcmp(s, "NAME      SIZE VIABLE DESC\n"
-			     "edu    1048576 yes    QEMU edu\n"
-			     "e1000e     x12 no     -\n"),
+	CHECK(&u,
+	      !strcmp(s, "NAME      SIZE VIABLE DESC\n"
+			 "edu    1048576 yes    QEMU edu\n"
+			 "e1000e     x12 no     -\n"),
 	      "text table aligned");
 	free(s);
 	s = capture(write_table_json);
-	CHECK(&u, strstr(s, "\"size\": 1048576") && strstr(s, "\"viable\": true") &&
-			  strstr(s, "\"size\": \"x12\"") && strstr(s, "\"desc\": null") &&
-			  !strncmp(s, "{\n  \"devices\": [", 16),
+	CHECK(&u,
+	      strstr(s, "\"size\": 1048576") && strstr(s, "\"viable\": true") &&
+		  strstr(s, "\"size\": \"x12\"") && strstr(s, "\"desc\": null") &&
+		  !strncmp(s, "{\n  \"devices\": [", 16),
 	      "json table typed cells");
 	free(s);
 	s = capture(write_table_raw);

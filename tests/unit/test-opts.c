@@ -17,28 +17,27 @@ static int run_nothing(void *ctx, int argc, const char **argv)
 }
 
 static const struct hv_verb verbs[] = {
-	{ "read", run_nothing, "PATH", "read" },
-	{ "rm", run_nothing, "PATH", "remove" },
-	{ "write", run_nothing, "PATH VALUE", "write" },
-	{ "watch", run_nothing, "PATH", "watch" },
-	{ NULL, NULL, NULL, NULL },
+    {"read", run_nothing, "PATH", "read"},
+    {"rm", run_nothing, "PATH", "remove"},
+    {"write", run_nothing, "PATH VALUE", "write"},
+    {"watch", run_nothing, "PATH", "watch"},
+    {NULL, NULL, NULL, NULL},
 };
 
 int main(void)
 {
-	struct unit u = { 0 };
+	struct unit u = {0};
 	const char *why = NULL;
-	const char *cands[] = { "read", "write", "watch", "domain-path" };
+	const char *cands[] = {"read", "write", "watch", "domain-path"};
 	struct hv_signals s;
-	struct hv_common c = { 0 };
-	struct poptOption table[] = { HV_POPT_COMMON(c), POPT_TABLEEND };
-	const char *argv[] = { "t", "--jsno", NULL };
+	struct hv_common c = {0};
+	struct poptOption table[] = {HV_POPT_COMMON(c), POPT_TABLEEND};
+	const char *argv[] = {"t", "--jsno", NULL};
 	poptContext pc;
 
 	CHECK(&u, hv_verb_find(verbs, "read", &why) == &verbs[0], "exact verb");
 	CHECK(&u, hv_verb_find(verbs, "wr", &why) == &verbs[2], "unique prefix");
-	CHECK(&u, !hv_verb_find(verbs, "w", &why) && !strcmp(why, "ambiguous"),
-	      "ambiguous prefix");
+	CHECK(&u, !hv_verb_find(verbs, "w", &why) && !strcmp(why, "ambiguous"), "ambiguous prefix");
 	CHECK(&u, !hv_verb_find(verbs, "reed", &why) && !strcmp(why, "unknown"), "unknown verb");
 	CHECK(&u, hv_suggest("reed", cands, 4) && !strcmp(hv_suggest("reed", cands, 4), "read"),
 	      "suggest read for reed");
@@ -57,11 +56,11 @@ int main(void)
 	poptFreeContext(pc);
 
 	{
-		struct hv_common c2 = { 0 };
-		struct poptOption t2[] = { HV_POPT_COMMON(c2), POPT_TABLEEND };
-		const char *ok_argv[] = { "t", "-j", "arg", NULL };
-		const char *bad_argv[] = { "t", "--verbsoe", NULL };
-		const char *both_argv[] = { "t", "-q", "-v", NULL };
+		struct hv_common c2 = {0};
+		struct poptOption t2[] = {HV_POPT_COMMON(c2), POPT_TABLEEND};
+		const char *ok_argv[] = {"t", "-j", "arg", NULL};
+		const char *bad_argv[] = {"t", "--verbsoe", NULL};
+		const char *both_argv[] = {"t", "-q", "-v", NULL};
 
 		pc = poptGetContext("t", 3, ok_argv, t2, 0);
 		CHECK(&u, hv_popt_parse(pc, t2, &c2, "ARG", NULL, NULL) == -1 && c2.json,
@@ -85,25 +84,27 @@ int main(void)
 		 * never taken for one. A SANITIZE=1 build or check-valgrind
 		 * sees a leak or a bad free here.
 		 */
-		struct hv_common c3 = { 0 };
+		struct hv_common c3 = {0};
 		char *name = (char *)"default", *other = (char *)"kept";
 		struct poptOption t3[] = {
-			{ "name", 'n', POPT_ARG_STRING, &name, 0, "a name", "N" },
-			{ "other", 'o', POPT_ARG_STRING, &other, 0, "another", "O" },
-			HV_POPT_COMMON(c3), POPT_TABLEEND
-		};
-		const char *str_argv[] = { "t", "--name", "a", "-n", "b", NULL };
+		    {"name", 'n', POPT_ARG_STRING, &name, 0, "a name", "N"},
+		    {"other", 'o', POPT_ARG_STRING, &other, 0, "another", "O"},
+		    HV_POPT_COMMON(c3),
+		    POPT_TABLEEND};
+		const char *str_argv[] = {"t", "--name", "a", "-n", "b", NULL};
 
 		pc = poptGetContext("t", 5, str_argv, t3, 0);
-		CHECK(&u, hv_popt_parse(pc, t3, &c3, "", NULL, NULL) == -1 && !strcmp(name, "b") &&
-				  !strcmp(other, "kept"),
+		CHECK(&u,
+		      hv_popt_parse(pc, t3, &c3, "", NULL, NULL) == -1 && !strcmp(name, "b") &&
+			  !strcmp(other, "kept"),
 		      "parse: string options, the last one wins, defaults stay");
 		CHECK(&u, c3.n_owned == 2, "parse: both copies popt made are owned (%zu)",
 		      c3.n_owned);
 		poptFreeContext(pc);
 		hv_common_free(&c3);
 		hv_common_free(&c3);
-		CHECK(&u, c3.n_owned == 0 && !c3.owned, "hv_common_free releases them, twice is fine");
+		CHECK(&u, c3.n_owned == 0 && !c3.owned,
+		      "hv_common_free releases them, twice is fine");
 	}
 
 	CHECK(&u, hv_signals_block(&s, 0) == 0, "signalfd set up");

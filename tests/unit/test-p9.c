@@ -25,10 +25,29 @@
 #include "unit.h"
 
 enum {
-	RLERROR = 7, TSTATFS = 8, TLOPEN = 12, TLCREATE = 14, TSYMLINK = 16, TMKNOD = 18,
-	TREADLINK = 22, TGETATTR = 24, TSETATTR = 26, TXATTRWALK = 30, TREADDIR = 40,
-	TFSYNC = 50, TLOCK = 52, TMKDIR = 72, TRENAMEAT = 74, TUNLINKAT = 76, TVERSION = 100,
-	TATTACH = 104, TFLUSH = 108, TWALK = 110, TREAD = 116, TWRITE = 118, TCLUNK = 120,
+	RLERROR = 7,
+	TSTATFS = 8,
+	TLOPEN = 12,
+	TLCREATE = 14,
+	TSYMLINK = 16,
+	TMKNOD = 18,
+	TREADLINK = 22,
+	TGETATTR = 24,
+	TSETATTR = 26,
+	TXATTRWALK = 30,
+	TREADDIR = 40,
+	TFSYNC = 50,
+	TLOCK = 52,
+	TMKDIR = 72,
+	TRENAMEAT = 74,
+	TUNLINKAT = 76,
+	TVERSION = 100,
+	TATTACH = 104,
+	TFLUSH = 108,
+	TWALK = 110,
+	TREAD = 116,
+	TWRITE = 118,
+	TCLUNK = 120,
 	TREMOVE = 122,
 };
 #define NOFID 0xffffffffu
@@ -190,7 +209,7 @@ static void mkfile(const char *rel, const char *content, size_t len)
 
 static bool host_file_is(const char *rel, const char *want)
 {
-	char path[256], buf[256] = { 0 };
+	char path[256], buf[256] = {0};
 	int fd;
 	ssize_t n;
 
@@ -236,7 +255,8 @@ static void test_read_side(struct unit *u, struct p9_server *s, const char *big,
 	begin(TVERSION);
 	p(1u << 30, 4);
 	ps("9P2000.L");
-	CHECK(u, call(s) == 0 && r(4) == P9_MSIZE_MAX, "Tversion: msize capped at %u", P9_MSIZE_MAX);
+	CHECK(u, call(s) == 0 && r(4) == P9_MSIZE_MAX, "Tversion: msize capped at %u",
+	      P9_MSIZE_MAX);
 	CHECK(u, version_attach(s, 131072) == 0 && s->msize == 131072, "Tversion + Tattach");
 	stat(share, &st);
 	rpos = 7;
@@ -268,7 +288,9 @@ static void test_read_side(struct unit *u, struct p9_server *s, const char *big,
 		int err;
 		unsigned t = send_to(s, 100, &err);
 
-		CHECK(u, t == TREAD + 1 && resp_len == 100 && r(4) == 89 && !memcmp(resp + 11, big, 89),
+		CHECK(u,
+		      t == TREAD + 1 && resp_len == 100 && r(4) == 89 &&
+			  !memcmp(resp + 11, big, 89),
 		      "Tread: count clamped to the reply buffer");
 	}
 	clunk(s, 2);
@@ -283,8 +305,9 @@ static void test_read_side(struct unit *u, struct p9_server *s, const char *big,
 	rc = call(s);
 	r(8);
 	r(13);
-	CHECK(u, rc == 0 && r(4) == st.st_mode && r(4) == st.st_uid && r(4) == st.st_gid &&
-			  r(8) == st.st_nlink && r(8) == st.st_rdev && r(8) == (uint64_t)st.st_size,
+	CHECK(u,
+	      rc == 0 && r(4) == st.st_mode && r(4) == st.st_uid && r(4) == st.st_gid &&
+		  r(8) == st.st_nlink && r(8) == st.st_rdev && r(8) == (uint64_t)st.st_size,
 	      "Tgetattr: mode, owner, links, size as lstat says");
 	clunk(s, 3);
 
@@ -294,7 +317,8 @@ static void test_read_side(struct unit *u, struct p9_server *s, const char *big,
 	{
 		uint64_t off = 0;
 		unsigned seen = 0, entries = 0, rounds = 0;
-		const char *want[] = { "hello.txt", "sub", "big.bin", "abs-link", "up-link", "dir-link" };
+		const char *want[] = {"hello.txt", "sub",     "big.bin",
+				      "abs-link",  "up-link", "dir-link"};
 
 		for (;;) {
 			uint32_t count;
@@ -318,14 +342,15 @@ static void test_read_side(struct unit *u, struct p9_server *s, const char *big,
 				r(1);
 				len = r(2);
 				for (unsigned i = 0; i < 6; i++)
-					if (strlen(want[i]) == len && !memcmp(resp + rpos, want[i], len))
+					if (strlen(want[i]) == len &&
+					    !memcmp(resp + rpos, want[i], len))
 						seen |= 1u << i;
 				rpos += len;
 				entries++;
 			}
 		}
-		CHECK(u, seen == 0x3f && entries == 8, "Treaddir 64 bytes at a time: all %u entries",
-		      entries);
+		CHECK(u, seen == 0x3f && entries == 8,
+		      "Treaddir 64 bytes at a time: all %u entries", entries);
 	}
 	CHECK(u, rd(s, 4, 0, 10) == -EBADF, "Tread on a directory: EBADF");
 	clunk(s, 4);
@@ -338,12 +363,15 @@ static void test_escapes(struct unit *u, struct p9_server *s)
 	int rc;
 
 	stat(share, &st);
-	CHECK(u, walk(s, 0, 5, 3, "..", "..", "..") == 0 && r(2) == 3 && (r(1), r(4), r(8)) == st.st_ino,
+	CHECK(u,
+	      walk(s, 0, 5, 3, "..", "..", "..") == 0 && r(2) == 3 &&
+		  (r(1), r(4), r(8)) == st.st_ino,
 	      "walk ../../.. stays at the share root");
 	CHECK(u, walk(s, 5, 6, 1, "secret") == -ENOENT, "walk ../secret: not found");
 	clunk(s, 5);
-	CHECK(u, walk(s, 0, 7, 2, "sub", "../../secret") == -EINVAL ||
-			 (r(2) == 1 && walk(s, 0, 7, 1, "x") != 0),
+	CHECK(u,
+	      walk(s, 0, 7, 2, "sub", "../../secret") == -EINVAL ||
+		  (r(2) == 1 && walk(s, 0, 7, 1, "x") != 0),
 	      "walk a name with a slash: refused");
 	CHECK(u, walk(s, 0, 7, 1, "/etc") == -EINVAL, "walk /etc: refused");
 
@@ -379,7 +407,8 @@ static void test_escapes(struct unit *u, struct p9_server *s)
 		rc = rename(buf, moved) || symlink(outside, buf);
 		CHECK(u, rc == 0, "host: sub replaced by a symlink to a directory outside");
 		rc = lopen(s, 10, O_RDONLY);
-		CHECK(u, rc == -ELOOP, "Tlopen after the swap: ELOOP (%d), not the outside file", rc);
+		CHECK(u, rc == -ELOOP, "Tlopen after the swap: ELOOP (%d), not the outside file",
+		      rc);
 		begin(TGETATTR);
 		p(10, 4);
 		p(0x7ff, 8);
@@ -562,8 +591,9 @@ static void test_rw(struct unit *u, struct p9_server *s)
 	p(0, 8);
 	p(2, 8);
 	p(0, 32);
-	CHECK(u, call(s) == 0 && host_file_is("share/new.txt", "ab") && stat(path, &st) == 0 &&
-			  (st.st_mode & 07777) == 0777,
+	CHECK(u,
+	      call(s) == 0 && host_file_is("share/new.txt", "ab") && stat(path, &st) == 0 &&
+		  (st.st_mode & 07777) == 0777,
 	      "Tsetattr: truncate to 2 bytes, chmod without set-ID bits");
 	clunk(s, 2);
 
@@ -654,7 +684,8 @@ static void test_malformed(struct unit *u, struct p9_server *s)
 		ps("sub");
 	CHECK(u, call(s) == -EINVAL, "Twalk of 17 names: EINVAL");
 	CHECK(u, walk(s, 99, 1, 0) == -EBADF, "unknown fid: EBADF");
-	CHECK(u, walk(s, 0, 0, 0) == 0 && walk(s, 0, NOFID, 0) == -EEXIST, "NOFID as newfid: refused");
+	CHECK(u, walk(s, 0, 0, 0) == 0 && walk(s, 0, NOFID, 0) == -EEXIST,
+	      "NOFID as newfid: refused");
 	CHECK(u, walk(s, 0, 1, 0) == 0 && walk(s, 0, 1, 0) == -EEXIST, "a taken newfid: EEXIST");
 	clunk(s, 1);
 	begin(TWALK);
@@ -680,7 +711,8 @@ static void test_malformed(struct unit *u, struct p9_server *s)
 	for (unsigned i = 0; i < 4; i++)
 		req[i] = 200;
 	resp_len = p9_handle(s, req, req_len, resp, sizeof(resp));
-	CHECK(u, resp_len == 11 && resp[4] == RLERROR, "size field larger than the buffer: Rlerror");
+	CHECK(u, resp_len == 11 && resp[4] == RLERROR,
+	      "size field larger than the buffer: Rlerror");
 	begin(TCLUNK);
 	req[0] = 3;
 	req[1] = req[2] = req[3] = 0;
@@ -720,7 +752,7 @@ static void test_malformed(struct unit *u, struct p9_server *s)
 
 int main(void)
 {
-	struct unit u = { 0 };
+	struct unit u = {0};
 	struct p9_server s;
 	static char big[200000];
 	char path[256];

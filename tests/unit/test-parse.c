@@ -7,7 +7,7 @@
 
 int main(void)
 {
-	struct unit u = { 0 };
+	struct unit u = {0};
 	uint64_t v = 0;
 	uint32_t v32 = 0;
 	int64_t i = 0;
@@ -22,8 +22,8 @@ int main(void)
 	CHECK(&u, hv_parse_u64("101", 0, 100, &v) == -ERANGE, "u64 above max");
 	CHECK(&u, hv_parse_u64("99999999999999999999", 0, UINT64_MAX, &v) == -ERANGE,
 	      "u64 overflow");
-	CHECK(&u, hv_parse_u64("18446744073709551615", 0, UINT64_MAX, &v) == 0 &&
-			  v == UINT64_MAX, "u64 max value");
+	CHECK(&u, hv_parse_u64("18446744073709551615", 0, UINT64_MAX, &v) == 0 && v == UINT64_MAX,
+	      "u64 max value");
 	CHECK(&u, hv_parse_u32("4294967296", 0, UINT32_MAX, &v32) == -ERANGE, "u32 overflow");
 	CHECK(&u, hv_parse_dec("010", 0, 100, &v) == 0 && v == 10, "dec ignores leading zero");
 	CHECK(&u, hv_parse_dec("0x10", 0, 100, &v) == -EINVAL, "dec rejects hex");

@@ -71,7 +71,7 @@ static int child(const char *trace, const char *stop, char *err, size_t len, int
 
 int main(void)
 {
-	struct unit u = { 0 };
+	struct unit u = {0};
 	char err[256], at[64];
 	int stops, rc;
 

@@ -15,20 +15,20 @@ struct unit {
 	int failed;
 };
 
-#define CHECK(u, cond, ...)                                                     \
-	do {                                                                    \
-		int ok_ = !!(cond);                                             \
-		(u)->n++;                                                       \
-		if (!ok_)                                                       \
-			(u)->failed++;                                          \
-		printf("%s %d - ", ok_ ? "ok" : "not ok", (u)->n);              \
-		printf(__VA_ARGS__);                                            \
-		if (!ok_)                                                       \
-			printf("  [%s at %s:%d]", #cond, __FILE__, __LINE__);   \
-		printf("\n");                                                   \
+#define CHECK(u, cond, ...)                                                                        \
+	do {                                                                                       \
+		int ok_ = !!(cond);                                                                \
+		(u)->n++;                                                                          \
+		if (!ok_)                                                                          \
+			(u)->failed++;                                                             \
+		printf("%s %d - ", ok_ ? "ok" : "not ok", (u)->n);                                 \
+		printf(__VA_ARGS__);                                                               \
+		if (!ok_)                                                                          \
+			printf("  [%s at %s:%d]", #cond, __FILE__, __LINE__);                      \
+		printf("\n");                                                                      \
 	} while (0)
 #define HV_UNIT_STR2(x) #x
-#define HV_UNIT_STR(x) HV_UNIT_STR2(x)
+#define HV_UNIT_STR(x)	HV_UNIT_STR2(x)
 
 static inline int unit_done(struct unit *u)
 {

@@ -18,7 +18,7 @@ int gs_wait_child(struct hv_signals *sig, pid_t child)
 	int got_signal = 0, status;
 
 	for (;;) {
-		struct pollfd pfd = { .fd = sig->fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = sig->fd, .events = POLLIN};
 		pid_t w;
 		int s;
 

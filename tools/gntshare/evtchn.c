@@ -60,7 +60,8 @@ static int inherited_fd(const struct gs_ctx *c, const struct gs_evtchn_opts *o, 
 		v = (uint64_t)o->fd;
 	} else if (env) {
 		if (hv_parse_dec(env, 0, INT32_MAX, &v))
-			return hv_usage_error("GNTSHARE_EVTCHN_FD '%.32s' is not a descriptor", env);
+			return hv_usage_error("GNTSHARE_EVTCHN_FD '%.32s' is not a descriptor",
+					      env);
 	} else {
 		return hv_usage_error("evtchn %s: no event channel descriptor: a port lives on the "
 				      "descriptor that bound it; run this under 'gntshare evtchn "
@@ -81,15 +82,16 @@ static int inherited_fd(const struct gs_ctx *c, const struct gs_evtchn_opts *o, 
 static int port_error(int err, const char *verb, uint32_t port)
 {
 	if (err == -ENOTCONN)
-		return hv_fail(-ENOENT, "not bound on this descriptor: closed, or bound by "
-					"another process",
+		return hv_fail(-ENOENT,
+			       "not bound on this descriptor: closed, or bound by "
+			       "another process",
 			       "evtchn %s: port %u", verb, port);
 	return hv_fail(err, NULL, "evtchn %s: port %u", verb, port);
 }
 
 static int do_notify(int fd, const char *verb, uint32_t port)
 {
-	struct ioctl_evtchn_notify n = { .port = port };
+	struct ioctl_evtchn_notify n = {.port = port};
 
 	if (ioctl(fd, IOCTL_EVTCHN_NOTIFY, &n) < 0)
 		return port_error(-errno, verb, port);
@@ -102,15 +104,15 @@ static int do_notify(int fd, const char *verb, uint32_t port)
  * exit code otherwise (7 at the timeout, reported). Events of other ports
  * of the same descriptor are unmasked and dropped.
  */
-static int wait_event(int fd, int sigfd, struct hv_signals *sig, const char *verb,
-		      uint32_t port, int64_t timeout_ms)
+static int wait_event(int fd, int sigfd, struct hv_signals *sig, const char *verb, uint32_t port,
+		      int64_t timeout_ms)
 {
 	int64_t end = hv_deadline_ms(timeout_ms);
 
 	for (;;) {
 		struct pollfd pfd[2] = {
-			{ .fd = fd, .events = POLLIN },
-			{ .fd = sigfd, .events = POLLIN },
+		    {.fd = fd, .events = POLLIN},
+		    {.fd = sigfd, .events = POLLIN},
 		};
 		uint32_t got[64]; /* evtchn_port_t, as the device reads */
 		int n, s;
@@ -155,7 +157,7 @@ static int take_bind_event(int fd, uint32_t port)
 	int64_t end = hv_deadline_ms(1000);
 
 	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		uint32_t got[64]; /* evtchn_port_t, as the device reads */
 		ssize_t r;
 		int n;
@@ -221,9 +223,9 @@ static void child_exec(const struct gs_evtchn_opts *o, struct hv_signals *sig, i
 static int hold(const struct gs_ctx *c, struct hv_signals *sig, int fd, uint32_t port)
 {
 	struct pollfd pfd[3] = {
-		{ .fd = sig->fd, .events = POLLIN },
-		{ .fd = 0, .events = POLLIN },
-		{ .fd = fd, .events = POLLIN },
+	    {.fd = sig->fd, .events = POLLIN},
+	    {.fd = 0, .events = POLLIN},
+	    {.fd = fd, .events = POLLIN},
 	};
 
 	if (c->common.verbose)
@@ -273,7 +275,7 @@ static int hold(const struct gs_ctx *c, struct hv_signals *sig, int fd, uint32_t
 /* alloc and bind: bind the port, print it, hold it as asked. */
 static int open_port(struct gs_ctx *c, const struct gs_evtchn_opts *o)
 {
-	struct hv_signals sig = { .fd = -1 };
+	struct hv_signals sig = {.fd = -1};
 	uint32_t port;
 	int fd, rc;
 
@@ -281,12 +283,12 @@ static int open_port(struct gs_ctx *c, const struct gs_evtchn_opts *o)
 	if (fd < 0)
 		return -fd;
 	if (o->bind) {
-		struct ioctl_evtchn_bind_interdomain b = { .remote_domain = o->domid,
-							   .remote_port = o->remote_port };
+		struct ioctl_evtchn_bind_interdomain b = {.remote_domain = o->domid,
+							  .remote_port = o->remote_port};
 
 		rc = ioctl(fd, IOCTL_EVTCHN_BIND_INTERDOMAIN, &b);
 	} else {
-		struct ioctl_evtchn_bind_unbound_port u = { .remote_domain = o->domid };
+		struct ioctl_evtchn_bind_unbound_port u = {.remote_domain = o->domid};
 
 		rc = ioctl(fd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &u);
 	}
@@ -298,8 +300,9 @@ static int open_port(struct gs_ctx *c, const struct gs_evtchn_opts *o)
 			return hv_fail(err, "no such domain", "evtchn %s --domid %u", o->verb,
 				       o->domid);
 		if (o->bind && err == -EINVAL)
-			return hv_fail(err, "the remote port must be one that domain allocated for "
-					    "this domain and nobody bound yet",
+			return hv_fail(err,
+				       "the remote port must be one that domain allocated for "
+				       "this domain and nobody bound yet",
 				       "evtchn bind --domid %u --remote-port %u", o->domid,
 				       o->remote_port);
 		return hv_fail(err, NULL, "evtchn %s --domid %u", o->verb, o->domid);
@@ -360,7 +363,7 @@ int gs_evtchn(struct gs_ctx *c, const struct gs_evtchn_opts *o)
 	if (!strcmp(o->verb, "notify"))
 		return do_notify(fd, o->verb, o->port);
 	if (!strcmp(o->verb, "close")) {
-		struct ioctl_evtchn_unbind u = { .port = o->port };
+		struct ioctl_evtchn_unbind u = {.port = o->port};
 
 		if (ioctl(fd, IOCTL_EVTCHN_UNBIND, &u) < 0)
 			return port_error(-errno, o->verb, o->port);

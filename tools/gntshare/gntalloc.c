@@ -30,8 +30,8 @@ int gs_alloc_open(const struct gs_ctx *c, struct gs_alloc *a)
 
 int gs_alloc_grant(struct gs_alloc *a, uint16_t domid, uint32_t count, bool writable)
 {
-	size_t sz = offsetof(struct ioctl_gntalloc_alloc_gref, gref_ids) +
-		    (size_t)count * sizeof(uint32_t);
+	size_t sz =
+	    offsetof(struct ioctl_gntalloc_alloc_gref, gref_ids) + (size_t)count * sizeof(uint32_t);
 	struct ioctl_gntalloc_alloc_gref *op;
 	void *p;
 	int rc;
@@ -72,9 +72,9 @@ int gs_alloc_grant(struct gs_alloc *a, uint16_t domid, uint32_t count, bool writ
 int gs_alloc_notify(struct gs_alloc *a, uint64_t off, uint32_t action, uint32_t port)
 {
 	struct ioctl_gntalloc_unmap_notify op = {
-		.index = a->index + off,
-		.action = action,
-		.event_channel_port = port,
+	    .index = a->index + off,
+	    .action = action,
+	    .event_channel_port = port,
 	};
 
 	return ioctl(a->fd, IOCTL_GNTALLOC_SET_UNMAP_NOTIFY, &op) < 0 ? -errno : 0;
@@ -90,7 +90,7 @@ int gs_alloc_release(struct gs_alloc *a)
 		rc = -errno;
 	a->map = NULL;
 	if (a->allocated) {
-		struct ioctl_gntalloc_dealloc_gref op = { .index = a->index, .count = a->count };
+		struct ioctl_gntalloc_dealloc_gref op = {.index = a->index, .count = a->count};
 
 		if (ioctl(a->fd, IOCTL_GNTALLOC_DEALLOC_GREF, &op) < 0 && !rc)
 			rc = -errno;
@@ -119,14 +119,16 @@ int gs_alloc_fail(const struct gs_ctx *c, int err, uint32_t count, uint16_t domi
 			 "echo N > %s",
 			 GS_GNTALLOC_LIMIT);
 	else if (count > limit)
-		snprintf(hint, sizeof(hint),
-			 "gntalloc allows %llu grants system-wide, %u asked; raise it: echo %u > %s",
-			 (unsigned long long)limit, count, count, GS_GNTALLOC_LIMIT);
+		snprintf(
+		    hint, sizeof(hint),
+		    "gntalloc allows %llu grants system-wide, %u asked; raise it: echo %u > %s",
+		    (unsigned long long)limit, count, count, GS_GNTALLOC_LIMIT);
 	else
-		snprintf(hint, sizeof(hint),
-			 "gntalloc allows %llu grants system-wide and others hold some, or the grant "
-			 "table is full; see 'gntshare status', raise it: echo N > %s",
-			 (unsigned long long)limit, GS_GNTALLOC_LIMIT);
+		snprintf(
+		    hint, sizeof(hint),
+		    "gntalloc allows %llu grants system-wide and others hold some, or the grant "
+		    "table is full; see 'gntshare status', raise it: echo N > %s",
+		    (unsigned long long)limit, GS_GNTALLOC_LIMIT);
 	hv_err(err, hint, "cannot grant %u page%s to domain %u", count, count == 1 ? "" : "s",
 	       domid);
 	return HV_EXIT_LIMIT;
@@ -135,8 +137,8 @@ int gs_alloc_fail(const struct gs_ctx *c, int err, uint32_t count, uint16_t domi
 /* One ALLOC_GREF of n pages, released at once: does n fit right now? */
 static int try_alloc(int fd, uint16_t domid, uint32_t n)
 {
-	size_t sz = offsetof(struct ioctl_gntalloc_alloc_gref, gref_ids) +
-		    (size_t)n * sizeof(uint32_t);
+	size_t sz =
+	    offsetof(struct ioctl_gntalloc_alloc_gref, gref_ids) + (size_t)n * sizeof(uint32_t);
 	struct ioctl_gntalloc_alloc_gref *op = calloc(1, sz);
 	struct ioctl_gntalloc_dealloc_gref d;
 	int rc = 0;

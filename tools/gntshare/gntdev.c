@@ -58,9 +58,8 @@ int gs_map_refs(struct gs_map *m, uint16_t domid, const uint32_t *refs, uint32_t
 	m->index = op->index;
 	free(op);
 
-	p = mmap(NULL, (size_t)count * GS_PAGE_SIZE,
-		 writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, m->fd,
-		 (off_t)m->index);
+	p = mmap(NULL, (size_t)count * GS_PAGE_SIZE, writable ? PROT_READ | PROT_WRITE : PROT_READ,
+		 MAP_SHARED, m->fd, (off_t)m->index);
 	if (p == MAP_FAILED)
 		return -errno;
 	m->map = p;
@@ -71,9 +70,9 @@ int gs_map_refs(struct gs_map *m, uint16_t domid, const uint32_t *refs, uint32_t
 int gs_map_notify(struct gs_map *m, uint64_t off, uint32_t action, uint32_t port)
 {
 	struct ioctl_gntdev_unmap_notify op = {
-		.index = m->index + off,
-		.action = action,
-		.event_channel_port = port,
+	    .index = m->index + off,
+	    .action = action,
+	    .event_channel_port = port,
 	};
 
 	return ioctl(m->fd, IOCTL_GNTDEV_SET_UNMAP_NOTIFY, &op) < 0 ? -errno : 0;
@@ -87,7 +86,7 @@ int gs_map_release(struct gs_map *m)
 		rc = -errno;
 	m->map = NULL;
 	if (m->mapped) {
-		struct ioctl_gntdev_unmap_grant_ref op = { .index = m->index, .count = m->count };
+		struct ioctl_gntdev_unmap_grant_ref op = {.index = m->index, .count = m->count};
 
 		if (ioctl(m->fd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &op) < 0 && !rc)
 			rc = -errno;
@@ -112,8 +111,8 @@ static int try_one(const struct gs_ctx *c, uint16_t domid, uint32_t ref, bool wr
 	return rc;
 }
 
-int gs_map_diagnose(const struct gs_ctx *c, uint16_t domid, const uint32_t *refs,
-		    uint32_t count, bool writable, bool *maps_readonly)
+int gs_map_diagnose(const struct gs_ctx *c, uint16_t domid, const uint32_t *refs, uint32_t count,
+		    bool writable, bool *maps_readonly)
 {
 	*maps_readonly = false;
 	for (uint32_t i = 0; i < count; i++) {

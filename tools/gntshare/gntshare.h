@@ -21,22 +21,22 @@
 /* A syntax bound only; the kernel's limits (gntshare status) apply on top. */
 #define GS_PAGES_MAX (1u << 20)
 
-#define GS_GNTALLOC "/dev/xen/gntalloc"
-#define GS_GNTDEV "/dev/xen/gntdev"
+#define GS_GNTALLOC	  "/dev/xen/gntalloc"
+#define GS_GNTDEV	  "/dev/xen/gntdev"
 #define GS_GNTALLOC_LIMIT "/sys/module/xen_gntalloc/parameters/limit"
-#define GS_GNTDEV_LIMIT "/sys/module/xen_gntdev/parameters/limit"
+#define GS_GNTDEV_LIMIT	  "/sys/module/xen_gntdev/parameters/limit"
 
 struct gs_ctx {
 	struct hv_common common;
-	struct hv_path root;	/* HVUTILS_SYSROOT: /sys, /proc and /dev/xen for tests */
-	poptContext verb_pc;	/* the verb's options: its args live there until exit */
+	struct hv_path root; /* HVUTILS_SYSROOT: /sys, /proc and /dev/xen for tests */
+	poptContext verb_pc; /* the verb's options: its args live there until exit */
 };
 
 /* Everything argv says, validated by main.c before any device is opened. */
 struct gs_notify {
-	bool byte;		/* UNMAP_NOTIFY_CLEAR_BYTE at byte_off */
+	bool byte; /* UNMAP_NOTIFY_CLEAR_BYTE at byte_off */
 	uint64_t byte_off;
-	bool event;		/* UNMAP_NOTIFY_SEND_EVENT on port */
+	bool event; /* UNMAP_NOTIFY_SEND_EVENT on port */
 	uint32_t port;
 };
 
@@ -44,13 +44,13 @@ struct gs_share_opts {
 	uint16_t domid;
 	uint32_t pages;
 	bool readonly;
-	bool hold;		/* ignore stdin: release on a signal only */
+	bool hold; /* ignore stdin: release on a signal only */
 	bool hexdump;
 	const char *from;
-	const char *to;		/* the content at release */
+	const char *to; /* the content at release */
 	const char *publish;
 	struct gs_notify notify;
-	const char **exec_argv;	/* NULL-terminated, or NULL */
+	const char **exec_argv; /* NULL-terminated, or NULL */
 };
 
 struct gs_map_opts {
@@ -73,10 +73,10 @@ struct gs_map_opts {
 struct gs_alloc {
 	int fd;
 	uint32_t count;
-	uint64_t index;		/* mmap offset the kernel chose */
+	uint64_t index; /* mmap offset the kernel chose */
 	uint32_t *refs;
-	void *map;		/* count pages, MAP_SHARED, read/write */
-	bool allocated;		/* DEALLOC_GREF still owed */
+	void *map;	/* count pages, MAP_SHARED, read/write */
+	bool allocated; /* DEALLOC_GREF still owed */
 };
 
 /*
@@ -106,7 +106,7 @@ struct gs_map {
 	uint32_t count;
 	uint64_t index;
 	void *map;
-	bool mapped;		/* UNMAP_GRANT_REF still owed */
+	bool mapped; /* UNMAP_GRANT_REF still owed */
 	bool writable;
 };
 
@@ -121,8 +121,8 @@ int gs_map_release(struct gs_map *m);
  * ref that cannot be mapped alone, and whether it maps read-only. Returns
  * its position or -1.
  */
-int gs_map_diagnose(const struct gs_ctx *c, uint16_t domid, const uint32_t *refs,
-		    uint32_t count, bool writable, bool *maps_readonly);
+int gs_map_diagnose(const struct gs_ctx *c, uint16_t domid, const uint32_t *refs, uint32_t count,
+		    bool writable, bool *maps_readonly);
 
 /* ---- publish.c: grant refs in XenStore ------------------------------------- */
 /*
@@ -205,7 +205,7 @@ struct gs_evtchn_opts {
 	bool notify;		/* bind --notify: kick the peer once bound */
 	bool wait;		/* alloc/bind --wait: hold until the first event */
 	int64_t timeout_ms;	/* --timeout, -1 for none */
-	const char **exec_argv;	/* NULL-terminated, or NULL */
+	const char **exec_argv; /* NULL-terminated, or NULL */
 };
 int gs_evtchn(struct gs_ctx *c, const struct gs_evtchn_opts *o);
 
@@ -213,18 +213,18 @@ int gs_evtchn(struct gs_ctx *c, const struct gs_evtchn_opts *o);
 /* The peer went away (closed, killed, its domain gone) before taking all our input. */
 #define GS_EXIT_CUT 10
 /* libxenvchan keeps XSPATH in 64-byte buffers with "/event-channel" appended. */
-#define GS_VCHAN_PATH_MAX 49
+#define GS_VCHAN_PATH_MAX     49
 #define GS_VCHAN_RING_DEFAULT (64u * 1024)
-#define GS_VCHAN_RING_MAX (1u << 20)
+#define GS_VCHAN_RING_MAX     (1u << 20)
 struct gs_vchan_opts {
-	const char *verb;	/* listen, connect */
+	const char *verb; /* listen, connect */
 	bool listen;
 	uint16_t domid;		/* the peer */
 	const char *path;	/* XSPATH */
 	size_t ring_size;	/* listen: bytes per direction */
 	int64_t timeout_ms;	/* the connection phase, -1 for none */
 	bool receive_only;	/* never read our input: the peer ends the stream */
-	const char **exec_argv;	/* NULL-terminated, or NULL */
+	const char **exec_argv; /* NULL-terminated, or NULL */
 };
 int gs_vchan(struct gs_ctx *c, const struct gs_vchan_opts *o);
 

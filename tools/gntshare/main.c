@@ -21,13 +21,13 @@ static const char syn_map[] = "map --domid D REF... [OPTIONS]\n"
 			      "map --refs-from XSPATH [OPTIONS]";
 static const char syn_status[] = "status [--json]";
 static const char syn_evtchn[] =
-	"evtchn alloc --domid D [--wait [--timeout S]] [--exec CMD [ARGS...]]\n"
-	"evtchn bind --domid D --remote-port P [--notify] [--wait [--timeout S]] [--exec CMD...]\n"
-	"evtchn notify|close [--fd N] [PORT]\n"
-	"evtchn wait [--fd N] [--timeout S] [PORT]";
+    "evtchn alloc --domid D [--wait [--timeout S]] [--exec CMD [ARGS...]]\n"
+    "evtchn bind --domid D --remote-port P [--notify] [--wait [--timeout S]] [--exec CMD...]\n"
+    "evtchn notify|close [--fd N] [PORT]\n"
+    "evtchn wait [--fd N] [--timeout S] [PORT]";
 static const char syn_vchan[] =
-	"vchan listen --domid D --path XSPATH [--ring-size N] [OPTIONS] [--exec CMD...]\n"
-	"vchan connect --domid D --path XSPATH [OPTIONS] [--exec CMD [ARGS...]]";
+    "vchan listen --domid D --path XSPATH [--ring-size N] [OPTIONS] [--exec CMD...]\n"
+    "vchan connect --domid D --path XSPATH [OPTIONS] [--exec CMD [ARGS...]]";
 static const char synopsis[] = "[-j] [-v|-q] VERB [OPTIONS]\n"
 			       "share --domid D [--pages N] [OPTIONS] [--exec CMD [ARGS...]]\n"
 			       "map --domid D REF... [OPTIONS]\n"
@@ -43,14 +43,14 @@ static int run_evtchn(void *ctx, int argc, const char **argv);
 static int run_vchan(void *ctx, int argc, const char **argv);
 
 static const struct hv_verb verbs[] = {
-	{ "share", run_share, "--domid D [OPTIONS]", "grant pages to a domain and hold them" },
-	{ "map", run_map, "--domid D REF... [OPTIONS]", "map a domain's grants, read or write them" },
-	{ "status", run_status, "", "this domain's id, the grant limits, what is available" },
-	{ "evtchn", run_evtchn, "alloc|bind|notify|wait|close [OPTIONS]",
-	  "event channels: make, bind, kick and wait on ports" },
-	{ "vchan", run_vchan, "listen|connect --domid D --path XSPATH",
-	  "a byte stream to another domain (libxenvchan)" },
-	{ NULL, NULL, NULL, NULL },
+    {"share", run_share, "--domid D [OPTIONS]", "grant pages to a domain and hold them"},
+    {"map", run_map, "--domid D REF... [OPTIONS]", "map a domain's grants, read or write them"},
+    {"status", run_status, "", "this domain's id, the grant limits, what is available"},
+    {"evtchn", run_evtchn, "alloc|bind|notify|wait|close [OPTIONS]",
+     "event channels: make, bind, kick and wait on ports"},
+    {"vchan", run_vchan, "listen|connect --domid D --path XSPATH",
+     "a byte stream to another domain (libxenvchan)"},
+    {NULL, NULL, NULL, NULL},
 };
 
 static int bad_value(const char *opt, const char *val, int err, const char *expect)
@@ -86,7 +86,8 @@ static int parse_notify(const char *byte, const char *port, struct gs_notify *n)
 		/* Event channel ports are 0 < port < 2^17 (FIFO ABI). */
 		rc = hv_parse_dec(port, 1, (1u << 17) - 1, &v);
 		if (rc)
-			return bad_value("--notify-port", port, rc, "an event channel port 1..131071");
+			return bad_value("--notify-port", port, rc,
+					 "an event channel port 1..131071");
 		n->event = true;
 		n->port = (uint32_t)v;
 	}
@@ -177,7 +178,10 @@ static int parse_verb(struct gs_ctx *c, int argc, const char **argv, struct popt
 }
 
 /* The common options, accepted after the verb as well. */
-#define COMMON_TABLE(t) { NULL, '\0', POPT_ARG_INCLUDE_TABLE, (t), 0, "Common options:", NULL }
+#define COMMON_TABLE(t)                                                                            \
+	{                                                                                          \
+		NULL, '\0', POPT_ARG_INCLUDE_TABLE, (t), 0, "Common options:", NULL                \
+	}
 
 /*
  * Everything after --exec (-e) belongs to the command: the verb's options
@@ -225,33 +229,31 @@ static int find_sub_verb(int argc, const char **argv, struct poptOption *table, 
 static int run_share(void *ctx, int argc, const char **argv)
 {
 	struct gs_ctx *c = ctx;
-	struct gs_share_opts o = { 0 };
+	struct gs_share_opts o = {0};
 	const char *domid = NULL, *pages = NULL, *nbyte = NULL, *nport = NULL;
 	const char *from = NULL, *to = NULL, *publish = NULL;
 	int readonly = 0, hold = 0, hexdump = 0;
-	struct poptOption common[] = { HV_POPT_COMMON(c->common), POPT_TABLEEND };
+	struct poptOption common[] = {HV_POPT_COMMON(c->common), POPT_TABLEEND};
 	struct poptOption table[] = {
-		{ "domid", 'd', POPT_ARG_STRING, &domid, 0, "domain that may map the pages", "D" },
-		{ "pages", 'n', POPT_ARG_STRING, &pages, 0, "number of pages (default 1)", "N" },
-		{ "readonly", 'r', POPT_ARG_NONE, &readonly, 0, "the peer may only read", NULL },
-		{ "from", 'f', POPT_ARG_STRING, &from, 0, "fill the pages from FILE or stdin",
-		  "FILE|-" },
-		{ "to", 'o', POPT_ARG_STRING, &to, 0, "at release, save the pages to FILE or stdout",
-		  "FILE|-" },
-		{ "hexdump", 'x', POPT_ARG_NONE, &hexdump, 0, "--to as a hexdump", NULL },
-		{ "notify-byte", '\0', POPT_ARG_STRING, &nbyte, 0,
-		  "clear this byte when the pages are released", "OFF" },
-		{ "notify-port", '\0', POPT_ARG_STRING, &nport, 0,
-		  "signal this event channel when released", "PORT" },
-		{ "publish", 'p', POPT_ARG_STRING, &publish, 0,
-		  "write the refs to XenStore, remove them on release", "XSPATH" },
-		{ "hold", '\0', POPT_ARG_NONE, &hold, 0, "ignore stdin: hold until a signal", NULL },
-		{ "exec", 'e', POPT_ARG_NONE, NULL, 0,
-		  "run CMD with the refs in its environment, release when it exits (last)",
-		  "CMD [ARGS...]" },
-		COMMON_TABLE(common),
-		POPT_TABLEEND
-	};
+	    {"domid", 'd', POPT_ARG_STRING, &domid, 0, "domain that may map the pages", "D"},
+	    {"pages", 'n', POPT_ARG_STRING, &pages, 0, "number of pages (default 1)", "N"},
+	    {"readonly", 'r', POPT_ARG_NONE, &readonly, 0, "the peer may only read", NULL},
+	    {"from", 'f', POPT_ARG_STRING, &from, 0, "fill the pages from FILE or stdin", "FILE|-"},
+	    {"to", 'o', POPT_ARG_STRING, &to, 0, "at release, save the pages to FILE or stdout",
+	     "FILE|-"},
+	    {"hexdump", 'x', POPT_ARG_NONE, &hexdump, 0, "--to as a hexdump", NULL},
+	    {"notify-byte", '\0', POPT_ARG_STRING, &nbyte, 0,
+	     "clear this byte when the pages are released", "OFF"},
+	    {"notify-port", '\0', POPT_ARG_STRING, &nport, 0,
+	     "signal this event channel when released", "PORT"},
+	    {"publish", 'p', POPT_ARG_STRING, &publish, 0,
+	     "write the refs to XenStore, remove them on release", "XSPATH"},
+	    {"hold", '\0', POPT_ARG_NONE, &hold, 0, "ignore stdin: hold until a signal", NULL},
+	    {"exec", 'e', POPT_ARG_NONE, NULL, 0,
+	     "run CMD with the refs in its environment, release when it exits (last)",
+	     "CMD [ARGS...]"},
+	    COMMON_TABLE(common),
+	    POPT_TABLEEND};
 	const char **args, **exec_argv = NULL;
 	poptContext pc;
 	int nargs, rc, n;
@@ -289,7 +291,8 @@ static int run_share(void *ctx, int argc, const char **argv)
 	if (hexdump && !to)
 		return hv_usage_error("--hexdump formats --to: give --to FILE or --to -");
 	if (exec_argv && hold)
-		return hv_usage_error("--hold and --exec exclude each other (--exec holds until CMD exits)");
+		return hv_usage_error(
+		    "--hold and --exec exclude each other (--exec holds until CMD exits)");
 	o.readonly = readonly;
 	o.hold = hold;
 	o.hexdump = hexdump;
@@ -307,34 +310,31 @@ static int map_checked(struct gs_ctx *c, struct gs_map_opts *po, const char *off
 static int run_map(void *ctx, int argc, const char **argv)
 {
 	struct gs_ctx *c = ctx;
-	struct gs_map_opts o = { 0 };
+	struct gs_map_opts o = {0};
 	const char *domid = NULL, *offset = NULL, *length = NULL, *nbyte = NULL, *nport = NULL;
 	const char *from = NULL, *to = NULL, *refs_from = NULL;
 	int writable = 0, hold = 0, hexdump = 0;
-	struct poptOption common[] = { HV_POPT_COMMON(c->common), POPT_TABLEEND };
+	struct poptOption common[] = {HV_POPT_COMMON(c->common), POPT_TABLEEND};
 	struct poptOption table[] = {
-		{ "domid", 'd', POPT_ARG_STRING, &domid, 0, "the domain that granted the refs", "D" },
-		{ "writable", 'w', POPT_ARG_NONE, &writable, 0, "map read/write", NULL },
-		{ "offset", '\0', POPT_ARG_STRING, &offset, 0, "start at this byte of the pages",
-		  "O" },
-		{ "length", '\0', POPT_ARG_STRING, &length, 0, "this many bytes", "L" },
-		{ "from", 'f', POPT_ARG_STRING, &from, 0, "write FILE or stdin into the pages",
-		  "FILE|-" },
-		{ "to", 'o', POPT_ARG_STRING, &to, 0, "save the content to FILE (default stdout)",
-		  "FILE|-" },
-		{ "hexdump", 'x', POPT_ARG_NONE, &hexdump, 0, "print the content as a hexdump",
-		  NULL },
-		{ "notify-byte", '\0', POPT_ARG_STRING, &nbyte, 0,
-		  "clear this byte when we unmap (implies --writable)", "OFF" },
-		{ "notify-port", '\0', POPT_ARG_STRING, &nport, 0,
-		  "signal this event channel when we unmap", "PORT" },
-		{ "refs-from", '\0', POPT_ARG_STRING, &refs_from, 0,
-		  "read domid and refs that 'share --publish' wrote", "XSPATH" },
-		{ "hold", '\0', POPT_ARG_NONE, &hold, 0,
-		  "keep the mapping until a signal, then output", NULL },
-		COMMON_TABLE(common),
-		POPT_TABLEEND
-	};
+	    {"domid", 'd', POPT_ARG_STRING, &domid, 0, "the domain that granted the refs", "D"},
+	    {"writable", 'w', POPT_ARG_NONE, &writable, 0, "map read/write", NULL},
+	    {"offset", '\0', POPT_ARG_STRING, &offset, 0, "start at this byte of the pages", "O"},
+	    {"length", '\0', POPT_ARG_STRING, &length, 0, "this many bytes", "L"},
+	    {"from", 'f', POPT_ARG_STRING, &from, 0, "write FILE or stdin into the pages",
+	     "FILE|-"},
+	    {"to", 'o', POPT_ARG_STRING, &to, 0, "save the content to FILE (default stdout)",
+	     "FILE|-"},
+	    {"hexdump", 'x', POPT_ARG_NONE, &hexdump, 0, "print the content as a hexdump", NULL},
+	    {"notify-byte", '\0', POPT_ARG_STRING, &nbyte, 0,
+	     "clear this byte when we unmap (implies --writable)", "OFF"},
+	    {"notify-port", '\0', POPT_ARG_STRING, &nport, 0,
+	     "signal this event channel when we unmap", "PORT"},
+	    {"refs-from", '\0', POPT_ARG_STRING, &refs_from, 0,
+	     "read domid and refs that 'share --publish' wrote", "XSPATH"},
+	    {"hold", '\0', POPT_ARG_NONE, &hold, 0, "keep the mapping until a signal, then output",
+	     NULL},
+	    COMMON_TABLE(common),
+	    POPT_TABLEEND};
 	const char **args;
 	poptContext pc;
 	int nargs, rc;
@@ -362,7 +362,8 @@ static int run_map(void *ctx, int argc, const char **argv)
 			return rc;
 	} else {
 		if (!domid)
-			return hv_usage_error("map needs --domid D (the domain that granted the refs)");
+			return hv_usage_error(
+			    "map needs --domid D (the domain that granted the refs)");
 		rc = parse_refs(args, nargs, &o.refs, &o.count);
 		if (rc)
 			return rc;
@@ -427,8 +428,8 @@ static int map_checked(struct gs_ctx *c, struct gs_map_opts *po, const char *off
 static int run_status(void *ctx, int argc, const char **argv)
 {
 	struct gs_ctx *c = ctx;
-	struct poptOption common[] = { HV_POPT_COMMON(c->common), POPT_TABLEEND };
-	struct poptOption table[] = { COMMON_TABLE(common), POPT_TABLEEND };
+	struct poptOption common[] = {HV_POPT_COMMON(c->common), POPT_TABLEEND};
+	struct poptOption table[] = {COMMON_TABLE(common), POPT_TABLEEND};
 	const char **args;
 	poptContext pc;
 	int nargs, rc;
@@ -443,40 +444,37 @@ static int run_status(void *ctx, int argc, const char **argv)
 
 /* evtchn's sub-verbs: only their names (prefixes allowed) are looked up. */
 static const struct hv_verb evtchn_verbs[] = {
-	{ "alloc", NULL, "--domid D", "a port for domain D to bind; print it, hold it" },
-	{ "bind", NULL, "--domid D --remote-port P", "bind D's port P; print ours, hold it" },
-	{ "notify", NULL, "[PORT]", "signal the peer of a port (under --exec)" },
-	{ "wait", NULL, "[PORT]", "wait for an event on a port (under --exec)" },
-	{ "close", NULL, "[PORT]", "unbind a port (under --exec)" },
-	{ NULL, NULL, NULL, NULL },
+    {"alloc", NULL, "--domid D", "a port for domain D to bind; print it, hold it"},
+    {"bind", NULL, "--domid D --remote-port P", "bind D's port P; print ours, hold it"},
+    {"notify", NULL, "[PORT]", "signal the peer of a port (under --exec)"},
+    {"wait", NULL, "[PORT]", "wait for an event on a port (under --exec)"},
+    {"close", NULL, "[PORT]", "unbind a port (under --exec)"},
+    {NULL, NULL, NULL, NULL},
 };
 
 static int run_evtchn(void *ctx, int argc, const char **argv)
 {
 	struct gs_ctx *c = ctx;
-	struct gs_evtchn_opts o = { .fd = -1, .timeout_ms = -1 };
+	struct gs_evtchn_opts o = {.fd = -1, .timeout_ms = -1};
 	const char *domid = NULL, *rport = NULL, *timeout = NULL, *fd = NULL;
 	int notify = 0, wait = 0;
-	struct poptOption common[] = { HV_POPT_COMMON(c->common), POPT_TABLEEND };
+	struct poptOption common[] = {HV_POPT_COMMON(c->common), POPT_TABLEEND};
 	struct poptOption table[] = {
-		{ "domid", 'd', POPT_ARG_STRING, &domid, 0,
-		  "alloc, bind: the domain at the other end", "D" },
-		{ "remote-port", 'p', POPT_ARG_STRING, &rport, 0,
-		  "bind: the port that domain allocated for us", "P" },
-		{ "notify", '\0', POPT_ARG_NONE, &notify, 0, "bind: signal the peer once bound",
-		  NULL },
-		{ "wait", '\0', POPT_ARG_NONE, &wait, 0,
-		  "alloc, bind: hold the port until its first event", NULL },
-		{ "timeout", 't', POPT_ARG_STRING, &timeout, 0,
-		  "--wait, wait: give up after S seconds (exit 7)", "S" },
-		{ "fd", '\0', POPT_ARG_STRING, &fd, 0,
-		  "notify, wait, close: the descriptor (default $GNTSHARE_EVTCHN_FD)", "N" },
-		{ "exec", 'e', POPT_ARG_NONE, NULL, 0,
-		  "alloc, bind: run CMD with the port, close it when CMD exits (last)",
-		  "CMD [ARGS...]" },
-		COMMON_TABLE(common),
-		POPT_TABLEEND
-	};
+	    {"domid", 'd', POPT_ARG_STRING, &domid, 0, "alloc, bind: the domain at the other end",
+	     "D"},
+	    {"remote-port", 'p', POPT_ARG_STRING, &rport, 0,
+	     "bind: the port that domain allocated for us", "P"},
+	    {"notify", '\0', POPT_ARG_NONE, &notify, 0, "bind: signal the peer once bound", NULL},
+	    {"wait", '\0', POPT_ARG_NONE, &wait, 0,
+	     "alloc, bind: hold the port until its first event", NULL},
+	    {"timeout", 't', POPT_ARG_STRING, &timeout, 0,
+	     "--wait, wait: give up after S seconds (exit 7)", "S"},
+	    {"fd", '\0', POPT_ARG_STRING, &fd, 0,
+	     "notify, wait, close: the descriptor (default $GNTSHARE_EVTCHN_FD)", "N"},
+	    {"exec", 'e', POPT_ARG_NONE, NULL, 0,
+	     "alloc, bind: run CMD with the port, close it when CMD exits (last)", "CMD [ARGS...]"},
+	    COMMON_TABLE(common),
+	    POPT_TABLEEND};
 	const struct hv_verb *v;
 	const char **args;
 	poptContext pc;
@@ -501,19 +499,23 @@ static int run_evtchn(void *ctx, int argc, const char **argv)
 	o.wait = wait;
 	if (timeout) {
 		if (hv_parse_duration_ms(timeout, 86400000ULL, &val))
-			return hv_usage_error("--timeout '%s': expected seconds (e.g. 2, 0.5, 300ms)",
-					      timeout);
+			return hv_usage_error(
+			    "--timeout '%s': expected seconds (e.g. 2, 0.5, 300ms)", timeout);
 		o.timeout_ms = (int64_t)val;
 	}
 	if (!strcmp(o.verb, "alloc") || o.bind) {
 		if (nargs)
-			return hv_usage_error("evtchn %s: unexpected argument '%s'", o.verb, args[0]);
+			return hv_usage_error("evtchn %s: unexpected argument '%s'", o.verb,
+					      args[0]);
 		if (fd)
-			return hv_usage_error("evtchn %s opens a descriptor of its own: --fd is for "
-					      "notify, wait and close", o.verb);
+			return hv_usage_error(
+			    "evtchn %s opens a descriptor of its own: --fd is for "
+			    "notify, wait and close",
+			    o.verb);
 		if (!domid)
 			return hv_usage_error("evtchn %s needs --domid D (the domain at the other "
-					      "end)", o.verb);
+					      "end)",
+					      o.verb);
 		rc = parse_domid(domid, &o.domid);
 		if (rc)
 			return rc;
@@ -529,7 +531,8 @@ static int run_evtchn(void *ctx, int argc, const char **argv)
 			o.remote_port = (uint32_t)val;
 		} else if (rport || notify) {
 			return hv_usage_error("evtchn alloc: %s is for bind (nobody is bound to a "
-					      "new port yet)", rport ? "--remote-port" : "--notify");
+					      "new port yet)",
+					      rport ? "--remote-port" : "--notify");
 		}
 		if (timeout && !wait)
 			return hv_usage_error("evtchn %s: --timeout goes with --wait", o.verb);
@@ -555,7 +558,8 @@ static int run_evtchn(void *ctx, int argc, const char **argv)
 		o.port = (uint32_t)val;
 	} else {
 		return hv_usage_error("evtchn %s needs PORT (or GNTSHARE_PORT from alloc|bind "
-				      "--exec)", o.verb);
+				      "--exec)",
+				      o.verb);
 	}
 	if (fd) {
 		rc = hv_parse_dec(fd, 0, INT32_MAX, &val);
@@ -568,33 +572,32 @@ static int run_evtchn(void *ctx, int argc, const char **argv)
 
 /* vchan's sub-verbs: only their names (prefixes allowed) are looked up. */
 static const struct hv_verb vchan_verbs[] = {
-	{ "listen", NULL, "--domid D --path XSPATH", "offer a stream to domain D at XSPATH" },
-	{ "connect", NULL, "--domid D --path XSPATH", "connect to domain D's stream at XSPATH" },
-	{ NULL, NULL, NULL, NULL },
+    {"listen", NULL, "--domid D --path XSPATH", "offer a stream to domain D at XSPATH"},
+    {"connect", NULL, "--domid D --path XSPATH", "connect to domain D's stream at XSPATH"},
+    {NULL, NULL, NULL, NULL},
 };
 
 static int run_vchan(void *ctx, int argc, const char **argv)
 {
 	struct gs_ctx *c = ctx;
-	struct gs_vchan_opts o = { .timeout_ms = -1, .ring_size = GS_VCHAN_RING_DEFAULT };
+	struct gs_vchan_opts o = {.timeout_ms = -1, .ring_size = GS_VCHAN_RING_DEFAULT};
 	const char *domid = NULL, *path = NULL, *ring = NULL, *timeout = NULL;
 	int recv_only = 0;
-	struct poptOption common[] = { HV_POPT_COMMON(c->common), POPT_TABLEEND };
+	struct poptOption common[] = {HV_POPT_COMMON(c->common), POPT_TABLEEND};
 	struct poptOption table[] = {
-		{ "domid", 'd', POPT_ARG_STRING, &domid, 0, "the domain at the other end", "D" },
-		{ "path", 'p', POPT_ARG_STRING, &path, 0,
-		  "the XenStore directory of the handshake (at most 49 bytes)", "XSPATH" },
-		{ "ring-size", 'n', POPT_ARG_STRING, &ring, 0,
-		  "listen: bytes per direction, 1024..1M (default 64K)", "N" },
-		{ "timeout", 't', POPT_ARG_STRING, &timeout, 0,
-		  "give up connecting after S seconds (exit 7)", "S" },
-		{ "receive-only", 'r', POPT_ARG_NONE, &recv_only, 0,
-		  "send nothing: the peer's close ends the stream", NULL },
-		{ "exec", 'e', POPT_ARG_NONE, NULL, 0,
-		  "stream to CMD's stdin and from its stdout (last)", "CMD [ARGS...]" },
-		COMMON_TABLE(common),
-		POPT_TABLEEND
-	};
+	    {"domid", 'd', POPT_ARG_STRING, &domid, 0, "the domain at the other end", "D"},
+	    {"path", 'p', POPT_ARG_STRING, &path, 0,
+	     "the XenStore directory of the handshake (at most 49 bytes)", "XSPATH"},
+	    {"ring-size", 'n', POPT_ARG_STRING, &ring, 0,
+	     "listen: bytes per direction, 1024..1M (default 64K)", "N"},
+	    {"timeout", 't', POPT_ARG_STRING, &timeout, 0,
+	     "give up connecting after S seconds (exit 7)", "S"},
+	    {"receive-only", 'r', POPT_ARG_NONE, &recv_only, 0,
+	     "send nothing: the peer's close ends the stream", NULL},
+	    {"exec", 'e', POPT_ARG_NONE, NULL, 0,
+	     "stream to CMD's stdin and from its stdout (last)", "CMD [ARGS...]"},
+	    COMMON_TABLE(common),
+	    POPT_TABLEEND};
 	const struct hv_verb *v;
 	const char **args;
 	poptContext pc;
@@ -625,7 +628,8 @@ static int run_vchan(void *ctx, int argc, const char **argv)
 		return rc;
 	if (!path)
 		return hv_usage_error("vchan %s needs --path XSPATH (where the two ends meet in "
-				      "XenStore)", o.verb);
+				      "XenStore)",
+				      o.verb);
 	rc = check_xs_path("--path", path);
 	if (rc)
 		return rc;
@@ -644,8 +648,8 @@ static int run_vchan(void *ctx, int argc, const char **argv)
 	}
 	if (timeout) {
 		if (hv_parse_duration_ms(timeout, 86400000ULL, &val))
-			return hv_usage_error("--timeout '%s': expected seconds (e.g. 2, 0.5, 300ms)",
-					      timeout);
+			return hv_usage_error(
+			    "--timeout '%s': expected seconds (e.g. 2, 0.5, 300ms)", timeout);
 		o.timeout_ms = (int64_t)val;
 	}
 	o.receive_only = recv_only;
@@ -657,8 +661,8 @@ static int run_vchan(void *ctx, int argc, const char **argv)
 
 int main(int argc, const char **argv)
 {
-	struct gs_ctx c = { 0 };
-	struct poptOption table[] = { HV_POPT_COMMON(c.common), POPT_TABLEEND };
+	struct gs_ctx c = {0};
+	struct poptOption table[] = {HV_POPT_COMMON(c.common), POPT_TABLEEND};
 	const struct hv_verb *v;
 	const char **args, *why;
 	poptContext pc;

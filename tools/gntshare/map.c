@@ -28,7 +28,7 @@
 
 static int refs_from_store(struct gs_map_opts *o)
 {
-	struct gs_published pub = { .refs = NULL };
+	struct gs_published pub = {.refs = NULL};
 	struct hv_xs x;
 	int rc;
 
@@ -44,8 +44,10 @@ static int refs_from_store(struct gs_map_opts *o)
 		return hv_fail(rc, "nothing published there (is the sharer running?)",
 			       "--refs-from %s", o->refs_from);
 	if (rc == -EINVAL || rc == -ERANGE)
-		return hv_fail(-EINVAL, "expected count, domid and refs as 'gntshare share --publish' writes them",
-			       "--refs-from %s: malformed", o->refs_from);
+		return hv_fail(
+		    -EINVAL,
+		    "expected count, domid and refs as 'gntshare share --publish' writes them",
+		    "--refs-from %s: malformed", o->refs_from);
 	if (rc)
 		return hv_fail(rc, NULL, "--refs-from %s", o->refs_from);
 	/*
@@ -60,7 +62,8 @@ static int refs_from_store(struct gs_map_opts *o)
 			       o->refs_from);
 		else
 			hv_err(0, "only the owner's own domid is trusted",
-			       "--refs-from %s: domid %u is not the node's owner (domain %d): refusing to map",
+			       "--refs-from %s: domid %u is not the node's owner (domain %d): "
+			       "refusing to map",
 			       o->refs_from, pub.domid, pub.owner);
 		free(pub.refs);
 		return HV_EXIT_PERM;
@@ -75,12 +78,12 @@ static int refs_from_store(struct gs_map_opts *o)
 /* Like share --hold: a signal ends it; stdin stays free for --from -. */
 static int hold(struct hv_signals *sig)
 {
-	struct pollfd pfd = { .fd = sig->fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = sig->fd, .events = POLLIN};
 
 	while (poll(&pfd, 1, -1) < 0)
 		if (errno != EINTR)
 			return -errno;
-	return 0;	/* the signal is read and acted on after the unmap */
+	return 0; /* the signal is read and acted on after the unmap */
 }
 
 static int map_failed(const struct gs_ctx *c, const struct gs_map_opts *o, int err, bool writable)
@@ -92,11 +95,13 @@ static int map_failed(const struct gs_ctx *c, const struct gs_map_opts *o, int e
 
 	if (err == -E2BIG) {
 		if (hv_path_read_u64(&c->root, &limit, GS_GNTDEV_LIMIT) == 0)
-			snprintf(hint, sizeof(hint),
-				 "gntdev maps at most %llu grants per request; raise it: echo N > %s",
-				 (unsigned long long)limit, GS_GNTDEV_LIMIT);
+			snprintf(
+			    hint, sizeof(hint),
+			    "gntdev maps at most %llu grants per request; raise it: echo N > %s",
+			    (unsigned long long)limit, GS_GNTDEV_LIMIT);
 		else
-			snprintf(hint, sizeof(hint), "gntdev's per-request limit: %s", GS_GNTDEV_LIMIT);
+			snprintf(hint, sizeof(hint), "gntdev's per-request limit: %s",
+				 GS_GNTDEV_LIMIT);
 		hv_err(err, hint, "cannot map %u grants of domain %u", o->count, o->domid);
 		return HV_EXIT_LIMIT;
 	}
@@ -119,8 +124,7 @@ static int map_failed(const struct gs_ctx *c, const struct gs_map_opts *o, int e
 	return hv_fail(err, NULL, "cannot map %u grants of domain %u", o->count, o->domid);
 }
 
-static void print_record(const struct gs_map_opts *o, uint64_t off, uint64_t len,
-			 size_t written)
+static void print_record(const struct gs_map_opts *o, uint64_t off, uint64_t len, size_t written)
 {
 	struct hv_json j;
 
@@ -142,8 +146,8 @@ static void print_record(const struct gs_map_opts *o, uint64_t off, uint64_t len
 
 int gs_map(struct gs_ctx *c, struct gs_map_opts *o)
 {
-	struct hv_signals sig = { .fd = -1 };
-	struct gs_map m = { .fd = -1 };
+	struct hv_signals sig = {.fd = -1};
+	struct gs_map m = {.fd = -1};
 	char *input = NULL, *out = NULL;
 	size_t inlen = 0;
 	uint64_t size, off, len;
@@ -163,18 +167,20 @@ int gs_map(struct gs_ctx *c, struct gs_map_opts *o)
 				      (unsigned long long)size);
 	len = o->have_length ? o->length : size - off;
 	if (len > size - off)
-		return hv_usage_error("--offset %llu --length %llu goes past the %u page%s (%llu bytes)",
-				      (unsigned long long)off, (unsigned long long)len, o->count,
-				      o->count == 1 ? "" : "s", (unsigned long long)size);
+		return hv_usage_error(
+		    "--offset %llu --length %llu goes past the %u page%s (%llu bytes)",
+		    (unsigned long long)off, (unsigned long long)len, o->count,
+		    o->count == 1 ? "" : "s", (unsigned long long)size);
 	rc = gs_check_notify(&o->notify, size, "mapped pages");
 	if (rc)
 		return rc;
 	if (o->from) {
 		rc = gs_read_input(o->from, len, &input, &inlen);
 		if (rc == -E2BIG)
-			return hv_fail(rc, "map more refs or use a smaller input",
-				       "--from %s is larger than the %llu bytes mapped at offset %llu",
-				       o->from, (unsigned long long)len, (unsigned long long)off);
+			return hv_fail(
+			    rc, "map more refs or use a smaller input",
+			    "--from %s is larger than the %llu bytes mapped at offset %llu",
+			    o->from, (unsigned long long)len, (unsigned long long)off);
 		if (rc)
 			return hv_fail(rc, NULL, "cannot read --from %s", o->from);
 	}
@@ -209,7 +215,10 @@ int gs_map(struct gs_ctx *c, struct gs_map_opts *o)
 		rc = gs_map_notify(&m, o->notify.byte ? o->notify.byte_off : 0, action,
 				   o->notify.port);
 		if (rc) {
-			ret = hv_fail(rc, o->notify.event ? "the port must be a bound event channel of this domain" : NULL,
+			ret = hv_fail(rc,
+				      o->notify.event
+					  ? "the port must be a bound event channel of this domain"
+					  : NULL,
 				      "cannot set the unmap notification");
 			goto unmap;
 		}

@@ -61,8 +61,8 @@ static int publish_once(struct hv_xs *x, const char *path, uint16_t self, uint16
 			const uint32_t *refs, uint32_t count)
 {
 	struct xs_permissions perms[2] = {
-		{ .id = self, .perms = XS_PERM_NONE },
-		{ .id = peer, .perms = XS_PERM_READ },
+	    {.id = self, .perms = XS_PERM_NONE},
+	    {.id = peer, .perms = XS_PERM_READ},
 	};
 	unsigned int nperms = peer == self ? 1 : 2;
 	char p[HV_XS_ABS_PATH_MAX + 32], num[16], *chunk, *val;
@@ -91,7 +91,8 @@ static int publish_once(struct hv_xs *x, const char *path, uint16_t self, uint16
 	if (!rc)
 		rc = hv_xs_set_perms(x, t, path, perms, nperms);
 	for (uint32_t i = 0; !rc && i <= count; i++) {
-		int n = i < count ? snprintf(num, sizeof(num), "%s%u", used ? " " : "", refs[i]) : 0;
+		int n =
+		    i < count ? snprintf(num, sizeof(num), "%s%u", used ? " " : "", refs[i]) : 0;
 
 		if (i == count || used + (size_t)n > cmax) {
 			chunk[used] = '\0';

@@ -34,9 +34,9 @@ struct share_state {
 	struct hv_signals sig;
 	struct hv_xs x;
 	bool published;
-	char *input;		/* --from that is not a regular file, read first */
+	char *input; /* --from that is not a regular file, read first */
 	size_t inlen;
-	int in_fd;		/* --from as a regular file, read into the pages */
+	int in_fd; /* --from as a regular file, read into the pages */
 	pid_t child;
 };
 
@@ -81,8 +81,8 @@ static int hold_loop(struct share_state *st)
 	const struct gs_share_opts *o = st->o;
 	bool watch_stdin = !o->hold && !(o->from && !strcmp(o->from, "-"));
 	struct pollfd pfd[2] = {
-		{ .fd = st->sig.fd, .events = POLLIN },
-		{ .fd = watch_stdin ? 0 : -1, .events = POLLIN },
+	    {.fd = st->sig.fd, .events = POLLIN},
+	    {.fd = watch_stdin ? 0 : -1, .events = POLLIN},
 	};
 
 	if (st->c->common.verbose)
@@ -195,8 +195,8 @@ static int setup(struct share_state *st)
 		st->in_fd = -1;
 		if (rc == -E2BIG)
 			return hv_fail(rc, "use more --pages or a smaller input",
-				       "--from %s grew past %u page%s (%zu bytes)", o->from, o->pages,
-				       o->pages == 1 ? "" : "s", size);
+				       "--from %s grew past %u page%s (%zu bytes)", o->from,
+				       o->pages, o->pages == 1 ? "" : "s", size);
 		if (rc)
 			return hv_fail(rc, NULL, "cannot read --from %s", o->from);
 	} else if (st->inlen) {
@@ -236,7 +236,7 @@ static int setup(struct share_state *st)
 
 int gs_share(struct gs_ctx *c, const struct gs_share_opts *o)
 {
-	struct share_state st = { .c = c, .o = o, .sig = { .fd = -1 }, .in_fd = -1 };
+	struct share_state st = {.c = c, .o = o, .sig = {.fd = -1}, .in_fd = -1};
 	size_t size = (size_t)o->pages * GS_PAGE_SIZE;
 	int rc, ret;
 

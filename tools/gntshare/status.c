@@ -45,8 +45,7 @@ static void print_text(const struct status *s)
 	else
 		printf("gntalloc limit:  unknown\n");
 	if (s->have_avail) {
-		snprintf(buf, sizeof(buf), "%s%u", s->avail == GS_PROBE_MAX ? ">= " : "",
-			 s->avail);
+		snprintf(buf, sizeof(buf), "%s%u", s->avail == GS_PROBE_MAX ? ">= " : "", s->avail);
 		printf("available:       %s grants (one allocation, measured now)\n", buf);
 	} else {
 		printf("available:       unknown\n");
@@ -100,7 +99,7 @@ static void print_json(const struct status *s)
 
 int gs_status(struct gs_ctx *c)
 {
-	struct status s = { 0 };
+	struct status s = {0};
 	struct gs_alloc a;
 	struct gs_map m;
 	int rc;
@@ -113,8 +112,8 @@ int gs_status(struct gs_ctx *c)
 	if (gs_alloc_open(c, &a) == 0) {
 		s.gntalloc_dev = true;
 		if (s.have_alloc_limit) {
-			uint32_t max = s.alloc_limit > GS_PROBE_MAX ? GS_PROBE_MAX
-								    : (uint32_t)s.alloc_limit;
+			uint32_t max =
+			    s.alloc_limit > GS_PROBE_MAX ? GS_PROBE_MAX : (uint32_t)s.alloc_limit;
 
 			rc = gs_alloc_probe(&a, s.have_domid ? s.domid : 0, max, &s.avail);
 			if (rc)

@@ -28,19 +28,19 @@
  * page tables, rsp = LG_FLAT_STACK and rsi = 0. Little-endian.
  */
 struct lg_flat_hdr {
-	char magic[8]; /* "LGRUNFLT" */
-	uint32_t version; /* 1 */
+	char magic[8];	   /* "LGRUNFLT" */
+	uint32_t version;  /* 1 */
 	uint32_t hdr_size; /* 64 */
 	uint64_t load_addr;
 	uint64_t entry;
-	uint64_t mem_size; /* bytes from load_addr the image may use (>= file size) */
+	uint64_t mem_size;    /* bytes from load_addr the image may use (>= file size) */
 	uint64_t reserved[3]; /* 0 */
 };
 _Static_assert(sizeof(struct lg_flat_hdr) == 64, "flat header layout");
 
-#define LG_FLAT_MAGIC "LGRUNFLT"
-#define HDRS_MAGIC    0x53726448 /* "HdrS" */
-#define BZ_MIN_VERSION 0x020c	 /* 64-bit entry point and xloadflags */
+#define LG_FLAT_MAGIC  "LGRUNFLT"
+#define HDRS_MAGIC     0x53726448 /* "HdrS" */
+#define BZ_MIN_VERSION 0x020c	  /* 64-bit entry point and xloadflags */
 #define BZ_KERNEL_ADDR 0x100000ULL
 
 __attribute__((format(printf, 2, 3))) static int bad_image(const char *path, const char *fmt, ...)
@@ -51,8 +51,8 @@ __attribute__((format(printf, 2, 3))) static int bad_image(const char *path, con
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	hv_err(0, "a bzImage or a flat test image is expected", "%s: invalid kernel image: %s", path,
-	       why);
+	hv_err(0, "a bzImage or a flat test image is expected", "%s: invalid kernel image: %s",
+	       path, why);
 	return HV_EXIT_FAILURE;
 }
 
@@ -88,8 +88,9 @@ static int open_file(const char *path, const char *what, uint64_t max, int *out,
 	}
 	if ((uint64_t)sb.st_size > max) {
 		close(fd);
-		hv_err(0, "raise --memory", "%s %s: %llu bytes do not fit in %llu MiB of guest memory",
-		       what, path, (unsigned long long)sb.st_size, (unsigned long long)(max >> 20));
+		hv_err(0, "raise --memory",
+		       "%s %s: %llu bytes do not fit in %llu MiB of guest memory", what, path,
+		       (unsigned long long)sb.st_size, (unsigned long long)(max >> 20));
 		return HV_EXIT_LIMIT;
 	}
 	/* Read once from start to end: let the page cache read ahead. */
@@ -103,7 +104,8 @@ static int open_file(const char *path, const char *what, uint64_t max, int *out,
  * len bytes at off, all of them: the file was at least off + len bytes
  * long at fstat() time, so an early end means another writer truncated it.
  */
-static int read_at(int fd, const char *what, const char *path, uint64_t off, void *dst, uint64_t len)
+static int read_at(int fd, const char *what, const char *path, uint64_t off, void *dst,
+		   uint64_t len)
 {
 	ssize_t n = hv_pread_full(fd, dst, len, off);
 
@@ -149,16 +151,19 @@ static int check_flat(struct lg *lg, const uint8_t *head, size_t len)
 		return bad_image(path, "mem_size 0x%llx is smaller than the file (%zu bytes)",
 				 (unsigned long long)h.mem_size, len);
 	if (h.load_addr < LG_HIGH_START)
-		return bad_image(path, "load address 0x%llx is below 1 MiB (launcher data lives there)",
+		return bad_image(path,
+				 "load address 0x%llx is below 1 MiB (launcher data lives there)",
 				 (unsigned long long)h.load_addr);
 	/* Differences, not sums: load_addr + hdr_size may wrap around. */
 	if (h.entry < h.load_addr || h.entry - h.load_addr < h.hdr_size ||
 	    h.entry - h.load_addr >= len)
-		return bad_image(path, "entry 0x%llx is outside the loaded code", (unsigned long long)h.entry);
+		return bad_image(path, "entry 0x%llx is outside the loaded code",
+				 (unsigned long long)h.entry);
 	if (!lg_ram_range(lg, h.load_addr, h.mem_size)) {
 		if (h.load_addr > LG_4G * 1024 || h.mem_size > LG_4G * 1024)
-			return bad_image(path, "load address 0x%llx + size 0x%llx is not guest memory",
-					 (unsigned long long)h.load_addr, (unsigned long long)h.mem_size);
+			return bad_image(
+			    path, "load address 0x%llx + size 0x%llx is not guest memory",
+			    (unsigned long long)h.load_addr, (unsigned long long)h.mem_size);
 		return too_small(lg, "the flat image", h.load_addr + h.mem_size);
 	}
 	if (lg->initrd_path) {
@@ -192,7 +197,8 @@ static int build_cmdline(const struct lg *lg, uint32_t khz, char *buf, size_t si
 	 * every nested guest here) the GART aperture code walks all 256 buses
 	 * twice with port I/O: 33,000 exits, most of a nested boot's time.
 	 */
-	n = snprintf(buf, size, "console=ttyS0 panic=-1 reboot=t no_timer_check tsc=reliable pci=noearly");
+	n = snprintf(buf, size,
+		     "console=ttyS0 panic=-1 reboot=t no_timer_check tsc=reliable pci=noearly");
 	if (khz && n >= 0 && (size_t)n < size)
 		n += snprintf(buf + n, size - n, " lpj=%u", khz * 4);
 	if (lg->user_cmdline && n >= 0 && (size_t)n < size)
@@ -295,8 +301,9 @@ static int check_bzimage(struct lg *lg, const uint8_t *head, size_t len)
 	free(cmdline);
 	b->cmdline_max = h->version >= 0x0206 ? h->cmdline_size : 255;
 	if (n < 0 || (uint64_t)n > b->cmdline_max) {
-		hv_err(0, "shorten KERNEL-ARGS", "kernel command line too long (%d bytes, the kernel takes %u)",
-		       n, b->cmdline_max);
+		hv_err(0, "shorten KERNEL-ARGS",
+		       "kernel command line too long (%d bytes, the kernel takes %u)", n,
+		       b->cmdline_max);
 		return HV_EXIT_USAGE;
 	}
 	/* --run: the guest decompresses what the launcher cannot. */
@@ -313,7 +320,9 @@ static int check_bzimage(struct lg *lg, const uint8_t *head, size_t len)
 	if (lg->unpack) {
 		if (h->version < 0x0208 || !h->payload_length || h->payload_offset > payload ||
 		    h->payload_length > payload - h->payload_offset)
-			return bad_image(path, "--unpack: no payload (boot protocol 2.08+ payload_offset/length)");
+			return bad_image(
+			    path,
+			    "--unpack: no payload (boot protocol 2.08+ payload_offset/length)");
 		uint8_t magic[8];
 		size_t m = h->payload_length < sizeof(magic) ? h->payload_length : sizeof(magic);
 
@@ -322,16 +331,20 @@ static int check_bzimage(struct lg *lg, const uint8_t *head, size_t len)
 			return rc;
 		rc = lg_unpack_check(magic, m);
 		if (rc == -ENOSYS) {
-			hv_err(0, "drop --unpack", "--unpack: lguest-run was built without liblzma and libzstd");
+			hv_err(0, "drop --unpack",
+			       "--unpack: lguest-run was built without liblzma and libzstd");
 			return HV_EXIT_USAGE;
 		}
 		if (rc == -ENOPKG) {
-			hv_err(0, "drop --unpack", "--unpack: lguest-run was built without %s, which this kernel's payload needs",
+			hv_err(0, "drop --unpack",
+			       "--unpack: lguest-run was built without %s, which this kernel's "
+			       "payload needs",
 			       magic[0] == 0xfd ? "liblzma" : "libzstd");
 			return HV_EXIT_USAGE;
 		}
 		if (rc == -ENOTSUP)
-			return bad_image(path, "--unpack: the payload is neither xz- nor zstd-compressed");
+			return bad_image(
+			    path, "--unpack: the payload is neither xz- nor zstd-compressed");
 		b->packed_off = setup_size + h->payload_offset;
 		b->packed_len = h->payload_length;
 	}
@@ -360,7 +373,7 @@ static int check_bzimage(struct lg *lg, const uint8_t *head, size_t len)
 /* The checks over the kernel's first bytes, the only header read. */
 static int check_head(struct lg *lg)
 {
-	uint8_t head[LG_HEAD] = { 0 };
+	uint8_t head[LG_HEAD] = {0};
 	size_t len = lg->boot.img_len;
 	int rc;
 
@@ -372,8 +385,11 @@ static int check_head(struct lg *lg)
 	if (len >= 0x206 && !memcmp(head + 0x202, "HdrS", 4))
 		return check_bzimage(lg, head, len);
 	if (len < 0x206 && len >= 0x200 && head[0x1fe] == 0x55 && head[0x1ff] == 0xaa)
-		return bad_image(lg->kernel_path, "truncated (%zu bytes, a bzImage header needs 612)", len);
-	return bad_image(lg->kernel_path, "neither a bzImage (no \"HdrS\" at 0x202) nor a flat image (no \"LGRUNFLT\")");
+		return bad_image(lg->kernel_path,
+				 "truncated (%zu bytes, a bzImage header needs 612)", len);
+	return bad_image(
+	    lg->kernel_path,
+	    "neither a bzImage (no \"HdrS\" at 0x202) nor a flat image (no \"LGRUNFLT\")");
 }
 
 int lg_check_image(struct lg *lg, const uint8_t *img, size_t len)
@@ -435,7 +451,7 @@ static int load_bzimage(struct lg *lg)
 	struct boot_params *bp = lg_gpa(lg, LG_BOOT_PARAMS_ADDR, sizeof(*bp));
 	const uint8_t *packed;
 	uint8_t *buf = NULL;
-	struct lg_elf e = { 0 };
+	struct lg_elf e = {0};
 	uint64_t need, key = 0;
 	int rc;
 
@@ -536,10 +552,12 @@ int lg_start_kernel(struct lg *lg)
 		if (n < 0 || (uint64_t)n > b->cmdline_max)
 			return hv_fail(-E2BIG, NULL, "kernel command line");
 		if (lg->common.verbose)
-			hv_note("bzImage: boot protocol %u.%02u, %llu bytes at 0x%llx, init_size 0x%llx; command line: %s",
-				b->version >> 8, b->version & 0xff, (unsigned long long)b->payload_len,
-				(unsigned long long)BZ_KERNEL_ADDR, (unsigned long long)b->hdr.init_size,
-				cmdline);
+			hv_note("bzImage: boot protocol %u.%02u, %llu bytes at 0x%llx, init_size "
+				"0x%llx; command line: %s",
+				b->version >> 8, b->version & 0xff,
+				(unsigned long long)b->payload_len,
+				(unsigned long long)BZ_KERNEL_ADDR,
+				(unsigned long long)b->hdr.init_size, cmdline);
 	}
 	return lg_kvm_set_long_mode(lg, b->entry, b->rsi, b->rsp);
 }

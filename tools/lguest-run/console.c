@@ -80,14 +80,14 @@ static void *console_thread(void *arg)
 		unsigned room = stdin_open ? lg_uart_rx_room(lg) : 0;
 		int timeout = FLUSH_MS, n;
 
-		pfd[0] = (struct pollfd){ .fd = lg->wake_fd, .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = lg->sigs.fd, .events = POLLIN };
+		pfd[0] = (struct pollfd){.fd = lg->wake_fd, .events = POLLIN};
+		pfd[1] = (struct pollfd){.fd = lg->sigs.fd, .events = POLLIN};
 		/* A full FIFO stops reading: the guest drains it, we look again soon. */
-		pfd[2] = (struct pollfd){ .fd = room >= 8 ? lg->stdin_fd : -1, .events = POLLIN };
-		pfd[3] = (struct pollfd){ .fd = lg->uart.kick_fd, .events = POLLIN };
+		pfd[2] = (struct pollfd){.fd = room >= 8 ? lg->stdin_fd : -1, .events = POLLIN};
+		pfd[3] = (struct pollfd){.fd = lg->uart.kick_fd, .events = POLLIN};
 		/* A reader that stopped reading: look again when it takes more. */
-		pfd[4] = (struct pollfd){ .fd = lg_uart_out_blocked(lg) ? lg->uart.out_fd : -1,
-					  .events = POLLOUT };
+		pfd[4] = (struct pollfd){.fd = lg_uart_out_blocked(lg) ? lg->uart.out_fd : -1,
+					 .events = POLLOUT};
 		if (deadline) {
 			uint64_t t = hv_now_ns();
 
@@ -133,7 +133,8 @@ static void *console_thread(void *arg)
 			if (r > 0)
 				input(lg, buf, r);
 			else if (r == 0 || (errno != EINTR && errno != EAGAIN))
-				stdin_open = false; /* EOF (CI, </dev/null): the guest just gets no input */
+				stdin_open =
+				    false; /* EOF (CI, </dev/null): the guest just gets no input */
 		}
 	}
 	return NULL;

@@ -103,7 +103,7 @@ static int read_at(int fd, void *buf, size_t n, uint64_t off)
 static bool read_entry(struct lg *lg, int fd, uint64_t key, uint64_t *entry, char *why,
 		       size_t whylen)
 {
-	struct lg_elf e = { 0 };
+	struct lg_elf e = {0};
 	struct kc_trailer t;
 	struct stat st;
 	uint64_t need, end;
@@ -176,7 +176,8 @@ bool lg_kcache_load(struct lg *lg, uint64_t key, uint64_t *entry)
 	if (fd < 0) {
 		/* A directory that is not there or not one: the store says so, once. */
 		if (lg->common.verbose && errno != ENOENT && errno != ENOTDIR)
-			hv_note("kernel cache: %s: %s: decoding the payload", path, strerror(errno));
+			hv_note("kernel cache: %s: %s: decoding the payload", path,
+				strerror(errno));
 		return false;
 	}
 	ok = read_entry(lg, fd, key, entry, why, sizeof(why));
@@ -211,7 +212,7 @@ static int write_entry(int fd, uint64_t key, const struct lg_elf *e)
 {
 	uint64_t end = elf_end(e);
 	size_t first = e->hdr_len < end ? e->hdr_len : end;
-	struct kc_trailer t = { .end = end, .key = key };
+	struct kc_trailer t = {.end = end, .key = key};
 	int rc;
 
 	/* read_entry reads min(end, LG_ELF_HDR_MAX) first bytes: the decoder gave as many. */
@@ -237,7 +238,8 @@ void lg_kcache_store(struct lg *lg, uint64_t key, const struct lg_elf *e)
 
 	if (!entry_path(lg, key, dir, path)) {
 		if (lg->common.verbose)
-			hv_warn("kernel cache: no cache directory (set HOME or use --cache-dir): the kernel was decoded in memory");
+			hv_warn("kernel cache: no cache directory (set HOME or use --cache-dir): "
+				"the kernel was decoded in memory");
 		return;
 	}
 	rc = make_dirs(dir);

@@ -26,12 +26,12 @@ static const struct {
 	int cap;
 	const char *name;
 } needed_caps[] = {
-	{ KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP" },
-	{ KVM_CAP_PIT2, "KVM_CAP_PIT2" },
-	{ KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR" },
-	{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
-	{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
-	{ KVM_CAP_SET_IDENTITY_MAP_ADDR, "KVM_CAP_SET_IDENTITY_MAP_ADDR" },
+    {KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP"},
+    {KVM_CAP_PIT2, "KVM_CAP_PIT2"},
+    {KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR"},
+    {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
+    {KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"},
+    {KVM_CAP_SET_IDENTITY_MAP_ADDR, "KVM_CAP_SET_IDENTITY_MAP_ADDR"},
 };
 
 static const char *kvm_dev_path(void)
@@ -43,7 +43,7 @@ static const char *kvm_dev_path(void)
 
 static int kvm_irq_line(struct lg *lg, unsigned irq, int level)
 {
-	struct kvm_irq_level l = { .irq = irq, .level = level };
+	struct kvm_irq_level l = {.irq = irq, .level = level};
 
 	if (ioctl(lg->vm_fd, KVM_IRQ_LINE, &l) < 0)
 		return -errno;
@@ -53,7 +53,7 @@ static int kvm_irq_line(struct lg *lg, unsigned irq, int level)
 int lg_kvm_open(struct lg *lg)
 {
 	const char *dev = kvm_dev_path();
-	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
 	int v;
 
 	lg->kvm_fd = open(dev, O_RDWR | O_CLOEXEC);
@@ -61,8 +61,10 @@ int lg_kvm_open(struct lg *lg)
 		int err = -errno;
 
 		if (err == -ENOENT)
-			return hv_fail(-ENODEV, "load kvm_intel or kvm_amd; in a VM enable nested virtualization",
-				       "opening %s", dev);
+			return hv_fail(
+			    -ENODEV,
+			    "load kvm_intel or kvm_amd; in a VM enable nested virtualization",
+			    "opening %s", dev);
 		if (err == -EACCES || err == -EPERM)
 			return hv_fail(err, "run as root or join the kvm group", "opening %s", dev);
 		return hv_fail(err, NULL, "opening %s", dev);
@@ -80,7 +82,8 @@ int lg_kvm_open(struct lg *lg)
 
 		if (ioctl(lg->kvm_fd, KVM_CHECK_EXTENSION, needed_caps[i].cap) <= 0 ||
 		    (hide && !strcmp(hide, needed_caps[i].name)))
-			return hv_fail(-ENODEV, "a newer host kernel or a real x86 KVM module is needed",
+			return hv_fail(-ENODEV,
+				       "a newer host kernel or a real x86 KVM module is needed",
 				       "%s lacks %s", dev, needed_caps[i].name);
 	}
 	lg->run_size = ioctl(lg->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
@@ -124,7 +127,7 @@ static bool set_topology(struct kvm_cpuid2 *c, unsigned i, unsigned apic_id)
 		e->ecx |= 1u << 31;
 		return true;
 	case 4:
-		e->eax &= ~(0x3fu << 26); /* cores per package - 1 */
+		e->eax &= ~(0x3fu << 26);  /* cores per package - 1 */
 		e->eax &= ~(0xfffu << 14); /* CPUs sharing the cache - 1 */
 		return true;
 	case 0xb:
@@ -237,8 +240,8 @@ int lg_kvm_create_vcpus(struct lg *lg)
 	if (max <= 0)
 		max = ioctl(lg->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
 	if (max > 0 && lg->cpus > (unsigned)max)
-		return hv_fail(-ENOSPC, "lower --cpus", "this host's KVM runs at most %d vCPUs in a VM",
-			       max);
+		return hv_fail(-ENOSPC, "lower --cpus",
+			       "this host's KVM runs at most %d vCPUs in a VM", max);
 	for (unsigned i = 0; i < lg->cpus; i++) {
 		int rc = create_vcpu(lg, &lg->vcpu[i]);
 
@@ -268,8 +271,16 @@ int lg_kvm_set_long_mode(struct lg *lg, uint64_t entry, uint64_t rsi, uint64_t r
 	uint64_t *pdpt = lg_gpa(lg, LG_PDPT_ADDR, 4096);
 	uint64_t *pd = lg_gpa(lg, LG_PD_ADDR, 4 * 4096);
 	struct kvm_segment code = {
-		.base = 0, .limit = 0xffffffff, .selector = 0x10, .type = 11,
-		.present = 1, .dpl = 0, .db = 0, .s = 1, .l = 1, .g = 1,
+	    .base = 0,
+	    .limit = 0xffffffff,
+	    .selector = 0x10,
+	    .type = 11,
+	    .present = 1,
+	    .dpl = 0,
+	    .db = 0,
+	    .s = 1,
+	    .l = 1,
+	    .g = 1,
 	};
 	struct kvm_segment data = code;
 	struct kvm_sregs sregs;
@@ -303,7 +314,7 @@ int lg_kvm_set_long_mode(struct lg *lg, uint64_t entry, uint64_t rsi, uint64_t r
 	sregs.idt.limit = 0;
 	sregs.cr0 = 0x80000033; /* PG NE ET MP PE */
 	sregs.cr3 = LG_PML4_ADDR;
-	sregs.cr4 = 0x20; /* PAE */
+	sregs.cr4 = 0x20;   /* PAE */
 	sregs.efer = 0x500; /* LME LMA */
 	if (ioctl(lg->vcpu[0].fd, KVM_SET_SREGS, &sregs) < 0)
 		return hv_fail(-errno, NULL, "KVM_SET_SREGS");
@@ -351,14 +362,15 @@ void lg_request_stop(struct lg *lg, enum lg_stop why, int code)
  */
 static void guest_reset(struct lg *lg, const char *how)
 {
-	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
+	struct kvm_irqchip chip = {.chip_id = KVM_IRQCHIP_PIC_MASTER};
 	bool orderly = false;
 
 	if (ioctl(lg->vm_fd, KVM_GET_IRQCHIP, &chip) == 0)
 		orderly = chip.chip.pic.imr == 0xff;
 	if (lg->common.verbose)
-		hv_note("guest reset (%s), %s", how, orderly ? "after an orderly shutdown" :
-				"without an orderly shutdown: a crash");
+		hv_note("guest reset (%s), %s", how,
+			orderly ? "after an orderly shutdown"
+				: "without an orderly shutdown: a crash");
 	lg_request_stop(lg, orderly ? LG_STOP_RESET : LG_STOP_CRASH, 0);
 }
 
@@ -411,12 +423,12 @@ static const struct lg_port_range {
 	size_t counter; /* offset of its count in struct lg_stats; 0: none */
 	bool (*io)(struct lg *lg, uint16_t port, bool write, unsigned size, uint8_t *data);
 } port_map[] = {
-	{ 0x3f8, 0x3ff, offsetof(struct lg_stats, io_serial), serial_io },
-	{ 0x70, 0x71, offsetof(struct lg_stats, io_rtc), rtc_io },
-	{ 0x64, 0x64, 0, reset_io },
-	{ 0xcf9, 0xcf9, 0, reset_io }, /* before PCI: a byte there is the reset control register */
-	{ 0xcf8, 0xcff, offsetof(struct lg_stats, io_pci), pci_io },
-	{ LG_EXIT_PORT, LG_EXIT_PORT, 0, exit_io },
+    {0x3f8, 0x3ff, offsetof(struct lg_stats, io_serial), serial_io},
+    {0x70, 0x71, offsetof(struct lg_stats, io_rtc), rtc_io},
+    {0x64, 0x64, 0, reset_io},
+    {0xcf9, 0xcf9, 0, reset_io}, /* before PCI: a byte there is the reset control register */
+    {0xcf8, 0xcff, offsetof(struct lg_stats, io_pci), pci_io},
+    {LG_EXIT_PORT, LG_EXIT_PORT, 0, exit_io},
 };
 
 /* With io_lock held. Then the virtio functions' BARs, wherever the guest put them. */
@@ -502,15 +514,15 @@ static int vcpu_state(struct lg *lg, struct lg_vcpu *v, struct lg_vcpu_state *s)
 {
 	struct kvm_mp_state mp;
 	struct kvm_regs regs;
-	struct kvm_irqchip pic = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
+	struct kvm_irqchip pic = {.chip_id = KVM_IRQCHIP_PIC_MASTER};
 
 	if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) < 0 || ioctl(v->fd, KVM_GET_REGS, &regs) < 0 ||
 	    ioctl(lg->vm_fd, KVM_GET_IRQCHIP, &pic) < 0)
 		return -errno;
 	s->halted = mp.mp_state == KVM_MP_STATE_HALTED;
 	/* An AP the guest never started (or parked with INIT) will not run either. */
-	s->parked = mp.mp_state == KVM_MP_STATE_UNINITIALIZED ||
-		    mp.mp_state == KVM_MP_STATE_INIT_RECEIVED;
+	s->parked =
+	    mp.mp_state == KVM_MP_STATE_UNINITIALIZED || mp.mp_state == KVM_MP_STATE_INIT_RECEIVED;
 	s->interrupts = regs.rflags & 0x200;
 	s->rip = regs.rip;
 	s->pic_irr = pic.chip.pic.irr;
@@ -576,7 +588,7 @@ static int vcpu_loop(struct lg *lg, struct lg_vcpu *v)
 			rc = -errno;
 			/* EAGAIN: an AP waiting for its SIPI woke up. */
 			if (rc == -EINTR || rc == -EAGAIN) {
-				struct timespec zero = { 0, 0 };
+				struct timespec zero = {0, 0};
 
 				/* Eat the kick, or every later KVM_RUN returns at once. */
 				while (sigtimedwait(&usr1, NULL, &zero) > 0)

@@ -27,7 +27,7 @@
 #define LG_EXIT_PORT  0x501 /* QEMU's isa-debug-exit port */
 #define LG_MAX_BLOCKS 4
 #define LG_MAX_SHARES 4
-#define LG_MAX_VIRTIO 5 /* PCI functions with a PIC line of their own */
+#define LG_MAX_VIRTIO 5	 /* PCI functions with a PIC line of their own */
 #define LG_TAG_MAX    31 /* a --share tag's bytes */
 #define LG_MAX_CPUS   64 /* --cpus: APIC ids below the I/O APIC's, 8-bit xAPIC ids */
 
@@ -85,8 +85,8 @@ struct lg_share_opt {
  * may change or truncate them meanwhile, and loading then fails cleanly.
  */
 struct lg_boot {
-	int fd, initrd_fd; /* the files, open read-only; -1 when none */
-	const uint8_t *img; /* the fuzz harness's input, in place of fd */
+	int fd, initrd_fd;	      /* the files, open read-only; -1 when none */
+	const uint8_t *img;	      /* the fuzz harness's input, in place of fd */
 	uint64_t img_len, initrd_len; /* sizes at fstat() time */
 	bool is_bzimage;
 	uint64_t entry, rsi, rsp; /* the vCPU's start (--unpack: set when unpacked) */
@@ -167,7 +167,7 @@ struct lg_virtio {
 	uint8_t irq;	  /* the PIC line the function's INTA# is wired to */
 	uint8_t int_line; /* Interrupt Line register: scratch for the guest */
 	uint16_t io_base;
-	uint32_t bar0;	/* as the guest wrote it (sizing probes) */
+	uint32_t bar0; /* as the guest wrote it (sizing probes) */
 	uint16_t command;
 	uint32_t guest_features;
 	uint16_t queue_sel;
@@ -196,7 +196,7 @@ struct lg_vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	atomic_bool started; /* thread is valid (vCPU 0: the main thread); see lg_request_stop */
-	atomic_bool off; /* last seen halted with interrupts off, or never started */
+	atomic_bool off;     /* last seen halted with interrupts off, or never started */
 };
 
 struct lg_stats {
@@ -225,8 +225,9 @@ struct lg {
 	const char *modules_dir;
 	int run_fd; /* the initramfs memfd; -1 without --run */
 	int rng;
-	int unpack; /* --unpack: the launcher unpacks the bzImage's payload (LG_UNPACK_IF_ABLE: --run's) */
-	int no_cache;	       /* --no-cache */
+	int unpack;   /* --unpack: the launcher unpacks the bzImage's payload (LG_UNPACK_IF_ABLE:
+			 --run's) */
+	int no_cache; /* --no-cache */
 	const char *cache_dir; /* --cache-dir; NULL: the user's cache directory */
 	bool kcache;	       /* the decoded kernel is looked up and kept in the cache */
 	uint64_t timeout_ms;
@@ -256,7 +257,7 @@ struct lg {
 	atomic_int stop;
 	int exit_code; /* for LG_STOP_EXITPORT / signals */
 	char crash_why[96];
-	int wake_fd;   /* eventfd: the vCPU thread tells the I/O thread to stop */
+	int wake_fd; /* eventfd: the vCPU thread tells the I/O thread to stop */
 	struct hv_signals sigs;
 	bool sigs_blocked;
 	struct lg_stats st;
@@ -330,7 +331,7 @@ void lg_release_kernel(struct lg *lg);
 #define LG_ELF_MAX_LOAD 16    /* PT_LOAD segments: vmlinux has 4 or 5 */
 /* A decoded vmlinux: its first bytes and where its load segments went. */
 struct lg_elf {
-	uint8_t *hdr;	 /* the file's first hdr_len bytes (malloc'd) */
+	uint8_t *hdr; /* the file's first hdr_len bytes (malloc'd) */
 	size_t hdr_len;
 	uint64_t entry;
 	unsigned nseg;

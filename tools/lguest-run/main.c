@@ -21,8 +21,10 @@
 #include "parse.h"
 #include "step.h"
 
-#define SYNOPSIS "[options] KERNEL [-- KERNEL-ARGS...]\n[options] --run [--kernel KERNEL] [--] CMD [ARGS...]"
-#define MANPAGE	 "lguest-run(1)"
+#define SYNOPSIS                                                                                   \
+	"[options] KERNEL [-- KERNEL-ARGS...]\n[options] --run [--kernel KERNEL] [--] CMD "        \
+	"[ARGS...]"
+#define MANPAGE "lguest-run(1)"
 
 enum { OPT_BLOCK = 1, OPT_MEMORY, OPT_TIMEOUT, OPT_CPUS, OPT_SHARE, OPT_RWDIR };
 
@@ -69,7 +71,8 @@ static int parse_share(struct lg *lg, const char *arg)
 	lg->nshares++;
 	for (unsigned i = 0; i + 1 < lg->nshares; i++)
 		if (!strcmp(lg->shares[i].tag, o->tag))
-			return hv_usage_error("--share: tag '%s' given twice (add ,tag=NAME)", o->tag);
+			return hv_usage_error("--share: tag '%s' given twice (add ,tag=NAME)",
+					      o->tag);
 	return 0;
 }
 
@@ -78,8 +81,8 @@ static int parse_rwdir(struct lg *lg, const char *arg)
 	if (lg->nrwdirs >= LG_MAX_SHARES - 1)
 		return hv_usage_error("--rwdir: at most %d directories", LG_MAX_SHARES - 1);
 	if (arg[0] != '/')
-		return hv_usage_error("--rwdir '%s': give an absolute path (the guest mounts it there)",
-				      arg);
+		return hv_usage_error(
+		    "--rwdir '%s': give an absolute path (the guest mounts it there)", arg);
 	lg->rwdirs[lg->nrwdirs] = strdup(arg);
 	if (!lg->rwdirs[lg->nrwdirs])
 		return hv_fail(-ENOMEM, NULL, "--rwdir");
@@ -130,12 +133,11 @@ static int setup_run(struct lg *lg, int nrest, const char **rest, int argc, char
 				      LG_MAX_SHARES - 1 - (int)lg->nrwdirs);
 	memmove(lg->shares + 1 + lg->nrwdirs, lg->shares, lg->nshares * sizeof(lg->shares[0]));
 	lg->shares[0] = (struct lg_share_opt){
-		.path = strdup("/"), .tag = "root", .cross_mounts = true, .fd = -1
-	};
+	    .path = strdup("/"), .tag = "root", .cross_mounts = true, .fd = -1};
 	for (unsigned i = 0; i < lg->nrwdirs; i++) {
 		struct lg_share_opt *o = &lg->shares[1 + i];
 
-		*o = (struct lg_share_opt){ .path = strdup(lg->rwdirs[i]), .rw = true, .fd = -1 };
+		*o = (struct lg_share_opt){.path = strdup(lg->rwdirs[i]), .rw = true, .fd = -1};
 		snprintf(o->tag, sizeof(o->tag), "rw%u", i);
 	}
 	lg->nshares += 1 + lg->nrwdirs;
@@ -144,7 +146,8 @@ static int setup_run(struct lg *lg, int nrest, const char **rest, int argc, char
 			return hv_fail(-ENOMEM, NULL, "--run");
 		for (unsigned j = 1 + lg->nrwdirs; j < lg->nshares && i < 1 + lg->nrwdirs; j++)
 			if (!strcmp(lg->shares[i].tag, lg->shares[j].tag))
-				return hv_usage_error("--share: tag '%s' is --run's", lg->shares[j].tag);
+				return hv_usage_error("--share: tag '%s' is --run's",
+						      lg->shares[j].tag);
 	}
 	return 0;
 }
@@ -201,45 +204,44 @@ static int parse_args(struct lg *lg, int argc, char **argv)
 	char *memory = NULL, *timeout = NULL, *block = NULL, *cpus = NULL, *share = NULL,
 	     *rwdir = NULL, *kernel = NULL;
 	struct poptOption table[] = {
-		{ "memory", 'm', POPT_ARG_STRING, &memory, OPT_MEMORY,
-		  "guest memory (default 256M; K, M, G suffixes)", "SIZE" },
-		{ "initrd", 'i', POPT_ARG_STRING, &lg->initrd_path, 0, "initial ramdisk for a bzImage",
-		  "FILE" },
-		{ "block", 0, POPT_ARG_STRING, &block, OPT_BLOCK,
-		  "virtio-blk disk (repeatable, at most 4; ,ro for read-only)", "FILE[,ro]" },
-		{ "rng", 0, POPT_ARG_NONE, &lg->rng, 0, "virtio-rng fed from the host's getrandom(2)",
-		  NULL },
-		{ "share", 0, POPT_ARG_STRING, &share, OPT_SHARE,
-		  "share a host directory over virtio-9p, read-only unless ,rw (repeatable; tag "
-		  "'share' by default)",
-		  "DIR[,tag=TAG][,rw]" },
-		{ "run", 0, POPT_ARG_NONE, &lg->run_mode, 0,
-		  "run CMD in the guest on the host's root (read-only), exit with its status", NULL },
-		{ "rwdir", 0, POPT_ARG_STRING, &rwdir, OPT_RWDIR,
-		  "with --run: a host directory the command may write to, at the same path "
-		  "(repeatable)",
-		  "DIR" },
-		{ "kernel", 'k', POPT_ARG_STRING, &kernel, 0,
-		  "with --run: the kernel (default /boot/vmlinuz-$(uname -r))", "FILE" },
-		{ "modules", 0, POPT_ARG_STRING, &lg->modules_dir, 0,
-		  "with --run: the kernel's modules (default /lib/modules/ its version)", "DIR" },
-		{ "timeout", 0, POPT_ARG_STRING, &timeout, OPT_TIMEOUT,
-		  "stop the guest after this long, exit 124 (s, ms, m suffixes)", "SEC" },
-		{ "cpus", 0, POPT_ARG_STRING, &cpus, OPT_CPUS, "vCPUs (default 1, at most 64; more than 1 adds an MP table and the I/O APIC)",
-		  "N" },
-		{ "unpack", 0, POPT_ARG_NONE, &lg->unpack, 0,
-		  "unpack a bzImage's xz or zstd payload in the launcher, through the kernel cache "
-		  "(no KASLR)",
-		  NULL },
-		{ "no-cache", 0, POPT_ARG_NONE, &lg->no_cache, 0,
-		  "with --unpack or --run: decode the payload every time, no kernel cache", NULL },
-		{ "cache-dir", 0, POPT_ARG_STRING, &lg->cache_dir, 0,
-		  "with --unpack or --run: the kernel cache's directory (default "
-		  "$XDG_CACHE_HOME/hvutils/lguest-run)",
-		  "DIR" },
-		HV_POPT_COMMON(lg->common),
-		POPT_TABLEEND
-	};
+	    {"memory", 'm', POPT_ARG_STRING, &memory, OPT_MEMORY,
+	     "guest memory (default 256M; K, M, G suffixes)", "SIZE"},
+	    {"initrd", 'i', POPT_ARG_STRING, &lg->initrd_path, 0, "initial ramdisk for a bzImage",
+	     "FILE"},
+	    {"block", 0, POPT_ARG_STRING, &block, OPT_BLOCK,
+	     "virtio-blk disk (repeatable, at most 4; ,ro for read-only)", "FILE[,ro]"},
+	    {"rng", 0, POPT_ARG_NONE, &lg->rng, 0, "virtio-rng fed from the host's getrandom(2)",
+	     NULL},
+	    {"share", 0, POPT_ARG_STRING, &share, OPT_SHARE,
+	     "share a host directory over virtio-9p, read-only unless ,rw (repeatable; tag "
+	     "'share' by default)",
+	     "DIR[,tag=TAG][,rw]"},
+	    {"run", 0, POPT_ARG_NONE, &lg->run_mode, 0,
+	     "run CMD in the guest on the host's root (read-only), exit with its status", NULL},
+	    {"rwdir", 0, POPT_ARG_STRING, &rwdir, OPT_RWDIR,
+	     "with --run: a host directory the command may write to, at the same path "
+	     "(repeatable)",
+	     "DIR"},
+	    {"kernel", 'k', POPT_ARG_STRING, &kernel, 0,
+	     "with --run: the kernel (default /boot/vmlinuz-$(uname -r))", "FILE"},
+	    {"modules", 0, POPT_ARG_STRING, &lg->modules_dir, 0,
+	     "with --run: the kernel's modules (default /lib/modules/ its version)", "DIR"},
+	    {"timeout", 0, POPT_ARG_STRING, &timeout, OPT_TIMEOUT,
+	     "stop the guest after this long, exit 124 (s, ms, m suffixes)", "SEC"},
+	    {"cpus", 0, POPT_ARG_STRING, &cpus, OPT_CPUS,
+	     "vCPUs (default 1, at most 64; more than 1 adds an MP table and the I/O APIC)", "N"},
+	    {"unpack", 0, POPT_ARG_NONE, &lg->unpack, 0,
+	     "unpack a bzImage's xz or zstd payload in the launcher, through the kernel cache "
+	     "(no KASLR)",
+	     NULL},
+	    {"no-cache", 0, POPT_ARG_NONE, &lg->no_cache, 0,
+	     "with --unpack or --run: decode the payload every time, no kernel cache", NULL},
+	    {"cache-dir", 0, POPT_ARG_STRING, &lg->cache_dir, 0,
+	     "with --unpack or --run: the kernel cache's directory (default "
+	     "$XDG_CACHE_HOME/hvutils/lguest-run)",
+	     "DIR"},
+	    HV_POPT_COMMON(lg->common),
+	    POPT_TABLEEND};
 	const char **rest;
 	poptContext pc;
 	int dashdash = argc, nrest, rc = 0, posix = 0;
@@ -271,19 +273,22 @@ static int parse_args(struct lg *lg, int argc, char **argv)
 		case OPT_MEMORY:
 			/* 2 MiB holds a flat image; the 1 TiB cap only keeps sums from wrapping. */
 			if (hv_parse_size(memory, 2ULL << 20, 1ULL << 40, &lg->mem_size))
-				rc = hv_usage_error("--memory '%s': expected a size from 2M to 1T (e.g. 512M)",
-						    memory);
+				rc = hv_usage_error(
+				    "--memory '%s': expected a size from 2M to 1T (e.g. 512M)",
+				    memory);
 			break;
 		case OPT_TIMEOUT:
-			if (hv_parse_duration_ms(timeout, 100ULL * 24 * 3600 * 1000, &lg->timeout_ms) ||
+			if (hv_parse_duration_ms(timeout, 100ULL * 24 * 3600 * 1000,
+						 &lg->timeout_ms) ||
 			    !lg->timeout_ms)
-				rc = hv_usage_error("--timeout '%s': expected a positive duration (e.g. 30, 1.5, 500ms)",
+				rc = hv_usage_error("--timeout '%s': expected a positive duration "
+						    "(e.g. 30, 1.5, 500ms)",
 						    timeout);
 			break;
 		case OPT_CPUS:
 			if (hv_parse_dec(cpus, 1, LG_MAX_CPUS, &v))
-				rc = hv_usage_error("--cpus '%s': expected a number from 1 to %d", cpus,
-						    LG_MAX_CPUS);
+				rc = hv_usage_error("--cpus '%s': expected a number from 1 to %d",
+						    cpus, LG_MAX_CPUS);
 			else
 				lg->cpus = v;
 			break;
@@ -333,13 +338,15 @@ static int parse_args(struct lg *lg, int argc, char **argv)
 	if (lg->run_mode) {
 		rc = setup_run(lg, nrest, rest, argc, argv, dashdash, kernel);
 		if (!rc && lg->nblocks + lg->nshares + !!lg->rng > LG_MAX_VIRTIO)
-			rc = hv_usage_error("too many virtio devices: --block, --share, --rwdir, --run's root and --rng make at most %d",
+			rc = hv_usage_error("too many virtio devices: --block, --share, --rwdir, "
+					    "--run's root and --rng make at most %d",
 					    LG_MAX_VIRTIO);
 		goto out;
 	}
 	if (lg->nblocks + lg->nshares + !!lg->rng > LG_MAX_VIRTIO) {
-		rc = hv_usage_error("too many virtio devices: --block, --share and --rng make at most %d",
-				    LG_MAX_VIRTIO);
+		rc = hv_usage_error(
+		    "too many virtio devices: --block, --share and --rng make at most %d",
+		    LG_MAX_VIRTIO);
 		goto out;
 	}
 	if (nrest == 0) {
@@ -347,7 +354,8 @@ static int parse_args(struct lg *lg, int argc, char **argv)
 		goto out;
 	}
 	if (nrest > 1) {
-		rc = hv_usage_error("unexpected argument '%s' (kernel arguments go after --)", rest[1]);
+		rc = hv_usage_error("unexpected argument '%s' (kernel arguments go after --)",
+				    rest[1]);
 		goto out;
 	}
 	lg->kernel_path = strdup(rest[0]);
@@ -437,11 +445,13 @@ static void print_stats(struct lg *lg, int status)
 	hv_note("guest ended by %s, status %d, after %.3f s (launcher set-up %.3f s)",
 		stop_name(atomic_load(&lg->stop)), status, secs, setup_secs);
 	if (have_vcpu)
-		hv_note("vCPU at the timeout: %s, rip %#llx, interrupts %s; PIC: requested 0x%02x, in service 0x%02x, masked 0x%02x",
+		hv_note("vCPU at the timeout: %s, rip %#llx, interrupts %s; PIC: requested 0x%02x, "
+			"in service 0x%02x, masked 0x%02x",
 			vs.halted ? "halted (waiting for an interrupt)" : "running",
 			(unsigned long long)vs.rip, vs.interrupts ? "on" : "off", vs.pic_irr,
 			vs.pic_isr, vs.pic_imr);
-	hv_note("exits: %llu (port I/O %llu: serial %llu, pci %llu, rtc %llu, virtio %llu, unhandled %llu; mmio %llu; interrupted %llu)",
+	hv_note("exits: %llu (port I/O %llu: serial %llu, pci %llu, rtc %llu, virtio %llu, "
+		"unhandled %llu; mmio %llu; interrupted %llu)",
 		(unsigned long long)s->exits, (unsigned long long)s->io,
 		(unsigned long long)s->io_serial, (unsigned long long)s->io_pci,
 		(unsigned long long)s->io_rtc, (unsigned long long)s->io_virtio,
@@ -466,7 +476,8 @@ static int guest_status(struct lg *lg, int run_rc)
 	case LG_STOP_CRASH:
 		if (!lg->common.quiet)
 			hv_err(0, NULL, "guest crashed: %s",
-			       lg->crash_why[0] ? lg->crash_why : "it reset without an orderly shutdown (panic?)");
+			       lg->crash_why[0] ? lg->crash_why
+						: "it reset without an orderly shutdown (panic?)");
 		return LG_EXIT_GUEST_CRASH;
 	case LG_STOP_TIMEOUT:
 		if (!lg->common.quiet)
@@ -538,19 +549,25 @@ static int setup(struct lg *lg)
 		return rc;
 	hv_step("devices-added");
 	if (lg->boot.is_bzimage && !lg->common.quiet && access("/sys/module/kvm_pvm", F_OK) == 0)
-		hv_warn("this host's KVM is PVM (/sys/module/kvm_pvm): it emulates guest kernel code at about 1M instructions/s, a Linux kernel will not boot in useful time");
+		hv_warn(
+		    "this host's KVM is PVM (/sys/module/kvm_pvm): it emulates guest kernel code "
+		    "at about 1M instructions/s, a Linux kernel will not boot in useful time");
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct lg lg = {
-		.mem_size = 256ULL << 20,
-		.cpus = 1,
-		.kvm_fd = -1, .vm_fd = -1, .wake_fd = -1, .stdin_fd = -1, .run_fd = -1,
-		.io_lock = PTHREAD_MUTEX_INITIALIZER,
-		.sigs = { .fd = -1 },
-		.boot = { .fd = -1, .initrd_fd = -1 },
+	    .mem_size = 256ULL << 20,
+	    .cpus = 1,
+	    .kvm_fd = -1,
+	    .vm_fd = -1,
+	    .wake_fd = -1,
+	    .stdin_fd = -1,
+	    .run_fd = -1,
+	    .io_lock = PTHREAD_MUTEX_INITIALIZER,
+	    .sigs = {.fd = -1},
+	    .boot = {.fd = -1, .initrd_fd = -1},
 	};
 	sigset_t usr1;
 	int rc, run_rc = 0;
@@ -562,7 +579,7 @@ int main(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	}
 	for (unsigned i = 0; i < LG_MAX_CPUS; i++)
-		lg.vcpu[i] = (struct lg_vcpu){ .lg = &lg, .id = i, .fd = -1 };
+		lg.vcpu[i] = (struct lg_vcpu){.lg = &lg, .id = i, .fd = -1};
 	atomic_init(&lg.stop, LG_RUNNING);
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
@@ -604,7 +621,7 @@ out:
 	lg_mem_free(&lg);
 	lg_kvm_close(&lg);
 	if (lg.sigs_blocked) {
-		struct timespec zero = { 0, 0 };
+		struct timespec zero = {0, 0};
 
 		/*
 		 * A kick that found the vCPU thread outside KVM_RUN (a SIGTERM

@@ -89,7 +89,8 @@ static int64_t ram_offset(const struct lg_mem *m, uint64_t gpa, uint64_t len)
 	if (gpa < m->low_size)
 		return len > m->low_size - gpa ? -1 : (int64_t)gpa;
 	if (gpa >= LG_4G && gpa - LG_4G < m->high_size)
-		return len > m->high_size - (gpa - LG_4G) ? -1 : (int64_t)(m->low_size + (gpa - LG_4G));
+		return len > m->high_size - (gpa - LG_4G) ? -1
+							  : (int64_t)(m->low_size + (gpa - LG_4G));
 	return -1;
 }
 

@@ -27,8 +27,8 @@
  * requests of more descriptors than a free 128-entry ring has, and it then
  * waits for room that never comes (a --run guest hung so with 512 KiB).
  */
-#define P9_MSIZE_MAX (128u << 10)
-#define P9_MAX_FIDS  16384
+#define P9_MSIZE_MAX   (128u << 10)
+#define P9_MAX_FIDS    16384
 #define P9_FID_BUCKETS 256
 
 struct p9_fid;

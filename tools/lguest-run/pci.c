@@ -17,7 +17,7 @@
 #define VIRTIO_IO_BASE 0xc000
 
 /* PCI lines for the virtio functions; 4 is the UART's. */
-static const uint8_t virtio_irqs[] = { 10, 11, 5, 9, 3 };
+static const uint8_t virtio_irqs[] = {10, 11, 5, 9, 3};
 
 int lg_virtio_add(struct lg *lg, struct lg_virtio *v)
 {

@@ -12,11 +12,20 @@
 #include "lguest-run.h"
 
 enum {
-	RTC_SECONDS = 0x00, RTC_MINUTES = 0x02, RTC_HOURS = 0x04, RTC_WDAY = 0x06,
-	RTC_MDAY = 0x07, RTC_MONTH = 0x08, RTC_YEAR = 0x09,
-	RTC_REG_A = 0x0a, RTC_REG_B = 0x0b, RTC_REG_C = 0x0c, RTC_REG_D = 0x0d,
+	RTC_SECONDS = 0x00,
+	RTC_MINUTES = 0x02,
+	RTC_HOURS = 0x04,
+	RTC_WDAY = 0x06,
+	RTC_MDAY = 0x07,
+	RTC_MONTH = 0x08,
+	RTC_YEAR = 0x09,
+	RTC_REG_A = 0x0a,
+	RTC_REG_B = 0x0b,
+	RTC_REG_C = 0x0c,
+	RTC_REG_D = 0x0d,
 	RTC_CENTURY = 0x32,
-	REG_B_DM_BINARY = 0x04, REG_B_24H = 0x02,
+	REG_B_DM_BINARY = 0x04,
+	REG_B_24H = 0x02,
 };
 
 void lg_rtc_init(struct lg *lg)

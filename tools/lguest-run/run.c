@@ -47,7 +47,8 @@ static int kernel_release(const char *path, char *out, size_t size)
 		return hv_fail(-errno, NULL, "opening kernel %s", path);
 	n = pread(fd, hdr, sizeof(hdr), 0);
 	if (n != (ssize_t)sizeof(hdr) || memcmp(hdr + 0x202, "HdrS", 4)) {
-		hv_err(0, "give --modules DIR", "kernel %s: not a bzImage: no version string", path);
+		hv_err(0, "give --modules DIR", "kernel %s: not a bzImage: no version string",
+		       path);
 		rc = HV_EXIT_FAILURE;
 		goto out;
 	}
@@ -179,9 +180,8 @@ static int cpio_entry(int fd, const char *name, uint32_t mode, uint32_t rdev, co
 	size_t nlen = strlen(name) + 1;
 	int rc;
 
-	snprintf(hdr, sizeof(hdr),
-		 "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", 0u, mode, 0u, 0u,
-		 1u, 0u, len, 0u, 0u, major(rdev), minor(rdev), (unsigned)nlen, 0u);
+	snprintf(hdr, sizeof(hdr), "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", 0u,
+		 mode, 0u, 0u, 1u, 0u, len, 0u, 0u, major(rdev), minor(rdev), (unsigned)nlen, 0u);
 	rc = hv_write_full(fd, hdr, 110);
 	if (!rc)
 		rc = hv_write_full(fd, name, nlen);
@@ -230,7 +230,7 @@ static int record(char **buf, size_t *len, char type, const char *v)
  */
 static void init_path(char *out, size_t size)
 {
-	static const char *const rel[] = { "", "/../libexec/hvutils" };
+	static const char *const rel[] = {"", "/../libexec/hvutils"};
 	const char *env = getenv("LGUEST_RUN_INIT");
 	char self[4096];
 	ssize_t n;
@@ -254,13 +254,14 @@ static void init_path(char *out, size_t size)
 
 static int build_args(struct lg *lg, char **args, size_t *alen, const struct modlist *mods)
 {
-	static const char *const keep[] = { "PATH", "TERM", "HOME", "LANG", "USER" };
+	static const char *const keep[] = {"PATH", "TERM", "HOME", "LANG", "USER"};
 	char cwd[4096];
 	int rc = 0;
 
 	for (unsigned i = 0; i < mods->n && !rc; i++)
-		rc = record(args, alen, 'M', strrchr(mods->paths[i], '/') ? strrchr(mods->paths[i], '/') + 1
-									  : mods->paths[i]);
+		rc = record(args, alen, 'M',
+			    strrchr(mods->paths[i], '/') ? strrchr(mods->paths[i], '/') + 1
+							 : mods->paths[i]);
 	if (!rc && getcwd(cwd, sizeof(cwd)))
 		rc = record(args, alen, 'C', cwd);
 	for (unsigned i = 0; i < sizeof(keep) / sizeof(keep[0]) && !rc; i++) {
@@ -283,8 +284,8 @@ static int build_args(struct lg *lg, char **args, size_t *alen, const struct mod
 
 int lg_run_prepare(struct lg *lg)
 {
-	static const char *const wanted[] = { "virtio_pci", "9pnet_virtio", "9p" };
-	struct modlist mods = { 0 };
+	static const char *const wanted[] = {"virtio_pci", "9pnet_virtio", "9p"};
+	struct modlist mods = {0};
 	char rel[128], dir[4096], path[4300], ipath[4200], *dep = NULL, *args = NULL;
 	size_t dlen, alen = 0;
 	int fd = -1, rc;
@@ -300,7 +301,9 @@ int lg_run_prepare(struct lg *lg)
 	snprintf(path, sizeof(path), "%s/modules.dep", dir);
 	rc = hv_read_file_alloc(path, MODULES_DEP_MAX, &dep, &dlen);
 	if (rc) {
-		rc = hv_fail(rc, lg->modules_dir ? NULL : "install the kernel's modules or give --modules DIR",
+		rc = hv_fail(rc,
+			     lg->modules_dir ? NULL
+					     : "install the kernel's modules or give --modules DIR",
 			     "--run: reading %s", path);
 		goto out;
 	}
@@ -309,7 +312,8 @@ int lg_run_prepare(struct lg *lg)
 		if (rc == 1 && builtin(dir, wanted[i]))
 			rc = 0;
 		if (rc) {
-			rc = hv_fail(rc < 0 ? rc : -ENOENT, NULL, "--run: module %s in %s", wanted[i], dir);
+			rc = hv_fail(rc < 0 ? rc : -ENOENT, NULL, "--run: module %s in %s",
+				     wanted[i], dir);
 			goto out;
 		}
 	}

@@ -22,17 +22,24 @@
 #include "clock.h"
 #include "lguest-run.h"
 
-#define UART_IRQ 4
+#define UART_IRQ      4
 #define OUT_WAIT_MS   50  /* a full ring: how often the waiting vCPU looks at the stop flag */
 #define OUT_GIVEUP_MS 250 /* the last drain: how long a reader may take nothing */
 
 enum {
-	IER_RDI = 0x01, IER_THRI = 0x02,
-	IIR_NO_INT = 0x01, IIR_THRI = 0x02, IIR_RDI = 0x04, IIR_FIFO = 0xc0,
+	IER_RDI = 0x01,
+	IER_THRI = 0x02,
+	IIR_NO_INT = 0x01,
+	IIR_THRI = 0x02,
+	IIR_RDI = 0x04,
+	IIR_FIFO = 0xc0,
 	LCR_DLAB = 0x80,
 	MCR_LOOP = 0x10,
-	LSR_DR = 0x01, LSR_THRE = 0x20, LSR_TEMT = 0x40,
-	FCR_ENABLE = 0x01, FCR_CLEAR_RX = 0x02,
+	LSR_DR = 0x01,
+	LSR_THRE = 0x20,
+	LSR_TEMT = 0x40,
+	FCR_ENABLE = 0x01,
+	FCR_CLEAR_RX = 0x02,
 };
 
 void lg_uart_init(struct lg *lg)
@@ -66,7 +73,7 @@ unsigned lg_uart_write_out(struct lg *lg)
 	unsigned done = 0;
 
 	for (;;) {
-		struct pollfd p = { .fd = u->out_fd, .events = POLLOUT };
+		struct pollfd p = {.fd = u->out_fd, .events = POLLOUT};
 		unsigned len;
 		ssize_t n;
 
@@ -123,15 +130,15 @@ bool lg_uart_out_blocked(struct lg *lg)
 void lg_uart_drain(struct lg *lg, bool last)
 {
 	int stop = atomic_load(&lg->stop);
-	bool wait = last && stop != LG_STOP_TIMEOUT && stop != LG_STOP_SIGNAL &&
-		    stop != LG_STOP_ESCAPE;
+	bool wait =
+	    last && stop != LG_STOP_TIMEOUT && stop != LG_STOP_SIGNAL && stop != LG_STOP_ESCAPE;
 	uint64_t deadline = lg->timeout_ms ? lg->t_start_ns + lg->timeout_ms * 1000000ULL : 0;
 	int idle = 0;
 
 	while (idle < OUT_GIVEUP_MS) {
 		struct pollfd p[2] = {
-			{ .fd = lg->uart.out_fd, .events = POLLOUT },
-			{ .fd = wait ? lg->sigs.fd : -1, .events = POLLIN },
+		    {.fd = lg->uart.out_fd, .events = POLLOUT},
+		    {.fd = wait ? lg->sigs.fd : -1, .events = POLLIN},
 		};
 		int n;
 
@@ -299,7 +306,8 @@ void lg_uart_io(struct lg *lg, uint16_t port, bool write, uint8_t *val)
 		case 6:
 			/* Loopback wires OUT/RTS/DTR back; otherwise carrier and DSR/CTS up. */
 			if (u->mcr & MCR_LOOP)
-				v = ((u->mcr & 0x0c) << 4) | ((u->mcr & 0x01) << 5) | ((u->mcr & 0x02) << 3);
+				v = ((u->mcr & 0x0c) << 4) | ((u->mcr & 0x01) << 5) |
+				    ((u->mcr & 0x02) << 3);
 			else
 				v = 0xb0;
 			break;

@@ -51,8 +51,8 @@
 #define SKIP_MAX (16 << 20)
 #define CHUNK	 (1 << 20) /* decoded between two looks at signals and the clock */
 
-static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
-static const uint8_t zstd_magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+static const uint8_t xz_magic[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
+static const uint8_t zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
 
 /*
  * One decoder over the whole payload: step fills out with up to cap bytes
@@ -60,7 +60,8 @@ static const uint8_t zstd_magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
  * more, -1 with why set on corrupt or truncated input.
  */
 struct dec {
-	int (*step)(struct dec *d, uint8_t *out, size_t cap, size_t *made, char *why, size_t whylen);
+	int (*step)(struct dec *d, uint8_t *out, size_t cap, size_t *made, char *why,
+		    size_t whylen);
 	void (*end)(struct dec *d);
 #ifdef HAVE_LZMA
 	lzma_stream xz;
@@ -118,9 +119,10 @@ static void xz_end(struct dec *d)
 #endif
 
 #ifdef HAVE_ZSTD
-static int zstd_step(struct dec *d, uint8_t *out, size_t cap, size_t *made, char *why, size_t whylen)
+static int zstd_step(struct dec *d, uint8_t *out, size_t cap, size_t *made, char *why,
+		     size_t whylen)
 {
-	ZSTD_outBuffer o = { out, cap, 0 };
+	ZSTD_outBuffer o = {out, cap, 0};
 
 	while (o.pos < o.size) {
 		size_t r;
@@ -162,7 +164,8 @@ static int dec_start(struct dec *d, const uint8_t *payload, size_t len)
 		d->xz = init;
 		r = lzma_stream_decoder(&d->xz, MEMLIMIT, 0);
 		if (r != LZMA_OK)
-			return hv_fail(-ENOMEM, NULL, "unpacking the kernel: liblzma: %s", lzma_why(r));
+			return hv_fail(-ENOMEM, NULL, "unpacking the kernel: liblzma: %s",
+				       lzma_why(r));
 		d->xz.next_in = payload;
 		d->xz.avail_in = len;
 		d->step = xz_step;
@@ -175,11 +178,13 @@ static int dec_start(struct dec *d, const uint8_t *payload, size_t len)
 		d->zs = ZSTD_createDCtx();
 		if (!d->zs)
 			return hv_fail(-ENOMEM, NULL, "unpacking the kernel: libzstd");
-		if (ZSTD_isError(ZSTD_DCtx_setParameter(d->zs, ZSTD_d_windowLogMax, ZSTD_WINDOWLOG_CAP))) {
+		if (ZSTD_isError(
+			ZSTD_DCtx_setParameter(d->zs, ZSTD_d_windowLogMax, ZSTD_WINDOWLOG_CAP))) {
 			ZSTD_freeDCtx(d->zs);
-			return hv_fail(-EINVAL, NULL, "unpacking the kernel: libzstd: window limit");
+			return hv_fail(-EINVAL, NULL,
+				       "unpacking the kernel: libzstd: window limit");
 		}
-		d->zin = (ZSTD_inBuffer){ payload, len, 0 };
+		d->zin = (ZSTD_inBuffer){payload, len, 0};
 		d->step = zstd_step;
 		d->end = zstd_end;
 		return 0;
@@ -221,7 +226,8 @@ int lg_elf_parse(struct lg *lg, struct lg_elf *e, uint64_t *need, char *why, siz
 		if (ph.p_type != PT_LOAD || !ph.p_memsz)
 			continue;
 		if (nseg == MAX_LOAD) {
-			snprintf(why, whylen, "payload ELF has more than %d load segments", MAX_LOAD);
+			snprintf(why, whylen, "payload ELF has more than %d load segments",
+				 MAX_LOAD);
 			return -1;
 		}
 		if (ph.p_filesz > ph.p_memsz || ph.p_offset < prev_end ||
@@ -230,14 +236,18 @@ int lg_elf_parse(struct lg *lg, struct lg_elf *e, uint64_t *need, char *why, siz
 			return -1;
 		}
 		if (ph.p_offset - prev_end > SKIP_MAX) {
-			snprintf(why, whylen, "payload ELF segment %u: %llu MiB to skip before it (at most %d)",
-				 i, (unsigned long long)((ph.p_offset - prev_end) >> 20), SKIP_MAX >> 20);
+			snprintf(why, whylen,
+				 "payload ELF segment %u: %llu MiB to skip before it (at most %d)",
+				 i, (unsigned long long)((ph.p_offset - prev_end) >> 20),
+				 SKIP_MAX >> 20);
 			return -1;
 		}
 		if (ph.p_paddr < LG_HIGH_START || ph.p_paddr >= LG_LOWMEM_MAX ||
 		    ph.p_memsz >= LG_LOWMEM_MAX) {
-			snprintf(why, whylen, "payload ELF segment %u: physical address 0x%llx outside 1 MiB..3 GiB",
-				 i, (unsigned long long)ph.p_paddr);
+			snprintf(
+			    why, whylen,
+			    "payload ELF segment %u: physical address 0x%llx outside 1 MiB..3 GiB",
+			    i, (unsigned long long)ph.p_paddr);
 			return -1;
 		}
 		segs[nseg].dst = lg_gpa(lg, ph.p_paddr, ph.p_memsz);
@@ -262,7 +272,8 @@ int lg_elf_parse(struct lg *lg, struct lg_elf *e, uint64_t *need, char *why, siz
 			e->nseg = nseg;
 			return (int)nseg;
 		}
-	snprintf(why, whylen, "payload ELF entry 0x%llx is not in a load segment", (unsigned long long)eh.e_entry);
+	snprintf(why, whylen, "payload ELF entry 0x%llx is not in a load segment",
+		 (unsigned long long)eh.e_entry);
 	return -1;
 }
 
@@ -292,7 +303,7 @@ int lg_unpack_check(const uint8_t *payload, size_t len)
  */
 int lg_unpack(struct lg *lg, const uint8_t *payload, size_t len, struct lg_elf *e, uint64_t *need)
 {
-	struct dec d = { 0 };
+	struct dec d = {0};
 	struct lg_seg *segs = e->seg;
 	uint8_t *hdr = NULL, *scratch = NULL;
 	char why[160] = "";

@@ -39,7 +39,7 @@ static uint32_t p9_features(struct lg_virtio *v)
 static void p9_config(struct lg_virtio *v, unsigned off, uint8_t *buf, unsigned len)
 {
 	const struct p9_dev *d = v->priv;
-	uint8_t cfg[2 + LG_TAG_MAX] = { 0 };
+	uint8_t cfg[2 + LG_TAG_MAX] = {0};
 	size_t n = strlen(d->tag);
 
 	cfg[0] = n;
@@ -113,17 +113,17 @@ static void p9_release(struct lg_virtio *v)
 }
 
 static const struct lg_virtio_ops p9_ops = {
-	.name = "virtio-9p",
-	.pci_device = 0x1009,
-	.type = 9,
-	.class_code = 0x00ff00,
-	.nqueues = 1,
-	.features = p9_features,
-	.config_read = p9_config,
-	.config_size = 2 + LG_TAG_MAX,
-	.notify = p9_notify,
-	.reset = p9_dev_reset,
-	.release = p9_release,
+    .name = "virtio-9p",
+    .pci_device = 0x1009,
+    .type = 9,
+    .class_code = 0x00ff00,
+    .nqueues = 1,
+    .features = p9_features,
+    .config_read = p9_config,
+    .config_size = 2 + LG_TAG_MAX,
+    .notify = p9_notify,
+    .reset = p9_dev_reset,
+    .release = p9_release,
 };
 
 static bool tag_ok(const char *t)
@@ -143,7 +143,7 @@ int lg_share_parse(struct lg_share_opt *opt, const char *arg, unsigned index)
 	bool have_tag = false;
 	char *path;
 
-	*opt = (struct lg_share_opt){ .fd = -1 };
+	*opt = (struct lg_share_opt){.fd = -1};
 	/* Known suffixes are options, from the end; other commas belong to the path. */
 	for (;;) {
 		const char *comma = memrchr(arg, ',', len);
@@ -151,7 +151,8 @@ int lg_share_parse(struct lg_share_opt *opt, const char *arg, unsigned index)
 
 		if (!comma)
 			break;
-		if ((n == 2 && !strncmp(comma + 1, "rw", 2)) || (n == 2 && !strncmp(comma + 1, "ro", 2))) {
+		if ((n == 2 && !strncmp(comma + 1, "rw", 2)) ||
+		    (n == 2 && !strncmp(comma + 1, "ro", 2))) {
 			opt->rw = comma[2] == 'w';
 		} else if (n > 4 && !strncmp(comma + 1, "tag=", 4) && !have_tag) {
 			if (n - 4 > LG_TAG_MAX)
@@ -160,8 +161,9 @@ int lg_share_parse(struct lg_share_opt *opt, const char *arg, unsigned index)
 			memcpy(opt->tag, comma + 5, n - 4);
 			opt->tag[n - 4] = 0;
 			if (!tag_ok(opt->tag))
-				return hv_usage_error("--share: tag '%s': use letters, digits, '_', '.' and '-'",
-						      opt->tag);
+				return hv_usage_error(
+				    "--share: tag '%s': use letters, digits, '_', '.' and '-'",
+				    opt->tag);
 			have_tag = true;
 		} else {
 			break;
@@ -185,7 +187,7 @@ int lg_share_parse(struct lg_share_opt *opt, const char *arg, unsigned index)
 
 int lg_share_open(struct lg_share_opt *opt)
 {
-	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_BENEATH };
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_BENEATH};
 	struct rlimit rl;
 	long fd;
 	int rc;

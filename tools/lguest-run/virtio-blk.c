@@ -25,8 +25,13 @@ enum {
 	BLK_F_RO = 1u << 5,
 	BLK_F_BLK_SIZE = 1u << 6,
 	BLK_F_FLUSH = 1u << 9,
-	BLK_T_IN = 0, BLK_T_OUT = 1, BLK_T_FLUSH = 4, BLK_T_GET_ID = 8,
-	BLK_S_OK = 0, BLK_S_IOERR = 1, BLK_S_UNSUPP = 2,
+	BLK_T_IN = 0,
+	BLK_T_OUT = 1,
+	BLK_T_FLUSH = 4,
+	BLK_T_GET_ID = 8,
+	BLK_S_OK = 0,
+	BLK_S_IOERR = 1,
+	BLK_S_UNSUPP = 2,
 	SEG_MAX = 126, /* queue size minus header and status */
 };
 
@@ -37,11 +42,11 @@ static uint32_t blk_features(struct lg_virtio *v)
 
 static void blk_config(struct lg_virtio *v, unsigned off, uint8_t *buf, unsigned len)
 {
-	uint8_t cfg[24] = { 0 };
+	uint8_t cfg[24] = {0};
 
 	for (unsigned i = 0; i < 8; i++)
 		cfg[i] = v->capacity >> (8 * i);
-	cfg[12] = SEG_MAX; /* seg_max at 12; size_max (8) stays 0: no limit */
+	cfg[12] = SEG_MAX;  /* seg_max at 12; size_max (8) stays 0: no limit */
 	cfg[21] = 512 >> 8; /* blk_size at 20 */
 	memcpy(buf, cfg + off, len);
 }
@@ -106,7 +111,7 @@ static uint8_t do_request(struct lg *lg, struct lg_virtio *v, struct lg_desc_cha
 	case BLK_T_FLUSH:
 		return fdatasync(v->fd) == 0 || v->ro ? BLK_S_OK : BLK_S_IOERR;
 	case BLK_T_GET_ID: {
-		char id[20] = { 0 };
+		char id[20] = {0};
 
 		if (ndata < 1 || !c->d[1].write)
 			return BLK_S_IOERR;
@@ -146,15 +151,15 @@ static bool blk_notify(struct lg *lg, struct lg_virtio *v, unsigned q)
 }
 
 static const struct lg_virtio_ops blk_ops = {
-	.name = "virtio-blk",
-	.pci_device = 0x1001,
-	.type = 2,
-	.class_code = 0x010000, /* mass storage, SCSI: what QEMU's legacy device says */
-	.nqueues = 1,
-	.features = blk_features,
-	.config_read = blk_config,
-	.config_size = 24,
-	.notify = blk_notify,
+    .name = "virtio-blk",
+    .pci_device = 0x1001,
+    .type = 2,
+    .class_code = 0x010000, /* mass storage, SCSI: what QEMU's legacy device says */
+    .nqueues = 1,
+    .features = blk_features,
+    .config_read = blk_config,
+    .config_size = 24,
+    .notify = blk_notify,
 };
 
 int lg_blk_open(struct lg_block_opt *opt)
@@ -166,8 +171,9 @@ int lg_blk_open(struct lg_block_opt *opt)
 	opt->fd = open(opt->path, (opt->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (opt->fd < 0) {
 		rc = -errno;
-		return hv_fail(rc, rc == -EACCES || rc == -EROFS ? "add ,ro for read-only access" : NULL,
-			       "opening disk image %s", opt->path);
+		return hv_fail(
+		    rc, rc == -EACCES || rc == -EROFS ? "add ,ro for read-only access" : NULL,
+		    "opening disk image %s", opt->path);
 	}
 	if (fstat(opt->fd, &sb) < 0)
 		return hv_fail(-errno, NULL, "disk image %s", opt->path);
@@ -177,8 +183,8 @@ int lg_blk_open(struct lg_block_opt *opt)
 	} else if (S_ISREG(sb.st_mode)) {
 		size = sb.st_size;
 	} else {
-		hv_err(0, "use a regular file or a block device", "disk image %s: not a file or block device",
-		       opt->path);
+		hv_err(0, "use a regular file or a block device",
+		       "disk image %s: not a file or block device", opt->path);
 		return HV_EXIT_FAILURE;
 	}
 	/* A partial last sector is not addressable: the guest sees whole sectors. */

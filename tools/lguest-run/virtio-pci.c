@@ -32,8 +32,9 @@ static void virtio_read(struct lg *lg, struct lg_virtio *v, unsigned off, unsign
 	if (off >= 20) {
 		off -= 20;
 		if (off < v->ops->config_size)
-			v->ops->config_read(v, off, data,
-					    off + size > v->ops->config_size ? v->ops->config_size - off : size);
+			v->ops->config_read(
+			    v, off, data,
+			    off + size > v->ops->config_size ? v->ops->config_size - off : size);
 		return;
 	}
 	lg_put32(regs + 0, v->ops->features(v));
@@ -74,8 +75,8 @@ static void virtio_write(struct lg *lg, struct lg_virtio *v, unsigned off, unsig
 		v->queue_sel = val;
 		break;
 	case 16:
-		if (val < v->ops->nqueues && v->vq[val].pfn && !(v->status & LG_VIRTIO_NEEDS_RESET) &&
-		    v->ops->notify(lg, v, val))
+		if (val < v->ops->nqueues && v->vq[val].pfn &&
+		    !(v->status & LG_VIRTIO_NEEDS_RESET) && v->ops->notify(lg, v, val))
 			lg_virtio_interrupt(lg, v, val);
 		break;
 	case 18:
@@ -94,7 +95,8 @@ bool lg_virtio_io(struct lg *lg, uint16_t port, bool write, unsigned size, uint8
 	for (unsigned i = 0; i < lg->nvirtio; i++) {
 		struct lg_virtio *v = lg->virtio[i];
 
-		if (!(v->command & 1) || port < v->io_base || port >= v->io_base + LG_VIRTIO_IO_SIZE)
+		if (!(v->command & 1) || port < v->io_base ||
+		    port >= v->io_base + LG_VIRTIO_IO_SIZE)
 			continue;
 		if (write)
 			virtio_write(lg, v, port - v->io_base, size, data);

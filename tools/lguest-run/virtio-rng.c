@@ -64,15 +64,15 @@ static bool rng_notify(struct lg *lg, struct lg_virtio *v, unsigned q)
 }
 
 static const struct lg_virtio_ops rng_ops = {
-	.name = "virtio-rng",
-	.pci_device = 0x1005,
-	.type = 4,
-	.class_code = 0x00ff00,
-	.nqueues = 1,
-	.features = rng_features,
-	.config_read = rng_config,
-	.config_size = 0,
-	.notify = rng_notify,
+    .name = "virtio-rng",
+    .pci_device = 0x1005,
+    .type = 4,
+    .class_code = 0x00ff00,
+    .nqueues = 1,
+    .features = rng_features,
+    .config_read = rng_config,
+    .config_size = 0,
+    .notify = rng_notify,
 };
 
 int lg_rng_add(struct lg *lg)

@@ -87,8 +87,7 @@ int lg_vq_pop(struct lg *lg, struct lg_virtio *v, unsigned qi, struct lg_desc_ch
 	for (;;) {
 		struct vring_desc d;
 
-		if (i >= q->size || c->n >= q->size ||
-		    c->n >= sizeof(c->d) / sizeof(c->d[0])) {
+		if (i >= q->size || c->n >= q->size || c->n >= sizeof(c->d) / sizeof(c->d[0])) {
 			broken(lg, v, "descriptor index out of range or chain loops");
 			return -EINVAL;
 		}

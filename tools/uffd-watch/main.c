@@ -20,15 +20,16 @@ static const struct hv_verb verbs[] = {
     {NULL, NULL, NULL, NULL},
 };
 
-static const char synopsis[] = "[-h] [-V] VERB [OPTIONS] [ARGS]\n"
-			       "probe [--json]\n"
-			       "run [--mode missing|wp|minor] [--serve zero|file:PATH] [--trace] "
-			       "[--stats] [--json] [--min-size SIZE] [-o FILE] -- CMD [ARGS...]\n"
-			       "serve --socket PATH --memory FILE [--allow-uid UID]... [--record TRACE] "
-			       "[--prefetch TRACE] [--trace] [--stats] [--json] [-o FILE]\n"
-			       "dirty [--interval DURATION] [--stats] [--json] [--min-size SIZE] "
-			       "[-o FILE] -- CMD [ARGS...]\n"
-			       "plot [-o FILE.svg] TRACE";
+static const char synopsis[] =
+    "[-h] [-V] VERB [OPTIONS] [ARGS]\n"
+    "probe [--json]\n"
+    "run [--mode missing|wp|minor] [--serve zero|file:PATH] [--trace] "
+    "[--stats] [--json] [--min-size SIZE] [-o FILE] -- CMD [ARGS...]\n"
+    "serve --socket PATH --memory FILE [--allow-uid UID]... [--record TRACE] "
+    "[--prefetch TRACE] [--trace] [--stats] [--json] [-o FILE]\n"
+    "dirty [--interval DURATION] [--stats] [--json] [--min-size SIZE] "
+    "[-o FILE] -- CMD [ARGS...]\n"
+    "plot [-o FILE.svg] TRACE";
 
 int main(int argc, const char **argv)
 {

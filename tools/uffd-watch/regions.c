@@ -67,12 +67,12 @@ static int region_page_size(struct json_object *o, int i, uint64_t *ps)
 		k *= 1024;
 	if (ra == 0 && rk == 0 && a != k)
 		return uw_bad(i, "\"page_size\" %llu disagrees with page_size_kib (%llu)",
-			   (unsigned long long)a, (unsigned long long)k);
+			      (unsigned long long)a, (unsigned long long)k);
 	*ps = ra == 0 ? a : k;
 	/* 2 MiB: a hugetlbfs-backed region, served a huge page per UFFDIO_COPY. */
 	if (*ps != UW_PAGE && *ps != UW_HPAGE)
 		return uw_bad(i, "page size %llu: only 4096-byte and 2 MiB pages are served",
-			   (unsigned long long)*ps);
+			      (unsigned long long)*ps);
 	return 0;
 }
 
@@ -122,23 +122,23 @@ int uw_regions_parse(struct json_object *root, uint64_t mem_len, struct sregion 
 			return -EPROTO;
 		if (!r->size || r->size % ps)
 			return uw_bad(ii, "size 0x%llx is not a non-zero multiple of the page size",
-				   (unsigned long long)r->size);
+				      (unsigned long long)r->size);
 		if (r->base % ps || r->base < ps)
-			return uw_bad(ii,
-				   "base_host_virt_addr 0x%llx is not a page-aligned user address",
-				   (unsigned long long)r->base);
+			return uw_bad(
+			    ii, "base_host_virt_addr 0x%llx is not a page-aligned user address",
+			    (unsigned long long)r->base);
 		if (r->offset % ps)
 			return uw_bad(ii, "offset 0x%llx is not page-aligned",
-				   (unsigned long long)r->offset);
+				      (unsigned long long)r->offset);
 		if (r->base >= UW_ADDR_LIMIT || r->size > UW_ADDR_LIMIT - r->base)
 			return uw_bad(ii, "0x%llx + 0x%llx leaves the user address space",
-				   (unsigned long long)r->base, (unsigned long long)r->size);
+				      (unsigned long long)r->base, (unsigned long long)r->size);
 		if (r->offset > mem_len || r->size > mem_len - r->offset)
 			return uw_bad(ii,
-				   "offset 0x%llx + size 0x%llx runs past the end of the memory "
-				   "file (0x%llx bytes)",
-				   (unsigned long long)r->offset, (unsigned long long)r->size,
-				   (unsigned long long)mem_len);
+				      "offset 0x%llx + size 0x%llx runs past the end of the memory "
+				      "file (0x%llx bytes)",
+				      (unsigned long long)r->offset, (unsigned long long)r->size,
+				      (unsigned long long)mem_len);
 		for (size_t j = 0; j < i; j++) {
 			const struct sregion *q = &rs[j];
 

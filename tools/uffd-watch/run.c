@@ -39,7 +39,6 @@
 #include "step.h"
 #include "uffd.h"
 
-
 enum tag_kind { T_LISTEN, T_SIGNAL, T_CONN, T_UFFD, T_TIMER };
 
 struct tag {
@@ -92,7 +91,7 @@ struct run {
 	int timer;	      /* wp-async: timerfd of --interval */
 	struct tag timer_tag;
 	uint64_t st_written;	   /* wp-async: pages reported written */
-	uint64_t st_mappings; /* mappings registered, over every process */
+	uint64_t st_mappings;	   /* mappings registered, over every process */
 	const unsigned char *file; /* --serve file: the content */
 	uint64_t file_len;
 	int ep;
@@ -727,7 +726,8 @@ static void handle_conn(struct run *r, struct proc *p)
 	}
 	err = uw_msg_check(&m, got, fd >= 0);
 	if (err) {
-		/* A descriptor riding on a rejected message is never kept (it was, with a bad header). */
+		/* A descriptor riding on a rejected message is never kept (it was, with a bad
+		 * header). */
 		if (fd >= 0)
 			close(fd);
 	} else {

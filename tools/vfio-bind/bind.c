@@ -40,7 +40,7 @@
  * command that would do the same, -v prints it as it happens.
  */
 static int sys_write(struct vb_ctx *c, const char *val, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static int sys_write(struct vb_ctx *c, const char *val, const char *fmt, ...)
 {
 	char live[PATH_MAX], full[PATH_MAX];
@@ -110,8 +110,9 @@ static int restore_one(struct vb_ctx *c, const struct vb_dev *d, bool quiet_if_c
 	if (!have_record) {
 		if (strcmp(cur, VB_DRIVER) && strcmp(ovr, VB_DRIVER)) {
 			if (!quiet_if_clean && !c->common.quiet)
-				hv_note("%s: not bound by vfio-bind (driver %s): nothing to restore",
-					d->name, cur[0] ? cur : "none");
+				hv_note(
+				    "%s: not bound by vfio-bind (driver %s): nothing to restore",
+				    d->name, cur[0] ? cur : "none");
 			return 0;
 		}
 		orig[0] = oovr[0] = '\0';
@@ -148,7 +149,8 @@ static int restore_one(struct vb_ctx *c, const struct vb_dev *d, bool quiet_if_c
 	}
 	if (orig[0]) {
 		wait_driver(c, d, orig, cur, sizeof(cur));
-		if (strcmp(cur, orig) && hv_path_exists(&c->root, "/sys/bus/pci/drivers/%s", orig)) {
+		if (strcmp(cur, orig) &&
+		    hv_path_exists(&c->root, "/sys/bus/pci/drivers/%s", orig)) {
 			/* A driver that took it through new_id/override before: ask it by name. */
 			sys_write(c, d->name, "/sys/bus/pci/drivers/%s/bind", orig);
 			vb_dev_driver(c, d, cur, sizeof(cur));
@@ -310,7 +312,7 @@ static int bind_one(struct vb_ctx *c, const struct vb_dev *d, const struct vb_us
 static int collect(struct vb_ctx *c, int nargs, const char **args, struct vb_devs *out)
 {
 	for (int i = 0; i < nargs; i++) {
-		struct vb_devs one = { 0 };
+		struct vb_devs one = {0};
 		int rc = vb_resolve(c, args[i], &one);
 
 		if (rc)
@@ -376,23 +378,21 @@ int vb_cmd_bind(void *ctx, int argc, const char **argv)
 {
 	struct vb_ctx *c = ctx;
 	const struct poptOption opts[] = {
-		{ "group", 'g', POPT_ARG_NONE, &c->group, 0,
-		  "bind every member of the device's IOMMU group", NULL },
-		{ "force", 'f', POPT_ARG_NONE, &c->force, 0,
-		  "take devices that are in use (interface up, mounted)", NULL },
-		{ "user", 'u', POPT_ARG_STRING, &c->user, 0, "hand /dev/vfio/N to this user",
-		  "USER" },
-		{ "persist", '\0', POPT_ARG_NONE, &c->persist, 0,
-		  "also at every boot: write " VB_PERSIST_DIR "/pci-ADDR (driverctl's format)",
-		  NULL },
-		{ "if-persistent", '\0', POPT_ARG_NONE, &c->if_persistent, 0,
-		  "only devices whose persistent override names vfio-pci (the boot rule)", NULL },
-		{ "dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0,
-		  "print each sysfs write, change nothing", NULL },
-		POPT_TABLEEND,
+	    {"group", 'g', POPT_ARG_NONE, &c->group, 0,
+	     "bind every member of the device's IOMMU group", NULL},
+	    {"force", 'f', POPT_ARG_NONE, &c->force, 0,
+	     "take devices that are in use (interface up, mounted)", NULL},
+	    {"user", 'u', POPT_ARG_STRING, &c->user, 0, "hand /dev/vfio/N to this user", "USER"},
+	    {"persist", '\0', POPT_ARG_NONE, &c->persist, 0,
+	     "also at every boot: write " VB_PERSIST_DIR "/pci-ADDR (driverctl's format)", NULL},
+	    {"if-persistent", '\0', POPT_ARG_NONE, &c->if_persistent, 0,
+	     "only devices whose persistent override names vfio-pci (the boot rule)", NULL},
+	    {"dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0,
+	     "print each sysfs write, change nothing", NULL},
+	    POPT_TABLEEND,
 	};
-	struct vb_user u = { 0 };
-	struct vb_devs devs = { 0 };
+	struct vb_user u = {0};
+	struct vb_devs devs = {0};
 	const char **args;
 	int rc, nargs, lock, worst = 0;
 
@@ -533,15 +533,14 @@ int vb_cmd_restore(void *ctx, int argc, const char **argv)
 {
 	struct vb_ctx *c = ctx;
 	const struct poptOption opts[] = {
-		{ "all", 'a', POPT_ARG_NONE, &c->all, 0, "every device vfio-bind has a record of",
-		  NULL },
-		{ "persist", '\0', POPT_ARG_NONE, &c->persist, 0,
-		  "also remove the persistent override (" VB_PERSIST_DIR "/pci-ADDR)", NULL },
-		{ "dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0,
-		  "print each sysfs write, change nothing", NULL },
-		POPT_TABLEEND,
+	    {"all", 'a', POPT_ARG_NONE, &c->all, 0, "every device vfio-bind has a record of", NULL},
+	    {"persist", '\0', POPT_ARG_NONE, &c->persist, 0,
+	     "also remove the persistent override (" VB_PERSIST_DIR "/pci-ADDR)", NULL},
+	    {"dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0,
+	     "print each sysfs write, change nothing", NULL},
+	    POPT_TABLEEND,
 	};
-	struct vb_devs devs = { 0 };
+	struct vb_devs devs = {0};
 	const char **args;
 	int rc, nargs, lock, worst = 0;
 

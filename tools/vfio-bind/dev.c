@@ -31,8 +31,8 @@ int vb_dev_init_pci(struct vb_dev *d, const char *name)
 	a = snprintf(d->name, sizeof(d->name), "%s", name);
 	b = snprintf(d->sysdir, sizeof(d->sysdir), PCI_DEVICES "/%s", name);
 	return a < 0 || (size_t)a >= sizeof(d->name) || b < 0 || (size_t)b >= sizeof(d->sysdir)
-		       ? -ENAMETOOLONG
-		       : 0;
+		   ? -ENAMETOOLONG
+		   : 0;
 }
 
 int vb_devs_add(struct vb_devs *d, const struct vb_dev *dev)
@@ -133,7 +133,8 @@ int vb_resolve(struct vb_ctx *c, const char *arg, struct vb_devs *out)
 	if (vb_looks_like_uuid(arg)) {
 		/* mdev UUIDs are resolved here once mdev.c exists. */
 		if (hv_path_exists(&c->root, "/sys/bus/mdev/devices/%s", arg)) {
-			hv_err(0, "this verb takes PCI devices", "%s: an mdev device, not PCI", arg);
+			hv_err(0, "this verb takes PCI devices", "%s: an mdev device, not PCI",
+			       arg);
 			return HV_EXIT_USAGE;
 		}
 		return hv_fail(-ENOENT, "see 'vfio-bind list'", "%s: no such device", arg);
@@ -158,7 +159,7 @@ int vb_resolve(struct vb_ctx *c, const char *arg, struct vb_devs *out)
 
 int vb_resolve_one(struct vb_ctx *c, const char *arg, struct vb_dev *out)
 {
-	struct vb_devs d = { 0 };
+	struct vb_devs d = {0};
 	int rc;
 
 	/* info, peek and poke also open mdev instances; bind and restore do not. */
@@ -304,8 +305,8 @@ struct use_scan {
 	struct vb_ctx *c;
 	char *why;
 	size_t len;
-	bool loaded;		/* mountinfo and swaps read (only once a disk turns up) */
-	char *mountinfo;	/* /proc/self/mountinfo */
+	bool loaded;	 /* mountinfo and swaps read (only once a disk turns up) */
+	char *mountinfo; /* /proc/self/mountinfo */
 	char *swaps;
 };
 
@@ -451,7 +452,7 @@ static void scan(struct use_scan *s, const char *dir, const char *parent, int de
 
 void vb_dev_in_use(struct vb_ctx *c, const struct vb_dev *d, char *why, size_t len)
 {
-	struct use_scan s = { .c = c, .why = why, .len = len };
+	struct use_scan s = {.c = c, .why = why, .len = len};
 
 	why[0] = '\0';
 	scan(&s, d->sysdir, "", 0);

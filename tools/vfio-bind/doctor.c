@@ -79,8 +79,8 @@ static void check_iommu(struct doctor *d)
 		add(d, OK, "iommu", NULL, "IOMMU active (%s), %d IOMMU groups", list, ngroups);
 		return;
 	}
-	if (vb_cmdline_has(cmdline, "intel_iommu=off") || vb_cmdline_has(cmdline, "amd_iommu=off") ||
-	    vb_cmdline_has(cmdline, "iommu=off"))
+	if (vb_cmdline_has(cmdline, "intel_iommu=off") ||
+	    vb_cmdline_has(cmdline, "amd_iommu=off") || vb_cmdline_has(cmdline, "iommu=off"))
 		add(d, FAIL, "iommu",
 		    "remove it and boot with intel_iommu=on (Intel) or amd_iommu=on (AMD)",
 		    "no IOMMU: the kernel command line turns it off");
@@ -114,7 +114,7 @@ static void check_intremap(struct doctor *d)
 		add(d, OK, "intremap", NULL, "interrupt remapping enabled");
 	} else if (hv_path_read(&c->root, unsafe, sizeof(unsafe),
 				"/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts") >
-			   0 &&
+		       0 &&
 		   unsafe[0] == 'Y') {
 		add(d, WARN, "intremap",
 		    "enable interrupt remapping and drop allow_unsafe_interrupts",
@@ -123,7 +123,8 @@ static void check_intremap(struct doctor *d)
 	} else {
 		add(d, FAIL, "intremap",
 		    "enable it (QEMU: -device intel-iommu,intremap=on; do not boot with "
-		    "intremap=off), or load vfio_iommu_type1 allow_unsafe_interrupts=1 at your risk",
+		    "intremap=off), or load vfio_iommu_type1 allow_unsafe_interrupts=1 at your "
+		    "risk",
 		    "interrupt remapping is off: VFIO_SET_IOMMU fails with EPERM");
 	}
 	free(irqs);
@@ -131,7 +132,7 @@ static void check_intremap(struct doctor *d)
 
 static void check_modules(struct doctor *d)
 {
-	static const char *const mods[] = { "vfio", "vfio_iommu_type1", "vfio_pci" };
+	static const char *const mods[] = {"vfio", "vfio_iommu_type1", "vfio_pci"};
 	struct vb_ctx *c = d->c;
 	char missing[128] = "";
 	size_t off = 0;
@@ -148,7 +149,8 @@ static void check_modules(struct doctor *d)
 		add(d, FAIL, "modules", "is devtmpfs mounted on /dev?",
 		    "vfio modules loaded but /dev/vfio/vfio is missing");
 	else
-		add(d, OK, "modules", NULL, "vfio, vfio_iommu_type1, vfio_pci loaded; /dev/vfio/vfio present");
+		add(d, OK, "modules", NULL,
+		    "vfio, vfio_iommu_type1, vfio_pci loaded; /dev/vfio/vfio present");
 }
 
 static bool has_cap_ipc_lock(struct vb_ctx *c)
@@ -175,7 +177,8 @@ static void check_memlock(struct doctor *d)
 	    (p = strstr(meminfo, "MemTotal:")))
 		sscanf(p + 9, "%llu", &total_kb);
 	if (rl.rlim_cur == RLIM_INFINITY) {
-		add(d, OK, "memlock", NULL, "memlock limit unlimited: DMA mappings are not limited");
+		add(d, OK, "memlock", NULL,
+		    "memlock limit unlimited: DMA mappings are not limited");
 		return;
 	}
 	if (has_cap_ipc_lock(c)) {
@@ -294,7 +297,7 @@ static void mdef_finding(void *arg, bool ok, const char *fix, const char *what)
 
 int vb_cmd_doctor(void *ctx, int argc, const char **argv)
 {
-	static const char *const st_names[] = { "ok", "warn", "fail" };
+	static const char *const st_names[] = {"ok", "warn", "fail"};
 	struct vb_ctx *c = ctx;
 	struct doctor *d;
 	const char **args;

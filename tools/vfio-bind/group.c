@@ -17,7 +17,7 @@
 /* Drivers that leave a group usable by VFIO (none counts as allowed). */
 static bool vb_driver_allows_vfio(const char *driver)
 {
-	static const char *const ok[] = { "vfio-pci", "pci-stub", "pcieport" };
+	static const char *const ok[] = {"vfio-pci", "pci-stub", "pcieport"};
 
 	if (!driver[0])
 		return true;

@@ -23,12 +23,14 @@
 
 struct region {
 	uint32_t index;
-	int err;		/* -errno of GET_REGION_INFO */
+	int err; /* -errno of GET_REGION_INFO */
 	uint64_t size, offset;
 	uint32_t flags;
 	char caps[256];
 	uint32_t nsparse;
-	struct { uint64_t offset, size; } sparse[8];
+	struct {
+		uint64_t offset, size;
+	} sparse[8];
 };
 
 struct irq {
@@ -50,21 +52,21 @@ struct config {
 	size_t ncaps;
 };
 
-static const char *const irq_names[] = { "intx", "msi", "msix", "err", "req" };
+static const char *const irq_names[] = {"intx", "msi", "msix", "err", "req"};
 
 static const char *cap_name(uint16_t id)
 {
 	static const char *const n[] = {
-		[PCI_CAP_ID_PM] = "pm",	      [PCI_CAP_ID_AGP] = "agp",
-		[PCI_CAP_ID_VPD] = "vpd",     [PCI_CAP_ID_SLOTID] = "slotid",
-		[PCI_CAP_ID_MSI] = "msi",     [PCI_CAP_ID_CHSWP] = "hotswap",
-		[PCI_CAP_ID_PCIX] = "pcix",   [PCI_CAP_ID_HT] = "hypertransport",
-		[PCI_CAP_ID_VNDR] = "vendor", [PCI_CAP_ID_DBG] = "debug",
-		[PCI_CAP_ID_CCRC] = "ccrc",   [PCI_CAP_ID_SHPC] = "shpc",
-		[PCI_CAP_ID_SSVID] = "ssvid", [PCI_CAP_ID_AGP3] = "agp3",
-		[PCI_CAP_ID_SECDEV] = "secdev", [PCI_CAP_ID_EXP] = "express",
-		[PCI_CAP_ID_MSIX] = "msix",   [PCI_CAP_ID_SATA] = "sata",
-		[PCI_CAP_ID_AF] = "af",	      [PCI_CAP_ID_EA] = "ea",
+	    [PCI_CAP_ID_PM] = "pm",	    [PCI_CAP_ID_AGP] = "agp",
+	    [PCI_CAP_ID_VPD] = "vpd",	    [PCI_CAP_ID_SLOTID] = "slotid",
+	    [PCI_CAP_ID_MSI] = "msi",	    [PCI_CAP_ID_CHSWP] = "hotswap",
+	    [PCI_CAP_ID_PCIX] = "pcix",	    [PCI_CAP_ID_HT] = "hypertransport",
+	    [PCI_CAP_ID_VNDR] = "vendor",   [PCI_CAP_ID_DBG] = "debug",
+	    [PCI_CAP_ID_CCRC] = "ccrc",	    [PCI_CAP_ID_SHPC] = "shpc",
+	    [PCI_CAP_ID_SSVID] = "ssvid",   [PCI_CAP_ID_AGP3] = "agp3",
+	    [PCI_CAP_ID_SECDEV] = "secdev", [PCI_CAP_ID_EXP] = "express",
+	    [PCI_CAP_ID_MSIX] = "msix",	    [PCI_CAP_ID_SATA] = "sata",
+	    [PCI_CAP_ID_AF] = "af",	    [PCI_CAP_ID_EA] = "ea",
 	};
 
 	return id < sizeof(n) / sizeof(n[0]) && n[id] ? n[id] : "unknown";
@@ -73,22 +75,38 @@ static const char *cap_name(uint16_t id)
 static const char *ext_cap_name(uint16_t id)
 {
 	switch (id) {
-	case PCI_EXT_CAP_ID_ERR: return "aer";
-	case PCI_EXT_CAP_ID_VC: return "vc";
-	case PCI_EXT_CAP_ID_DSN: return "dsn";
-	case PCI_EXT_CAP_ID_PWR: return "power";
-	case PCI_EXT_CAP_ID_VNDR: return "vendor";
-	case PCI_EXT_CAP_ID_ACS: return "acs";
-	case PCI_EXT_CAP_ID_ARI: return "ari";
-	case PCI_EXT_CAP_ID_ATS: return "ats";
-	case PCI_EXT_CAP_ID_SRIOV: return "sriov";
-	case PCI_EXT_CAP_ID_PRI: return "pri";
-	case PCI_EXT_CAP_ID_REBAR: return "rebar";
-	case PCI_EXT_CAP_ID_LTR: return "ltr";
-	case PCI_EXT_CAP_ID_SECPCI: return "secpci";
-	case PCI_EXT_CAP_ID_PASID: return "pasid";
-	case PCI_EXT_CAP_ID_L1SS: return "l1ss";
-	default: return "unknown";
+	case PCI_EXT_CAP_ID_ERR:
+		return "aer";
+	case PCI_EXT_CAP_ID_VC:
+		return "vc";
+	case PCI_EXT_CAP_ID_DSN:
+		return "dsn";
+	case PCI_EXT_CAP_ID_PWR:
+		return "power";
+	case PCI_EXT_CAP_ID_VNDR:
+		return "vendor";
+	case PCI_EXT_CAP_ID_ACS:
+		return "acs";
+	case PCI_EXT_CAP_ID_ARI:
+		return "ari";
+	case PCI_EXT_CAP_ID_ATS:
+		return "ats";
+	case PCI_EXT_CAP_ID_SRIOV:
+		return "sriov";
+	case PCI_EXT_CAP_ID_PRI:
+		return "pri";
+	case PCI_EXT_CAP_ID_REBAR:
+		return "rebar";
+	case PCI_EXT_CAP_ID_LTR:
+		return "ltr";
+	case PCI_EXT_CAP_ID_SECPCI:
+		return "secpci";
+	case PCI_EXT_CAP_ID_PASID:
+		return "pasid";
+	case PCI_EXT_CAP_ID_L1SS:
+		return "l1ss";
+	default:
+		return "unknown";
 	}
 }
 
@@ -105,29 +123,28 @@ static uint32_t cfg32(const struct config *cf, size_t off)
 
 static void walk_caps(struct config *cf)
 {
-	bool seen[4096 / 4] = { false };
+	bool seen[4096 / 4] = {false};
 	size_t off;
 
 	if (cf->len >= 64 && (cfg16(cf, PCI_STATUS) & PCI_STATUS_CAP_LIST)) {
 		off = cf->b[PCI_CAPABILITY_LIST] & ~3u;
-		for (int n = 0; n < MAX_CAPS && off >= 0x40 && off + 2 <= cf->len &&
-				off < 256 && !seen[off / 4];
+		for (int n = 0; n < MAX_CAPS && off >= 0x40 && off + 2 <= cf->len && off < 256 &&
+				!seen[off / 4];
 		     n++) {
 			seen[off / 4] = true;
-			cf->caps[cf->ncaps++] = (struct cap){ (uint16_t)off, cf->b[off], false };
+			cf->caps[cf->ncaps++] = (struct cap){(uint16_t)off, cf->b[off], false};
 			off = cf->b[off + 1] & ~3u;
 		}
 	}
 	/* Extended capabilities: only when the kernel gave us more than 256 bytes. */
 	off = 0x100;
-	for (int n = 0; n < MAX_CAPS && off >= 0x100 && off + 4 <= cf->len && !seen[off / 4];
-	     n++) {
+	for (int n = 0; n < MAX_CAPS && off >= 0x100 && off + 4 <= cf->len && !seen[off / 4]; n++) {
 		uint32_t h = cfg32(cf, off);
 
 		if (!h || h == 0xffffffff)
 			break;
 		seen[off / 4] = true;
-		cf->caps[cf->ncaps++] = (struct cap){ (uint16_t)off, (uint16_t)(h & 0xffff), true };
+		cf->caps[cf->ncaps++] = (struct cap){(uint16_t)off, (uint16_t)(h & 0xffff), true};
 		off = (h >> 20) & ~3u;
 	}
 }
@@ -215,8 +232,7 @@ struct flag_name {
 };
 
 /* "a,b,c" for the set bits, "-" for none. */
-static void flag_names(uint32_t f, const struct flag_name *names, size_t n, char *buf,
-		       size_t len)
+static void flag_names(uint32_t f, const struct flag_name *names, size_t n, char *buf, size_t len)
 {
 	size_t used = 0;
 
@@ -233,10 +249,10 @@ static void flag_names(uint32_t f, const struct flag_name *names, size_t n, char
 static void irq_flags(uint32_t f, char *buf, size_t len)
 {
 	static const struct flag_name names[] = {
-		{ VFIO_IRQ_INFO_EVENTFD, "eventfd" },
-		{ VFIO_IRQ_INFO_MASKABLE, "maskable" },
-		{ VFIO_IRQ_INFO_AUTOMASKED, "automasked" },
-		{ VFIO_IRQ_INFO_NORESIZE, "noresize" },
+	    {VFIO_IRQ_INFO_EVENTFD, "eventfd"},
+	    {VFIO_IRQ_INFO_MASKABLE, "maskable"},
+	    {VFIO_IRQ_INFO_AUTOMASKED, "automasked"},
+	    {VFIO_IRQ_INFO_NORESIZE, "noresize"},
 	};
 
 	flag_names(f, names, sizeof(names) / sizeof(names[0]), buf, len);
@@ -245,10 +261,10 @@ static void irq_flags(uint32_t f, char *buf, size_t len)
 static void dev_flags(uint32_t f, char *buf, size_t len)
 {
 	static const struct flag_name names[] = {
-		{ VFIO_DEVICE_FLAGS_PCI, "pci" },
-		{ VFIO_DEVICE_FLAGS_RESET, "reset" },
-		{ VFIO_DEVICE_FLAGS_PLATFORM, "platform" },
-		{ VFIO_DEVICE_FLAGS_CAPS, "caps" },
+	    {VFIO_DEVICE_FLAGS_PCI, "pci"},
+	    {VFIO_DEVICE_FLAGS_RESET, "reset"},
+	    {VFIO_DEVICE_FLAGS_PLATFORM, "platform"},
+	    {VFIO_DEVICE_FLAGS_CAPS, "caps"},
 	};
 
 	flag_names(f, names, sizeof(names) / sizeof(names[0]), buf, len);
@@ -269,13 +285,12 @@ static void print_text(const struct info *in)
 {
 	char fl[64], sz[32];
 
-	printf("device   %s %04x:%04x %s%s%s%s%s\n", in->d.name, in->vendor, in->device,
-	       in->cname, in->cname[0] && (in->vname[0] || in->dname[0]) ? ": " : "", in->vname,
-	       in->vname[0] && in->dname[0] ? " " : "",
-	       in->dname);
+	printf("device   %s %04x:%04x %s%s%s%s%s\n", in->d.name, in->vendor, in->device, in->cname,
+	       in->cname[0] && (in->vname[0] || in->dname[0]) ? ": " : "", in->vname,
+	       in->vname[0] && in->dname[0] ? " " : "", in->dname);
 	dev_flags(in->v.flags, fl, sizeof(fl));
-	printf("vfio     group %d (/dev/vfio/%d), flags %s, %u regions, %u irqs\n",
-	       in->v.group_id, in->v.group_id, fl, in->v.num_regions, in->v.num_irqs);
+	printf("vfio     group %d (/dev/vfio/%d), flags %s, %u regions, %u irqs\n", in->v.group_id,
+	       in->v.group_id, fl, in->v.num_regions, in->v.num_irqs);
 	printf("\nREGION NAME    SIZE     OFFSET       FLAGS CAPS\n");
 	for (uint32_t i = 0; i < in->v.num_regions; i++) {
 		const struct region *r = &in->r[i];
@@ -466,7 +481,7 @@ int vb_cmd_info(void *ctx, int argc, const char **argv)
 		free(ri);
 	}
 	for (uint32_t i = 0; i < in->v.num_irqs; i++) {
-		struct vfio_irq_info ii = { .argsz = sizeof(ii), .index = i };
+		struct vfio_irq_info ii = {.argsz = sizeof(ii), .index = i};
 		struct irq *q = &in->q[i];
 
 		q->index = i;

@@ -20,11 +20,11 @@
 #include "diag.h"
 #include "vfio-bind.h"
 
-#define LOAD(l, field, name)                                      \
-	do {                                                      \
-		*(void **)&(l)->field = dlsym((l)->h, name);      \
-		if (!(l)->field)                                  \
-			goto missing;                             \
+#define LOAD(l, field, name)                                                                       \
+	do {                                                                                       \
+		*(void **)&(l)->field = dlsym((l)->h, name);                                       \
+		if (!(l)->field)                                                                   \
+			goto missing;                                                              \
 	} while (0)
 
 int vb_libpci_open(struct vb_ctx *c)

@@ -20,9 +20,9 @@ struct row {
 	uint16_t vendor, device;
 	uint32_t class;
 	char driver[VB_NAME_MAX];
-	char persist[VB_NAME_MAX];	/* "" none, "?" a file that names no driver */
+	char persist[VB_NAME_MAX]; /* "" none, "?" a file that names no driver */
 	char vname[128], dname[160], cname[96];
-	int group;		/* -1: none */
+	int group; /* -1: none */
 	struct vb_group g;
 };
 
@@ -104,14 +104,18 @@ static void print_json(const struct row *rows, size_t n)
 static int print_text(const struct row *rows, size_t n)
 {
 	static const struct hv_table_col cols[] = {
-		{ "ADDRESS", HV_COL_STR, 0 },	{ "CLASS", HV_COL_STR, 0 },
-		{ "IDS", HV_COL_STR, 0 },	{ "DRIVER", HV_COL_STR, 0 },
-		{ "GROUP", HV_COL_NUM, HV_COL_RIGHT }, { "VIABLE", HV_COL_STR, 0 },
-		{ "MEMBERS", HV_COL_STR, 0 },	{ "PERSIST", HV_COL_STR, 0 },
-		{ "NAME", HV_COL_STR, HV_COL_LAST_FREE },
+	    {"ADDRESS", HV_COL_STR, 0},
+	    {"CLASS", HV_COL_STR, 0},
+	    {"IDS", HV_COL_STR, 0},
+	    {"DRIVER", HV_COL_STR, 0},
+	    {"GROUP", HV_COL_NUM, HV_COL_RIGHT},
+	    {"VIABLE", HV_COL_STR, 0},
+	    {"MEMBERS", HV_COL_STR, 0},
+	    {"PERSIST", HV_COL_STR, 0},
+	    {"NAME", HV_COL_STR, HV_COL_LAST_FREE},
 	};
 	struct hv_table *t = hv_table_new("devices", cols, sizeof(cols) / sizeof(cols[0]));
-	struct hv_table_opts o = { 0 };
+	struct hv_table_opts o = {0};
 
 	if (!t)
 		return hv_fail(-ENOMEM, NULL, "list");
@@ -128,9 +132,9 @@ static int print_text(const struct row *rows, size_t n)
 		}
 		name_text(r, name, sizeof(name));
 		const char *cells[] = {
-			r->d.name, cls,	 ids, r->driver, grp,
-			r->group < 0 ? "no-iommu" : (r->g.viable ? "yes" : "no"),
-			members,   r->persist, name,
+		    r->d.name, cls,	   ids,
+		    r->driver, grp,	   r->group < 0 ? "no-iommu" : (r->g.viable ? "yes" : "no"),
+		    members,   r->persist, name,
 		};
 		if (hv_table_add_row(t, cells)) {
 			hv_table_free(t);
@@ -146,9 +150,8 @@ int vb_cmd_list(void *ctx, int argc, const char **argv)
 {
 	struct vb_ctx *c = ctx;
 	const struct poptOption opts[] = {
-		{ "vfio", '\0', POPT_ARG_NONE, &c->vfio_only, 0, "only devices on vfio-pci",
-		  NULL },
-		POPT_TABLEEND,
+	    {"vfio", '\0', POPT_ARG_NONE, &c->vfio_only, 0, "only devices on vfio-pci", NULL},
+	    POPT_TABLEEND,
 	};
 	const char **args;
 	struct row *rows = NULL;

@@ -17,17 +17,17 @@
 #define MANPAGE "vfio-bind(1)"
 
 static const struct hv_verb verbs[] = {
-	{ "list", vb_cmd_list, "[--vfio]", "PCI devices, drivers, IOMMU groups, viability" },
-	{ "bind", vb_cmd_bind, "DEV... [options]", "hand devices to vfio-pci" },
-	{ "restore", vb_cmd_restore, "DEV...|--all", "give devices back to their original driver" },
-	{ "unbind", vb_cmd_restore, "DEV...|--all", "same as restore" },
-	{ "info", vb_cmd_info, "DEV", "regions, IRQs and config space through VFIO" },
-	{ "peek", vb_cmd_peek, "DEV REGION OFFSET", "read a register (--width 1|2|4|8)" },
-	{ "poke", vb_cmd_poke, "DEV REGION OFF VALUE", "write a register (--width 1|2|4|8)" },
-	{ "regs", vb_cmd_regs, "DEV [-f FILE]", "a script of peek/poke/wait/sleep on one open" },
-	{ "doctor", vb_cmd_doctor, "", "check IOMMU, interrupt remapping, modules, limits" },
-	{ "mdev", vb_cmd_mdev, "SUBVERB ...", "mdev types, create, remove, list (mdevctl-like)" },
-	{ NULL, NULL, NULL, NULL },
+    {"list", vb_cmd_list, "[--vfio]", "PCI devices, drivers, IOMMU groups, viability"},
+    {"bind", vb_cmd_bind, "DEV... [options]", "hand devices to vfio-pci"},
+    {"restore", vb_cmd_restore, "DEV...|--all", "give devices back to their original driver"},
+    {"unbind", vb_cmd_restore, "DEV...|--all", "same as restore"},
+    {"info", vb_cmd_info, "DEV", "regions, IRQs and config space through VFIO"},
+    {"peek", vb_cmd_peek, "DEV REGION OFFSET", "read a register (--width 1|2|4|8)"},
+    {"poke", vb_cmd_poke, "DEV REGION OFF VALUE", "write a register (--width 1|2|4|8)"},
+    {"regs", vb_cmd_regs, "DEV [-f FILE]", "a script of peek/poke/wait/sleep on one open"},
+    {"doctor", vb_cmd_doctor, "", "check IOMMU, interrupt remapping, modules, limits"},
+    {"mdev", vb_cmd_mdev, "SUBVERB ...", "mdev types, create, remove, list (mdevctl-like)"},
+    {NULL, NULL, NULL, NULL},
 };
 
 static const char synopsis[] = "[OPTIONS] VERB [ARGS...]";
@@ -65,8 +65,8 @@ static int check_sysroot(struct vb_ctx *c, const char *root)
 			return HV_EXIT_PERM;
 		}
 		if (!last && st.st_uid && st.st_uid != getuid()) {
-			hv_err(0, "use a tree only you can change", "sysroot %s: %s is owned by uid %u",
-			       root, dir, (unsigned)st.st_uid);
+			hv_err(0, "use a tree only you can change",
+			       "sysroot %s: %s is owned by uid %u", root, dir, (unsigned)st.st_uid);
 			return HV_EXIT_PERM;
 		}
 		if ((st.st_mode & (S_IWGRP | S_IWOTH)) && (last || !(st.st_mode & S_ISVTX))) {
@@ -100,14 +100,13 @@ static int init_root(struct vb_ctx *c)
 int vb_parse_verb(struct vb_ctx *c, int argc, const char **argv, const struct poptOption *opts,
 		  const char *syn, int min_args, int max_args, const char ***args, int *nargs)
 {
-	static const struct poptOption none[] = { POPT_TABLEEND };
+	static const struct poptOption none[] = {POPT_TABLEEND};
 	const struct poptOption table[] = {
-		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, (void *)(opts ? opts : none), 0, NULL,
-		  NULL },
-		{ "sysroot", '\0', POPT_ARG_STRING, &c->sysroot, 0,
-		  "read /sys, /proc, /dev, /run below DIR (tests)", "DIR" },
-		HV_POPT_COMMON(c->common),
-		POPT_TABLEEND,
+	    {NULL, '\0', POPT_ARG_INCLUDE_TABLE, (void *)(opts ? opts : none), 0, NULL, NULL},
+	    {"sysroot", '\0', POPT_ARG_STRING, &c->sysroot, 0,
+	     "read /sys, /proc, /dev, /run below DIR (tests)", "DIR"},
+	    HV_POPT_COMMON(c->common),
+	    POPT_TABLEEND,
 	};
 	char usage[256];
 	poptContext pc;
@@ -160,8 +159,8 @@ int vb_parse_verb(struct vb_ctx *c, int argc, const char **argv, const struct po
 	}
 	if (max_args >= 0 && *nargs > max_args) {
 		/* extra points into the copy: report before freeing it. */
-		int err = hv_usage_error("%s: unexpected argument '%s'", argv[0],
-					 (*args)[max_args]);
+		int err =
+		    hv_usage_error("%s: unexpected argument '%s'", argv[0], (*args)[max_args]);
 
 		free((void *)*args);
 		return err;
@@ -171,12 +170,12 @@ int vb_parse_verb(struct vb_ctx *c, int argc, const char **argv, const struct po
 
 int main(int argc, const char **argv)
 {
-	struct vb_ctx c = { 0 };
+	struct vb_ctx c = {0};
 	const struct poptOption table[] = {
-		{ "sysroot", '\0', POPT_ARG_STRING, &c.sysroot, 0,
-		  "read /sys, /proc, /dev, /run below DIR (tests)", "DIR" },
-		HV_POPT_COMMON(c.common),
-		POPT_TABLEEND,
+	    {"sysroot", '\0', POPT_ARG_STRING, &c.sysroot, 0,
+	     "read /sys, /proc, /dev, /run below DIR (tests)", "DIR"},
+	    HV_POPT_COMMON(c.common),
+	    POPT_TABLEEND,
 	};
 	const struct hv_verb *v;
 	const char **rest, *why;

@@ -21,7 +21,7 @@
 #include "table.h"
 #include "vfio-bind.h"
 
-#define MDEV_BUS "/sys/class/mdev_bus"
+#define MDEV_BUS     "/sys/class/mdev_bus"
 #define MDEV_DEVICES "/sys/bus/mdev/devices"
 
 struct mdev_opts {
@@ -58,12 +58,14 @@ static int cmd_types(void *ctx, int argc, const char **argv)
 {
 	struct vb_ctx *c = ctx;
 	static const struct hv_table_col cols[] = {
-		{ "PARENT", HV_COL_STR, 0 },	 { "TYPE", HV_COL_STR, 0 },
-		{ "NAME", HV_COL_STR, 0 },	 { "API", HV_COL_STR, 0 },
-		{ "AVAILABLE", HV_COL_NUM, HV_COL_RIGHT },
-		{ "DESCRIPTION", HV_COL_STR, HV_COL_LAST_FREE },
+	    {"PARENT", HV_COL_STR, 0},
+	    {"TYPE", HV_COL_STR, 0},
+	    {"NAME", HV_COL_STR, 0},
+	    {"API", HV_COL_STR, 0},
+	    {"AVAILABLE", HV_COL_NUM, HV_COL_RIGHT},
+	    {"DESCRIPTION", HV_COL_STR, HV_COL_LAST_FREE},
 	};
-	struct hv_table_opts o = { 0 };
+	struct hv_table_opts o = {0};
 	char **parents = NULL, **types;
 	struct hv_table *t;
 	const char **args;
@@ -82,8 +84,8 @@ static int cmd_types(void *ctx, int argc, const char **argv)
 		return hv_fail(-ENOMEM, NULL, "mdev types");
 	}
 	for (int i = 0; i < np; i++) {
-		int nt = hv_path_list(&c->root, &types, MDEV_BUS "/%s/mdev_supported_types",
-				      parents[i]);
+		int nt =
+		    hv_path_list(&c->root, &types, MDEV_BUS "/%s/mdev_supported_types", parents[i]);
 
 		for (int k = 0; k < nt; k++) {
 			char name[128], api[64], avail[32], desc[256];
@@ -97,7 +99,7 @@ static int cmd_types(void *ctx, int argc, const char **argv)
 			for (char *p = desc; *p; p++)
 				if (*p == '\n')
 					*p = ' ';
-			const char *cells[] = { parents[i], types[k], name, api, avail, desc };
+			const char *cells[] = {parents[i], types[k], name, api, avail, desc};
 
 			if (hv_table_add_row(t, cells)) {
 				hv_strv_free(types);
@@ -118,8 +120,7 @@ static int cmd_types(void *ctx, int argc, const char **argv)
 	return 0;
 }
 
-int vb_mdev_find_type(struct vb_ctx *c, const char *parent, const char *type, char *out,
-		     size_t len)
+int vb_mdev_find_type(struct vb_ctx *c, const char *parent, const char *type, char *out, size_t len)
 {
 	size_t tl = strlen(type);
 	char **types;
@@ -127,8 +128,7 @@ int vb_mdev_find_type(struct vb_ctx *c, const char *parent, const char *type, ch
 
 	if (strchr(type, '/') || !strcmp(type, ".") || !strcmp(type, ".."))
 		return -EINVAL;
-	if (hv_path_exists(&c->root, MDEV_BUS "/%s/mdev_supported_types/%s/create", parent,
-			   type)) {
+	if (hv_path_exists(&c->root, MDEV_BUS "/%s/mdev_supported_types/%s/create", parent, type)) {
 		snprintf(out, len, "%s", type);
 		return 0;
 	}
@@ -158,13 +158,13 @@ int vb_mdev_new_uuid(struct vb_ctx *c, char *buf, size_t len)
 static int cmd_create(void *ctx, int argc, const char **argv)
 {
 	struct vb_ctx *c = ctx;
-	struct mdev_opts mo = { 0 };
+	struct mdev_opts mo = {0};
 	const struct poptOption opts[] = {
-		{ "uuid", 'u', POPT_ARG_STRING, &mo.uuid, 0, "the instance's UUID (default: a new one)",
-		  "UUID" },
-		{ "dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0, "print the sysfs write, change nothing",
-		  NULL },
-		POPT_TABLEEND,
+	    {"uuid", 'u', POPT_ARG_STRING, &mo.uuid, 0, "the instance's UUID (default: a new one)",
+	     "UUID"},
+	    {"dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0, "print the sysfs write, change nothing",
+	     NULL},
+	    POPT_TABLEEND,
 	};
 	const char *parent, *type_arg;
 	char type[256], uuid[64], avail[32];
@@ -184,8 +184,8 @@ static int cmd_create(void *ctx, int argc, const char **argv)
 	}
 	if (strchr(parent, '/') || !parent[0] || !strcmp(parent, ".") || !strcmp(parent, "..") ||
 	    !hv_path_exists(&c->root, MDEV_BUS "/%s", parent)) {
-		rc = hv_fail(-ENOENT, "see 'vfio-bind mdev types'", "create: %s: no such mdev parent",
-			     parent);
+		rc = hv_fail(-ENOENT, "see 'vfio-bind mdev types'",
+			     "create: %s: no such mdev parent", parent);
 		goto out;
 	}
 	if (vb_mdev_find_type(c, parent, type_arg, type, sizeof(type))) {
@@ -210,15 +210,17 @@ static int cmd_create(void *ctx, int argc, const char **argv)
 		}
 	}
 	if (c->dry_run) {
-		printf("write %s > %s/%s/mdev_supported_types/%s/create\n", uuid, MDEV_BUS, parent, type);
+		printf("write %s > %s/%s/mdev_supported_types/%s/create\n", uuid, MDEV_BUS, parent,
+		       type);
 		rc = 0;
 		goto out;
 	}
 	rc = hv_path_write(&c->root, uuid, MDEV_BUS "/%s/mdev_supported_types/%s/create", parent,
 			   type);
 	if (rc) {
-		const char *hint = rc == -EEXIST ? "pick another UUID or omit --uuid" :
-				   rc == -EUSERS ? "no instances left: remove one" : NULL;
+		const char *hint = rc == -EEXIST   ? "pick another UUID or omit --uuid"
+				   : rc == -EUSERS ? "no instances left: remove one"
+						   : NULL;
 
 		hv_err(rc, hint, "create: %s on %s/%s", uuid, parent, type);
 		/* The mdev core says EUSERS when the parent has no instance left. */
@@ -253,9 +255,9 @@ static int cmd_remove(void *ctx, int argc, const char **argv)
 {
 	struct vb_ctx *c = ctx;
 	const struct poptOption opts[] = {
-		{ "dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0, "print the sysfs write, change nothing",
-		  NULL },
-		POPT_TABLEEND,
+	    {"dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0, "print the sysfs write, change nothing",
+	     NULL},
+	    POPT_TABLEEND,
 	};
 	struct vb_dev d;
 	const char **args;
@@ -283,17 +285,20 @@ static int cmd_list(void *ctx, int argc, const char **argv)
 {
 	struct vb_ctx *c = ctx;
 	static const struct hv_table_col cols[] = {
-		{ "UUID", HV_COL_STR, 0 },  { "PARENT", HV_COL_STR, 0 }, { "TYPE", HV_COL_STR, 0 },
-		{ "DRIVER", HV_COL_STR, 0 }, { "GROUP", HV_COL_NUM, HV_COL_RIGHT },
-		{ "START", HV_COL_STR, 0 },
+	    {"UUID", HV_COL_STR, 0},
+	    {"PARENT", HV_COL_STR, 0},
+	    {"TYPE", HV_COL_STR, 0},
+	    {"DRIVER", HV_COL_STR, 0},
+	    {"GROUP", HV_COL_NUM, HV_COL_RIGHT},
+	    {"START", HV_COL_STR, 0},
 	};
 	int defined = 0;
 	const struct poptOption opts[] = {
-		{ "defined", 'd', POPT_ARG_NONE, &defined, 0,
-		  "definitions in " VB_MDEV_CONF " (mdevctl's), running or not", NULL },
-		POPT_TABLEEND,
+	    {"defined", 'd', POPT_ARG_NONE, &defined, 0,
+	     "definitions in " VB_MDEV_CONF " (mdevctl's), running or not", NULL},
+	    POPT_TABLEEND,
 	};
-	struct hv_table_opts o = { 0 };
+	struct hv_table_opts o = {0};
 	char **uuids = NULL;
 	struct hv_table *t;
 	const char **args;
@@ -335,9 +340,14 @@ static int cmd_list(void *ctx, int argc, const char **argv)
 				  uuids[i]);
 		int mode = vb_mdef_start_mode(c, uuids[i]);
 		/* START: how its definition starts it; empty when it has none. */
-		const char *cells[] = { uuids[i], parent, type, driver[0] ? driver : NULL,
-					group[0] ? group : NULL,
-					mode < 0 ? NULL : mode ? "auto" : "manual" };
+		const char *cells[] = {uuids[i],
+				       parent,
+				       type,
+				       driver[0] ? driver : NULL,
+				       group[0] ? group : NULL,
+				       mode < 0 ? NULL
+				       : mode	? "auto"
+						: "manual"};
 
 		if (hv_table_add_row(t, cells)) {
 			hv_strv_free(uuids);
@@ -353,23 +363,19 @@ static int cmd_list(void *ctx, int argc, const char **argv)
 }
 
 static const struct hv_verb mdev_verbs[] = {
-	{ "types", cmd_types, "[--json]",
-	  "types each parent offers, with available instances" },
-	{ "create", cmd_create, "PARENT TYPE [--uuid UUID]",
-	  "create an instance; prints its UUID" },
-	{ "remove", cmd_remove, "UUID",
-	  "remove an instance (waits for its user to close it)" },
-	{ "stop", cmd_remove, "UUID", "same as remove (mdevctl's name)" },
-	{ "list", cmd_list, "[--defined] [--json]",
-	  "instances (--defined: definitions) with parent, type, start" },
-	{ "define", vb_mdev_cmd_define, "PARENT TYPE [--auto]",
-	  "write a definition in " VB_MDEV_CONF "; prints its UUID" },
-	{ "undefine", vb_mdev_cmd_undefine, "UUID", "remove a definition" },
-	{ "modify", vb_mdev_cmd_modify, "UUID --auto|--manual|--type T",
-	  "change a definition" },
-	{ "start", vb_mdev_cmd_start, "UUID | --parent PARENT",
-	  "create the instance a definition describes" },
-	{ NULL, NULL, NULL, NULL },
+    {"types", cmd_types, "[--json]", "types each parent offers, with available instances"},
+    {"create", cmd_create, "PARENT TYPE [--uuid UUID]", "create an instance; prints its UUID"},
+    {"remove", cmd_remove, "UUID", "remove an instance (waits for its user to close it)"},
+    {"stop", cmd_remove, "UUID", "same as remove (mdevctl's name)"},
+    {"list", cmd_list, "[--defined] [--json]",
+     "instances (--defined: definitions) with parent, type, start"},
+    {"define", vb_mdev_cmd_define, "PARENT TYPE [--auto]",
+     "write a definition in " VB_MDEV_CONF "; prints its UUID"},
+    {"undefine", vb_mdev_cmd_undefine, "UUID", "remove a definition"},
+    {"modify", vb_mdev_cmd_modify, "UUID --auto|--manual|--type T", "change a definition"},
+    {"start", vb_mdev_cmd_start, "UUID | --parent PARENT",
+     "create the instance a definition describes"},
+    {NULL, NULL, NULL, NULL},
 };
 
 int vb_cmd_mdev(void *ctx, int argc, const char **argv)

@@ -29,7 +29,7 @@
 #include "table.h"
 #include "vfio-bind.h"
 
-#define MDEV_BUS "/sys/class/mdev_bus"
+#define MDEV_BUS     "/sys/class/mdev_bus"
 #define MDEV_DEVICES "/sys/bus/mdev/devices"
 
 struct mdefs {
@@ -282,23 +282,20 @@ int vb_mdev_cmd_define(void *ctx, int argc, const char **argv)
 	const char *uuid_opt = NULL;
 	int a = 0, m = 0;
 	const struct poptOption opts[] = {
-		{ "uuid", 'u', POPT_ARG_STRING, &uuid_opt, 0, "the definition's UUID (default: a new one)",
-		  "UUID" },
-		{ "auto", 'a', POPT_ARG_NONE, &a, 0, "start it when its parent appears (at boot)",
-		  NULL },
-		{ "manual", 'm', POPT_ARG_NONE, &m, 0, "start it only on request (the default)",
-		  NULL },
-		{ "dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0, "print the file, write nothing",
-		  NULL },
-		POPT_TABLEEND,
+	    {"uuid", 'u', POPT_ARG_STRING, &uuid_opt, 0,
+	     "the definition's UUID (default: a new one)", "UUID"},
+	    {"auto", 'a', POPT_ARG_NONE, &a, 0, "start it when its parent appears (at boot)", NULL},
+	    {"manual", 'm', POPT_ARG_NONE, &m, 0, "start it only on request (the default)", NULL},
+	    {"dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0, "print the file, write nothing", NULL},
+	    POPT_TABLEEND,
 	};
-	struct vb_mdef d = { 0 }, old;
+	struct vb_mdef d = {0}, old;
 	struct mdefs all;
 	const char **args;
 	int rc, nargs, mode;
 
-	rc = vb_parse_verb(c, argc, argv, opts, "PARENT TYPE [--uuid UUID] [--auto|--manual]", 2,
-			   2, &args, &nargs);
+	rc = vb_parse_verb(c, argc, argv, opts, "PARENT TYPE [--uuid UUID] [--auto|--manual]", 2, 2,
+			   &args, &nargs);
 	if (rc >= 0)
 		return rc;
 	mode = start_mode(a, m, "define");
@@ -369,9 +366,9 @@ int vb_mdev_cmd_undefine(void *ctx, int argc, const char **argv)
 {
 	struct vb_ctx *c = ctx;
 	const struct poptOption opts[] = {
-		{ "dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0, "print the removal, remove nothing",
-		  NULL },
-		POPT_TABLEEND,
+	    {"dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0, "print the removal, remove nothing",
+	     NULL},
+	    POPT_TABLEEND,
 	};
 	char path[PATH_MAX];
 	struct vb_mdef d;
@@ -393,8 +390,8 @@ int vb_mdev_cmd_undefine(void *ctx, int argc, const char **argv)
 		if (!rc && unlink(path))
 			rc = -errno;
 		if (rc)
-			rc = hv_fail(rc, NULL, "undefine: removing %s/%s/%s", VB_MDEV_CONF, d.parent,
-				     d.uuid);
+			rc = hv_fail(rc, NULL, "undefine: removing %s/%s/%s", VB_MDEV_CONF,
+				     d.parent, d.uuid);
 	}
 	vb_mdef_free(&d);
 	return rc;
@@ -406,20 +403,18 @@ int vb_mdev_cmd_modify(void *ctx, int argc, const char **argv)
 	const char *type = NULL;
 	int a = 0, m = 0;
 	const struct poptOption opts[] = {
-		{ "auto", 'a', POPT_ARG_NONE, &a, 0, "start it when its parent appears", NULL },
-		{ "manual", 'm', POPT_ARG_NONE, &m, 0, "start it only on request", NULL },
-		{ "type", 't', POPT_ARG_STRING, &type, 0, "another type of the same parent",
-		  "TYPE" },
-		{ "dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0, "print the file, write nothing",
-		  NULL },
-		POPT_TABLEEND,
+	    {"auto", 'a', POPT_ARG_NONE, &a, 0, "start it when its parent appears", NULL},
+	    {"manual", 'm', POPT_ARG_NONE, &m, 0, "start it only on request", NULL},
+	    {"type", 't', POPT_ARG_STRING, &type, 0, "another type of the same parent", "TYPE"},
+	    {"dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0, "print the file, write nothing", NULL},
+	    POPT_TABLEEND,
 	};
 	struct vb_mdef d;
 	const char **args;
 	int rc, nargs, mode;
 
-	rc = vb_parse_verb(c, argc, argv, opts, "UUID [--auto|--manual] [--type TYPE]", 1, 1,
-			   &args, &nargs);
+	rc = vb_parse_verb(c, argc, argv, opts, "UUID [--auto|--manual] [--type TYPE]", 1, 1, &args,
+			   &nargs);
 	if (rc >= 0)
 		return rc;
 	mode = start_mode(a, m, "modify");
@@ -437,10 +432,10 @@ int vb_mdev_cmd_modify(void *ctx, int argc, const char **argv)
 		d.autostart = mode == 1;
 	if (type) {
 		if (hv_path_exists(&c->root, MDEV_BUS "/%s", d.parent)
-			    ? vb_mdev_find_type(c, d.parent, type, d.type, sizeof(d.type)) != 0
-			    : !vb_mdev_name_ok(type, sizeof(d.type))) {
-			hv_err(0, "see 'vfio-bind mdev types'", "modify: %s: no type '%s'", d.parent,
-			       type);
+			? vb_mdev_find_type(c, d.parent, type, d.type, sizeof(d.type)) != 0
+			: !vb_mdev_name_ok(type, sizeof(d.type))) {
+			hv_err(0, "see 'vfio-bind mdev types'", "modify: %s: no type '%s'",
+			       d.parent, type);
 			vb_mdef_free(&d);
 			return HV_EXIT_NOTFOUND;
 		}
@@ -460,11 +455,11 @@ int vb_mdev_cmd_start(void *ctx, int argc, const char **argv)
 	struct vb_ctx *c = ctx;
 	const char *parent = NULL;
 	const struct poptOption opts[] = {
-		{ "parent", 'p', POPT_ARG_STRING, &parent, 0,
-		  "every auto definition of PARENT that is not running (the boot rule)", "PARENT" },
-		{ "dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0, "print the sysfs writes, change nothing",
-		  NULL },
-		POPT_TABLEEND,
+	    {"parent", 'p', POPT_ARG_STRING, &parent, 0,
+	     "every auto definition of PARENT that is not running (the boot rule)", "PARENT"},
+	    {"dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0,
+	     "print the sysfs writes, change nothing", NULL},
+	    POPT_TABLEEND,
 	};
 	struct mdefs m;
 	struct vb_mdef d;
@@ -521,10 +516,10 @@ int vb_mdev_cmd_start(void *ctx, int argc, const char **argv)
 int vb_mdev_list_defined(struct vb_ctx *c)
 {
 	static const struct hv_table_col cols[] = {
-		{ "UUID", HV_COL_STR, 0 },  { "PARENT", HV_COL_STR, 0 }, { "TYPE", HV_COL_STR, 0 },
-		{ "START", HV_COL_STR, 0 }, { "ACTIVE", HV_COL_BOOL, 0 },
+	    {"UUID", HV_COL_STR, 0},  {"PARENT", HV_COL_STR, 0},  {"TYPE", HV_COL_STR, 0},
+	    {"START", HV_COL_STR, 0}, {"ACTIVE", HV_COL_BOOL, 0},
 	};
-	struct hv_table_opts o = { .json = c->common.json };
+	struct hv_table_opts o = {.json = c->common.json};
 	struct hv_table *t;
 	struct mdefs m;
 	int bad, rc = load_all(c, NULL, &m, &bad);
@@ -537,9 +532,9 @@ int vb_mdev_list_defined(struct vb_ctx *c)
 		return hv_fail(-ENOMEM, NULL, "mdev list");
 	}
 	for (size_t i = 0; i < m.n; i++) {
-		const char *cells[] = { m.v[i].uuid, m.v[i].parent, m.v[i].type,
-					m.v[i].autostart ? "auto" : "manual",
-					active(c, m.v[i].uuid) ? "yes" : "no" };
+		const char *cells[] = {m.v[i].uuid, m.v[i].parent, m.v[i].type,
+				       m.v[i].autostart ? "auto" : "manual",
+				       active(c, m.v[i].uuid) ? "yes" : "no"};
 
 		if (hv_table_add_row(t, cells)) {
 			rc = hv_fail(-ENOMEM, NULL, "mdev list");
@@ -589,12 +584,14 @@ void vb_mdef_doctor(struct vb_ctx *c, void (*report)(void *, bool, const char *,
 		const struct vb_mdef *d = &m.v[i];
 
 		if (!hv_path_exists(&c->root, MDEV_BUS "/%s", d->parent))
-			snprintf(msg, sizeof(msg), "mdev %s is defined on parent %s, which is missing",
-				 d->uuid, d->parent);
+			snprintf(msg, sizeof(msg),
+				 "mdev %s is defined on parent %s, which is missing", d->uuid,
+				 d->parent);
 		else if (!hv_path_exists(&c->root, MDEV_BUS "/%s/mdev_supported_types/%s",
 					 d->parent, d->type))
-			snprintf(msg, sizeof(msg), "mdev %s is defined as type %s, which %s does not offer",
-				 d->uuid, d->type, d->parent);
+			snprintf(msg, sizeof(msg),
+				 "mdev %s is defined as type %s, which %s does not offer", d->uuid,
+				 d->type, d->parent);
 		else
 			continue;
 		report(arg, false, "'vfio-bind mdev undefine UUID' removes it", msg);

@@ -75,8 +75,8 @@ int vb_load_module(struct vb_ctx *c, const char *name)
 int vb_ensure_modules(struct vb_ctx *c)
 {
 	static const char *const mods[][2] = {
-		{ "vfio-pci", "vfio_pci" },
-		{ "vfio_iommu_type1", "vfio_iommu_type1" },
+	    {"vfio-pci", "vfio_pci"},
+	    {"vfio_iommu_type1", "vfio_iommu_type1"},
 	};
 	struct kmod_ctx *kctx = NULL;
 	int rc = 0;
@@ -84,10 +84,12 @@ int vb_ensure_modules(struct vb_ctx *c)
 	for (size_t i = 0; i < 2 && !rc; i++) {
 		rc = load_module(c, &kctx, mods[i][0], mods[i][1]);
 		if (rc)
-			hv_err(rc,
-			       rc == -ENOPKG ? "libkmod.so.2 is needed to load modules (Debian: libkmod2)"
-					     : "is the kernel's vfio built as modules? see 'vfio-bind doctor'",
-			       "loading module %s", mods[i][0]);
+			hv_err(
+			    rc,
+			    rc == -ENOPKG
+				? "libkmod.so.2 is needed to load modules (Debian: libkmod2)"
+				: "is the kernel's vfio built as modules? see 'vfio-bind doctor'",
+			    "loading module %s", mods[i][0]);
 	}
 	if (kctx)
 		c->libkmod.unref_ctx(kctx);

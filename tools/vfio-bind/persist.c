@@ -97,8 +97,7 @@ int vb_persist_write(struct vb_ctx *c, const char *name, const char *drv)
 	return vb_conf_write(c, VB_PERSIST_DIR, file, data, (size_t)n);
 }
 
-int vb_conf_write(struct vb_ctx *c, const char *dir, const char *name, const void *data,
-		  size_t len)
+int vb_conf_write(struct vb_ctx *c, const char *dir, const char *name, const void *data, size_t len)
 {
 	char path[PATH_MAX];
 	sigset_t hold, old;

@@ -84,7 +84,7 @@ static int region_check(const struct vb_vfio *v, const struct vb_dev *d, struct 
 static int reg_io(const struct vb_vfio *v, const struct vfio_region_info *ri,
 		  const struct vb_op *op, bool write, uint64_t *value)
 {
-	uint8_t buf[8] = { 0 };
+	uint8_t buf[8] = {0};
 	uint64_t le;
 	ssize_t n;
 
@@ -125,16 +125,15 @@ static int parse_access(struct vb_ctx *c, const char *verb, const char **args, b
 	op->kind = write ? VB_OP_POKE : VB_OP_PEEK;
 	op->region = vb_region_index(args[1]);
 	if (op->region < 0) {
-		hv_err(0, "bar0..bar5, rom, config, vga", "%s: unknown region '%s'", verb,
-		       args[1]);
+		hv_err(0, "bar0..bar5, rom, config, vga", "%s: unknown region '%s'", verb, args[1]);
 		return HV_EXIT_USAGE;
 	}
 	if (hv_parse_u64(args[2], 0, UINT64_MAX, &op->offset)) {
 		hv_err(0, "a number: 16, 0x10", "%s: bad offset '%s'", verb, args[2]);
 		return HV_EXIT_USAGE;
 	}
-	if (c->width && (hv_parse_dec(c->width, 1, 8, &w) || (w != 1 && w != 2 && w != 4 &&
-							     w != 8))) {
+	if (c->width &&
+	    (hv_parse_dec(c->width, 1, 8, &w) || (w != 1 && w != 2 && w != 4 && w != 8))) {
 		hv_err(0, "1, 2, 4 or 8 bytes", "%s: bad width '%s'", verb, c->width);
 		return HV_EXIT_USAGE;
 	}
@@ -150,7 +149,8 @@ static int parse_access(struct vb_ctx *c, const char *verb, const char **args, b
 
 		rc = hv_parse_u64(args[3], 0, max, &op->value);
 		if (rc) {
-			hv_err(0, rc == -ERANGE ? "it must fit the width" : "a number: 5, 0x12345678",
+			hv_err(0,
+			       rc == -ERANGE ? "it must fit the width" : "a number: 5, 0x12345678",
 			       "%s: bad value '%s'%s", verb, args[3],
 			       rc == -ERANGE ? " (too large)" : "");
 			return HV_EXIT_USAGE;
@@ -163,7 +163,7 @@ static int access_region(struct vb_ctx *c, const struct vb_dev *d, struct vb_op 
 {
 	bool write = op->kind == VB_OP_POKE;
 	struct vfio_region_info *ri;
-	struct regions rs = { 0 };
+	struct regions rs = {0};
 	struct vb_vfio v;
 	int rc;
 
@@ -182,8 +182,8 @@ static int access_region(struct vb_ctx *c, const struct vb_dev *d, struct vb_op 
 }
 
 /* One peek's record; -1 as line leaves it out (peek, poke). */
-static void print_access(struct vb_ctx *c, const struct vb_dev *d, const struct vb_op *op,
-			 int line, bool compact)
+static void print_access(struct vb_ctx *c, const struct vb_dev *d, const struct vb_op *op, int line,
+			 bool compact)
 {
 	bool write = op->kind == VB_OP_POKE;
 
@@ -210,11 +210,11 @@ static void print_access(struct vb_ctx *c, const struct vb_dev *d, const struct 
 static int regs_cmd(struct vb_ctx *c, int argc, const char **argv, bool write)
 {
 	const struct poptOption opts[] = {
-		{ "width", 'w', POPT_ARG_STRING, &c->width, 0, "access width in bytes (default 4)",
-		  "1|2|4|8" },
-		POPT_TABLEEND,
+	    {"width", 'w', POPT_ARG_STRING, &c->width, 0, "access width in bytes (default 4)",
+	     "1|2|4|8"},
+	    POPT_TABLEEND,
 	};
-	struct vb_op op = { 0 };
+	struct vb_op op = {0};
 	struct vb_dev d;
 	const char **args;
 	int rc, nargs;
@@ -270,19 +270,17 @@ static int run_wait(const struct vb_vfio *v, const struct vb_dev *d,
 		hv_sleep_ms(step < deadline - t ? step : deadline - t);
 		step = step * 2 > 20 ? 20 : step * 2;
 	}
-	hv_err(0, NULL,
-	       "%s: %swait %s 0x%llx: still 0x%0*llx (& 0x%llx != 0x%llx) after %llu ms",
-	       d->name, where, vb_region_name((uint32_t)op->region),
-	       (unsigned long long)op->offset, (int)op->width * 2, (unsigned long long)val,
-	       (unsigned long long)op->mask, (unsigned long long)op->value,
-	       (unsigned long long)op->ms);
+	hv_err(0, NULL, "%s: %swait %s 0x%llx: still 0x%0*llx (& 0x%llx != 0x%llx) after %llu ms",
+	       d->name, where, vb_region_name((uint32_t)op->region), (unsigned long long)op->offset,
+	       (int)op->width * 2, (unsigned long long)val, (unsigned long long)op->mask,
+	       (unsigned long long)op->value, (unsigned long long)op->ms);
 	return HV_EXIT_TIMEOUT;
 }
 
 static int run_script(struct vb_ctx *c, const struct vb_dev *d, const struct vb_script *s)
 {
 	struct vfio_region_info **ri;
-	struct regions rs = { 0 };
+	struct regions rs = {0};
 	struct vb_vfio v;
 	char where[32];
 	int rc;
@@ -360,11 +358,11 @@ int vb_cmd_regs(void *ctx, int argc, const char **argv)
 {
 	struct vb_ctx *c = ctx;
 	const struct poptOption opts[] = {
-		{ "file", 'f', POPT_ARG_STRING, &c->file, 0,
-		  "read the script from FILE ('-' or none: stdin)", "FILE" },
-		{ "dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0,
-		  "check the script and print it as understood; open nothing", NULL },
-		POPT_TABLEEND,
+	    {"file", 'f', POPT_ARG_STRING, &c->file, 0,
+	     "read the script from FILE ('-' or none: stdin)", "FILE"},
+	    {"dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0,
+	     "check the script and print it as understood; open nothing", NULL},
+	    POPT_TABLEEND,
 	};
 	bool from_stdin;
 	struct vb_script s;

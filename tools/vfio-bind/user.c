@@ -27,7 +27,7 @@
  */
 static int getent_user(const char *name, uid_t *uid, gid_t *gid)
 {
-	char *argv[] = { VB_GETENT, "passwd", "--", (char *)name, NULL };
+	char *argv[] = {VB_GETENT, "passwd", "--", (char *)name, NULL};
 	char line[1024];
 	posix_spawn_file_actions_t fa;
 	unsigned long long id, g;

@@ -48,11 +48,11 @@ struct vb_libkmod {
 	struct kmod_list *(*list_next)(const struct kmod_list *, const struct kmod_list *);
 };
 
-#define VB_DRIVER "vfio-pci"
-#define VB_STATE_DIR "/run/hvutils/vfio-bind"
+#define VB_DRIVER      "vfio-pci"
+#define VB_STATE_DIR   "/run/hvutils/vfio-bind"
 #define VB_PERSIST_DIR "/etc/driverctl.d" /* driverctl's: pci-ADDR holds the driver */
-#define VB_NAME_MAX 64
-#define VB_GETENT "/usr/bin/getent" /* Debian; the same file as /bin/getent */
+#define VB_NAME_MAX    64
+#define VB_GETENT      "/usr/bin/getent" /* Debian; the same file as /bin/getent */
 
 struct vb_ctx {
 	struct hv_common common;
@@ -60,9 +60,9 @@ struct vb_ctx {
 	const char *sysroot;
 	struct vb_libpci libpci;
 	struct vb_libkmod libkmod;
-	struct pci_access *pacc;	/* created on first name lookup only */
-	int pci_flags;			/* extra PCI_LOOKUP_* flags */
-	const char *parent_verb;	/* "mdev" under a subverb, for its --help */
+	struct pci_access *pacc; /* created on first name lookup only */
+	int pci_flags;		 /* extra PCI_LOOKUP_* flags */
+	const char *parent_verb; /* "mdev" under a subverb, for its --help */
 	/* verb options */
 	int dry_run;
 	int group;
@@ -127,12 +127,12 @@ bool vb_looks_like_uuid(const char *s);
 /* ---- dev.c: DEV resolution and device state ---------------------------- */
 enum vb_dev_kind {
 	VB_DEV_PCI,
-	VB_DEV_MDEV,	/* an mdev instance: name is its UUID (see mdev.c) */
+	VB_DEV_MDEV, /* an mdev instance: name is its UUID (see mdev.c) */
 };
 
 struct vb_dev {
 	enum vb_dev_kind kind;
-	char name[VB_NAME_MAX];	/* sysfs name: 0000:01:00.0 */
+	char name[VB_NAME_MAX]; /* sysfs name: 0000:01:00.0 */
 	char sysdir[128];	/* live path: /sys/bus/pci/devices/0000:01:00.0 */
 };
 
@@ -173,8 +173,8 @@ void vb_dev_in_use(struct vb_ctx *c, const struct vb_dev *d, char *why, size_t l
 /* ---- group.c: IOMMU group viability ------------------------------------- */
 struct vb_member {
 	char name[VB_NAME_MAX];
-	char driver[VB_NAME_MAX];	/* "" when none */
-	bool blocks;			/* its driver keeps the group from VFIO */
+	char driver[VB_NAME_MAX]; /* "" when none */
+	bool blocks;		  /* its driver keeps the group from VFIO */
 };
 
 struct vb_group {
@@ -260,8 +260,8 @@ int vb_mdev_find_type(struct vb_ctx *c, const char *parent, const char *type, ch
 int vb_mdev_new_uuid(struct vb_ctx *c, char *buf, size_t len);
 
 /* ---- mdevjson.c: mdevctl's definition files ----------------------------- */
-#define VB_MDEV_CONF "/etc/mdevctl.d" /* PARENT/UUID, mdevctl's place */
-#define VB_MDEF_MAX (64u << 10)
+#define VB_MDEV_CONF	  "/etc/mdevctl.d" /* PARENT/UUID, mdevctl's place */
+#define VB_MDEF_MAX	  (64u << 10)
 #define VB_MDEF_MAX_ATTRS 64
 #define VB_MDEF_MAX_VALUE 4096
 
@@ -274,8 +274,8 @@ struct vb_mdef {
 	char uuid[40];
 	char parent[VB_NAME_MAX];
 	char type[128];
-	bool autostart;			/* "start": "auto" */
-	struct vb_mdef_attr *attrs;	/* applied in order after creation */
+	bool autostart;		    /* "start": "auto" */
+	struct vb_mdef_attr *attrs; /* applied in order after creation */
 	size_t nattrs;
 };
 
@@ -308,7 +308,7 @@ struct vb_vfio {
 	int group;
 	int device;
 	int group_id;
-	uint32_t flags;		/* VFIO_DEVICE_FLAGS_* */
+	uint32_t flags; /* VFIO_DEVICE_FLAGS_* */
 	uint32_t num_regions;
 	uint32_t num_irqs;
 };
@@ -334,22 +334,22 @@ int vb_region_index(const char *name);
 const char *vb_region_name(uint32_t index);
 
 /* vfio-pci's offset space: region i starts at i << 40 in the device file. */
-#define VB_REGION_SPAN (1ULL << 40)
-#define VB_SCRIPT_MAX (1u << 20)	 /* bytes: far beyond any hand-written script */
+#define VB_REGION_SPAN	  (1ULL << 40)
+#define VB_SCRIPT_MAX	  (1u << 20) /* bytes: far beyond any hand-written script */
 #define VB_SCRIPT_MAX_OPS 100000u
-#define VB_SCRIPT_MAX_MS 3600000u /* a sleep or a wait's --timeout: 1 h at most */
+#define VB_SCRIPT_MAX_MS  3600000u /* a sleep or a wait's --timeout: 1 h at most */
 
 enum vb_op_kind { VB_OP_PEEK, VB_OP_POKE, VB_OP_WAIT, VB_OP_SLEEP };
 
 struct vb_op {
 	enum vb_op_kind kind;
 	int lineno;
-	int region;		/* vb_region_index(); -1 for sleep */
-	unsigned int width;	/* 1, 2, 4 or 8; 0 for sleep */
-	uint64_t offset;	/* aligned to width, below VB_REGION_SPAN */
-	uint64_t value;		/* poke: what to write; wait: the masked value awaited */
-	uint64_t mask;		/* wait */
-	uint64_t ms;		/* sleep: its length; wait: --timeout */
+	int region;	    /* vb_region_index(); -1 for sleep */
+	unsigned int width; /* 1, 2, 4 or 8; 0 for sleep */
+	uint64_t offset;    /* aligned to width, below VB_REGION_SPAN */
+	uint64_t value;	    /* poke: what to write; wait: the masked value awaited */
+	uint64_t mask;	    /* wait */
+	uint64_t ms;	    /* sleep: its length; wait: --timeout */
 };
 
 struct vb_script {

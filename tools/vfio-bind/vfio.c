@@ -54,8 +54,8 @@ static int check_viable(struct vb_ctx *c, const struct vb_dev *d, int gid)
 
 int vb_vfio_open(struct vb_ctx *c, const struct vb_dev *d, struct vb_vfio *v)
 {
-	struct vfio_group_status status = { .argsz = sizeof(status) };
-	struct vfio_device_info info = { .argsz = sizeof(info) };
+	struct vfio_group_status status = {.argsz = sizeof(status)};
+	struct vfio_device_info info = {.argsz = sizeof(info)};
 	char drv[VB_NAME_MAX], live[64];
 	int rc, model;
 
@@ -89,8 +89,8 @@ int vb_vfio_open(struct vb_ctx *c, const struct vb_dev *d, struct vb_vfio *v)
 		return hv_fail(-ENOTSUP, NULL, "/dev/vfio/vfio: unknown VFIO API version");
 	}
 	model = ioctl(v->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) > 0
-			? VFIO_TYPE1v2_IOMMU
-			: VFIO_TYPE1_IOMMU;
+		    ? VFIO_TYPE1v2_IOMMU
+		    : VFIO_TYPE1_IOMMU;
 	if (ioctl(v->container, VFIO_CHECK_EXTENSION, model) <= 0) {
 		vb_vfio_close(v);
 		return hv_fail(-ENOTSUP, "load vfio_iommu_type1 ('vfio-bind doctor')",
@@ -116,8 +116,8 @@ int vb_vfio_open(struct vb_ctx *c, const struct vb_dev *d, struct vb_vfio *v)
 		vb_vfio_close(v);
 		rc = check_viable(c, d, v->group_id);
 		return rc ? rc
-			  : hv_fail(-EBUSY, "try again", "%s: group %d became not viable",
-				    d->name, v->group_id);
+			  : hv_fail(-EBUSY, "try again", "%s: group %d became not viable", d->name,
+				    v->group_id);
 	}
 	if (ioctl(v->group, VFIO_GROUP_SET_CONTAINER, &v->container)) {
 		rc = -errno;
@@ -127,10 +127,9 @@ int vb_vfio_open(struct vb_ctx *c, const struct vb_dev *d, struct vb_vfio *v)
 	if (ioctl(v->container, VFIO_SET_IOMMU, model)) {
 		rc = -errno;
 		vb_vfio_close(v);
-		return hv_fail(rc,
-			       rc == -EPERM ? "no interrupt remapping: see 'vfio-bind doctor'"
-					    : NULL,
-			       "%s: VFIO_SET_IOMMU", live);
+		return hv_fail(
+		    rc, rc == -EPERM ? "no interrupt remapping: see 'vfio-bind doctor'" : NULL,
+		    "%s: VFIO_SET_IOMMU", live);
 	}
 	v->device = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, d->name);
 	if (v->device < 0) {

@@ -55,12 +55,15 @@ int xsctl_check_size(struct xsctl *x, const char *path, size_t len)
 	size_t total = strlen(path) + 1 + len;
 
 	if (len > HV_XS_PAYLOAD_MAX)
-		return xsctl_usage(x, "value for %s is %zu bytes, over the %d-byte XenStore "
-				      "payload limit", path, len, HV_XS_PAYLOAD_MAX);
+		return xsctl_usage(x,
+				   "value for %s is %zu bytes, over the %d-byte XenStore "
+				   "payload limit",
+				   path, len, HV_XS_PAYLOAD_MAX);
 	if (total > HV_XS_PAYLOAD_MAX)
-		return xsctl_usage(x, "path and value for %s are %zu bytes together, over the "
-				      "%d-byte XenStore payload limit", path, total,
-				   HV_XS_PAYLOAD_MAX);
+		return xsctl_usage(x,
+				   "path and value for %s are %zu bytes together, over the "
+				   "%d-byte XenStore payload limit",
+				   path, total, HV_XS_PAYLOAD_MAX);
 	return 0;
 }
 
@@ -110,15 +113,17 @@ int xsctl_fail(struct xsctl *x, int err, const char *op, const char *path)
 		return hv_fail(err, hint, "%s%s %s", x->where, op, path);
 	}
 	if (err == -E2BIG)
-		return hv_fail(err, "over the daemon's size limit: the 4096-byte payload, or "
-				    "oxenstored's quota-maxsize (2048 by default)",
+		return hv_fail(err,
+			       "over the daemon's size limit: the 4096-byte payload, or "
+			       "oxenstored's quota-maxsize (2048 by default)",
 			       "%s%s %s", x->where, op, path);
 	if (err == -ENOSPC || err == -EDQUOT)
 		return hv_fail(err, "a daemon quota was hit", "%s%s %s", x->where, op, path);
 	/* libxenstore knows no EQUOTA and turns the unknown name into EINVAL. */
 	if (err == -EINVAL)
-		return hv_fail(err, "oxenstored reports a hit quota so too: 'xsctl quota DOMID' "
-				    "in dom0 shows the use",
+		return hv_fail(err,
+			       "oxenstored reports a hit quota so too: 'xsctl quota DOMID' "
+			       "in dom0 shows the use",
 			       "%s%s %s", x->where, op, path);
 	return hv_fail(err, NULL, "%s%s %s", x->where, op, path);
 }
@@ -201,7 +206,8 @@ void xsctl_backoff(struct xsctl *x, int attempt)
 
 	/* Seeded on the first conflict: most runs never have one. */
 	if (!x->rng)
-		x->rng = ((unsigned int)getpid() ^ (unsigned int)(hv_now_ns() % 1000000000ULL)) | 1u;
+		x->rng =
+		    ((unsigned int)getpid() ^ (unsigned int)(hv_now_ns() % 1000000000ULL)) | 1u;
 	x->rng = x->rng * 1103515245u + 12345u;
 	hv_sleep_ns((uint64_t)((x->rng >> 8) % (unsigned long)max_us) * 1000);
 }

@@ -29,21 +29,18 @@
 /* oxenstored 4.17's debug commands (tools/ocaml/xenstored/process.ml). */
 static const struct ocaml_cmd {
 	const char *name;
-	const char *args;	/* as C xenstored's help writes them */
-	int nargs;		/* exactly this many: oxenstored says OK to others */
-	bool data;		/* answers with data: a bare OK means it failed */
+	const char *args; /* as C xenstored's help writes them */
+	int nargs;	  /* exactly this many: oxenstored says OK to others */
+	bool data;	  /* answers with data: a bare OK means it failed */
 } ocaml_cmds[] = {
-	{ "print", "<string>", 1, false },
-	{ "quota", "<domid>", 1, true },
-	{ "watches", "", 0, true },
-	{ "xenbus", "<domid>", 1, true },
-	{ "mfn", "<domid>", 1, true },
+    {"print", "<string>", 1, false}, {"quota", "<domid>", 1, true}, {"watches", "", 0, true},
+    {"xenbus", "<domid>", 1, true},  {"mfn", "<domid>", 1, true},
 };
 #define N_OCAML (sizeof(ocaml_cmds) / sizeof(ocaml_cmds[0]))
 
 struct daemon {
 	bool ocaml;
-	char *help;		/* C xenstored's command list */
+	char *help; /* C xenstored's command list */
 };
 
 static void daemon_free(struct daemon *d)
@@ -100,8 +97,10 @@ static int identify(struct xsctl *x, const char *what, struct daemon *d)
 	d->help = NULL;
 	err = ctl_send(x, "help", NULL, 0, &r);
 	if (err == -EACCES || err == -EPERM)
-		return hv_fail(err, "only dom0 (or a domain the daemon privileges) may send "
-				    "control commands", "%scontrol %s", x->where, what);
+		return hv_fail(err,
+			       "only dom0 (or a domain the daemon privileges) may send "
+			       "control commands",
+			       "%scontrol %s", x->where, what);
 	if (err)
 		return hv_fail(err, NULL, "%scontrol %s: asking the store daemon for its commands",
 			       x->where, what);
@@ -138,8 +137,8 @@ static void list_commands(const struct daemon *d, char *buf, size_t size)
 		const char *nl = strchr(s, '\n'), *tab = strchr(s, '\t');
 
 		if (*s != ' ' && tab && (!nl || tab < nl))
-			used += (size_t)snprintf(buf + used, size - used, "%s%.*s",
-						 used ? " " : "", (int)(tab - s), s);
+			used += (size_t)snprintf(buf + used, size - used, "%s%.*s", used ? " " : "",
+						 (int)(tab - s), s);
 		if (!nl)
 			break;
 		s = nl + 1;
@@ -151,8 +150,7 @@ static int not_offered(const struct daemon *d, const char *cmd, const char *how)
 	char names[256];
 
 	list_commands(d, names, sizeof(names));
-	hv_err(0, NULL, "control %s: %s %s (its commands: %s)", cmd, daemon_name(d),
-	       how, names);
+	hv_err(0, NULL, "control %s: %s %s (its commands: %s)", cmd, daemon_name(d), how, names);
 	return HV_EXIT_UNSUPPORTED;
 }
 
@@ -167,8 +165,8 @@ static int offered(const struct daemon *d, const char *cmd, int nargs)
 
 	if (!d->ocaml)
 		return xsctl_help_has(d->help, cmd, NULL, NULL)
-			       ? 0
-			       : not_offered(d, cmd, "does not know this command");
+			   ? 0
+			   : not_offered(d, cmd, "does not know this command");
 	o = ocaml_find(cmd);
 	if (!o)
 		return not_offered(d, cmd, "does not know this command");
@@ -183,8 +181,7 @@ static int offered(const struct daemon *d, const char *cmd, int nargs)
 }
 
 /* Reports a failed command: the C daemon's EINVAL names its synopsis. */
-static int ctl_fail(struct xsctl *x, const struct daemon *d, int err, const char *cmd,
-		    int nargs)
+static int ctl_fail(struct xsctl *x, const struct daemon *d, int err, const char *cmd, int nargs)
 {
 	const char *args;
 	size_t al;
@@ -192,8 +189,9 @@ static int ctl_fail(struct xsctl *x, const struct daemon *d, int err, const char
 
 	/* Its EBADF (no log file) reaches the client as EINVAL: not in the wire's list. */
 	if (err == -EINVAL && !d->ocaml && !strcmp(cmd, "memreport") && nargs == 0)
-		return hv_fail(err, "without FILE the daemon writes to its log file: name one "
-				    "with 'control logfile FILE', or give FILE",
+		return hv_fail(err,
+			       "without FILE the daemon writes to its log file: name one "
+			       "with 'control logfile FILE', or give FILE",
 			       "%scontrol %s", x->where, cmd);
 	if (err == -EINVAL && !d->ocaml && xsctl_help_has(d->help, cmd, &args, &al)) {
 		snprintf(hint, sizeof(hint), "the daemon refused the arguments; it takes: %s %.*s",
@@ -253,8 +251,9 @@ static int run_control(struct xsctl *x, struct daemon *d, int argc, const char *
 	o = d->ocaml ? ocaml_find(cmd) : NULL;
 	if (ack && o && o->data) {
 		free(r);
-		hv_err(0, "oxenstored answers so when it cannot do what was asked, e.g. for a "
-			  "domain it does not know",
+		hv_err(0,
+		       "oxenstored answers so when it cannot do what was asked, e.g. for a "
+		       "domain it does not know",
 		       "%scontrol %s: oxenstored answered OK instead of data", x->where, cmd);
 		return HV_EXIT_FAILURE;
 	}
@@ -295,8 +294,9 @@ int xsctl_control(void *ctx, int argc, const char **argv)
 	for (int i = 0; i < argc; i++)
 		total += strlen(argv[i]) + 1;
 	if (total > HV_XS_PAYLOAD_MAX)
-		return xsctl_usage(x, "control %s: command and arguments are %zu bytes, over "
-				      "the %d-byte XenStore payload limit",
+		return xsctl_usage(x,
+				   "control %s: command and arguments are %zu bytes, over "
+				   "the %d-byte XenStore payload limit",
 				   argv[0], total, HV_XS_PAYLOAD_MAX);
 	rc = xsctl_connect(x);
 	if (rc || x->dry_run)
@@ -310,22 +310,22 @@ int xsctl_control(void *ctx, int argc, const char **argv)
 }
 
 /* One quota command's reply into qs; reports failures. */
-static int quota_read(struct xsctl *x, const struct daemon *d, const char *cmd,
-		      const char *arg, enum xsctl_quota_field what, struct xsctl_quotas *qs)
+static int quota_read(struct xsctl *x, const struct daemon *d, const char *cmd, const char *arg,
+		      enum xsctl_quota_field what, struct xsctl_quotas *qs)
 {
 	char *r;
 	int err;
 
 	err = ctl_send(x, cmd, arg ? &arg : NULL, arg ? 1 : 0, &r);
 	if (err == -ENOENT && arg)
-		return hv_fail(err, "no domain with that id is known to the store",
-			       "%squota %s", x->where, arg);
+		return hv_fail(err, "no domain with that id is known to the store", "%squota %s",
+			       x->where, arg);
 	if (err)
 		return ctl_fail(x, d, err, cmd, arg ? 1 : 0);
 	err = xsctl_quota_parse_c(r, what, qs);
 	if (err) {
-		hv_err(err, NULL, "%squota: cannot read %s's reply to '%s%s%s': '%.60s'",
-		       x->where, daemon_name(d), cmd, arg ? " " : "", arg ? arg : "", r);
+		hv_err(err, NULL, "%squota: cannot read %s's reply to '%s%s%s': '%.60s'", x->where,
+		       daemon_name(d), cmd, arg ? " " : "", arg ? arg : "", r);
 		free(r);
 		return HV_EXIT_FAILURE;
 	}
@@ -333,8 +333,8 @@ static int quota_read(struct xsctl *x, const struct daemon *d, const char *cmd,
 	return 0;
 }
 
-static int quota_ocaml(struct xsctl *x, const struct daemon *d, unsigned int domid,
-		       const char *arg, struct xsctl_quotas *qs)
+static int quota_ocaml(struct xsctl *x, const struct daemon *d, unsigned int domid, const char *arg,
+		       struct xsctl_quotas *qs)
 {
 	char *r;
 	int err;
@@ -353,8 +353,8 @@ static int quota_ocaml(struct xsctl *x, const struct daemon *d, unsigned int dom
 	}
 	if (err) {
 		hv_err(err, "oxenstored answers OK to a caller without debug rights",
-		       "%squota: cannot read oxenstored's reply to 'quota %s': '%.60s'",
-		       x->where, arg, r);
+		       "%squota: cannot read oxenstored's reply to 'quota %s': '%.60s'", x->where,
+		       arg, r);
 		free(r);
 		return HV_EXIT_FAILURE;
 	}
@@ -374,13 +374,13 @@ static int quota_print(struct xsctl *x, const struct daemon *d, unsigned int dom
 		       const struct xsctl_quotas *qs)
 {
 	static const struct hv_table_col cols[] = {
-		{ "QUOTA", HV_COL_STR, 0 },
-		{ "USED", HV_COL_NUM, HV_COL_RIGHT },
-		{ "LIMIT", HV_COL_NUM, HV_COL_RIGHT },
-		{ "SOFT", HV_COL_NUM, HV_COL_RIGHT },
-		{ "DESCRIPTION", HV_COL_STR, HV_COL_LAST_FREE },
+	    {"QUOTA", HV_COL_STR, 0},
+	    {"USED", HV_COL_NUM, HV_COL_RIGHT},
+	    {"LIMIT", HV_COL_NUM, HV_COL_RIGHT},
+	    {"SOFT", HV_COL_NUM, HV_COL_RIGHT},
+	    {"DESCRIPTION", HV_COL_STR, HV_COL_LAST_FREE},
 	};
-	struct hv_table_opts to = { 0 };
+	struct hv_table_opts to = {0};
 	struct hv_table *t;
 	struct hv_json j;
 
@@ -419,7 +419,7 @@ static int quota_print(struct xsctl *x, const struct daemon *d, unsigned int dom
 	for (size_t i = 0; t && i < qs->n; i++) {
 		const struct xsctl_quota *q = &qs->q[i];
 		char used[24], limit[24], soft[24];
-		const char *row[5] = { q->name, used, limit, soft, q->descr };
+		const char *row[5] = {q->name, used, limit, soft, q->descr};
 
 		num_cell(used, sizeof(used), q->used);
 		num_cell(limit, sizeof(limit), q->limit);
@@ -439,7 +439,7 @@ static int quota_print(struct xsctl *x, const struct daemon *d, unsigned int dom
 int xsctl_quota(void *ctx, int argc, const char **argv)
 {
 	struct xsctl *x = ctx;
-	struct xsctl_quotas qs = { .n = 0 };
+	struct xsctl_quotas qs = {.n = 0};
 	const char *arg = argc ? argv[0] : "0";
 	struct daemon d;
 	uint64_t domid;

@@ -117,7 +117,8 @@ static int dump_node(struct xsctl *x, struct hv_json *j, const char *path, const
 	for (unsigned int i = 0; i < n && !rc; i++) {
 		char *child = xsctl_join(path, names[i]);
 
-		rc = child ? dump_node(x, j, child, names[i], false) : hv_fail(-ENOMEM, NULL, "dump");
+		rc = child ? dump_node(x, j, child, names[i], false)
+			   : hv_fail(-ENOMEM, NULL, "dump");
 		free(child);
 	}
 	hv_json_object_close(j);
@@ -347,7 +348,7 @@ static int do_restore(struct xsctl *x, void *arg)
 int xsctl_restore(void *ctx, int argc, const char **argv)
 {
 	struct xsctl *x = ctx;
-	struct restore r = { 0 };
+	struct restore r = {0};
 	struct json_tokener *tok;
 	enum json_tokener_error jerr;
 	const char *why;
@@ -378,8 +379,8 @@ int xsctl_restore(void *ctx, int argc, const char **argv)
 	r.root = json_tokener_parse_ex(tok, buf, (int)len);
 	jerr = json_tokener_get_error(tok);
 	why = jerr == json_tokener_success || jerr == json_tokener_continue
-		      ? "empty or incomplete"
-		      : json_tokener_error_desc(jerr);
+		  ? "empty or incomplete"
+		  : json_tokener_error_desc(jerr);
 	/* One document and nothing after it but blanks: anything else is not a dump. */
 	if (r.root && jerr == json_tokener_success) {
 		for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)

@@ -26,11 +26,11 @@ static int children(struct xsctl *x, const char *path, char ***names, unsigned i
 int xsctl_ls(void *ctx, int argc, const char **argv)
 {
 	static const struct hv_table_col cols[] = {
-		{ "NAME", HV_COL_STR, 0 },
-		{ "PATH", HV_COL_STR, HV_COL_LAST_FREE },
+	    {"NAME", HV_COL_STR, 0},
+	    {"PATH", HV_COL_STR, HV_COL_LAST_FREE},
 	};
 	struct xsctl *x = ctx;
-	struct hv_table_opts to = { .json = true };
+	struct hv_table_opts to = {.json = true};
 	struct hv_table *t;
 	unsigned int n;
 	char **names;
@@ -56,7 +56,7 @@ int xsctl_ls(void *ctx, int argc, const char **argv)
 	t = hv_table_new("children", cols, 2);
 	for (unsigned int i = 0; t && i < n; i++) {
 		char *p = xsctl_join(argv[0], names[i]);
-		const char *row[2] = { names[i], p };
+		const char *row[2] = {names[i], p};
 
 		if (!p || hv_table_add_row(t, row)) {
 			free(p);
@@ -154,7 +154,7 @@ int xsctl_tree(void *ctx, int argc, const char **argv)
 {
 	struct xsctl *x = ctx;
 	const char *path = argc ? argv[0] : "/";
-	struct walk w = { .rc = 0 };
+	struct walk w = {.rc = 0};
 	int rc;
 
 	if (argc > 1)

@@ -12,41 +12,40 @@
 
 #include "xsctl.h"
 
-#define MANPAGE "xsctl(1)"
+#define MANPAGE		"xsctl(1)"
 #define DEFAULT_RETRIES 100
 
 static const struct hv_verb verbs[] = {
-	{ "read", xsctl_read, "[-p] [-r] [--default V] PATH...", "print values" },
-	{ "write", xsctl_write, "[-r] PATH VALUE [PATH VALUE...]", "set values (- reads stdin)" },
-	{ "mkdir", xsctl_mkdir, "PATH...", "create empty nodes" },
-	{ "rm", xsctl_rm, "[-t] PATH...", "remove nodes and their children" },
-	{ "exists", xsctl_exists, "PATH...", "exit status 0 if all exist, 3 if not" },
-	{ "incr", xsctl_incr, "PATH [DELTA]", "add to an integer value atomically" },
-	{ "ls", xsctl_ls, "[-p] PATH", "list children" },
-	{ "tree", xsctl_tree, "[-f] [-p] [--depth N] [PATH]", "print a subtree" },
-	{ "perms", xsctl_perms, "[-p] PATH...", "print permissions" },
-	{ "chmod", xsctl_chmod, "[-r] [-u] PATH PERM...", "set permissions (n/r/w/b<domid>)" },
-	{ "domain-path", xsctl_domain_path, "DOMID", "print a domain's home path" },
-	{ "watch", xsctl_watch, "[-n N] [--timeout S] [--skip-initial] [--depth N] PATH...",
-	  "print changes as they happen" },
-	{ "wait", xsctl_wait, "[--value V|--exists|--gone] --timeout S PATH",
-	  "wait until a condition holds" },
-	{ "tx", xsctl_tx, "[-f FILE] [--retries N] [--dry-run]",
-	  "run script lines in one transaction" },
-	{ "batch", xsctl_batch, "[-f FILE] [--dry-run]", "run script lines on one connection" },
-	{ "dump", xsctl_dump, "[PATH]", "print a subtree as JSON" },
-	{ "restore", xsctl_restore, "[--to PATH] [--replace] FILE",
-	  "re-create a dump in one transaction" },
-	{ "control", xsctl_control, "CMD [ARGS...]",
-	  "send the store daemon an introspection command" },
-	{ "quota", xsctl_quota, "[DOMID]", "print a domain's quotas and use (default 0)" },
-	{ NULL, NULL, NULL, NULL },
+    {"read", xsctl_read, "[-p] [-r] [--default V] PATH...", "print values"},
+    {"write", xsctl_write, "[-r] PATH VALUE [PATH VALUE...]", "set values (- reads stdin)"},
+    {"mkdir", xsctl_mkdir, "PATH...", "create empty nodes"},
+    {"rm", xsctl_rm, "[-t] PATH...", "remove nodes and their children"},
+    {"exists", xsctl_exists, "PATH...", "exit status 0 if all exist, 3 if not"},
+    {"incr", xsctl_incr, "PATH [DELTA]", "add to an integer value atomically"},
+    {"ls", xsctl_ls, "[-p] PATH", "list children"},
+    {"tree", xsctl_tree, "[-f] [-p] [--depth N] [PATH]", "print a subtree"},
+    {"perms", xsctl_perms, "[-p] PATH...", "print permissions"},
+    {"chmod", xsctl_chmod, "[-r] [-u] PATH PERM...", "set permissions (n/r/w/b<domid>)"},
+    {"domain-path", xsctl_domain_path, "DOMID", "print a domain's home path"},
+    {"watch", xsctl_watch, "[-n N] [--timeout S] [--skip-initial] [--depth N] PATH...",
+     "print changes as they happen"},
+    {"wait", xsctl_wait, "[--value V|--exists|--gone] --timeout S PATH",
+     "wait until a condition holds"},
+    {"tx", xsctl_tx, "[-f FILE] [--retries N] [--dry-run]", "run script lines in one transaction"},
+    {"batch", xsctl_batch, "[-f FILE] [--dry-run]", "run script lines on one connection"},
+    {"dump", xsctl_dump, "[PATH]", "print a subtree as JSON"},
+    {"restore", xsctl_restore, "[--to PATH] [--replace] FILE",
+     "re-create a dump in one transaction"},
+    {"control", xsctl_control, "CMD [ARGS...]", "send the store daemon an introspection command"},
+    {"quota", xsctl_quota, "[DOMID]", "print a domain's quotas and use (default 0)"},
+    {NULL, NULL, NULL, NULL},
 };
 
 /* Verbs that hold the connection for a long time or run scripts themselves. */
 static bool script_verb(const char *name)
 {
-	static const char *const no[] = { "watch", "wait", "tx", "batch", "restore", "control", "quota" };
+	static const char *const no[] = {"watch",   "wait",    "tx",   "batch",
+					 "restore", "control", "quota"};
 
 	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
 		if (!strcmp(name, no[i]))
@@ -54,7 +53,10 @@ static bool script_verb(const char *name)
 	return true;
 }
 
-#define OPT(l, s, kind, field, help, arg) { l, s, kind, &x->o.field, 0, help, arg }
+#define OPT(l, s, kind, field, help, arg)                                                          \
+	{                                                                                          \
+		l, s, kind, &x->o.field, 0, help, arg                                              \
+	}
 #define END POPT_TABLEEND
 
 /* Appends src (up to its END) to t at n; returns the new count. */
@@ -74,134 +76,108 @@ static size_t add_options(struct poptOption *t, size_t n, const struct poptOptio
 static void verb_options(struct xsctl *x, const char *verb, struct poptOption *t)
 {
 	struct poptOption common[] = {
-		HV_POPT_COMMON(x->o.c),
-		OPT("socket", 0, POPT_ARG_STRING, socket, "use the daemon socket at PATH",
-		    "PATH"),
-		OPT("xenbus", 0, POPT_ARG_NONE, xenbus, "use /dev/xen/xenbus", NULL),
-		END
-	};
+	    HV_POPT_COMMON(x->o.c),
+	    OPT("socket", 0, POPT_ARG_STRING, socket, "use the daemon socket at PATH", "PATH"),
+	    OPT("xenbus", 0, POPT_ARG_NONE, xenbus, "use /dev/xen/xenbus", NULL), END};
 	size_t n = 0;
 
 	if (!strcmp(verb, "read")) {
 		struct poptOption o[] = {
-			OPT("prefix", 'p', POPT_ARG_NONE, prefix, "prefix each value with its path",
-			    NULL),
-			OPT("raw", 'r', POPT_ARG_NONE, raw, "print values as raw bytes", NULL),
-			OPT("default", 0, POPT_ARG_STRING, def, "print V for missing paths", "V"),
-			END
-		};
+		    OPT("prefix", 'p', POPT_ARG_NONE, prefix, "prefix each value with its path",
+			NULL),
+		    OPT("raw", 'r', POPT_ARG_NONE, raw, "print values as raw bytes", NULL),
+		    OPT("default", 0, POPT_ARG_STRING, def, "print V for missing paths", "V"), END};
 
 		n = add_options(t, n, o);
 	} else if (!strcmp(verb, "write")) {
-		struct poptOption o[] = {
-			OPT("raw", 'r', POPT_ARG_NONE, raw, "take values literally (no \\ escapes)",
-			    NULL),
-			END
-		};
+		struct poptOption o[] = {OPT("raw", 'r', POPT_ARG_NONE, raw,
+					     "take values literally (no \\ escapes)", NULL),
+					 END};
 
 		n = add_options(t, n, o);
 	} else if (!strcmp(verb, "rm")) {
 		struct poptOption o[] = {
-			OPT("tidy", 't', POPT_ARG_NONE, tidy, "also remove parents left empty",
-			    NULL),
-			END
-		};
+		    OPT("tidy", 't', POPT_ARG_NONE, tidy, "also remove parents left empty", NULL),
+		    END};
 
 		n = add_options(t, n, o);
 	} else if (!strcmp(verb, "ls")) {
 		struct poptOption o[] = {
-			OPT("prefix", 'p', POPT_ARG_NONE, prefix, "print full paths", NULL),
-			END
-		};
+		    OPT("prefix", 'p', POPT_ARG_NONE, prefix, "print full paths", NULL), END};
 
 		n = add_options(t, n, o);
 	} else if (!strcmp(verb, "tree")) {
 		struct poptOption o[] = {
-			OPT("full", 'f', POPT_ARG_NONE, full, "print full paths", NULL),
-			OPT("perms", 'p', POPT_ARG_NONE, prefix, "print permissions", NULL),
-			OPT("depth", 0, POPT_ARG_INT, depth, "descend at most N levels", "N"),
-			END
-		};
+		    OPT("full", 'f', POPT_ARG_NONE, full, "print full paths", NULL),
+		    OPT("perms", 'p', POPT_ARG_NONE, prefix, "print permissions", NULL),
+		    OPT("depth", 0, POPT_ARG_INT, depth, "descend at most N levels", "N"), END};
 
 		n = add_options(t, n, o);
 	} else if (!strcmp(verb, "perms")) {
 		struct poptOption o[] = {
-			OPT("prefix", 'p', POPT_ARG_NONE, prefix, "print full paths", NULL),
-			END
-		};
+		    OPT("prefix", 'p', POPT_ARG_NONE, prefix, "print full paths", NULL), END};
 
 		n = add_options(t, n, o);
 	} else if (!strcmp(verb, "chmod")) {
 		struct poptOption o[] = {
-			OPT("recursive", 'r', POPT_ARG_NONE, recursive, "also every node below",
-			    NULL),
-			OPT("up", 'u', POPT_ARG_NONE, up, "also the parents up to the root", NULL),
-			END
-		};
+		    OPT("recursive", 'r', POPT_ARG_NONE, recursive, "also every node below", NULL),
+		    OPT("up", 'u', POPT_ARG_NONE, up, "also the parents up to the root", NULL),
+		    END};
 
 		n = add_options(t, n, o);
 	} else if (!strcmp(verb, "watch")) {
 		struct poptOption o[] = {
-			OPT("count", 'n', POPT_ARG_INT, count, "stop after N events", "N"),
-			OPT("timeout", 0, POPT_ARG_STRING, timeout, "stop after S seconds (exit 7)",
-			    "S"),
-			OPT("skip-initial", 0, POPT_ARG_NONE, skip_initial,
-			    "skip the event every watch fires when it is set", NULL),
-			OPT("depth", 0, POPT_ARG_INT, depth,
-			    "ignore changes more than N levels below", "N"),
-			END
-		};
+		    OPT("count", 'n', POPT_ARG_INT, count, "stop after N events", "N"),
+		    OPT("timeout", 0, POPT_ARG_STRING, timeout, "stop after S seconds (exit 7)",
+			"S"),
+		    OPT("skip-initial", 0, POPT_ARG_NONE, skip_initial,
+			"skip the event every watch fires when it is set", NULL),
+		    OPT("depth", 0, POPT_ARG_INT, depth, "ignore changes more than N levels below",
+			"N"),
+		    END};
 
 		n = add_options(t, n, o);
 	} else if (!strcmp(verb, "wait")) {
 		struct poptOption o[] = {
-			OPT("value", 0, POPT_ARG_STRING, value, "until PATH holds V", "V"),
-			OPT("exists", 0, POPT_ARG_NONE, exists, "until PATH exists (the default)",
-			    NULL),
-			OPT("gone", 0, POPT_ARG_NONE, gone, "until PATH is gone", NULL),
-			OPT("timeout", 0, POPT_ARG_STRING, timeout,
-			    "give up after S seconds (exit 7)", "S"),
-			END
-		};
+		    OPT("value", 0, POPT_ARG_STRING, value, "until PATH holds V", "V"),
+		    OPT("exists", 0, POPT_ARG_NONE, exists, "until PATH exists (the default)",
+			NULL),
+		    OPT("gone", 0, POPT_ARG_NONE, gone, "until PATH is gone", NULL),
+		    OPT("timeout", 0, POPT_ARG_STRING, timeout, "give up after S seconds (exit 7)",
+			"S"),
+		    END};
 
 		n = add_options(t, n, o);
 	} else if (!strcmp(verb, "tx")) {
 		struct poptOption o[] = {
-			OPT("file", 'f', POPT_ARG_STRING, file, "read the script from FILE",
-			    "FILE"),
-			OPT("retries", 0, POPT_ARG_INT, retries,
-			    "re-runs after a conflict (default 100)", "N"),
-			OPT("dry-run", 'n', POPT_ARG_NONE, dry_run,
-			    "parse and check the script, print each line's words as JSON", NULL),
-			END
-		};
+		    OPT("file", 'f', POPT_ARG_STRING, file, "read the script from FILE", "FILE"),
+		    OPT("retries", 0, POPT_ARG_INT, retries,
+			"re-runs after a conflict (default 100)", "N"),
+		    OPT("dry-run", 'n', POPT_ARG_NONE, dry_run,
+			"parse and check the script, print each line's words as JSON", NULL),
+		    END};
 
 		n = add_options(t, n, o);
 	} else if (!strcmp(verb, "batch")) {
 		struct poptOption o[] = {
-			OPT("file", 'f', POPT_ARG_STRING, file, "read the script from FILE",
-			    "FILE"),
-			OPT("dry-run", 'n', POPT_ARG_NONE, dry_run,
-			    "parse and check the script, print each line's words as JSON", NULL),
-			END
-		};
+		    OPT("file", 'f', POPT_ARG_STRING, file, "read the script from FILE", "FILE"),
+		    OPT("dry-run", 'n', POPT_ARG_NONE, dry_run,
+			"parse and check the script, print each line's words as JSON", NULL),
+		    END};
 
 		n = add_options(t, n, o);
 	} else if (!strcmp(verb, "incr")) {
-		struct poptOption o[] = {
-			OPT("retries", 0, POPT_ARG_INT, retries,
-			    "re-runs after a conflict (default 100)", "N"),
-			END
-		};
+		struct poptOption o[] = {OPT("retries", 0, POPT_ARG_INT, retries,
+					     "re-runs after a conflict (default 100)", "N"),
+					 END};
 
 		n = add_options(t, n, o);
 	} else if (!strcmp(verb, "restore")) {
 		struct poptOption o[] = {
-			OPT("to", 0, POPT_ARG_STRING, to, "re-create under PATH instead", "PATH"),
-			OPT("replace", 0, POPT_ARG_NONE, replace, "remove the target subtree first",
-			    NULL),
-			END
-		};
+		    OPT("to", 0, POPT_ARG_STRING, to, "re-create under PATH instead", "PATH"),
+		    OPT("replace", 0, POPT_ARG_NONE, replace, "remove the target subtree first",
+			NULL),
+		    END};
 
 		n = add_options(t, n, o);
 	}
@@ -338,12 +314,11 @@ static int finish(struct xsctl *x, int rc)
 static int run_with_options(struct xsctl *x, int argc, const char **argv)
 {
 	struct poptOption table[] = {
-		HV_POPT_COMMON(x->o.c),
-		{ "socket", 0, POPT_ARG_STRING, &x->o.socket, 0,
-		  "use the daemon socket (default /run/xenstored/socket)", "PATH" },
-		{ "xenbus", 0, POPT_ARG_NONE, &x->o.xenbus, 0, "use /dev/xen/xenbus", NULL },
-		POPT_TABLEEND
-	};
+	    HV_POPT_COMMON(x->o.c),
+	    {"socket", 0, POPT_ARG_STRING, &x->o.socket, 0,
+	     "use the daemon socket (default /run/xenstored/socket)", "PATH"},
+	    {"xenbus", 0, POPT_ARG_NONE, &x->o.xenbus, 0, "use /dev/xen/xenbus", NULL},
+	    POPT_TABLEEND};
 	const char **args;
 	poptContext pc;
 	int rc, nargs;
@@ -371,7 +346,7 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct xsctl x = { .out = stdout, .t = XBT_NULL, .where = "", .xs = { .fd = -1 } };
+	struct xsctl x = {.out = stdout, .t = XBT_NULL, .where = "", .xs = {.fd = -1}};
 
 	if (argc > 1 && !has_option_word(argc - 1, (const char **)argv + 1))
 		return finish(&x, xsctl_dispatch(&x, argc - 1, (const char **)argv + 1));

@@ -49,7 +49,8 @@ int xsctl_perms(void *ctx, int argc, const char **argv)
 			hv_json_u64(&j, "owner", n[i] ? p[i][0].id : 0);
 			hv_json_array_open(&j, "perms");
 			for (unsigned int k = 0; k < n[i]; k++)
-				hv_json_str(&j, NULL, hv_xs_perm_format(&p[i][k], tok, sizeof(tok)));
+				hv_json_str(&j, NULL,
+					    hv_xs_perm_format(&p[i][k], tok, sizeof(tok)));
 			hv_json_array_close(&j);
 			hv_json_object_close(&j);
 			continue;
@@ -146,7 +147,7 @@ static int do_chmod(struct xsctl *x, void *arg)
 int xsctl_chmod(void *ctx, int argc, const char **argv)
 {
 	struct xsctl *x = ctx;
-	struct chmod c = { 0 };
+	struct chmod c = {0};
 	int rc;
 
 	if (argc < 2)
@@ -161,8 +162,10 @@ int xsctl_chmod(void *ctx, int argc, const char **argv)
 		return hv_fail(-ENOMEM, NULL, "chmod");
 	for (unsigned int i = 0; i < c.n; i++) {
 		if (hv_xs_perm_parse(argv[i + 1], &c.perms[i])) {
-			rc = xsctl_usage(x, "chmod: invalid permission '%s': expected n, r, w or b "
-					    "followed by a domain id (e.g. r5)", argv[i + 1]);
+			rc = xsctl_usage(x,
+					 "chmod: invalid permission '%s': expected n, r, w or b "
+					 "followed by a domain id (e.g. r5)",
+					 argv[i + 1]);
 			goto out;
 		}
 	}

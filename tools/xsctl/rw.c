@@ -123,7 +123,7 @@ static int do_writes(struct xsctl *x, void *arg)
 int xsctl_write(void *ctx, int argc, const char **argv)
 {
 	struct xsctl *x = ctx;
-	struct writes w = { .n = argc / 2 };
+	struct writes w = {.n = argc / 2};
 	bool used_stdin = false;
 	int rc = 0;
 
@@ -146,8 +146,9 @@ int xsctl_write(void *ctx, int argc, const char **argv)
 		w.paths[i] = argv[2 * i];
 		if (!strcmp(in, "-")) {
 			if (x->in_script) {
-				rc = xsctl_usage(x, "write: a value of '-' (stdin) is not available "
-						    "in scripts");
+				rc =
+				    xsctl_usage(x, "write: a value of '-' (stdin) is not available "
+						   "in scripts");
 				goto out;
 			}
 			if (used_stdin) {
@@ -158,9 +159,10 @@ int xsctl_write(void *ctx, int argc, const char **argv)
 			err = hv_read_fd_alloc(STDIN_FILENO, HV_XS_PAYLOAD_MAX + 1, &w.vals[i].buf,
 					       &w.vals[i].len);
 			if (err == -EFBIG) {
-				rc = xsctl_usage(x, "value for %s from stdin is over the %d-byte "
-						    "XenStore payload limit", w.paths[i],
-						 HV_XS_PAYLOAD_MAX);
+				rc = xsctl_usage(x,
+						 "value for %s from stdin is over the %d-byte "
+						 "XenStore payload limit",
+						 w.paths[i], HV_XS_PAYLOAD_MAX);
 				goto out;
 			}
 			if (err) {
@@ -175,8 +177,9 @@ int xsctl_write(void *ctx, int argc, const char **argv)
 				goto out;
 			}
 		} else if ((err = xsctl_unescape(in, &w.vals[i].buf, &w.vals[i].len))) {
-			rc = err == -EINVAL ? xsctl_usage(x, "value for %s ends in a lone '\\' "
-							     "(write '\\\\' for a backslash)",
+			rc = err == -EINVAL ? xsctl_usage(x,
+							  "value for %s ends in a lone '\\' "
+							  "(write '\\\\' for a backslash)",
 							  w.paths[i])
 					    : hv_fail(err, NULL, "write");
 			goto out;
@@ -218,7 +221,7 @@ static int do_mkdirs(struct xsctl *x, void *arg)
 int xsctl_mkdir(void *ctx, int argc, const char **argv)
 {
 	struct xsctl *x = ctx;
-	struct paths p = { argc, argv };
+	struct paths p = {argc, argv};
 	int rc;
 
 	if (argc < 1)
@@ -281,7 +284,7 @@ static int do_rms(struct xsctl *x, void *arg)
 int xsctl_rm(void *ctx, int argc, const char **argv)
 {
 	struct xsctl *x = ctx;
-	struct paths p = { argc, argv };
+	struct paths p = {argc, argv};
 	int rc;
 
 	if (argc < 1)
@@ -357,7 +360,7 @@ static int do_incr(struct xsctl *x, void *arg)
 int xsctl_incr(void *ctx, int argc, const char **argv)
 {
 	struct xsctl *x = ctx;
-	struct incr in = { .delta = 1 };
+	struct incr in = {.delta = 1};
 	int rc;
 
 	if (argc < 1 || argc > 2)

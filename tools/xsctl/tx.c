@@ -242,8 +242,10 @@ static int script_dry_run(struct xsctl *x, const struct script *s)
 static int script_args(struct xsctl *x, int argc, const char *verb)
 {
 	if (argc)
-		return xsctl_usage(x, "%s: unexpected argument (the script comes from stdin or "
-				      "-f FILE)", verb);
+		return xsctl_usage(x,
+				   "%s: unexpected argument (the script comes from stdin or "
+				   "-f FILE)",
+				   verb);
 	if (x->o.retries < 0)
 		return xsctl_usage(x, "--retries must be 0 or more");
 	return 0;

@@ -35,8 +35,11 @@ struct evlib {
 
 static void evlib_load(struct evlib *l)
 {
-	*l = (struct evlib){ .open = xs_open, .close = xs_close, .watch = xs_watch,
-			     .check = xs_check_watch, .fileno = xs_fileno };
+	*l = (struct evlib){.open = xs_open,
+			    .close = xs_close,
+			    .watch = xs_watch,
+			    .check = xs_check_watch,
+			    .fileno = xs_fileno};
 	/*
 	 * Not in a static program (the static hvutils, no interpreter): glibc's
 	 * static dlopen() gives the library a libc of its own, whose
@@ -58,8 +61,11 @@ static void evlib_load(struct evlib *l)
 		return;
 	}
 	dlclose(l->dl);
-	*l = (struct evlib){ .open = xs_open, .close = xs_close, .watch = xs_watch,
-			     .check = xs_check_watch, .fileno = xs_fileno };
+	*l = (struct evlib){.open = xs_open,
+			    .close = xs_close,
+			    .watch = xs_watch,
+			    .check = xs_check_watch,
+			    .fileno = xs_fileno};
 }
 
 static void evlib_unload(struct evlib *l)
@@ -95,8 +101,8 @@ static void close_conn(struct evlib *l, struct hv_xs *c)
  * reader thread its own descriptor, which only our calls read. */
 static int conn_pollfds(struct evlib *l, struct hv_xs *c, struct pollfd *pfd)
 {
-	pfd[0] = (struct pollfd){ .fd = l->fileno(c->h), .events = POLLIN };
-	pfd[1] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
+	pfd[0] = (struct pollfd){.fd = l->fileno(c->h), .events = POLLIN};
+	pfd[1] = (struct pollfd){.fd = c->fd, .events = POLLIN};
 	return pfd[0].fd < 0 ? -EIO : 0;
 }
 
@@ -191,7 +197,7 @@ static int handle_event(struct xsctl *x, struct watch_conns *w, int i, const cha
 int xsctl_watch(void *ctx, int argc, const char **argv)
 {
 	struct xsctl *x = ctx;
-	struct watch_conns w = { .n = argc };
+	struct watch_conns w = {.n = argc};
 	int64_t timeout, deadline = -1;
 	int rc, printed = 0;
 
@@ -258,8 +264,7 @@ out:
 enum cond { COND_EXISTS, COND_GONE, COND_VALUE };
 
 /* 1 if the condition holds, 0 if not, or an exit code (negated) after reporting. */
-static int check_cond(struct xsctl *x, const char *path, enum cond c, const char *want,
-		      size_t wlen)
+static int check_cond(struct xsctl *x, const char *path, enum cond c, const char *want, size_t wlen)
 {
 	char *val;
 	size_t len;
@@ -277,8 +282,8 @@ static int check_cond(struct xsctl *x, const char *path, enum cond c, const char
 int xsctl_wait(void *ctx, int argc, const char **argv)
 {
 	struct xsctl *x = ctx;
-	struct hv_xs ev_conn = { .h = NULL, .fd = -1 };
-	struct evlib lib = { 0 };
+	struct hv_xs ev_conn = {.h = NULL, .fd = -1};
+	struct evlib lib = {0};
 	struct pollfd pfd[2];
 	enum cond c = COND_EXISTS;
 	int64_t timeout, deadline = -1;
@@ -328,8 +333,9 @@ int xsctl_wait(void *ctx, int argc, const char **argv)
 		if (r == 0) {
 			hv_err(0, "raise --timeout, or check who should write it",
 			       "wait %s: %s after %s s", argv[0],
-			       c == COND_GONE ? "still present" :
-			       c == COND_VALUE ? "value still differs" : "still missing",
+			       c == COND_GONE	 ? "still present"
+			       : c == COND_VALUE ? "value still differs"
+						 : "still missing",
 			       x->o.timeout);
 			rc = HV_EXIT_TIMEOUT;
 			break;

@@ -18,42 +18,42 @@
 /* Options of every verb, parsed afresh for each verb (argv or a script line). */
 struct xsctl_opts {
 	struct hv_common c;
-	char *socket;		/* --socket PATH */
-	int xenbus;		/* --xenbus */
-	int prefix;		/* -p: read/ls print paths; tree: permissions */
-	int raw;		/* read/write -r: no escaping */
-	int recursive;		/* chmod -r */
-	char *def;		/* read --default */
-	int tidy;		/* rm -t */
-	int full;		/* tree -f */
-	int depth;		/* tree/watch --depth, -1 = unlimited */
-	int up;			/* chmod -u */
-	int count;		/* watch -n */
-	char *timeout;		/* watch/wait --timeout */
-	int skip_initial;	/* watch --skip-initial */
-	char *value;		/* wait --value */
-	int exists;		/* wait --exists */
-	int gone;		/* wait --gone */
-	char *file;		/* tx/batch -f, restore FILE */
-	int retries;		/* tx --retries, incr */
-	int dry_run;		/* tx/batch --dry-run */
-	char *to;		/* restore --to */
-	int replace;		/* restore --replace */
+	char *socket;	  /* --socket PATH */
+	int xenbus;	  /* --xenbus */
+	int prefix;	  /* -p: read/ls print paths; tree: permissions */
+	int raw;	  /* read/write -r: no escaping */
+	int recursive;	  /* chmod -r */
+	char *def;	  /* read --default */
+	int tidy;	  /* rm -t */
+	int full;	  /* tree -f */
+	int depth;	  /* tree/watch --depth, -1 = unlimited */
+	int up;		  /* chmod -u */
+	int count;	  /* watch -n */
+	char *timeout;	  /* watch/wait --timeout */
+	int skip_initial; /* watch --skip-initial */
+	char *value;	  /* wait --value */
+	int exists;	  /* wait --exists */
+	int gone;	  /* wait --gone */
+	char *file;	  /* tx/batch -f, restore FILE */
+	int retries;	  /* tx --retries, incr */
+	int dry_run;	  /* tx/batch --dry-run */
+	char *to;	  /* restore --to */
+	int replace;	  /* restore --replace */
 };
 
 struct xsctl {
 	struct xsctl_opts o;		/* options of the verb running now */
-	enum hv_xs_transport transport;	/* fixed by the command line */
+	enum hv_xs_transport transport; /* fixed by the command line */
 	char *socket_path;
 	struct hv_xs xs;
 	bool connected;
-	xs_transaction_t t;		/* XBT_NULL, or the tx/restore transaction */
-	bool in_script;			/* running a tx/batch line */
-	bool dry_run;			/* parse scripts, touch nothing */
-	const char *where;		/* "line 3: " inside scripts, else "" */
+	xs_transaction_t t; /* XBT_NULL, or the tx/restore transaction */
+	bool in_script;	    /* running a tx/batch line */
+	bool dry_run;	    /* parse scripts, touch nothing */
+	const char *where;  /* "line 3: " inside scripts, else "" */
 	char where_buf[40];
-	FILE *out;			/* stdout, or the tx's buffer */
-	unsigned int rng;		/* for the jitter between transaction retries */
+	FILE *out;	  /* stdout, or the tx's buffer */
+	unsigned int rng; /* for the jitter between transaction retries */
 };
 
 /* main.c: parses a verb's options and runs it (argv[0] is the verb). */
@@ -112,11 +112,11 @@ int xsctl_quota(void *ctx, int argc, const char **argv);
  * the reply does not give is -1.
  */
 struct xsctl_quota {
-	char name[24];		/* the daemon's name: nodes, watches, memory... */
-	int64_t used;		/* this domain's use */
-	int64_t limit;		/* the (hard) limit */
-	int64_t soft;		/* the soft limit (C xenstored: memory) */
-	char descr[64];		/* the daemon's description */
+	char name[24];	/* the daemon's name: nodes, watches, memory... */
+	int64_t used;	/* this domain's use */
+	int64_t limit;	/* the (hard) limit */
+	int64_t soft;	/* the soft limit (C xenstored: memory) */
+	char descr[64]; /* the daemon's description */
 };
 #define XSCTL_QUOTAS_MAX 24
 struct xsctl_quotas {
@@ -130,8 +130,7 @@ enum xsctl_quota_field { XSCTL_Q_USED, XSCTL_Q_LIMIT, XSCTL_Q_SOFT };
  * and NAME: VALUE lines; what = USED). Adds or completes records in qs.
  * 0, -EPROTO for a reply in another format, -E2BIG for too many names.
  */
-int xsctl_quota_parse_c(const char *reply, enum xsctl_quota_field what,
-			struct xsctl_quotas *qs);
+int xsctl_quota_parse_c(const char *reply, enum xsctl_quota_field what, struct xsctl_quotas *qs);
 /* oxenstored: "domN quota: USED/LIMIT" (nodes); -ENOENT for "not set". */
 int xsctl_quota_parse_ocaml(const char *reply, unsigned int domid, struct xsctl_quotas *qs);
 /*

@@ -22,8 +22,8 @@ typedef uint16_t domid_t;
 
 int main(int argc, char **argv)
 {
-	struct ioctl_evtchn_bind_unbound_port ub = { .remote_domain = 0 };
-	struct ioctl_evtchn_bind_interdomain id = { .remote_domain = 0 };
+	struct ioctl_evtchn_bind_unbound_port ub = {.remote_domain = 0};
+	struct ioctl_evtchn_bind_interdomain id = {.remote_domain = 0};
 	int fd, a, b, timeout = argc > 1 ? atoi(argv[1]) : 10000;
 	struct pollfd pfd;
 	uint32_t port;

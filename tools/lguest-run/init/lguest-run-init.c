@@ -37,8 +37,8 @@
 #define SETUP_FAILED 125
 #define MAX_ARGS     4096
 /* The root is read-only: the guest may cache it; writable directories it may not. */
-#define P9_ROOT_OPTS "trans=virtio,version=9p2000.L,msize=131072,cache=loose"
-#define P9_RW_OPTS   "trans=virtio,version=9p2000.L,msize=131072"
+#define P9_ROOT_OPTS		    "trans=virtio,version=9p2000.L,msize=131072,cache=loose"
+#define P9_RW_OPTS		    "trans=virtio,version=9p2000.L,msize=131072"
 #define MODULE_INIT_COMPRESSED_FILE 4
 
 struct plan {
