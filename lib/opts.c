@@ -345,6 +345,13 @@ void hv_common_free(struct hv_common *c)
 int hv_popt_parse(poptContext pc, const struct poptOption *table, struct hv_common *c,
 		  const char *synopsis, const struct hv_verb *verbs, const char *manpage)
 {
+	return hv_popt_parse_hook(pc, table, c, synopsis, verbs, manpage, NULL, NULL);
+}
+
+int hv_popt_parse_hook(poptContext pc, const struct poptOption *table, struct hv_common *c,
+		       const char *synopsis, const struct hv_verb *verbs, const char *manpage,
+		       int (*option)(void *ctx, int val), void *ctx)
+{
 	char **slots[HV_MAX_STRING_OPTS], *before[HV_MAX_STRING_OPTS];
 	size_t nslots = 0;
 	bool exit_now;
@@ -366,7 +373,14 @@ int hv_popt_parse(poptContext pc, const struct poptOption *table, struct hv_comm
 		for (size_t i = 0; i < nslots; i++)
 			if (*slots[i] != before[i] && *slots[i])
 				own_string(c, *slots[i]);
-		/* Options with a val of their own are not used by the tools; skip them. */
+		if (rc > 0 && rc != HV_POPT_STRING_VAL && option) {
+			int stop = option(ctx, rc);
+
+			if (stop >= 0) {
+				mark_string_options(table, false);
+				return stop;
+			}
+		}
 	} while (rc >= 0);
 	mark_string_options(table, false);
 	if (rc == HV_POPT_FAILED)

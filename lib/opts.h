@@ -8,6 +8,7 @@
 #define HV_OPTS_H
 
 #include <popt.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -37,15 +38,76 @@ struct hv_common {
 	}
 
 /*
- * A verb's handler gets the tool context and its own argv (argv[0] is the
- * verb); it returns an exit code.
+ * Where in the tool's context an option's value goes: the arg of the
+ * entries of a tool's or verb's static option table. Made a pointer into
+ * the context when the verb runs (offset + 1: 0 stays "no storage").
+ */
+#define HV_AT(type, member) ((void *)(offsetof(type, member) + 1))
+
+/* Options end at the verb's first argument: what follows is a command line. */
+#define HV_VERB_POSIX 0x1
+/*
+ * --exec (or -e) ends the verb's words: the rest is the command to run,
+ * stored where the tool's exec_argv says.
+ */
+#define HV_VERB_EXEC 0x2
+
+/* At most this many words for a verb that takes --exec CMD. */
+#define HV_ARGS_MAX 256
+
+/*
+ * One verb, as kmod's commands are: its handler next to its options. The
+ * handler gets the tool context and the verb's arguments (argv
+ * NULL-terminated, no options left); it returns an exit code.
  */
 struct hv_verb {
 	const char *name;
 	int (*run)(void *ctx, int argc, const char **argv);
-	const char *args;    /* synopsis of its arguments, for --help */
-	const char *summary; /* one line, for --help */
+	const char *args;    /* synopsis of its arguments, for the Verbs: table */
+	const char *summary; /* one line, for the Verbs: table */
+	/* Its own options, HV_AT() into the context; NULL: none. */
+	const struct poptOption *options;
+	int min_args, max_args; /* how many arguments; max_args -1: no limit */
+	unsigned flags;		/* HV_VERB_* */
+	/* The usage lines of its --help when "[PARENT ]NAME ARGS" will not do. */
+	const char *usage;
+	/* A verb with verbs of its own (vfio-bind mdev): run is NULL then. */
+	const struct hv_verb *verbs;
 };
+
+/* A tool: its verbs, and the options every verb of it takes. */
+struct hv_tool {
+	const char *synopsis; /* of the tool's --help */
+	const char *manpage;
+	const struct hv_verb *verbs;
+	/* A tool without verbs (lguest-run): the one command it runs. */
+	const struct hv_verb *self;
+	/* Options of the tool, before or after the verb, HV_AT() into the context. */
+	const struct poptOption *options;
+	const void *common;    /* HV_AT() of the context's struct hv_common */
+	const void *exec_argv; /* HV_AT() of its const char ** (HV_VERB_EXEC) */
+	/*
+	 * An option with a val of its own has been parsed (its value, if it
+	 * has one, is stored already): -1 to go on, or an exit code.
+	 */
+	int (*option)(void *ctx, int val);
+	/* Once the options are parsed, before the verb runs: -1 to go on, or an exit code. */
+	int (*ready)(void *ctx, const struct hv_verb *v);
+};
+
+/*
+ * Runs the tool: argv[0] is the program. Options before the verb, the verb
+ * (a unique prefix will do), its options and arguments; --help and
+ * --version at any level. Returns the exit code.
+ */
+int hv_run(const struct hv_tool *t, void *ctx, int argc, const char **argv);
+
+/*
+ * Runs one verb of t with argv[0] its name as typed (tools that read
+ * command lines from a script: xsctl tx). PARENT names the verb above it.
+ */
+int hv_run_verb(const struct hv_tool *t, void *ctx, const char *parent, const struct hv_verb *v,
+		int argc, const char **argv);
 
 /*
  * Finds a verb by exact name or unique prefix. NULL if unknown or ambiguous;
@@ -94,6 +156,14 @@ int hv_common_done(const struct hv_common *c, poptContext pc, const char *synops
  */
 int hv_popt_parse(poptContext pc, const struct poptOption *table, struct hv_common *c,
 		  const char *synopsis, const struct hv_verb *verbs, const char *manpage);
+
+/*
+ * hv_popt_parse, with the options that carry a val of their own handed to
+ * OPTION(CTX, val) as they come (-1 to go on, or an exit code to stop with).
+ */
+int hv_popt_parse_hook(poptContext pc, const struct poptOption *table, struct hv_common *c,
+		       const char *synopsis, const struct hv_verb *verbs, const char *manpage,
+		       int (*option)(void *ctx, int val), void *ctx);
 
 /*
  * Frees the option strings hv_popt_parse collected in c (every pass that

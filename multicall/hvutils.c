@@ -54,21 +54,21 @@ APPLET_PLAIN(xsctl)
 
 static const struct hv_verb applets[] = {
 #ifdef HV_APPLET_gntshare
-    {"gntshare", gntshare, "", "Xen grants: share, map, status"},
+    {.name = "gntshare", .run = gntshare, .summary = "Xen grants: share, map, status"},
 #endif
 #ifdef HV_APPLET_lguest_run
-    {"lguest-run", lguest_run, "", "a tiny KVM launcher"},
+    {.name = "lguest-run", .run = lguest_run, .summary = "a tiny KVM launcher"},
 #endif
 #ifdef HV_APPLET_uffd_watch
-    {"uffd-watch", uffd_watch, "", "userfaultfd: probe, run, serve"},
+    {.name = "uffd-watch", .run = uffd_watch, .summary = "userfaultfd: probe, run, serve"},
 #endif
 #ifdef HV_APPLET_vfio_bind
-    {"vfio-bind", vfio_bind, "", "VFIO: bind, restore, info, mdev"},
+    {.name = "vfio-bind", .run = vfio_bind, .summary = "VFIO: bind, restore, info, mdev"},
 #endif
 #ifdef HV_APPLET_xsctl
-    {"xsctl", xsctl, "", "XenStore: read, write, watch, tx"},
+    {.name = "xsctl", .run = xsctl, .summary = "XenStore: read, write, watch, tx"},
 #endif
-    {NULL, NULL, NULL, NULL},
+    {.name = NULL},
 };
 
 static const char synopsis[] = "APPLET [ARGS...]\n"

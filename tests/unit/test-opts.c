@@ -17,11 +17,11 @@ static int run_nothing(void *ctx, int argc, const char **argv)
 }
 
 static const struct hv_verb verbs[] = {
-    {"read", run_nothing, "PATH", "read"},
-    {"rm", run_nothing, "PATH", "remove"},
-    {"write", run_nothing, "PATH VALUE", "write"},
-    {"watch", run_nothing, "PATH", "watch"},
-    {NULL, NULL, NULL, NULL},
+    {.name = "read", .run = run_nothing, .args = "PATH", .summary = "read"},
+    {.name = "rm", .run = run_nothing, .args = "PATH", .summary = "remove"},
+    {.name = "write", .run = run_nothing, .args = "PATH VALUE", .summary = "write"},
+    {.name = "watch", .run = run_nothing, .args = "PATH", .summary = "watch"},
+    {.name = NULL},
 };
 
 int main(void)

@@ -43,14 +43,27 @@ static int run_evtchn(void *ctx, int argc, const char **argv);
 static int run_vchan(void *ctx, int argc, const char **argv);
 
 static const struct hv_verb verbs[] = {
-    {"share", run_share, "--domid D [OPTIONS]", "grant pages to a domain and hold them"},
-    {"map", run_map, "--domid D REF... [OPTIONS]", "map a domain's grants, read or write them"},
-    {"status", run_status, "", "this domain's id, the grant limits, what is available"},
-    {"evtchn", run_evtchn, "alloc|bind|notify|wait|close [OPTIONS]",
-     "event channels: make, bind, kick and wait on ports"},
-    {"vchan", run_vchan, "listen|connect --domid D --path XSPATH",
-     "a byte stream to another domain (libxenvchan)"},
-    {NULL, NULL, NULL, NULL},
+    {.name = "share",
+     .run = run_share,
+     .args = "--domid D [OPTIONS]",
+     .summary = "grant pages to a domain and hold them"},
+    {.name = "map",
+     .run = run_map,
+     .args = "--domid D REF... [OPTIONS]",
+     .summary = "map a domain's grants, read or write them"},
+    {.name = "status",
+     .run = run_status,
+     .args = "",
+     .summary = "this domain's id, the grant limits, what is available"},
+    {.name = "evtchn",
+     .run = run_evtchn,
+     .args = "alloc|bind|notify|wait|close [OPTIONS]",
+     .summary = "event channels: make, bind, kick and wait on ports"},
+    {.name = "vchan",
+     .run = run_vchan,
+     .args = "listen|connect --domid D --path XSPATH",
+     .summary = "a byte stream to another domain (libxenvchan)"},
+    {.name = NULL},
 };
 
 static int bad_value(const char *opt, const char *val, int err, const char *expect)
@@ -444,12 +457,24 @@ static int run_status(void *ctx, int argc, const char **argv)
 
 /* evtchn's sub-verbs: only their names (prefixes allowed) are looked up. */
 static const struct hv_verb evtchn_verbs[] = {
-    {"alloc", NULL, "--domid D", "a port for domain D to bind; print it, hold it"},
-    {"bind", NULL, "--domid D --remote-port P", "bind D's port P; print ours, hold it"},
-    {"notify", NULL, "[PORT]", "signal the peer of a port (under --exec)"},
-    {"wait", NULL, "[PORT]", "wait for an event on a port (under --exec)"},
-    {"close", NULL, "[PORT]", "unbind a port (under --exec)"},
-    {NULL, NULL, NULL, NULL},
+    {.name = "alloc",
+     .run = NULL,
+     .args = "--domid D",
+     .summary = "a port for domain D to bind; print it, hold it"},
+    {.name = "bind",
+     .run = NULL,
+     .args = "--domid D --remote-port P",
+     .summary = "bind D's port P; print ours, hold it"},
+    {.name = "notify",
+     .run = NULL,
+     .args = "[PORT]",
+     .summary = "signal the peer of a port (under --exec)"},
+    {.name = "wait",
+     .run = NULL,
+     .args = "[PORT]",
+     .summary = "wait for an event on a port (under --exec)"},
+    {.name = "close", .run = NULL, .args = "[PORT]", .summary = "unbind a port (under --exec)"},
+    {.name = NULL},
 };
 
 static int run_evtchn(void *ctx, int argc, const char **argv)
@@ -572,9 +597,15 @@ static int run_evtchn(void *ctx, int argc, const char **argv)
 
 /* vchan's sub-verbs: only their names (prefixes allowed) are looked up. */
 static const struct hv_verb vchan_verbs[] = {
-    {"listen", NULL, "--domid D --path XSPATH", "offer a stream to domain D at XSPATH"},
-    {"connect", NULL, "--domid D --path XSPATH", "connect to domain D's stream at XSPATH"},
-    {NULL, NULL, NULL, NULL},
+    {.name = "listen",
+     .run = NULL,
+     .args = "--domid D --path XSPATH",
+     .summary = "offer a stream to domain D at XSPATH"},
+    {.name = "connect",
+     .run = NULL,
+     .args = "--domid D --path XSPATH",
+     .summary = "connect to domain D's stream at XSPATH"},
+    {.name = NULL},
 };
 
 static int run_vchan(void *ctx, int argc, const char **argv)

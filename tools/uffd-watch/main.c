@@ -11,13 +11,27 @@
 #include "uffd.h"
 
 static const struct hv_verb verbs[] = {
-    {"probe", uw_probe, "", "entry points, API, features and ioctls per memory type"},
-    {"run", uw_run, "[options] -- CMD [ARGS...]", "run a program, serve and trace its faults"},
-    {"serve", uw_serve, "--socket PATH --memory FILE", "Firecracker snapshot page server"},
-    {"dirty", uw_run, "[options] -- CMD [ARGS...]",
-     "run a program, report the pages it writes (Linux 6.7+)"},
-    {"plot", uw_plot, "[-o FILE.svg] TRACE", "a JSON trace as an SVG of faults over time"},
-    {NULL, NULL, NULL, NULL},
+    {.name = "probe",
+     .run = uw_probe,
+     .args = "",
+     .summary = "entry points, API, features and ioctls per memory type"},
+    {.name = "run",
+     .run = uw_run,
+     .args = "[options] -- CMD [ARGS...]",
+     .summary = "run a program, serve and trace its faults"},
+    {.name = "serve",
+     .run = uw_serve,
+     .args = "--socket PATH --memory FILE",
+     .summary = "Firecracker snapshot page server"},
+    {.name = "dirty",
+     .run = uw_run,
+     .args = "[options] -- CMD [ARGS...]",
+     .summary = "run a program, report the pages it writes (Linux 6.7+)"},
+    {.name = "plot",
+     .run = uw_plot,
+     .args = "[-o FILE.svg] TRACE",
+     .summary = "a JSON trace as an SVG of faults over time"},
+    {.name = NULL},
 };
 
 static const char synopsis[] =
