@@ -84,8 +84,8 @@ FUZZ_SRCS_uffd    := tools/uffd-watch/regions.c
 FUZZ_CFLAGS_uffd  := -Itools/uffd-watch
 FUZZ_LIBS_uffd    := $(JSONC_LIBS)
 FUZZ_NEEDS_uffd   := HAVE_JSONC
-# uffd.c for uw_kind_names, the names the trace writer uses.
-FUZZ_SRCS_uffdtrace  := tools/uffd-watch/tracefile.c tools/uffd-watch/uffd.c
+# output.c for uw_kind_names, the names the trace writer uses.
+FUZZ_SRCS_uffdtrace  := tools/uffd-watch/tracefile.c tools/uffd-watch/output.c
 FUZZ_CFLAGS_uffdtrace := -Itools/uffd-watch
 FUZZ_LIBS_uffdtrace  := $(JSONC_LIBS)
 FUZZ_NEEDS_uffdtrace := HAVE_JSONC

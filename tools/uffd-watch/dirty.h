@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "uffd.h"
+#include "uffd-watch.h"
 
 /* Does this kernel have PAGEMAP_SCAN? (WP_ASYNC is in probe's features.) */
 bool uw_dirty_have_scan(void);

@@ -8,7 +8,7 @@
 
 #include "diag.h"
 #include "opts.h"
-#include "uffd.h"
+#include "uffd-watch.h"
 
 static const struct hv_verb verbs[] = {
     {.name = "probe",

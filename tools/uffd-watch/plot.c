@@ -21,7 +21,7 @@
 #include "opts.h"
 #include "parse.h"
 #include "tracefile.h"
-#include "uffd.h"
+#include "uffd-watch.h"
 
 #define PLOT_MAX_FAULTS	  (4u << 20) /* held in memory: 24 bytes each */
 #define PLOT_MAX_MAPPINGS 4096	     /* distinct (pid, mapping) pairs */

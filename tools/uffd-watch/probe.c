@@ -15,6 +15,7 @@
 #include "diag.h"
 #include "fileio.h"
 #include "json.h"
+#include "uffd-watch.h"
 #include "uffd.h"
 
 enum { EP_SYSCALL, EP_USER_MODE, EP_DEV, EP_NR };

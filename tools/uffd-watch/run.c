@@ -37,7 +37,7 @@
 #include "proto.h"
 #include "signals.h"
 #include "step.h"
-#include "uffd.h"
+#include "fault.h"
 
 enum tag_kind { T_LISTEN, T_SIGNAL, T_CONN, T_UFFD, T_TIMER };
 
@@ -110,7 +110,6 @@ struct run {
 	bool warned_fork_perm, warned_ioctl, warned_user_mode, warned_scan;
 	struct uw_stats st;
 	uint64_t st_around; /* pages installed by fault-around, beyond the faulting ones */
-	uint64_t st_shared; /* faults already resolved by another in the same batch */
 	void *zero;	    /* one zero page, source for written zero-fills */
 };
 
@@ -353,65 +352,54 @@ static int install(struct run *r, struct proc *p, const struct region *reg, uint
 	return err;
 }
 
-static void serve_fault(struct run *r, struct proc *p, const struct uffd_msg *m, uint64_t t0,
-			struct uw_batch *b)
+static void serve_fault(struct run *r, struct proc *p, struct uw_uffd *u, const struct uffd_msg *m)
 {
-	uint64_t addr = m->arg.pagefault.address, page = addr & ~(UW_PAGE - 1), t1, done = 0;
-	const struct region *reg = regs_find(p, page);
-	enum uw_kind k = uw_fault_kind(m);
+	const struct region *reg;
+	struct uw_fault f;
+	uint64_t done = 0;
 	int err;
 
-	if (!r->st.first_ns)
-		hv_step("first-fault"); /* the program waits on this fault */
-	switch (k) {
+	uw_fault_begin(u, m, &f);
+	f.page = f.addr & ~(UW_PAGE - 1);
+	f.len = UW_PAGE;
+	reg = regs_find(p, f.page);
+	switch (f.kind) {
 	case UW_K_WP:
-		err = uw_writeprotect(p->uffd, page, UW_PAGE, false);
+		err = uw_writeprotect(p->uffd, f.page, UW_PAGE, false);
 		break;
 	case UW_K_MINOR:
-		err = uw_continue(p->uffd, page, UW_PAGE, NULL);
+		err = uw_continue(p->uffd, f.page, UW_PAGE, NULL);
 		break;
 	default:
-		if (uw_batch_has(b, page)) {
+		if (uw_fault_shared(u, f.page)) {
 			err = 0;
-			r->st_shared++;
 			break;
 		}
-		err = install(r, p, reg, page, k, &done);
-		uw_batch_add(b, page, done);
+		err = install(r, p, reg, f.page, f.kind, &done);
+		uw_batch_add(&u->batch, f.page, done);
 		break;
 	}
-	if (err == -EAGAIN) {
-		/* The mm is changing (an event is pending): let the thread fault again. */
-		r->st.retries++;
-		uw_wake(p->uffd, page, UW_PAGE);
-	} else if (err == -EEXIST) {
-		uw_wake(p->uffd, page, UW_PAGE); /* another thread's fault got there first */
-	} else if (err && err != -ENOENT && err != -ESRCH) {
+	if (err == -ENOENT || err == -ESRCH) {
+		err = 0; /* the mapping or the process went away meanwhile: nothing to wake */
+	} else if (err && err != -EAGAIN && err != -EEXIST) {
 		if (!r->warned_ioctl)
 			hv_warn("pid %d: cannot resolve the fault at 0x%llx: %s; waking the thread",
-				p->pid, (unsigned long long)addr, strerror(-err));
+				p->pid, (unsigned long long)f.addr, strerror(-err));
 		r->warned_ioctl = true;
-		uw_wake(p->uffd, page, UW_PAGE);
 	}
-	t1 = hv_now_ns();
-	uw_hist_add(&r->st.lat, t1 - t0);
-	if (!r->st.first_ns)
-		r->st.first_ns = t1;
-	r->st.last_ns = t1;
-	r->st.faults[k]++;
-	if (r->x->trace)
-		uw_trace_fault(r->x, t0, p->pid, m->arg.pagefault.feat.ptid, k, addr,
-			       reg ? reg->start : 0, reg ? page - reg->start : 0);
+	if (reg) {
+		f.map = reg->start;
+		f.off = f.page - reg->start;
+	}
+	uw_fault_end(u, &f, err);
 }
 
-static void on_fork(struct run *r, struct proc *parent, const struct uffd_msg *m, uint64_t t)
+/* The child's context, served from now on; its process says hello later. */
+static void on_fork(struct run *r, struct proc *parent, const struct uffd_msg *m)
 {
 	int fd = (int)m->arg.fork.ufd;
 	struct proc *c;
 
-	r->st.events[UW_E_FORK]++;
-	if (r->x->trace)
-		uw_trace_event(r->x, t, parent->pid, "fork", NULL, 0, NULL, 0, NULL, 0);
 	c = proc_new(r);
 	if (!c || (parent->nregs && !(c->regs = malloc(parent->nregs * sizeof(*c->regs))))) {
 		hv_warn("pid %d: out of memory for a fork child: it runs untraced", parent->pid);
@@ -433,90 +421,33 @@ static void on_fork(struct run *r, struct proc *parent, const struct uffd_msg *m
 	}
 }
 
-/*
- * Reads and serves until the context is quiet. After the last message it
- * keeps polling for spin_ns: a program that faults in a burst faults again
- * within microseconds, and catching that without going back to sleep saves
- * a wake-up per fault (see the benchmark). It polls with sched_yield(), not
- * a pause loop: when the program shares our CPU (the usual case on a busy
- * machine) a busy loop would keep it from running, and so from faulting
- * again, for the whole spin (measured: p99 53 us a touch, 0.6x the rate).
- * Anything but EAGAIN ends it.
- */
 static void handle_uffd(struct run *r, struct proc *p)
 {
-	struct uffd_msg msgs[64];
-	struct uw_batch b;
-	uint64_t quiet_since = 0;
-	bool once = false;
+	const struct uffd_msg *m;
+	struct uw_uffd u;
 
-	while (!once) {
-		ssize_t n = read(p->uffd, msgs, sizeof(msgs));
-		uint64_t t = hv_now_ns();
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN && r->spin_ns) {
-			if (!quiet_since)
-				quiet_since = t;
-			if (t - quiet_since < r->spin_ns) {
-				sched_yield();
-				continue;
-			}
-		}
-		if (n <= 0)
-			return;
-		quiet_since = 0;
-		/*
-		 * A short batch emptied the queue; without a spin, epoll (level
-		 * triggered) reports the next message, so skip the read that
-		 * would only say EAGAIN.
-		 */
-		if (!r->spin_ns && (size_t)n < sizeof(msgs))
-			once = true;
-		b.n = 0;
-		for (size_t i = 0; i < (size_t)n / sizeof(msgs[0]); i++) {
-			const struct uffd_msg *m = &msgs[i];
-
-			/* after an event the mm may differ: trust no earlier range */
-			if (m->event != UFFD_EVENT_PAGEFAULT)
-				b.n = 0;
-			switch (m->event) {
-			case UFFD_EVENT_PAGEFAULT:
-				serve_fault(r, p, m, t, &b);
-				break;
-			case UFFD_EVENT_FORK:
-				on_fork(r, p, m, t);
-				break;
-			case UFFD_EVENT_REMAP:
-				r->st.events[UW_E_REMAP]++;
-				if (regs_remove(p, m->arg.remap.from, m->arg.remap.len) > 0)
-					regs_add(p, m->arg.remap.to, m->arg.remap.len);
-				if (r->x->trace)
-					uw_trace_event(r->x, t, p->pid, "remap", "from",
-						       m->arg.remap.from, "to", m->arg.remap.to,
-						       "length", m->arg.remap.len);
-				break;
-			case UFFD_EVENT_REMOVE:
-				r->st.events[UW_E_REMOVE]++;
-				if (r->x->trace)
-					uw_trace_event(r->x, t, p->pid, "remove", "start",
-						       m->arg.remove.start, "end",
-						       m->arg.remove.end, NULL, 0);
-				break;
-			case UFFD_EVENT_UNMAP:
-				r->st.events[UW_E_UNMAP]++;
-				if (m->arg.remove.end > m->arg.remove.start)
-					regs_remove(p, m->arg.remove.start,
-						    m->arg.remove.end - m->arg.remove.start);
-				if (r->x->trace)
-					uw_trace_event(r->x, t, p->pid, "unmap", "start",
-						       m->arg.remove.start, "end",
-						       m->arg.remove.end, NULL, 0);
-				break;
-			default:
-				break;
-			}
+	uw_uffd_init(&u, r->x, &r->st, p->uffd, p->pid, r->spin_ns);
+	while ((m = uw_uffd_next(&u))) {
+		if (m->event != UFFD_EVENT_PAGEFAULT)
+			uw_event_note(&u, m);
+		switch (m->event) {
+		case UFFD_EVENT_PAGEFAULT:
+			serve_fault(r, p, &u, m);
+			break;
+		case UFFD_EVENT_FORK:
+			on_fork(r, p, m);
+			break;
+		case UFFD_EVENT_REMAP:
+			if (regs_remove(p, m->arg.remap.from, m->arg.remap.len) > 0)
+				regs_add(p, m->arg.remap.to, m->arg.remap.len);
+			break;
+		case UFFD_EVENT_UNMAP:
+			if (m->arg.remove.end > m->arg.remove.start)
+				regs_remove(p, m->arg.remove.start,
+					    m->arg.remove.end - m->arg.remove.start);
+			break;
+		default:
+			break;
 		}
 	}
 }
@@ -794,7 +725,7 @@ static void stats_extra(struct uw_ctx *x, struct hv_json *j, void *arg)
 		hv_json_u64(j, "max_pages", r->around);
 		hv_json_u64(j, "pages_ahead", r->st_around);
 		hv_json_object_close(j);
-		hv_json_u64(j, "faults_resolved_by_another", r->st_shared);
+		hv_json_u64(j, "faults_resolved_by_another", r->st.shared);
 		if (r->mode == UW_MODE_WP)
 			hv_json_bool(j, "wp_unpopulated", r->wp_unpop);
 		if (r->mode == UW_MODE_WP_ASYNC)
@@ -814,7 +745,7 @@ static void stats_extra(struct uw_ctx *x, struct hv_json *j, void *arg)
 		"fault-around: %s, up to %llu pages; %llu pages installed ahead of a fault\n", how,
 		(unsigned long long)r->around, (unsigned long long)r->st_around);
 	fprintf(x->out, "shared:      %llu faults resolved by another fault's ioctl\n",
-		(unsigned long long)r->st_shared);
+		(unsigned long long)r->st.shared);
 }
 
 static int find_agent(char *buf, size_t len)

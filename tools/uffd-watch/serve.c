@@ -57,7 +57,7 @@
 #include "signals.h"
 #include "regions.h"
 #include "step.h"
-#include "uffd.h"
+#include "fault.h"
 
 #define MAX_HANDSHAKE (256 * 1024)
 #ifndef MADV_POPULATE_READ
@@ -124,7 +124,6 @@ struct client {
 	size_t nrecord, caprecord;
 	struct uw_stats st;
 	uint64_t outside;    /* faults outside every region (zero-filled) */
-	uint64_t shared;     /* faults resolved by another of the same read (uw_batch) */
 	uint64_t unservable; /* pages the memory file could not give (serve_unreadable) */
 	uint64_t poisoned;   /* ... of which answered with UFFDIO_POISON */
 	bool no_poison;	     /* the kernel has no UFFDIO_POISON: zeros instead */
@@ -430,36 +429,34 @@ static int serve_minor(struct client *c, struct sregion *r, uint64_t page, uint6
 	return uw_continue(c->uffd, page, ps, NULL);
 }
 
-static void serve_fault(struct client *c, const struct uffd_msg *m, uint64_t t0, struct uw_batch *b)
+static void serve_fault(struct client *c, struct uw_uffd *u, const struct uffd_msg *m)
 {
-	struct uw_ctx *x = c->s->x;
-	uint64_t addr = m->arg.pagefault.address, t1;
-	struct sregion *r = find_region(c, addr);
-	/* A hugetlbfs region faults and is filled a huge page at a time. */
-	uint64_t ps = r ? r->psize : UW_PAGE, page = addr & ~(ps - 1);
-	enum uw_kind k = uw_fault_kind(m);
+	struct uw_fault f;
+	struct sregion *r;
 	int err;
 
-	if (!c->st.first_ns)
-		hv_step("first-fault"); /* the VMM waits on this fault */
+	uw_fault_begin(u, m, &f);
+	r = find_region(c, f.addr);
+	/* A hugetlbfs region faults and is filled a huge page at a time. */
+	f.len = r ? r->psize : UW_PAGE;
+	f.page = f.addr & ~(f.len - 1);
 	if (!r) {
 		if (!c->outside++)
 			hv_warn("serve: fault at 0x%llx is outside every region: %s",
-				(unsigned long long)addr,
-				k == UW_K_MINOR ? "mapped as the page cache has it"
-						: "zero-filled");
-		err = k == UW_K_MINOR ? uw_continue(c->uffd, page, UW_PAGE, NULL)
-				      : uw_zeropage(c->uffd, page, UW_PAGE, NULL);
-	} else if (uw_batch_has(b, page)) {
+				(unsigned long long)f.addr,
+				f.kind == UW_K_MINOR ? "mapped as the page cache has it"
+						     : "zero-filled");
+		err = f.kind == UW_K_MINOR ? uw_continue(c->uffd, f.page, UW_PAGE, NULL)
+					   : uw_zeropage(c->uffd, f.page, UW_PAGE, NULL);
+	} else if (uw_fault_shared(u, f.page)) {
 		err = 0; /* a vCPU sharing the page: the first one's copy woke it too */
-		c->shared++;
 	} else {
-		uint64_t pg = (page - r->base) / ps;
+		uint64_t ps = f.len, pg = (f.page - r->base) / ps;
 
-		if (k == UW_K_MINOR)
-			err = serve_minor(c, r, page, pg, ps);
+		if (f.kind == UW_K_MINOR)
+			err = serve_minor(c, r, f.page, pg, ps);
 		else if (bit_test(r->removed, pg))
-			err = zero_fill(c, page, ps);
+			err = zero_fill(c, f.page, ps);
 		else {
 			const unsigned char *src = c->s->mem + r->offset + pg * ps;
 
@@ -470,31 +467,19 @@ static void serve_fault(struct client *c, const struct uffd_msg *m, uint64_t t0,
 			 */
 			if (ps == UW_HPAGE)
 				madvise((void *)src, ps, MADV_POPULATE_READ);
-			err = uw_copy(c->uffd, page, src, ps, 0, NULL);
+			err = uw_copy(c->uffd, f.page, src, ps, 0, NULL);
 		}
 		if (err == -EFAULT)
-			err = serve_unreadable(c, page, ps, r->offset + pg * ps);
+			err = serve_unreadable(c, f.page, ps, r->offset + pg * ps);
 		if (!err)
-			uw_batch_add(b, page, ps);
+			uw_batch_add(&u->batch, f.page, ps);
 		record(c, r, pg);
 	}
-	if (err == -EAGAIN)
-		c->st.retries++;
-	if (err)
-		uw_wake(c->uffd, page, ps);
-	t1 = hv_now_ns();
-	uw_hist_add(&c->st.lat, t1 - t0);
-	if (!c->st.first_ns)
-		c->st.first_ns = t1;
-	c->st.last_ns = t1;
-	c->st.faults[k]++;
-	if (x->trace) {
-		/* One record, never cut by another VMM's thread. */
-		flockfile(x->out);
-		uw_trace_fault(x, t0, c->vmm, m->arg.pagefault.feat.ptid, k, addr, r ? r->base : 0,
-			       r ? page - r->base : 0);
-		funlockfile(x->out);
+	if (r) {
+		f.map = r->base;
+		f.off = f.page - r->base;
 	}
+	uw_fault_end(u, &f, err);
 }
 
 static void on_remove(struct client *c, uint64_t start, uint64_t end)
@@ -510,54 +495,21 @@ static void on_remove(struct client *c, uint64_t start, uint64_t end)
 	}
 }
 
-static void trace_event(struct client *c, uint64_t t, const char *ev, const struct uffd_msg *m)
-{
-	struct uw_ctx *x = c->s->x;
-
-	if (!x->trace)
-		return;
-	flockfile(x->out);
-	uw_trace_event(x, t, c->vmm, ev, "start", m->arg.remove.start, "end", m->arg.remove.end,
-		       NULL, 0);
-	funlockfile(x->out);
-}
-
 static void handle_uffd(struct client *c)
 {
-	struct uffd_msg msgs[UW_BATCH];
-	struct uw_batch b;
+	const struct uffd_msg *m;
+	struct uw_uffd u;
 
-	for (;;) {
-		ssize_t n = read(c->uffd, msgs, sizeof(msgs));
-		uint64_t t = hv_now_ns();
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		b.n = 0;
-		for (size_t i = 0; i < (size_t)n / sizeof(msgs[0]); i++) {
-			const struct uffd_msg *m = &msgs[i];
-
-			if (m->event != UFFD_EVENT_PAGEFAULT)
-				b.n = 0;
-			if (m->event == UFFD_EVENT_PAGEFAULT) {
-				serve_fault(c, m, t, &b);
-			} else if (m->event == UFFD_EVENT_REMOVE) {
-				c->st.events[UW_E_REMOVE]++;
-				on_remove(c, m->arg.remove.start, m->arg.remove.end);
-				trace_event(c, t, "remove", m);
-			} else if (m->event == UFFD_EVENT_UNMAP) {
-				c->st.events[UW_E_UNMAP]++;
-				trace_event(c, t, "unmap", m);
-			}
+	uw_uffd_init(&u, c->s->x, &c->st, c->uffd, c->vmm, 0);
+	while ((m = uw_uffd_next(&u))) {
+		if (m->event == UFFD_EVENT_PAGEFAULT) {
+			serve_fault(c, &u, m);
+		} else if (m->event == UFFD_EVENT_REMOVE) {
+			on_remove(c, m->arg.remove.start, m->arg.remove.end);
+			uw_event_note(&u, m);
+		} else if (m->event == UFFD_EVENT_UNMAP) {
+			uw_event_note(&u, m);
 		}
-		/*
-		 * A short batch emptied the queue: epoll (level triggered)
-		 * reports the next message, no read that can only say EAGAIN.
-		 */
-		if ((size_t)n < sizeof(msgs))
-			return;
 	}
 }
 
@@ -741,7 +693,7 @@ static void stats_extra(struct uw_ctx *x, struct hv_json *j, void *arg)
 		hv_json_double(j, "pages_per_second", rate);
 		hv_json_object_close(j);
 		hv_json_u64(j, "recorded", c->nrecord);
-		hv_json_u64(j, "faults_resolved_by_another", c->shared);
+		hv_json_u64(j, "faults_resolved_by_another", c->st.shared);
 		hv_json_u64(j, "written_to_backing_file", c->bwritten);
 		hv_json_u64(j, "refused_connections", s->refused);
 		hv_json_u64(j, "turned_away", s->turned_away);
@@ -758,7 +710,7 @@ static void stats_extra(struct uw_ctx *x, struct hv_json *j, void *arg)
 	fprintf(x->out, "recorded:    %zu pages; outside regions: %llu faults\n", c->nrecord,
 		(unsigned long long)c->outside);
 	fprintf(x->out, "shared:      %llu faults resolved by another fault's ioctl\n",
-		(unsigned long long)c->shared);
+		(unsigned long long)c->st.shared);
 	if (c->bmap)
 		fprintf(x->out, "minor:       %llu pages written into the backing file\n",
 			(unsigned long long)c->bwritten);

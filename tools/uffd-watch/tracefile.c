@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Trace records back from JSON (the writer is uw_trace_fault and
- * uw_trace_event in uffd.c). A line that is not one JSON object with an
+ * uw_trace_event in output.c). A line that is not one JSON object with an
  * "event" string is not a trace; a fault or map record with a field missing,
  * of the wrong type or out of range is rejected, naming the field, rather
  * than guessed at. Events this reader does not draw are passed over.

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "uffd.h"
+#include "uffd-watch.h"
 
 struct json_tokener;
 
