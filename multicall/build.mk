@@ -43,7 +43,7 @@ multicall/hvutils-static: $(HVUTILS_OBJS) $(LIBHV)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -static -o $@ $(HVUTILS_OBJS) $(LIBHV) $(HVUTILS_LIBS)
 
-# uffd-watch finds its preload agent next to the binary first (run.c).
+# uffd-watch finds its preload agent next to the binary first (run-spawn.c).
 multicall/uffd-watch-agent.so:
 	$(Q)ln -sf ../tools/uffd-watch/uffd-watch-agent.so $@
 

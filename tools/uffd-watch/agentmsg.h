@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * run's checks of the preload agent's messages, apart from run.c so the
+ * run's checks of the preload agent's messages, apart from run-agent.c so the
  * fuzz harness runs exactly them. The agent lives inside the traced
  * program, which may scribble over it: every message is suspect.
  */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * dirty: the PAGEMAP_SCAN half of `uffd-watch dirty` (run.c registers the
- * memory with UFFD_FEATURE_WP_ASYNC and calls uw_dirty_scan every
- * --interval). The ioctl's ABI is in pagemap-scan.h.
+ * dirty: the PAGEMAP_SCAN half of `uffd-watch dirty` (run registers the
+ * memory with UFFD_FEATURE_WP_ASYNC in run-agent.c and calls uw_dirty_scan
+ * every --interval from run-loop.c). The ioctl's ABI is in pagemap-scan.h.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -3,115 +3,30 @@
  * run: start a program with the preload agent, take the userfaultfd it
  * creates, register the mappings it reports and serve every fault from one
  * epoll loop (see proto.h for the agent protocol and the handler-death rule).
- *
- * One struct proc per traced process (the program, its fork children, and
- * what they exec). A fork child's context arrives twice: the kernel hands it
- * over with UFFD_EVENT_FORK while the parent is still inside fork(), then the
- * child's agent says hello with its parent's pid; the two are matched in
- * fork order. Until then the child's faults are served all the same.
+ * This file holds the options, the setup and the outcome; run.h names the
+ * files that do the rest.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/timerfd.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agentmsg.h"
 #include "clock.h"
 #include "diag.h"
 #include "dirty.h"
-#include "exec.h"
 #include "json.h"
 #include "parse.h"
 #include "proto.h"
-#include "signals.h"
+#include "run.h"
 #include "step.h"
-#include "fault.h"
-
-enum tag_kind { T_LISTEN, T_SIGNAL, T_CONN, T_UFFD, T_TIMER };
-
-struct tag {
-	enum tag_kind kind;
-	struct proc *p;
-};
-
-struct region {
-	uint64_t start, len;
-};
-
-#define UW_STREAMS     8  /* sequential fault streams followed per process */
-#define UW_AROUND_AUTO 64 /* --fault-around auto: the largest window, in pages */
-
-/* A sequential fault stream, for adaptive fault-around (see window()). */
-struct stream {
-	uint64_t start; /* first page of the window it got last */
-	uint64_t next;	/* the page after that window */
-	uint64_t win;	/* its size in pages; 0: slot unused */
-	uint64_t used;	/* for replacing the least recently used */
-};
-
-struct proc {
-	struct proc *next;
-	int pid;      /* 0 while a fork child has not said hello */
-	int ppid;     /* fork children: the parent that forked them */
-	uint64_t seq; /* fork order, to match hellos with contexts */
-	int conn;
-	int uffd;
-	bool fork_child;
-	bool dead; /* dropped: its memory lives until the end of the epoll batch */
-	struct tag conn_tag, uffd_tag;
-	struct region *regs;
-	size_t nregs, cap;
-	struct stream streams[UW_STREAMS];
-	uint64_t clock;
-};
-
-struct run {
-	struct uw_ctx *x;
-	int mode;
-	const char *serve_path;
-	uint64_t min_size;
-	uint64_t spin_ns;
-	uint64_t around;      /* pages installed per missing fault (auto: at most) */
-	bool adaptive;	      /* --fault-around auto */
-	bool wp_unpop_off;    /* --wp-unpopulated off */
-	bool wp_unpop;	      /* wp mode on pte markers: only writes fault */
-	uint64_t interval_ns; /* wp-async: PAGEMAP_SCAN every this long */
-	int timer;	      /* wp-async: timerfd of --interval */
-	struct tag timer_tag;
-	uint64_t st_written;	   /* wp-async: pages reported written */
-	uint64_t st_mappings;	   /* mappings registered, over every process */
-	const unsigned char *file; /* --serve file: the content */
-	uint64_t file_len;
-	int ep;
-	struct hv_signals sig;
-	int listen;
-	char dir[256], sock[sizeof(((struct sockaddr_un *)0)->sun_path) + 300];
-	struct tag listen_tag, sig_tag;
-	struct proc *procs;
-	struct proc *dead; /* dropped procs, freed after the batch (see proc_free) */
-	uint64_t fork_seq;
-	uint64_t kfeatures; /* what the kernel offers */
-	uint64_t want;	    /* what we ask for on each context */
-	pid_t child;
-	int status;
-	bool child_done;
-	bool warned_fork_perm, warned_ioctl, warned_user_mode, warned_scan;
-	struct uw_stats st;
-	uint64_t st_around; /* pages installed by fault-around, beyond the faulting ones */
-	void *zero;	    /* one zero page, source for written zero-fills */
-};
 
 static int mode_from_name(const char *s)
 {
@@ -124,594 +39,6 @@ static int mode_from_name(const char *s)
 	if (!strcmp(s, "wp-async"))
 		return UW_MODE_WP_ASYNC;
 	return -1;
-}
-
-/* ---- regions ------------------------------------------------------------ */
-
-static int regs_remove(struct proc *p, uint64_t start, uint64_t len)
-{
-	uint64_t end = start + len;
-	size_t i = 0;
-	int hit = 0;
-
-	while (i < p->nregs) {
-		struct region *r = &p->regs[i];
-		uint64_t rend = r->start + r->len;
-
-		if (rend <= start || r->start >= end) {
-			i++;
-			continue;
-		}
-		hit = 1;
-		if (r->start < start && rend > end) {
-			/* the hole splits it in two */
-			struct region tail = {end, rend - end};
-
-			r->len = start - r->start;
-			if (p->nregs == p->cap) {
-				size_t cap = p->cap ? p->cap * 2 : 8;
-				struct region *n = realloc(p->regs, cap * sizeof(*n));
-
-				if (!n)
-					return -ENOMEM;
-				p->regs = n;
-				p->cap = cap;
-			}
-			p->regs[p->nregs++] = tail;
-			return hit;
-		}
-		if (r->start < start) {
-			r->len = start - r->start;
-			i++;
-		} else if (rend > end) {
-			r->len = rend - end;
-			r->start = end;
-			i++;
-		} else {
-			p->regs[i] = p->regs[--p->nregs];
-		}
-	}
-	return hit;
-}
-
-static int regs_add(struct proc *p, uint64_t start, uint64_t len)
-{
-	if (regs_remove(p, start, len) < 0)
-		return -ENOMEM;
-	if (p->nregs == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 8;
-		struct region *n = realloc(p->regs, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		p->regs = n;
-		p->cap = cap;
-	}
-	p->regs[p->nregs++] = (struct region){start, len};
-	return 0;
-}
-
-static const struct region *regs_find(const struct proc *p, uint64_t addr)
-{
-	for (size_t i = 0; i < p->nregs; i++)
-		if (addr >= p->regs[i].start && addr - p->regs[i].start < p->regs[i].len)
-			return &p->regs[i];
-	return NULL;
-}
-
-/* ---- processes ------------------------------------------------------------ */
-
-static struct proc *proc_new(struct run *r)
-{
-	struct proc *p = calloc(1, sizeof(*p));
-
-	if (!p)
-		return NULL;
-	p->conn = p->uffd = -1;
-	p->conn_tag = (struct tag){T_CONN, p};
-	p->uffd_tag = (struct tag){T_UFFD, p};
-	p->next = r->procs;
-	r->procs = p;
-	return p;
-}
-
-/*
- * Drops a process: its descriptors leave the epoll set explicitly, because
- * closing ours does not remove a registration while another reference to
- * the file lives (a traced program may hand over a userfaultfd and keep a
- * dup). The struct itself is only freed by proc_reap() after the current
- * epoll batch, whose events may still point at it: handlers skip dead ones.
- */
-static void proc_free(struct run *r, struct proc *p)
-{
-	struct proc **pp;
-
-	for (pp = &r->procs; *pp; pp = &(*pp)->next)
-		if (*pp == p) {
-			*pp = p->next;
-			break;
-		}
-	if (p->conn >= 0) {
-		epoll_ctl(r->ep, EPOLL_CTL_DEL, p->conn, NULL);
-		close(p->conn);
-	}
-	if (p->uffd >= 0) {
-		epoll_ctl(r->ep, EPOLL_CTL_DEL, p->uffd, NULL);
-		close(p->uffd); /* the last reference, unless the program kept one */
-	}
-	p->conn = p->uffd = -1;
-	free(p->regs);
-	p->regs = NULL;
-	p->nregs = p->cap = 0;
-	p->dead = true;
-	p->next = r->dead;
-	r->dead = p;
-}
-
-static void proc_reap(struct run *r)
-{
-	while (r->dead) {
-		struct proc *p = r->dead;
-
-		r->dead = p->next;
-		free(p);
-	}
-}
-
-static int ep_add(struct run *r, int fd, struct tag *t)
-{
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = t};
-
-	return epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
-}
-
-/* ---- faults and events ------------------------------------------------------ */
-
-/*
- * Adaptive fault-around, the kernel's readahead applied to missing faults: a
- * fault at the end of the window a stream got last time, or a little past it,
- * is sequential, and the stream's window grows (4, 8, 16, ... pages, up to
- * the maximum); any other fault starts a new stream of one page, so random
- * access costs one page per fault, as without fault-around. A fault inside a
- * window already installed (another thread's fault raced ours, or
- * MADV_DONTNEED dropped the page) gets its page and leaves the stream alone.
- * Returns the pages to install; *sp is the stream to update, or NULL.
- */
-static uint64_t window(struct run *r, struct proc *p, uint64_t page, struct stream **sp)
-{
-	struct stream *s, *lru = &p->streams[0];
-
-	*sp = NULL;
-	if (!r->adaptive)
-		return r->around;
-	p->clock++;
-	for (s = p->streams; s < p->streams + UW_STREAMS; s++) {
-		if (s->win && page >= s->start &&
-		    (page < s->next || page - s->next < s->win * UW_PAGE)) {
-			s->used = p->clock;
-			if (page < s->next)
-				return 1;
-			s->win = s->win < 4 ? 4 : s->win * 2;
-			if (s->win > r->around)
-				s->win = r->around;
-			s->start = page;
-			*sp = s;
-			return s->win;
-		}
-		if (s->used < lru->used)
-			lru = s;
-	}
-	*lru = (struct stream){.start = page, .next = page + UW_PAGE, .win = 1, .used = p->clock};
-	return 1;
-}
-
-/*
- * Installs the faulting page and, with fault-around, the pages after it in
- * one ioctl: never past the end of its registered mapping, never across the
- * end of the --serve file (the rest of the mapping is zero), and never over
- * a page already present (the kernel stops there, and since the faulting
- * page comes first, a short copy still resolves the fault). Read faults on
- * zero content map the shared zero page, as the kernel itself would.
- */
-static int install(struct run *r, struct proc *p, const struct region *reg, uint64_t page,
-		   enum uw_kind k, uint64_t *installed)
-{
-	uint64_t n = 1, len, done = 0;
-	const void *src = r->zero;
-	struct stream *s = NULL;
-	int err;
-
-	if (reg && r->mode == UW_MODE_MISSING)
-		n = window(r, p, page, &s);
-	len = n * UW_PAGE;
-	if (reg && len > reg->start + reg->len - page)
-		len = reg->start + reg->len - page;
-	if (r->file && reg) {
-		uint64_t off = page - reg->start;
-
-		if (off < r->file_len) {
-			src = r->file + off;
-			if (len > r->file_len - off)
-				len = r->file_len - off;
-		}
-	}
-	if (src == r->zero && k == UW_K_READ && r->mode == UW_MODE_MISSING)
-		err = uw_zeropage(p->uffd, page, len, &done);
-	else
-		/* A read keeps wp mode's protection, so the first write still reports. */
-		err = uw_copy(p->uffd, page, src, len,
-			      k == UW_K_READ && r->mode == UW_MODE_WP ? UFFDIO_COPY_MODE_WP : 0,
-			      &done);
-	if (err == -EAGAIN && done >= UW_PAGE)
-		err = 0;
-	if (s)
-		s->next = page + (done > UW_PAGE ? done : UW_PAGE);
-	if (done > UW_PAGE)
-		r->st_around += done / UW_PAGE - 1;
-	*installed = err ? 0 : done;
-	return err;
-}
-
-static void serve_fault(struct run *r, struct proc *p, struct uw_uffd *u, const struct uffd_msg *m)
-{
-	const struct region *reg;
-	struct uw_fault f;
-	uint64_t done = 0;
-	int err;
-
-	uw_fault_begin(u, m, &f);
-	f.page = f.addr & ~(UW_PAGE - 1);
-	f.len = UW_PAGE;
-	reg = regs_find(p, f.page);
-	switch (f.kind) {
-	case UW_K_WP:
-		err = uw_writeprotect(p->uffd, f.page, UW_PAGE, false);
-		break;
-	case UW_K_MINOR:
-		err = uw_continue(p->uffd, f.page, UW_PAGE, NULL);
-		break;
-	default:
-		if (uw_fault_shared(u, f.page)) {
-			err = 0;
-			break;
-		}
-		err = install(r, p, reg, f.page, f.kind, &done);
-		uw_batch_add(&u->batch, f.page, done);
-		break;
-	}
-	if (err == -ENOENT || err == -ESRCH) {
-		err = 0; /* the mapping or the process went away meanwhile: nothing to wake */
-	} else if (err && err != -EAGAIN && err != -EEXIST) {
-		if (!r->warned_ioctl)
-			hv_warn("pid %d: cannot resolve the fault at 0x%llx: %s; waking the thread",
-				p->pid, (unsigned long long)f.addr, strerror(-err));
-		r->warned_ioctl = true;
-	}
-	if (reg) {
-		f.map = reg->start;
-		f.off = f.page - reg->start;
-	}
-	uw_fault_end(u, &f, err);
-}
-
-/* The child's context, served from now on; its process says hello later. */
-static void on_fork(struct run *r, struct proc *parent, const struct uffd_msg *m)
-{
-	int fd = (int)m->arg.fork.ufd;
-	struct proc *c;
-
-	c = proc_new(r);
-	if (!c || (parent->nregs && !(c->regs = malloc(parent->nregs * sizeof(*c->regs))))) {
-		hv_warn("pid %d: out of memory for a fork child: it runs untraced", parent->pid);
-		if (c)
-			proc_free(r, c);
-		close(fd);
-		return;
-	}
-	c->uffd = fd;
-	c->fork_child = true;
-	c->ppid = parent->pid;
-	c->seq = ++r->fork_seq;
-	memcpy(c->regs, parent->regs, parent->nregs * sizeof(*c->regs));
-	c->nregs = c->cap = parent->nregs;
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	if (ep_add(r, fd, &c->uffd_tag) < 0) {
-		hv_warn("pid %d: cannot watch a fork child's userfaultfd", parent->pid);
-		proc_free(r, c);
-	}
-}
-
-static void handle_uffd(struct run *r, struct proc *p)
-{
-	const struct uffd_msg *m;
-	struct uw_uffd u;
-
-	uw_uffd_init(&u, r->x, &r->st, p->uffd, p->pid, r->spin_ns);
-	while ((m = uw_uffd_next(&u))) {
-		if (m->event != UFFD_EVENT_PAGEFAULT)
-			uw_event_note(&u, m);
-		switch (m->event) {
-		case UFFD_EVENT_PAGEFAULT:
-			serve_fault(r, p, &u, m);
-			break;
-		case UFFD_EVENT_FORK:
-			on_fork(r, p, m);
-			break;
-		case UFFD_EVENT_REMAP:
-			if (regs_remove(p, m->arg.remap.from, m->arg.remap.len) > 0)
-				regs_add(p, m->arg.remap.to, m->arg.remap.len);
-			break;
-		case UFFD_EVENT_UNMAP:
-			if (m->arg.remove.end > m->arg.remove.start)
-				regs_remove(p, m->arg.remove.start,
-					    m->arg.remove.end - m->arg.remove.start);
-			break;
-		default:
-			break;
-		}
-	}
-}
-
-/* ---- the agent connection ---------------------------------------------------- */
-
-static void reply(struct proc *p, int status, uint64_t features)
-{
-	struct uw_msg m = {.magic = UW_MAGIC,
-			   .version = UW_VERSION,
-			   .type = UW_REPLY,
-			   .status = status,
-			   .features = features};
-
-	send(p->conn, &m, sizeof(m), MSG_NOSIGNAL);
-}
-
-static uint64_t reg_mode(const struct run *r)
-{
-	switch (r->mode) {
-	case UW_MODE_WP:
-		/* With markers on empty entries a read is the kernel's own business. */
-		return r->wp_unpop ? UFFDIO_REGISTER_MODE_WP
-				   : UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_WP;
-	case UW_MODE_WP_ASYNC:
-		return UFFDIO_REGISTER_MODE_WP;
-	case UW_MODE_MINOR:
-		return UFFDIO_REGISTER_MODE_MINOR;
-	default:
-		return UFFDIO_REGISTER_MODE_MISSING;
-	}
-}
-
-static int do_register(struct run *r, struct proc *p, uint64_t addr, uint64_t len)
-{
-	int err = uw_register(p->uffd, addr, len, reg_mode(r), NULL);
-
-	if (err)
-		return err;
-	/*
-	 * Pages already present are protected now; absent ones arrive
-	 * protected (a copy with UFFDIO_COPY_MODE_WP), or, with
-	 * WP_UNPOPULATED, get a marker now that makes their first write fault.
-	 */
-	if (r->mode == UW_MODE_WP || r->mode == UW_MODE_WP_ASYNC)
-		uw_writeprotect(p->uffd, addr, len, true);
-	err = regs_add(p, addr, len);
-	if (!err) {
-		r->st_mappings++;
-		hv_step("registered");
-	}
-	if (!err && r->x->trace)
-		uw_trace_event(r->x, hv_now_ns(), p->pid, "map", "address", addr, "length", len,
-			       NULL, 0);
-	return err;
-}
-
-/* A process's first words. A fork child is matched with its context. */
-static int on_hello(struct run *r, struct proc *p, const struct uw_msg *m)
-{
-	struct proc *q, *best = NULL, *next;
-
-	/* exec: the old image's context is dead, whatever epoll says first */
-	for (q = r->procs; q; q = next) {
-		next = q->next;
-		if (q != p && q->pid == p->pid && !q->fork_child)
-			proc_free(r, q);
-	}
-	/* Only a fork child can own a forked context; a new image never does. */
-	for (q = r->procs; q && m->addr == UW_HELLO_FORKED; q = q->next)
-		if (q->fork_child && q->pid == 0 && q->ppid == m->ppid && m->ppid > 0 &&
-		    (!best || q->seq < best->seq))
-			best = q;
-	if (!best) {
-		reply(p, UW_NEED_UFFD, 0);
-		return 0;
-	}
-	/* The context found its process: move the connection over to it. */
-	best->pid = p->pid;
-	best->conn = p->conn;
-	p->conn = -1;
-	{
-		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &best->conn_tag};
-
-		epoll_ctl(r->ep, EPOLL_CTL_MOD, best->conn, &ev);
-	}
-	proc_free(r, p);
-	if (r->x->trace)
-		uw_trace_event(r->x, hv_now_ns(), best->pid, "attach", "parent",
-			       (uint64_t)best->ppid, NULL, 0, NULL, 0);
-	reply(best, UW_LINKED, 0);
-	return 0;
-}
-
-static int on_uffd(struct run *r, struct proc *p, const struct uw_msg *m, int fd)
-{
-	uint64_t want = r->want & r->kfeatures, got;
-	int err;
-
-	if (m->status < 0 || fd < 0) {
-		err = m->status < 0 ? m->status : -EBADF;
-		hv_err(err,
-		       err == -EPERM ? "run as root, set vm.unprivileged_userfaultfd=1 or grant "
-				       "access to /dev/userfaultfd"
-				     : NULL,
-		       "pid %d: the agent cannot create a userfaultfd; the process runs untraced",
-		       p->pid);
-		if (fd >= 0)
-			close(fd);
-		reply(p, err, 0);
-		return 0;
-	}
-	if (p->uffd >= 0 || !uw_is_uffd(fd) || m->len > UW_ENTRY_USER_MODE) {
-		close(fd);
-		return -EPROTO;
-	}
-	if (m->len == UW_ENTRY_USER_MODE && !r->warned_user_mode) {
-		hv_warn(
-		    "pid %d: only a UFFD_USER_MODE_ONLY userfaultfd was available: system calls "
-		    "that write into registered memory fail with EFAULT (run as root, or grant "
-		    "access to /dev/userfaultfd)",
-		    p->pid);
-		r->warned_user_mode = true;
-	}
-	err = uw_api(fd, want, NULL, NULL);
-	if (err == -EPERM && (want & UFFD_FEATURE_EVENT_FORK)) {
-		if (!r->warned_fork_perm)
-			hv_warn("fork children are not followed (UFFD_FEATURE_EVENT_FORK needs "
-				"CAP_SYS_PTRACE)");
-		r->warned_fork_perm = true;
-		want &= ~(uint64_t)UFFD_FEATURE_EVENT_FORK;
-		err = uw_api(fd, want, NULL, NULL);
-	}
-	if (err) {
-		hv_err(err, NULL, "pid %d: UFFDIO_API", p->pid);
-		close(fd);
-		reply(p, err, 0);
-		return 0;
-	}
-	got = want;
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	p->uffd = fd;
-	if (ep_add(r, fd, &p->uffd_tag) < 0) {
-		close(fd);
-		p->uffd = -1;
-		reply(p, -ENOMEM, 0);
-		return 0;
-	}
-	hv_step("uffd-taken");
-	reply(p, 0, got);
-	return 0;
-}
-
-static int on_msg(struct run *r, struct proc *p, const struct uw_msg *m, int fd)
-{
-	int err;
-
-	/* uw_msg_check (agentmsg.c) has vetted the header, the ranges and the fd. */
-	switch (m->type) {
-	case UW_HELLO:
-		return on_hello(r, p, m);
-	case UW_UFFD:
-		return on_uffd(r, p, m, fd);
-	case UW_MAP:
-		if (p->uffd < 0)
-			return -EPROTO;
-		err = do_register(r, p, m->addr, m->len);
-		reply(p, err, 0);
-		return 0;
-	case UW_REMAP:
-		if (p->uffd < 0)
-			return -EPROTO;
-		err = 0;
-		if (regs_remove(p, m->addr, m->len) > 0) {
-			/* moved or grown VMAs keep their registration */
-			err = regs_add(p, m->addr2, m->len2);
-		} else if (m->len2 >= r->min_size) {
-			err = do_register(r, p, m->addr2, m->len2);
-		}
-		reply(p, err, 0);
-		return 0;
-	case UW_UNMAP:
-		regs_remove(p, m->addr, m->len);
-		reply(p, 0, 0);
-		return 0;
-	default:
-		return -EPROTO;
-	}
-}
-
-static void handle_conn(struct run *r, struct proc *p)
-{
-	struct uw_msg m;
-	size_t got;
-	int fd, err;
-
-	err = uw_recv_fd(p->conn, &m, sizeof(m), &fd, &got);
-	if (err == -EAGAIN)
-		return;
-	if (err || got == 0) {
-		/* exit or exec: the process's context goes with its connection */
-		if (r->x->trace && p->pid)
-			uw_trace_event(r->x, hv_now_ns(), p->pid, "exit", NULL, 0, NULL, 0, NULL,
-				       0);
-		proc_free(r, p);
-		return;
-	}
-	err = uw_msg_check(&m, got, fd >= 0);
-	if (err) {
-		/* A descriptor riding on a rejected message is never kept (it was, with a bad
-		 * header). */
-		if (fd >= 0)
-			close(fd);
-	} else {
-		err = on_msg(r, p, &m, fd);
-	}
-	if (err == -EPROTO) {
-		hv_warn("pid %d: malformed message from the agent (%zu bytes, type %u): "
-			"dropping that process's userfaultfd, it goes on untraced",
-			p->pid, got, got >= 8 ? m.type : 0);
-		proc_free(r, p);
-	}
-}
-
-static void handle_accept(struct run *r)
-{
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	struct proc *p;
-	int s;
-
-	s = accept4(r->listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (s < 0)
-		return;
-	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || !(p = proc_new(r))) {
-		close(s);
-		return;
-	}
-	p->pid = cred.pid;
-	p->conn = s;
-	if (ep_add(r, s, &p->conn_tag) < 0)
-		proc_free(r, p);
-}
-
-/* ---- child and signals ---------------------------------------------------- */
-
-static void handle_signals(struct run *r)
-{
-	int sig;
-
-	while ((sig = hv_signals_pending(&r->sig)) > 0) {
-		if (sig == SIGCHLD) {
-			int st;
-			pid_t pid;
-
-			while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
-				if (pid == r->child) {
-					r->status = st;
-					r->child_done = true;
-				}
-		} else if (!r->child_done) {
-			kill(r->child, sig); /* the program decides what the signal means */
-		}
-	}
 }
 
 static void stats_extra(struct uw_ctx *x, struct hv_json *j, void *arg)
@@ -748,119 +75,6 @@ static void stats_extra(struct uw_ctx *x, struct hv_json *j, void *arg)
 		(unsigned long long)r->st.shared);
 }
 
-static int find_agent(char *buf, size_t len)
-{
-	const char *env = getenv("UFFD_WATCH_AGENT");
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env) {
-		if (access(env, R_OK) < 0)
-			return hv_fail(-errno, "UFFD_WATCH_AGENT names the preload agent",
-				       "agent %s", env);
-		snprintf(buf, len, "%s", env);
-		return 0;
-	}
-	/*
-	 * Next to the binary (the build tree), then ../libexec/hvutils from it
-	 * (an install whose prefix differs from the one compiled in).
-	 */
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		const char *dir;
-
-		exe[n] = '\0';
-		dir = dirname(exe);
-		snprintf(buf, len, "%s/uffd-watch-agent.so", dir);
-		if (access(buf, R_OK) == 0)
-			return 0;
-		snprintf(buf, len, "%s/../libexec/hvutils/uffd-watch-agent.so", dir);
-		if (access(buf, R_OK) == 0)
-			return 0;
-	}
-	snprintf(buf, len, "%s/uffd-watch-agent.so", HV_LIBEXECDIR);
-	if (access(buf, R_OK) == 0)
-		return 0;
-	return hv_fail(-errno, "reinstall hvutils, or set UFFD_WATCH_AGENT",
-		       "cannot find the preload agent %s", buf);
-}
-
-static int spawn(struct run *r, const char *agent, const char **cmd)
-{
-	char min[32], preload[PATH_MAX * 2];
-	const char *old = getenv("LD_PRELOAD");
-	int pfd[2], err = 0;
-	ssize_t n;
-
-	if (strpbrk(agent, " :"))
-		return hv_fail(-EINVAL, "LD_PRELOAD cannot hold spaces or colons", "agent path %s",
-			       agent);
-	snprintf(preload, sizeof(preload), "%s%s%s", agent, old && *old ? " " : "", old ? old : "");
-	snprintf(min, sizeof(min), "%llu", (unsigned long long)r->min_size);
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return hv_fail(-errno, NULL, "pipe");
-	fflush(NULL);
-	r->child = fork();
-	if (r->child < 0) {
-		err = -errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		return hv_fail(err, NULL, "fork");
-	}
-	if (r->child == 0) {
-		hv_signals_restore(&r->sig);
-		close(pfd[0]);
-		setenv("LD_PRELOAD", preload, 1);
-		setenv(UW_ENV_SOCKET, r->sock, 1);
-		setenv(UW_ENV_MIN_SIZE, min, 1);
-		setenv(UW_ENV_MODE,
-		       r->mode == UW_MODE_WP || r->mode == UW_MODE_WP_ASYNC ? "wp"
-		       : r->mode == UW_MODE_MINOR			    ? "minor"
-									    : "missing",
-		       1);
-		execvp(cmd[0], (char *const *)cmd);
-		err = errno;
-		if (write(pfd[1], &err, sizeof(err)) < 0)
-			_exit(127);
-		_exit(hv_exec_status(err));
-	}
-	close(pfd[1]);
-	do
-		n = read(pfd[0], &err, sizeof(err));
-	while (n < 0 && errno == EINTR);
-	close(pfd[0]);
-	if (n == sizeof(err)) {
-		waitpid(r->child, NULL, 0);
-		r->child_done = true;
-		hv_err(-err, err == ENOENT ? "check the name and PATH" : NULL, "cannot run %s",
-		       cmd[0]);
-		return hv_exec_status(err);
-	}
-	return 0;
-}
-
-static int setup_socket(struct run *r)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(r->dir, sizeof(r->dir), "%s/uffd-watch.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(r->dir)) {
-		r->dir[0] = '\0';
-		return hv_fail(-errno, "set TMPDIR to a writable directory",
-			       "cannot create a socket directory");
-	}
-	snprintf(r->sock, sizeof(r->sock), "%s/agent.sock", r->dir);
-	if (strlen(r->sock) >= sizeof(sa.sun_path))
-		return hv_fail(-ENAMETOOLONG, "set TMPDIR to a shorter path", "socket %s", r->sock);
-	memcpy(sa.sun_path, r->sock, strlen(r->sock) + 1);
-	r->listen = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (r->listen < 0 || bind(r->listen, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(r->listen, 64) < 0)
-		return hv_fail(-errno, NULL, "agent socket %s", r->sock);
-	return 0;
-}
-
 static int map_file(struct run *r)
 {
 	struct stat st;
@@ -894,8 +108,8 @@ static int map_file(struct run *r)
 static void cleanup(struct run *r)
 {
 	while (r->procs)
-		proc_free(r, r->procs);
-	proc_reap(r);
+		uw_proc_free(r, r->procs);
+	uw_proc_reap(r);
 	if (r->listen >= 0)
 		close(r->listen);
 	if (r->sock[0])
@@ -907,83 +121,6 @@ static void cleanup(struct run *r)
 	if (r->timer >= 0)
 		close(r->timer);
 	r->timer = -1;
-}
-
-/*
- * wp-async: the pages each process wrote since the last tick, per mapping.
- * A process that has exited has no pagemap any more: what it wrote after
- * the last tick is not reported.
- */
-static void scan_written(struct run *r)
-{
-	uint64_t ticks, t = hv_now_ns();
-
-	if (read(r->timer, &ticks, sizeof(ticks)) < 0)
-		return;
-	for (struct proc *p = r->procs; p; p = p->next) {
-		if (p->pid <= 0 || p->uffd < 0)
-			continue;
-		for (size_t i = 0; i < p->nregs; i++) {
-			int err = uw_dirty_scan(r->x, t, p->pid, p->regs[i].start, p->regs[i].len,
-						&r->st_written);
-
-			if (err == -ESRCH)
-				break;
-			if (err && !r->warned_scan) {
-				hv_err(err, NULL, "pid %d: PAGEMAP_SCAN of 0x%llx", p->pid,
-				       (unsigned long long)p->regs[i].start);
-				r->warned_scan = true;
-			}
-		}
-	}
-	fflush(r->x->out);
-}
-
-static int loop(struct run *r)
-{
-	struct epoll_event evs[32];
-
-	while (!r->child_done) {
-		int n = epoll_wait(r->ep, evs, 32, -1);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return hv_fail(-errno, NULL, "epoll_wait");
-		/*
-		 * Faults first: a process may be blocked on one while it talks to
-		 * us. A proc dropped earlier in this batch is still allocated
-		 * (proc_reap below) and marked dead: its events are skipped.
-		 */
-		for (int i = 0; i < n; i++) {
-			struct tag *t = evs[i].data.ptr;
-
-			if (t->kind == T_UFFD && !t->p->dead)
-				handle_uffd(r, t->p);
-		}
-		for (int i = 0; i < n; i++) {
-			struct tag *t = evs[i].data.ptr;
-
-			if (t->kind == T_LISTEN)
-				handle_accept(r);
-			else if (t->kind == T_SIGNAL)
-				handle_signals(r);
-			else if (t->kind == T_TIMER)
-				scan_written(r);
-		}
-		/* Connections last: one may drop a proc another event points to. */
-		for (int i = 0; i < n; i++) {
-			struct tag *t = evs[i].data.ptr;
-
-			if (t->kind == T_CONN && !t->p->dead)
-				handle_conn(r, t->p);
-		}
-		proc_reap(r);
-		/* A live trace is read as it happens: flush once per wake-up. */
-		if (r->x->trace)
-			fflush(r->x->out);
-	}
-	return 0;
 }
 
 int uw_run(void *ctx, int argc, const char **argv)
@@ -1184,7 +321,7 @@ int uw_run(void *ctx, int argc, const char **argv)
 		}
 		r.want |= UFFD_FEATURE_MINOR_SHMEM;
 	}
-	if ((rc = find_agent(agent, sizeof(agent))))
+	if ((rc = uw_find_agent(agent, sizeof(agent))))
 		goto out_popt;
 	r.zero = mmap(NULL, r.around * UW_PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (r.zero == MAP_FAILED) {
@@ -1207,7 +344,7 @@ int uw_run(void *ctx, int argc, const char **argv)
 		rc = hv_fail(-errno, NULL, "epoll_create1");
 		goto out;
 	}
-	if ((rc = setup_socket(&r)))
+	if ((rc = uw_agent_listen(&r)))
 		goto out;
 	if (r.mode == UW_MODE_WP_ASYNC) {
 		struct itimerspec its = {
@@ -1219,14 +356,14 @@ int uw_run(void *ctx, int argc, const char **argv)
 		r.timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 		r.timer_tag = (struct tag){T_TIMER, NULL};
 		if (r.timer < 0 || timerfd_settime(r.timer, 0, &its, NULL) < 0 ||
-		    ep_add(&r, r.timer, &r.timer_tag) < 0) {
+		    uw_ep_add(&r, r.timer, &r.timer_tag) < 0) {
 			rc = hv_fail(-errno, NULL, "timerfd");
 			goto out;
 		}
 	}
 	r.listen_tag = (struct tag){T_LISTEN, NULL};
 	r.sig_tag = (struct tag){T_SIGNAL, NULL};
-	if (ep_add(&r, r.listen, &r.listen_tag) < 0 || ep_add(&r, r.sig.fd, &r.sig_tag) < 0) {
+	if (uw_ep_add(&r, r.listen, &r.listen_tag) < 0 || uw_ep_add(&r, r.sig.fd, &r.sig_tag) < 0) {
 		rc = hv_fail(-errno, NULL, "epoll_ctl");
 		goto out;
 	}
@@ -1238,10 +375,10 @@ int uw_run(void *ctx, int argc, const char **argv)
 		rc = hv_signal_exit_code(rc);
 		goto out;
 	}
-	if ((rc = spawn(&r, agent, cmd)))
+	if ((rc = uw_spawn(&r, agent, cmd)))
 		goto out;
 	hv_step("spawned");
-	if ((rc = loop(&r)))
+	if ((rc = uw_run_loop(&r)))
 		goto out;
 	hv_step("exited");
 	if (x->stats)
