@@ -32,7 +32,7 @@ struct region {
 #define UW_STREAMS     8  /* sequential fault streams followed per process */
 #define UW_AROUND_AUTO 64 /* --fault-around auto: the largest window, in pages */
 
-/* A sequential fault stream, for adaptive fault-around (see window()). */
+/* A sequential fault stream, for adaptive fault-around (see window() in run-faults.c). */
 struct stream {
 	uint64_t start; /* first page of the window it got last */
 	uint64_t next;	/* the page after that window */
