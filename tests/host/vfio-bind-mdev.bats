@@ -139,7 +139,7 @@ assert m == [{"uuid": "'"$U1"'", "parent": "mdev_edu", "type": "mdev_edu-1", "dr
 @test "mdev with no or an unknown subverb is a usage error with a suggestion" {
 	run "$VB" mdev
 	[ "$status" -eq 2 ]
-	[[ $output == *"missing subverb"* ]]
+	[[ $output == *"mdev needs types, create, remove, stop, list"* ]]
 	run "$VB" mdev lsit
 	[ "$status" -eq 2 ]
 	[[ $output == *"list"* ]]

@@ -374,46 +374,39 @@ static int keep_persistent(struct vb_ctx *c, struct vb_devs *devs)
 	return 0;
 }
 
+const struct poptOption vb_bind_options[] = {
+    {"group", 'g', POPT_ARG_NONE, HV_AT(struct vb_ctx, group), 0,
+     "bind every member of the device's IOMMU group", NULL},
+    {"force", 'f', POPT_ARG_NONE, HV_AT(struct vb_ctx, force), 0,
+     "take devices that are in use (interface up, mounted)", NULL},
+    {"user", 'u', POPT_ARG_STRING, HV_AT(struct vb_ctx, user), 0, "hand /dev/vfio/N to this user",
+     "USER"},
+    {"persist", '\0', POPT_ARG_NONE, HV_AT(struct vb_ctx, persist), 0,
+     "also at every boot: write " VB_PERSIST_DIR "/pci-ADDR (driverctl's format)", NULL},
+    {"if-persistent", '\0', POPT_ARG_NONE, HV_AT(struct vb_ctx, if_persistent), 0,
+     "only devices whose persistent override names vfio-pci (the boot rule)", NULL},
+    {"dry-run", 'n', POPT_ARG_NONE, HV_AT(struct vb_ctx, dry_run), 0,
+     "print each sysfs write, change nothing", NULL},
+    POPT_TABLEEND,
+};
+
 int vb_cmd_bind(void *ctx, int argc, const char **argv)
 {
 	struct vb_ctx *c = ctx;
-	const struct poptOption opts[] = {
-	    {"group", 'g', POPT_ARG_NONE, &c->group, 0,
-	     "bind every member of the device's IOMMU group", NULL},
-	    {"force", 'f', POPT_ARG_NONE, &c->force, 0,
-	     "take devices that are in use (interface up, mounted)", NULL},
-	    {"user", 'u', POPT_ARG_STRING, &c->user, 0, "hand /dev/vfio/N to this user", "USER"},
-	    {"persist", '\0', POPT_ARG_NONE, &c->persist, 0,
-	     "also at every boot: write " VB_PERSIST_DIR "/pci-ADDR (driverctl's format)", NULL},
-	    {"if-persistent", '\0', POPT_ARG_NONE, &c->if_persistent, 0,
-	     "only devices whose persistent override names vfio-pci (the boot rule)", NULL},
-	    {"dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0,
-	     "print each sysfs write, change nothing", NULL},
-	    POPT_TABLEEND,
-	};
 	struct vb_user u = {0};
 	struct vb_devs devs = {0};
-	const char **args;
-	int rc, nargs, lock, worst = 0;
+	int rc, lock, worst = 0;
 
-	rc = vb_parse_verb(c, argc, argv, opts,
-			   "DEV... [--group] [--force] [--user USER] [--persist] [--dry-run]", 1,
-			   -1, &args, &nargs);
-	if (rc >= 0)
-		return rc;
 	if (c->if_persistent && (c->persist || c->group)) {
-		free((void *)args);
 		return hv_usage_error("bind: --if-persistent goes with neither --persist nor "
 				      "--group");
 	}
 	if (c->user && vb_parse_user(c->user, &u)) {
-		free((void *)args);
 		return hv_fail(-ENOENT, "a user name or numeric uid", "--user %s: no such user",
 			       c->user);
 	}
 	/* Every DEV is checked before anything changes. */
-	rc = collect(c, nargs, args, &devs);
-	free((void *)args);
+	rc = collect(c, argc, argv, &devs);
 	if (!rc && c->if_persistent)
 		rc = keep_persistent(c, &devs);
 	if (rc) {
@@ -529,42 +522,34 @@ static void persisted_too(struct vb_ctx *c, struct vb_devs *devs)
 	hv_strv_free(addrs);
 }
 
+const struct poptOption vb_restore_options[] = {
+    {"all", 'a', POPT_ARG_NONE, HV_AT(struct vb_ctx, all), 0,
+     "every device vfio-bind has a record of", NULL},
+    {"persist", '\0', POPT_ARG_NONE, HV_AT(struct vb_ctx, persist), 0,
+     "also remove the persistent override (" VB_PERSIST_DIR "/pci-ADDR)", NULL},
+    {"dry-run", 'n', POPT_ARG_NONE, HV_AT(struct vb_ctx, dry_run), 0,
+     "print each sysfs write, change nothing", NULL},
+    POPT_TABLEEND,
+};
+
 int vb_cmd_restore(void *ctx, int argc, const char **argv)
 {
 	struct vb_ctx *c = ctx;
-	const struct poptOption opts[] = {
-	    {"all", 'a', POPT_ARG_NONE, &c->all, 0, "every device vfio-bind has a record of", NULL},
-	    {"persist", '\0', POPT_ARG_NONE, &c->persist, 0,
-	     "also remove the persistent override (" VB_PERSIST_DIR "/pci-ADDR)", NULL},
-	    {"dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0,
-	     "print each sysfs write, change nothing", NULL},
-	    POPT_TABLEEND,
-	};
 	struct vb_devs devs = {0};
-	const char **args;
-	int rc, nargs, lock, worst = 0;
+	int rc, lock, worst = 0;
 
-	rc = vb_parse_verb(c, argc, argv, opts, "DEV...|--all [--persist] [--dry-run]", 0, -1,
-			   &args, &nargs);
-	if (rc >= 0)
-		return rc;
-	if (c->all && nargs) {
-		free((void *)args);
-		return hv_usage_error("%s: --all and DEV exclude each other", argv[0]);
+	if (c->all && argc)
+		return hv_usage_error("%s: --all and DEV exclude each other", c->verb);
+	if (!c->all && !argc) {
+		return hv_usage_error("%s: give DEV... or --all", c->verb);
 	}
-	if (!c->all && !nargs) {
-		free((void *)args);
-		return hv_usage_error("%s: give DEV... or --all", argv[0]);
-	}
-	for (int i = 0; i < nargs; i++) {
-		rc = vb_resolve(c, args[i], &devs);
+	for (int i = 0; i < argc; i++) {
+		rc = vb_resolve(c, argv[i], &devs);
 		if (rc) {
-			free((void *)args);
 			vb_devs_free(&devs);
 			return rc;
 		}
 	}
-	free((void *)args);
 	if (c->all) {
 		char **names;
 		int n = hv_path_list(&c->root, &names, VB_STATE_DIR);

@@ -300,14 +300,10 @@ int vb_cmd_doctor(void *ctx, int argc, const char **argv)
 	static const char *const st_names[] = {"ok", "warn", "fail"};
 	struct vb_ctx *c = ctx;
 	struct doctor *d;
-	const char **args;
-	int rc, nargs;
 	bool failed = false;
 
-	rc = vb_parse_verb(c, argc, argv, NULL, "[--json]", 0, 0, &args, &nargs);
-	if (rc >= 0)
-		return rc;
-	free((void *)args);
+	(void)argc;
+	(void)argv;
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return hv_fail(-ENOMEM, NULL, "doctor");

@@ -434,19 +434,13 @@ int vb_cmd_info(void *ctx, int argc, const char **argv)
 {
 	struct vb_ctx *c = ctx;
 	struct info *in;
-	const char **args;
-	int rc, nargs;
+	int rc;
 
-	rc = vb_parse_verb(c, argc, argv, NULL, "DEV [--json]", 1, 1, &args, &nargs);
-	if (rc >= 0)
-		return rc;
+	(void)argc;
 	in = calloc(1, sizeof(*in));
-	if (!in) {
-		free((void *)args);
+	if (!in)
 		return hv_fail(-ENOMEM, NULL, "info");
-	}
-	rc = vb_resolve_one(c, args[0], &in->d);
-	free((void *)args);
+	rc = vb_resolve_one(c, argv[0], &in->d);
 	if (rc)
 		goto out;
 	if (vb_dev_ids(c, &in->d, &in->vendor, &in->device, &in->class) == 0)

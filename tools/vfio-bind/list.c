@@ -146,23 +146,22 @@ static int print_text(const struct row *rows, size_t n)
 	return 0;
 }
 
+const struct poptOption vb_list_options[] = {
+    {"vfio", '\0', POPT_ARG_NONE, HV_AT(struct vb_ctx, vfio_only), 0, "only devices on vfio-pci",
+     NULL},
+    POPT_TABLEEND,
+};
+
 int vb_cmd_list(void *ctx, int argc, const char **argv)
 {
 	struct vb_ctx *c = ctx;
-	const struct poptOption opts[] = {
-	    {"vfio", '\0', POPT_ARG_NONE, &c->vfio_only, 0, "only devices on vfio-pci", NULL},
-	    POPT_TABLEEND,
-	};
-	const char **args;
 	struct row *rows = NULL;
 	char **names;
 	size_t n = 0;
-	int rc, nargs, count;
+	int rc, count;
 
-	rc = vb_parse_verb(c, argc, argv, opts, "[--vfio] [--json]", 0, 0, &args, &nargs);
-	if (rc >= 0)
-		return rc;
-	free((void *)args);
+	(void)argc;
+	(void)argv;
 	count = hv_path_list(&c->root, &names, "/sys/bus/pci/devices");
 	if (count < 0)
 		return hv_fail(count, "is sysfs mounted?", "reading /sys/bus/pci/devices");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * vfio-bind: the verb table and option parsing. Each verb lives in the file
+ * vfio-bind: the verb table, each verb with its options (lib/verbs.c parses
+ * them), and the system root every verb reads. Each verb lives in the file
  * named after its family (bind.c holds bind and restore).
  */
 #include <errno.h>
@@ -14,50 +15,80 @@
 #include "opts.h"
 #include "vfio-bind.h"
 
-#define MANPAGE "vfio-bind(1)"
-
 static const struct hv_verb verbs[] = {
     {.name = "list",
      .run = vb_cmd_list,
      .args = "[--vfio]",
-     .summary = "PCI devices, drivers, IOMMU groups, viability"},
+     .summary = "PCI devices, drivers, IOMMU groups, viability",
+     .options = vb_list_options,
+     .max_args = 0,
+     .usage = "list [--vfio] [--json]"},
     {.name = "bind",
      .run = vb_cmd_bind,
      .args = "DEV... [options]",
-     .summary = "hand devices to vfio-pci"},
+     .summary = "hand devices to vfio-pci",
+     .options = vb_bind_options,
+     .min_args = 1,
+     .max_args = -1,
+     .usage = "bind DEV... [--group] [--force] [--user USER] [--persist] [--dry-run]"},
     {.name = "restore",
      .run = vb_cmd_restore,
      .args = "DEV...|--all",
-     .summary = "give devices back to their original driver"},
-    {.name = "unbind", .run = vb_cmd_restore, .args = "DEV...|--all", .summary = "same as restore"},
+     .summary = "give devices back to their original driver",
+     .options = vb_restore_options,
+     .max_args = -1,
+     .usage = "restore DEV...|--all [--persist] [--dry-run]"},
+    {.name = "unbind",
+     .run = vb_cmd_restore,
+     .args = "DEV...|--all",
+     .summary = "same as restore",
+     .options = vb_restore_options,
+     .max_args = -1,
+     .usage = "unbind DEV...|--all [--persist] [--dry-run]"},
     {.name = "info",
      .run = vb_cmd_info,
      .args = "DEV",
-     .summary = "regions, IRQs and config space through VFIO"},
+     .summary = "regions, IRQs and config space through VFIO",
+     .min_args = 1,
+     .max_args = 1,
+     .usage = "info DEV [--json]"},
     {.name = "peek",
      .run = vb_cmd_peek,
      .args = "DEV REGION OFFSET",
-     .summary = "read a register (--width 1|2|4|8)"},
+     .summary = "read a register (--width 1|2|4|8)",
+     .options = vb_access_options,
+     .min_args = 3,
+     .max_args = 3,
+     .usage = "peek DEV REGION OFFSET [--width 1|2|4|8]"},
     {.name = "poke",
      .run = vb_cmd_poke,
      .args = "DEV REGION OFF VALUE",
-     .summary = "write a register (--width 1|2|4|8)"},
+     .summary = "write a register (--width 1|2|4|8)",
+     .options = vb_access_options,
+     .min_args = 4,
+     .max_args = 4,
+     .usage = "poke DEV REGION OFFSET VALUE [--width 1|2|4|8]"},
     {.name = "regs",
      .run = vb_cmd_regs,
      .args = "DEV [-f FILE]",
-     .summary = "a script of peek/poke/wait/sleep on one open"},
+     .summary = "a script of peek/poke/wait/sleep on one open",
+     .options = vb_regs_options,
+     .min_args = 1,
+     .max_args = 1,
+     .usage = "regs DEV [-f FILE] [--dry-run]"},
     {.name = "doctor",
      .run = vb_cmd_doctor,
      .args = "",
-     .summary = "check IOMMU, interrupt remapping, modules, limits"},
+     .summary = "check IOMMU, interrupt remapping, modules, limits",
+     .max_args = 0,
+     .usage = "doctor [--json]"},
     {.name = "mdev",
-     .run = vb_cmd_mdev,
      .args = "SUBVERB ...",
-     .summary = "mdev types, create, remove, list (mdevctl-like)"},
+     .summary = "mdev types, create, remove, list (mdevctl-like)",
+     .usage = "mdev SUBVERB [ARGS...]",
+     .verbs = vb_mdev_verbs},
     {.name = NULL},
 };
-
-static const char synopsis[] = "[OPTIONS] VERB [ARGS...]";
 
 /*
  * As root, a sysroot is trusted like / itself: bind writes attributes,
@@ -124,129 +155,37 @@ static int init_root(struct vb_ctx *c)
 	return 0;
 }
 
-int vb_parse_verb(struct vb_ctx *c, int argc, const char **argv, const struct poptOption *opts,
-		  const char *syn, int min_args, int max_args, const char ***args, int *nargs)
+/* Every verb reads the system below the same root, named in its messages. */
+static int ready(void *ctx, const struct hv_verb *v)
 {
-	static const struct poptOption none[] = {POPT_TABLEEND};
-	const struct poptOption table[] = {
-	    {NULL, '\0', POPT_ARG_INCLUDE_TABLE, (void *)(opts ? opts : none), 0, NULL, NULL},
-	    {"sysroot", '\0', POPT_ARG_STRING, &c->sysroot, 0,
-	     "read /sys, /proc, /dev, /run below DIR (tests)", "DIR"},
-	    HV_POPT_COMMON(c->common),
-	    POPT_TABLEEND,
-	};
-	char usage[256];
-	poptContext pc;
+	struct vb_ctx *c = ctx;
 	int rc;
 
-	snprintf(usage, sizeof(usage), "%s%s%s %s", c->parent_verb ? c->parent_verb : "",
-		 c->parent_verb ? " " : "", argv[0], syn);
-	pc = poptGetContext(hv_progname(), argc, argv, table, 0);
-	rc = hv_popt_parse(pc, table, &c->common, usage, NULL, MANPAGE);
-	if (rc >= 0) {
-		poptFreeContext(pc);
-		return rc;
-	}
+	c->verb = v->name;
 	rc = init_root(c);
-	if (rc) {
-		poptFreeContext(pc);
-		return rc;
-	}
-	/*
-	 * popt frees its leftovers with the context: copy them, array and
-	 * strings in one block, so the caller's single free() releases all.
-	 */
-	*args = hv_popt_args(pc, nargs);
-	{
-		size_t need = ((size_t)*nargs + 1) * sizeof(char *);
-		const char **copy;
-		char *p;
-
-		for (int i = 0; i < *nargs; i++)
-			need += strlen((*args)[i]) + 1;
-		copy = calloc(1, need);
-		if (!copy) {
-			poptFreeContext(pc);
-			return hv_fail(-ENOMEM, NULL, "parsing arguments");
-		}
-		p = (char *)(copy + *nargs + 1);
-		for (int i = 0; i < *nargs; i++) {
-			size_t l = strlen((*args)[i]) + 1;
-
-			memcpy(p, (*args)[i], l);
-			copy[i] = p;
-			p += l;
-		}
-		*args = copy;
-	}
-	poptFreeContext(pc);
-	if (*nargs < min_args) {
-		free((void *)*args);
-		return hv_usage_error("%s: missing argument (usage: %s)", argv[0], usage);
-	}
-	if (max_args >= 0 && *nargs > max_args) {
-		/* extra points into the copy: report before freeing it. */
-		int err =
-		    hv_usage_error("%s: unexpected argument '%s'", argv[0], (*args)[max_args]);
-
-		free((void *)*args);
-		return err;
-	}
-	return -1;
+	return rc ? rc : -1;
 }
+
+static const struct poptOption tool_options[] = {
+    {"sysroot", '\0', POPT_ARG_STRING, HV_AT(struct vb_ctx, sysroot), 0,
+     "read /sys, /proc, /dev, /run below DIR (tests)", "DIR"},
+    POPT_TABLEEND,
+};
+
+static const struct hv_tool tool = {
+    .synopsis = "[OPTIONS] VERB [ARGS...]",
+    .manpage = "vfio-bind(1)",
+    .verbs = verbs,
+    .options = tool_options,
+    .common = HV_AT(struct vb_ctx, common),
+    .ready = ready,
+};
 
 int main(int argc, const char **argv)
 {
 	struct vb_ctx c = {0};
-	const struct poptOption table[] = {
-	    {"sysroot", '\0', POPT_ARG_STRING, &c.sysroot, 0,
-	     "read /sys, /proc, /dev, /run below DIR (tests)", "DIR"},
-	    HV_POPT_COMMON(c.common),
-	    POPT_TABLEEND,
-	};
-	const struct hv_verb *v;
-	const char **rest, *why;
-	poptContext pc;
-	int rc, nrest;
+	int rc = hv_run(&tool, &c, argc, argv);
 
-	/* Options before the verb are global; the verb parses the rest. */
-	pc = poptGetContext(hv_progname(), argc, argv, table, POPT_CONTEXT_POSIXMEHARDER);
-	rc = hv_popt_parse(pc, table, &c.common, synopsis, verbs, MANPAGE);
-	if (rc >= 0) {
-		poptFreeContext(pc);
-		hv_common_free(&c.common);
-		return rc;
-	}
-	rest = hv_popt_args(pc, &nrest);
-	if (nrest == 0) {
-		poptFreeContext(pc);
-		hv_common_free(&c.common);
-		return hv_usage_error("no verb given");
-	}
-	v = hv_verb_find(verbs, rest[0], &why);
-	if (!v) {
-		rc = hv_verb_unknown(verbs, rest[0]);
-		poptFreeContext(pc);
-		hv_common_free(&c.common);
-		return rc;
-	}
-	{
-		/* popt owns rest[]; the verb gets its own argv with the full name. */
-		const char **vargv = calloc((size_t)nrest + 1, sizeof(*vargv));
-
-		if (!vargv) {
-			poptFreeContext(pc);
-			hv_common_free(&c.common);
-			return hv_fail(-ENOMEM, NULL, "parsing arguments");
-		}
-		vargv[0] = v->name;
-		for (int i = 1; i < nrest; i++)
-			vargv[i] = rest[i];
-		rc = v->run(&c, nrest, vargv);
-		free(vargv);
-	}
-	poptFreeContext(pc);
 	vb_names_free(&c);
-	hv_common_free(&c.common);
 	return rc;
 }

@@ -24,10 +24,6 @@
 #define MDEV_BUS     "/sys/class/mdev_bus"
 #define MDEV_DEVICES "/sys/bus/mdev/devices"
 
-struct mdev_opts {
-	const char *uuid;
-};
-
 int vb_mdev_resolve(struct vb_ctx *c, const char *arg, struct vb_dev *out)
 {
 	if (!vb_looks_like_uuid(arg)) {
@@ -68,13 +64,10 @@ static int cmd_types(void *ctx, int argc, const char **argv)
 	struct hv_table_opts o = {0};
 	char **parents = NULL, **types;
 	struct hv_table *t;
-	const char **args;
-	int rc, nargs, np;
+	int np;
 
-	rc = vb_parse_verb(c, argc, argv, NULL, "[--json]", 0, 0, &args, &nargs);
-	if (rc >= 0)
-		return rc;
-	free((void *)args);
+	(void)argc;
+	(void)argv;
 	np = hv_path_list(&c->root, &parents, MDEV_BUS);
 	if (np < 0 && np != -ENOENT)
 		return hv_fail(np, NULL, "reading " MDEV_BUS);
@@ -155,30 +148,27 @@ int vb_mdev_new_uuid(struct vb_ctx *c, char *buf, size_t len)
 	return vb_looks_like_uuid(buf) ? 0 : -EIO;
 }
 
+static const struct poptOption mdev_create_options[] = {
+    {"uuid", 'u', POPT_ARG_STRING, HV_AT(struct vb_ctx, uuid), 0,
+     "the instance's UUID (default: a new one)", "UUID"},
+    {"dry-run", 'n', POPT_ARG_NONE, HV_AT(struct vb_ctx, dry_run), 0,
+     "print the sysfs write, change nothing", NULL},
+    POPT_TABLEEND,
+};
+
 static int cmd_create(void *ctx, int argc, const char **argv)
 {
 	struct vb_ctx *c = ctx;
-	struct mdev_opts mo = {0};
-	const struct poptOption opts[] = {
-	    {"uuid", 'u', POPT_ARG_STRING, &mo.uuid, 0, "the instance's UUID (default: a new one)",
-	     "UUID"},
-	    {"dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0, "print the sysfs write, change nothing",
-	     NULL},
-	    POPT_TABLEEND,
-	};
 	const char *parent, *type_arg;
 	char type[256], uuid[64], avail[32];
-	const char **args;
-	int rc, nargs;
+	int rc;
 
-	rc = vb_parse_verb(c, argc, argv, opts, "PARENT TYPE [--uuid UUID]", 2, 2, &args, &nargs);
-	if (rc >= 0)
-		return rc;
-	parent = args[0];
-	type_arg = args[1];
-	if (mo.uuid && !vb_looks_like_uuid(mo.uuid)) {
+	(void)argc;
+	parent = argv[0];
+	type_arg = argv[1];
+	if (c->uuid && !vb_looks_like_uuid(c->uuid)) {
 		hv_err(0, "like 83b8f4f2-509f-382f-3c1e-e6bfe0fa1001", "create: bad UUID '%s'",
-		       mo.uuid);
+		       c->uuid);
 		rc = HV_EXIT_USAGE;
 		goto out;
 	}
@@ -200,8 +190,8 @@ static int cmd_create(void *ctx, int argc, const char **argv)
 		rc = HV_EXIT_LIMIT;
 		goto out;
 	}
-	if (mo.uuid) {
-		snprintf(uuid, sizeof(uuid), "%s", mo.uuid);
+	if (c->uuid) {
+		snprintf(uuid, sizeof(uuid), "%s", c->uuid);
 	} else {
 		rc = vb_mdev_new_uuid(c, uuid, sizeof(uuid));
 		if (rc) {
@@ -247,27 +237,23 @@ static int cmd_create(void *ctx, int argc, const char **argv)
 	}
 	rc = 0;
 out:
-	free((void *)args);
 	return rc;
 }
+
+static const struct poptOption mdev_remove_options[] = {
+    {"dry-run", 'n', POPT_ARG_NONE, HV_AT(struct vb_ctx, dry_run), 0,
+     "print the sysfs write, change nothing", NULL},
+    POPT_TABLEEND,
+};
 
 static int cmd_remove(void *ctx, int argc, const char **argv)
 {
 	struct vb_ctx *c = ctx;
-	const struct poptOption opts[] = {
-	    {"dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0, "print the sysfs write, change nothing",
-	     NULL},
-	    POPT_TABLEEND,
-	};
 	struct vb_dev d;
-	const char **args;
-	int rc, nargs;
+	int rc;
 
-	rc = vb_parse_verb(c, argc, argv, opts, "UUID [--dry-run]", 1, 1, &args, &nargs);
-	if (rc >= 0)
-		return rc;
-	rc = vb_mdev_resolve(c, args[0], &d);
-	free((void *)args);
+	(void)argc;
+	rc = vb_mdev_resolve(c, argv[0], &d);
 	if (rc)
 		return rc;
 	if (c->dry_run) {
@@ -281,6 +267,12 @@ static int cmd_remove(void *ctx, int argc, const char **argv)
 	return 0;
 }
 
+static const struct poptOption mdev_list_options[] = {
+    {"defined", 'd', POPT_ARG_NONE, HV_AT(struct vb_ctx, defined), 0,
+     "definitions in " VB_MDEV_CONF " (mdevctl's), running or not", NULL},
+    POPT_TABLEEND,
+};
+
 static int cmd_list(void *ctx, int argc, const char **argv)
 {
 	struct vb_ctx *c = ctx;
@@ -292,23 +284,14 @@ static int cmd_list(void *ctx, int argc, const char **argv)
 	    {"GROUP", HV_COL_NUM, HV_COL_RIGHT},
 	    {"START", HV_COL_STR, 0},
 	};
-	int defined = 0;
-	const struct poptOption opts[] = {
-	    {"defined", 'd', POPT_ARG_NONE, &defined, 0,
-	     "definitions in " VB_MDEV_CONF " (mdevctl's), running or not", NULL},
-	    POPT_TABLEEND,
-	};
 	struct hv_table_opts o = {0};
 	char **uuids = NULL;
 	struct hv_table *t;
-	const char **args;
-	int rc, nargs, n;
+	int n;
 
-	rc = vb_parse_verb(c, argc, argv, opts, "[--defined] [--json]", 0, 0, &args, &nargs);
-	if (rc >= 0)
-		return rc;
-	free((void *)args);
-	if (defined)
+	(void)argc;
+	(void)argv;
+	if (c->defined)
 		return vb_mdev_list_defined(c);
 	n = hv_path_list(&c->root, &uuids, MDEV_DEVICES);
 	if (n < 0 && n != -ENOENT)
@@ -362,64 +345,72 @@ static int cmd_list(void *ctx, int argc, const char **argv)
 	return 0;
 }
 
-static const struct hv_verb mdev_verbs[] = {
+const struct hv_verb vb_mdev_verbs[] = {
     {.name = "types",
      .run = cmd_types,
      .args = "[--json]",
-     .summary = "types each parent offers, with available instances"},
+     .summary = "types each parent offers, with available instances",
+     .max_args = 0,
+     .usage = "mdev types [--json]"},
     {.name = "create",
      .run = cmd_create,
      .args = "PARENT TYPE [--uuid UUID]",
-     .summary = "create an instance; prints its UUID"},
+     .summary = "create an instance; prints its UUID",
+     .options = mdev_create_options,
+     .min_args = 2,
+     .max_args = 2},
     {.name = "remove",
      .run = cmd_remove,
      .args = "UUID",
-     .summary = "remove an instance (waits for its user to close it)"},
+     .summary = "remove an instance (waits for its user to close it)",
+     .options = mdev_remove_options,
+     .min_args = 1,
+     .max_args = 1,
+     .usage = "mdev remove UUID [--dry-run]"},
     {.name = "stop",
      .run = cmd_remove,
      .args = "UUID",
-     .summary = "same as remove (mdevctl's name)"},
+     .summary = "same as remove (mdevctl's name)",
+     .options = mdev_remove_options,
+     .min_args = 1,
+     .max_args = 1,
+     .usage = "mdev stop UUID [--dry-run]"},
     {.name = "list",
      .run = cmd_list,
      .args = "[--defined] [--json]",
-     .summary = "instances (--defined: definitions) with parent, type, start"},
+     .summary = "instances (--defined: definitions) with parent, type, start",
+     .options = mdev_list_options,
+     .max_args = 0},
     {.name = "define",
      .run = vb_mdev_cmd_define,
      .args = "PARENT TYPE [--auto]",
-     .summary = "write a definition in " VB_MDEV_CONF "; prints its UUID"},
+     .summary = "write a definition in " VB_MDEV_CONF "; prints its UUID",
+     .options = vb_mdev_define_options,
+     .min_args = 2,
+     .max_args = 2,
+     .usage = "mdev define PARENT TYPE [--uuid UUID] [--auto|--manual]"},
     {.name = "undefine",
      .run = vb_mdev_cmd_undefine,
      .args = "UUID",
-     .summary = "remove a definition"},
+     .summary = "remove a definition",
+     .options = vb_mdev_undefine_options,
+     .min_args = 1,
+     .max_args = 1,
+     .usage = "mdev undefine UUID [--dry-run]"},
     {.name = "modify",
      .run = vb_mdev_cmd_modify,
      .args = "UUID --auto|--manual|--type T",
-     .summary = "change a definition"},
+     .summary = "change a definition",
+     .options = vb_mdev_modify_options,
+     .min_args = 1,
+     .max_args = 1,
+     .usage = "mdev modify UUID [--auto|--manual] [--type TYPE]"},
     {.name = "start",
      .run = vb_mdev_cmd_start,
      .args = "UUID | --parent PARENT",
-     .summary = "create the instance a definition describes"},
+     .summary = "create the instance a definition describes",
+     .options = vb_mdev_start_options,
+     .min_args = 0,
+     .max_args = 1},
     {.name = NULL},
 };
-
-int vb_cmd_mdev(void *ctx, int argc, const char **argv)
-{
-	const struct hv_verb *v;
-	const char *why;
-
-	if (argc < 2 || argv[1][0] == '-') {
-		if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-			printf("Usage:\n  vfio-bind mdev SUBVERB [ARGS...]\n\nVerbs:\n");
-			hv_print_verbs(stdout, mdev_verbs);
-			return 0;
-		}
-		return hv_usage_error("mdev: missing subverb (types, create, remove, list, define, "
-				      "undefine, modify, start, stop)");
-	}
-	v = hv_verb_find(mdev_verbs, argv[1], &why);
-	if (!v)
-		return hv_verb_unknown(mdev_verbs, argv[1]);
-	/* The subverb becomes argv[0], as for a top-level verb. */
-	((struct vb_ctx *)ctx)->parent_verb = "mdev";
-	return v->run(ctx, argc - 1, argv + 1);
-}

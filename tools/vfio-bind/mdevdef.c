@@ -276,61 +276,59 @@ static int start_mode(int a, int m, const char *verb)
 	return a ? 1 : m ? 0 : -1;
 }
 
+const struct poptOption vb_mdev_define_options[] = {
+    {"uuid", 'u', POPT_ARG_STRING, HV_AT(struct vb_ctx, uuid), 0,
+     "the definition's UUID (default: a new one)", "UUID"},
+    {"auto", 'a', POPT_ARG_NONE, HV_AT(struct vb_ctx, autostart), 0,
+     "start it when its parent appears (at boot)", NULL},
+    {"manual", 'm', POPT_ARG_NONE, HV_AT(struct vb_ctx, manual), 0,
+     "start it only on request (the default)", NULL},
+    {"dry-run", 'n', POPT_ARG_NONE, HV_AT(struct vb_ctx, dry_run), 0,
+     "print the file, write nothing", NULL},
+    POPT_TABLEEND,
+};
+
 int vb_mdev_cmd_define(void *ctx, int argc, const char **argv)
 {
 	struct vb_ctx *c = ctx;
-	const char *uuid_opt = NULL;
-	int a = 0, m = 0;
-	const struct poptOption opts[] = {
-	    {"uuid", 'u', POPT_ARG_STRING, &uuid_opt, 0,
-	     "the definition's UUID (default: a new one)", "UUID"},
-	    {"auto", 'a', POPT_ARG_NONE, &a, 0, "start it when its parent appears (at boot)", NULL},
-	    {"manual", 'm', POPT_ARG_NONE, &m, 0, "start it only on request (the default)", NULL},
-	    {"dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0, "print the file, write nothing", NULL},
-	    POPT_TABLEEND,
-	};
 	struct vb_mdef d = {0}, old;
 	struct mdefs all;
-	const char **args;
-	int rc, nargs, mode;
+	int rc, mode;
 
-	rc = vb_parse_verb(c, argc, argv, opts, "PARENT TYPE [--uuid UUID] [--auto|--manual]", 2, 2,
-			   &args, &nargs);
-	if (rc >= 0)
-		return rc;
-	mode = start_mode(a, m, "define");
+	(void)argc;
+	mode = start_mode(c->autostart, c->manual, "define");
 	rc = HV_EXIT_USAGE;
 	if (mode == -2)
 		goto out;
-	if (uuid_opt && !vb_looks_like_uuid(uuid_opt)) {
+	if (c->uuid && !vb_looks_like_uuid(c->uuid)) {
 		hv_err(0, "like 83b8f4f2-509f-382f-3c1e-e6bfe0fa1001", "define: bad UUID '%s'",
-		       uuid_opt);
+		       c->uuid);
 		goto out;
 	}
-	if (!vb_mdev_name_ok(args[0], sizeof(d.parent))) {
-		hv_err(0, "see 'vfio-bind mdev types'", "define: bad parent name '%s'", args[0]);
+	if (!vb_mdev_name_ok(argv[0], sizeof(d.parent))) {
+		hv_err(0, "see 'vfio-bind mdev types'", "define: bad parent name '%s'", argv[0]);
 		goto out;
 	}
-	snprintf(d.parent, sizeof(d.parent), "%s", args[0]);
+	snprintf(d.parent, sizeof(d.parent), "%s", argv[0]);
 	/* A parent that is here names its types; one that is not takes the full name. */
 	if (hv_path_exists(&c->root, MDEV_BUS "/%s", d.parent)) {
-		if (vb_mdev_find_type(c, d.parent, args[1], d.type, sizeof(d.type))) {
+		if (vb_mdev_find_type(c, d.parent, argv[1], d.type, sizeof(d.type))) {
 			rc = hv_fail(-ENOENT, "see 'vfio-bind mdev types'",
-				     "define: %s: no type '%s'", d.parent, args[1]);
+				     "define: %s: no type '%s'", d.parent, argv[1]);
 			goto out;
 		}
-	} else if (!vb_mdev_name_ok(args[1], sizeof(d.type))) {
-		hv_err(0, NULL, "define: bad type name '%s'", args[1]);
+	} else if (!vb_mdev_name_ok(argv[1], sizeof(d.type))) {
+		hv_err(0, NULL, "define: bad type name '%s'", argv[1]);
 		goto out;
 	} else {
-		snprintf(d.type, sizeof(d.type), "%s", args[1]);
+		snprintf(d.type, sizeof(d.type), "%s", argv[1]);
 		if (!c->common.quiet)
 			hv_warn("define: parent %s is not present: type %s is not checked",
 				d.parent, d.type);
 	}
 	d.autostart = mode == 1;
-	if (uuid_opt) {
-		snprintf(d.uuid, sizeof(d.uuid), "%s", uuid_opt);
+	if (c->uuid) {
+		snprintf(d.uuid, sizeof(d.uuid), "%s", c->uuid);
 	} else if ((rc = vb_mdev_new_uuid(c, d.uuid, sizeof(d.uuid)))) {
 		rc = hv_fail(rc, "give one with --uuid", "define: generating a UUID");
 		goto out;
@@ -358,28 +356,24 @@ int vb_mdev_cmd_define(void *ctx, int argc, const char **argv)
 	if (!c->dry_run)
 		printf("%s\n", d.uuid);
 out:
-	free((void *)args);
 	return rc;
 }
+
+const struct poptOption vb_mdev_undefine_options[] = {
+    {"dry-run", 'n', POPT_ARG_NONE, HV_AT(struct vb_ctx, dry_run), 0,
+     "print the removal, remove nothing", NULL},
+    POPT_TABLEEND,
+};
 
 int vb_mdev_cmd_undefine(void *ctx, int argc, const char **argv)
 {
 	struct vb_ctx *c = ctx;
-	const struct poptOption opts[] = {
-	    {"dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0, "print the removal, remove nothing",
-	     NULL},
-	    POPT_TABLEEND,
-	};
 	char path[PATH_MAX];
 	struct vb_mdef d;
-	const char **args;
-	int rc, nargs;
+	int rc;
 
-	rc = vb_parse_verb(c, argc, argv, opts, "UUID [--dry-run]", 1, 1, &args, &nargs);
-	if (rc >= 0)
-		return rc;
-	rc = load_def(c, "undefine", args[0], &d);
-	free((void *)args);
+	(void)argc;
+	rc = load_def(c, "undefine", argv[0], &d);
 	if (rc)
 		return rc;
 	if (c->dry_run) {
@@ -397,50 +391,46 @@ int vb_mdev_cmd_undefine(void *ctx, int argc, const char **argv)
 	return rc;
 }
 
+const struct poptOption vb_mdev_modify_options[] = {
+    {"auto", 'a', POPT_ARG_NONE, HV_AT(struct vb_ctx, autostart), 0,
+     "start it when its parent appears", NULL},
+    {"manual", 'm', POPT_ARG_NONE, HV_AT(struct vb_ctx, manual), 0, "start it only on request",
+     NULL},
+    {"type", 't', POPT_ARG_STRING, HV_AT(struct vb_ctx, type), 0, "another type of the same parent",
+     "TYPE"},
+    {"dry-run", 'n', POPT_ARG_NONE, HV_AT(struct vb_ctx, dry_run), 0,
+     "print the file, write nothing", NULL},
+    POPT_TABLEEND,
+};
+
 int vb_mdev_cmd_modify(void *ctx, int argc, const char **argv)
 {
 	struct vb_ctx *c = ctx;
-	const char *type = NULL;
-	int a = 0, m = 0;
-	const struct poptOption opts[] = {
-	    {"auto", 'a', POPT_ARG_NONE, &a, 0, "start it when its parent appears", NULL},
-	    {"manual", 'm', POPT_ARG_NONE, &m, 0, "start it only on request", NULL},
-	    {"type", 't', POPT_ARG_STRING, &type, 0, "another type of the same parent", "TYPE"},
-	    {"dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0, "print the file, write nothing", NULL},
-	    POPT_TABLEEND,
-	};
 	struct vb_mdef d;
-	const char **args;
-	int rc, nargs, mode;
+	int rc, mode;
 
-	rc = vb_parse_verb(c, argc, argv, opts, "UUID [--auto|--manual] [--type TYPE]", 1, 1, &args,
-			   &nargs);
-	if (rc >= 0)
-		return rc;
-	mode = start_mode(a, m, "modify");
-	if (mode == -2 || (mode < 0 && !type)) {
-		free((void *)args);
+	(void)argc;
+	mode = start_mode(c->autostart, c->manual, "modify");
+	if (mode == -2 || (mode < 0 && !c->type))
 		return mode == -2 ? HV_EXIT_USAGE
 				  : hv_usage_error("modify: nothing to change (--auto, --manual, "
 						   "--type)");
-	}
-	rc = load_def(c, "modify", args[0], &d);
-	free((void *)args);
+	rc = load_def(c, "modify", argv[0], &d);
 	if (rc)
 		return rc;
 	if (mode >= 0)
 		d.autostart = mode == 1;
-	if (type) {
+	if (c->type) {
 		if (hv_path_exists(&c->root, MDEV_BUS "/%s", d.parent)
-			? vb_mdev_find_type(c, d.parent, type, d.type, sizeof(d.type)) != 0
-			: !vb_mdev_name_ok(type, sizeof(d.type))) {
+			? vb_mdev_find_type(c, d.parent, c->type, d.type, sizeof(d.type)) != 0
+			: !vb_mdev_name_ok(c->type, sizeof(d.type))) {
 			hv_err(0, "see 'vfio-bind mdev types'", "modify: %s: no type '%s'",
-			       d.parent, type);
+			       d.parent, c->type);
 			vb_mdef_free(&d);
 			return HV_EXIT_NOTFOUND;
 		}
 		if (!hv_path_exists(&c->root, MDEV_BUS "/%s", d.parent))
-			snprintf(d.type, sizeof(d.type), "%s", type);
+			snprintf(d.type, sizeof(d.type), "%s", c->type);
 	}
 	rc = write_def(c, &d);
 	if (rc)
@@ -450,32 +440,25 @@ int vb_mdev_cmd_modify(void *ctx, int argc, const char **argv)
 	return rc;
 }
 
+const struct poptOption vb_mdev_start_options[] = {
+    {"parent", 'p', POPT_ARG_STRING, HV_AT(struct vb_ctx, parent), 0,
+     "every auto definition of PARENT that is not running (the boot rule)", "PARENT"},
+    {"dry-run", 'n', POPT_ARG_NONE, HV_AT(struct vb_ctx, dry_run), 0,
+     "print the sysfs writes, change nothing", NULL},
+    POPT_TABLEEND,
+};
+
 int vb_mdev_cmd_start(void *ctx, int argc, const char **argv)
 {
 	struct vb_ctx *c = ctx;
-	const char *parent = NULL;
-	const struct poptOption opts[] = {
-	    {"parent", 'p', POPT_ARG_STRING, &parent, 0,
-	     "every auto definition of PARENT that is not running (the boot rule)", "PARENT"},
-	    {"dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0,
-	     "print the sysfs writes, change nothing", NULL},
-	    POPT_TABLEEND,
-	};
 	struct mdefs m;
 	struct vb_mdef d;
-	const char **args;
-	int rc, nargs, worst = 0, bad;
+	int rc, worst = 0, bad;
 
-	rc = vb_parse_verb(c, argc, argv, opts, "UUID | --parent PARENT", 0, 1, &args, &nargs);
-	if (rc >= 0)
-		return rc;
-	if (!!parent == !!nargs) {
-		free((void *)args);
+	if (!!c->parent == !!argc)
 		return hv_usage_error("start: give UUID or --parent PARENT");
-	}
-	if (nargs) {
-		rc = load_def(c, "start", args[0], &d);
-		free((void *)args);
+	if (argc) {
+		rc = load_def(c, "start", argv[0], &d);
 		if (rc)
 			return rc;
 		if (active(c, d.uuid)) {
@@ -490,15 +473,14 @@ int vb_mdev_cmd_start(void *ctx, int argc, const char **argv)
 		vb_mdef_free(&d);
 		return rc;
 	}
-	free((void *)args);
-	if (!vb_mdev_name_ok(parent, VB_NAME_MAX))
-		return hv_usage_error("start: bad parent name '%s'", parent);
+	if (!vb_mdev_name_ok(c->parent, VB_NAME_MAX))
+		return hv_usage_error("start: bad parent name '%s'", c->parent);
 	/* At "add" the parent may not offer its types yet: its "change" comes later. */
-	if (!hv_path_exists(&c->root, MDEV_BUS "/%s/mdev_supported_types", parent))
+	if (!hv_path_exists(&c->root, MDEV_BUS "/%s/mdev_supported_types", c->parent))
 		return 0;
-	rc = load_all(c, parent, &m, &bad);
+	rc = load_all(c, c->parent, &m, &bad);
 	if (rc)
-		return hv_fail(rc, NULL, "start: reading %s/%s", VB_MDEV_CONF, parent);
+		return hv_fail(rc, NULL, "start: reading %s/%s", VB_MDEV_CONF, c->parent);
 	for (size_t i = 0; i < m.n; i++) {
 		/* Running already: started by mdevctl, or by the other of two events. */
 		if (!m.v[i].autostart || active(c, m.v[i].uuid))

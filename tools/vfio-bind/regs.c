@@ -207,31 +207,25 @@ static void print_access(struct vb_ctx *c, const struct vb_dev *d, const struct 
 	}
 }
 
+const struct poptOption vb_access_options[] = {
+    {"width", 'w', POPT_ARG_STRING, HV_AT(struct vb_ctx, width), 0,
+     "access width in bytes (default 4)", "1|2|4|8"},
+    POPT_TABLEEND,
+};
+
 static int regs_cmd(struct vb_ctx *c, int argc, const char **argv, bool write)
 {
-	const struct poptOption opts[] = {
-	    {"width", 'w', POPT_ARG_STRING, &c->width, 0, "access width in bytes (default 4)",
-	     "1|2|4|8"},
-	    POPT_TABLEEND,
-	};
 	struct vb_op op = {0};
 	struct vb_dev d;
-	const char **args;
-	int rc, nargs;
+	int rc;
 
-	rc = vb_parse_verb(c, argc, argv, opts,
-			   write ? "DEV REGION OFFSET VALUE [--width 1|2|4|8]"
-				 : "DEV REGION OFFSET [--width 1|2|4|8]",
-			   write ? 4 : 3, write ? 4 : 3, &args, &nargs);
-	if (rc >= 0)
-		return rc;
-	rc = parse_access(c, argv[0], args, write, &op, &d);
+	(void)argc;
+	rc = parse_access(c, c->verb, argv, write, &op, &d);
 	if (!rc) {
 		rc = access_region(c, &d, &op);
 		if (!rc)
 			print_access(c, &d, &op, -1, false);
 	}
-	free((void *)args);
 	return rc;
 }
 
@@ -354,34 +348,31 @@ static void print_dry_run(struct vb_ctx *c, const struct vb_script *s)
 	}
 }
 
+const struct poptOption vb_regs_options[] = {
+    {"file", 'f', POPT_ARG_STRING, HV_AT(struct vb_ctx, file), 0,
+     "read the script from FILE ('-' or none: stdin)", "FILE"},
+    {"dry-run", 'n', POPT_ARG_NONE, HV_AT(struct vb_ctx, dry_run), 0,
+     "check the script and print it as understood; open nothing", NULL},
+    POPT_TABLEEND,
+};
+
 int vb_cmd_regs(void *ctx, int argc, const char **argv)
 {
 	struct vb_ctx *c = ctx;
-	const struct poptOption opts[] = {
-	    {"file", 'f', POPT_ARG_STRING, &c->file, 0,
-	     "read the script from FILE ('-' or none: stdin)", "FILE"},
-	    {"dry-run", 'n', POPT_ARG_NONE, &c->dry_run, 0,
-	     "check the script and print it as understood; open nothing", NULL},
-	    POPT_TABLEEND,
-	};
 	bool from_stdin;
 	struct vb_script s;
 	struct vb_dev d;
-	const char **args;
 	char err[256], *buf;
 	size_t len;
-	int rc, nargs;
+	int rc;
 
-	rc = vb_parse_verb(c, argc, argv, opts, "DEV [-f FILE] [--dry-run]", 1, 1, &args, &nargs);
-	if (rc >= 0)
-		return rc;
+	(void)argc;
 	from_stdin = !c->file || !strcmp(c->file, "-");
 	rc = from_stdin ? hv_read_fd_alloc(STDIN_FILENO, VB_SCRIPT_MAX, &buf, &len)
 			: hv_read_file_alloc(c->file, VB_SCRIPT_MAX, &buf, &len);
 	if (rc) {
 		rc = hv_fail(rc, rc == -EFBIG ? "at most 1 MiB" : NULL,
 			     "regs: reading the script from %s", from_stdin ? "stdin" : c->file);
-		free((void *)args);
 		return rc;
 	}
 	rc = vb_script_parse(buf, len, &s, err, sizeof(err));
@@ -393,10 +384,9 @@ int vb_cmd_regs(void *ctx, int argc, const char **argv)
 			hv_err(0, "nothing was done: see 'vfio-bind regs --help'", "regs: %s", err);
 			rc = HV_EXIT_USAGE;
 		}
-		free((void *)args);
 		return rc;
 	}
-	rc = vb_resolve_one(c, args[0], &d);
+	rc = vb_resolve_one(c, argv[0], &d);
 	if (!rc) {
 		if (c->dry_run)
 			print_dry_run(c, &s);
@@ -404,6 +394,5 @@ int vb_cmd_regs(void *ctx, int argc, const char **argv)
 			rc = run_script(c, &d, &s);
 	}
 	vb_script_free(&s);
-	free((void *)args);
 	return rc;
 }

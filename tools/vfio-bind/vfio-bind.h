@@ -62,8 +62,8 @@ struct vb_ctx {
 	struct vb_libkmod libkmod;
 	struct pci_access *pacc; /* created on first name lookup only */
 	int pci_flags;		 /* extra PCI_LOOKUP_* flags */
-	const char *parent_verb; /* "mdev" under a subverb, for its --help */
-	/* verb options */
+	const char *verb;	 /* the verb running, as its messages name it */
+	/* the verbs' options */
 	int dry_run;
 	int group;
 	int force;
@@ -74,6 +74,12 @@ struct vb_ctx {
 	const char *file;
 	int persist;
 	int if_persistent;
+	const char *uuid;   /* mdev create, define */
+	int autostart;	    /* mdev define, modify: --auto */
+	int manual;	    /* mdev define, modify */
+	const char *type;   /* mdev modify */
+	const char *parent; /* mdev start */
+	int defined;	    /* mdev list */
 };
 
 /* 0, -ENOENT (library not installed) or -ENOSYS (a symbol is missing). */
@@ -81,14 +87,13 @@ int vb_libpci_open(struct vb_ctx *c);
 int vb_libkmod_open(struct vb_ctx *c);
 void vb_libs_close(struct vb_ctx *c);
 
-/* ---- main.c: per-verb option parsing ------------------------------------ */
-/*
- * Parses a verb's argv (argv[0] is the verb) with its own options plus the
- * common ones. Positional arguments land in args and nargs. Returns -1 to go
- * on, or the exit code to return now (help, usage error).
- */
-int vb_parse_verb(struct vb_ctx *c, int argc, const char **argv, const struct poptOption *opts,
-		  const char *synopsis, int min_args, int max_args, const char ***args, int *nargs);
+/* ---- the verbs' option tables (HV_AT into struct vb_ctx), by verb file ---- */
+extern const struct poptOption vb_bind_options[], vb_restore_options[], vb_list_options[];
+extern const struct poptOption vb_access_options[], vb_regs_options[];
+extern const struct poptOption vb_mdev_define_options[], vb_mdev_undefine_options[];
+extern const struct poptOption vb_mdev_modify_options[], vb_mdev_start_options[];
+/* mdev's own verbs (mdev.c). */
+extern const struct hv_verb vb_mdev_verbs[];
 
 /* ---- record.c: the state record restore trusts ------------------------- */
 /* Driver names as sysfs shows them: [A-Za-z0-9_.-], shorter than VB_NAME_MAX. */
@@ -251,7 +256,6 @@ int vb_cmd_regs(void *ctx, int argc, const char **argv);
 int vb_cmd_doctor(void *ctx, int argc, const char **argv);
 
 /* ---- mdev.c: mdev types/create/remove/list; UUIDs as DEV ---------------- */
-int vb_cmd_mdev(void *ctx, int argc, const char **argv);
 /* An existing mdev instance by UUID. Reports its errors; returns an exit code. */
 int vb_mdev_resolve(struct vb_ctx *c, const char *arg, struct vb_dev *out);
 /* TYPE as given, or the one type of PARENT whose name ends in "-TYPE". 0 or -errno. */
