@@ -28,6 +28,20 @@
 
 enum { OPT_BLOCK = 1, OPT_MEMORY, OPT_TIMEOUT, OPT_CPUS, OPT_SHARE, OPT_RWDIR };
 
+/*
+ * hv_run's context: the launcher, and the option strings popt allocated,
+ * which hv_run frees when the command returns (what the launcher keeps of
+ * them it copies).
+ */
+struct lg_args {
+	struct lg lg;
+	char *memory, *timeout, *cpus, *block, *share, *rwdir, *kernel, *initrd, *modules,
+	    *cache_dir;
+	/* The words after the first "--": the kernel's command line, or --run's command. */
+	const char **tail;
+	int ntail;
+};
+
 static int parse_block(struct lg *lg, const char *arg)
 {
 	struct lg_block_opt *b;
@@ -94,10 +108,10 @@ static int parse_rwdir(struct lg *lg, const char *arg)
  * --run: the command from the arguments, the kernel from --kernel or the
  * running one's, the root and --rwdir shares; the initramfs comes later.
  */
-static int setup_run(struct lg *lg, int nrest, const char **rest, int argc, char **argv,
-		     int dashdash, const char *kernel)
+static int setup_run(struct lg_args *a, int nrest, const char **rest)
 {
-	int n = nrest + (dashdash < argc ? argc - dashdash - 1 : 0), k = 0;
+	struct lg *lg = &a->lg;
+	int n = nrest + a->ntail, k = 0;
 	char path[300];
 
 	if (n == 0)
@@ -110,12 +124,12 @@ static int setup_run(struct lg *lg, int nrest, const char **rest, int argc, char
 	for (int i = 0; i < nrest; i++)
 		if (!(lg->run_argv[k++] = strdup(rest[i])))
 			return hv_fail(-ENOMEM, NULL, "--run");
-	for (int i = dashdash + 1; i < argc; i++)
-		if (!(lg->run_argv[k++] = strdup(argv[i])))
+	for (int i = 0; i < a->ntail; i++)
+		if (!(lg->run_argv[k++] = strdup(a->tail[i])))
 			return hv_fail(-ENOMEM, NULL, "--run");
 	lg->run_argc = n;
-	if (kernel) {
-		lg->kernel_path = strdup(kernel);
+	if (a->kernel) {
+		lg->kernel_path = strdup(a->kernel);
 	} else {
 		struct utsname u;
 
@@ -179,7 +193,7 @@ static void free_args(struct lg *lg)
 }
 
 /* Joins KERNEL-ARGS with spaces; NULL when there are none. */
-static char *join_args(int argc, char **argv)
+static char *join_args(int argc, const char **argv)
 {
 	size_t len = 1;
 	char *s;
@@ -199,174 +213,135 @@ static char *join_args(int argc, char **argv)
 	return s;
 }
 
-static int parse_args(struct lg *lg, int argc, char **argv)
+static const struct poptOption options[] = {
+    {"memory", 'm', POPT_ARG_STRING, HV_AT(struct lg_args, memory), OPT_MEMORY,
+     "guest memory (default 256M; K, M, G suffixes)", "SIZE"},
+    {"initrd", 'i', POPT_ARG_STRING, HV_AT(struct lg_args, initrd), 0,
+     "initial ramdisk for a bzImage", "FILE"},
+    {"block", 0, POPT_ARG_STRING, HV_AT(struct lg_args, block), OPT_BLOCK,
+     "virtio-blk disk (repeatable, at most 4; ,ro for read-only)", "FILE[,ro]"},
+    {"rng", 0, POPT_ARG_NONE, HV_AT(struct lg_args, lg.rng), 0,
+     "virtio-rng fed from the host's getrandom(2)", NULL},
+    {"share", 0, POPT_ARG_STRING, HV_AT(struct lg_args, share), OPT_SHARE,
+     "share a host directory over virtio-9p, read-only unless ,rw (repeatable; tag "
+     "'share' by default)",
+     "DIR[,tag=TAG][,rw]"},
+    {"run", 0, POPT_ARG_NONE, HV_AT(struct lg_args, lg.run_mode), 0,
+     "run CMD in the guest on the host's root (read-only), exit with its status", NULL},
+    {"rwdir", 0, POPT_ARG_STRING, HV_AT(struct lg_args, rwdir), OPT_RWDIR,
+     "with --run: a host directory the command may write to, at the same path "
+     "(repeatable)",
+     "DIR"},
+    {"kernel", 'k', POPT_ARG_STRING, HV_AT(struct lg_args, kernel), 0,
+     "with --run: the kernel (default /boot/vmlinuz-$(uname -r))", "FILE"},
+    {"modules", 0, POPT_ARG_STRING, HV_AT(struct lg_args, modules), 0,
+     "with --run: the kernel's modules (default /lib/modules/ its version)", "DIR"},
+    {"timeout", 0, POPT_ARG_STRING, HV_AT(struct lg_args, timeout), OPT_TIMEOUT,
+     "stop the guest after this long, exit 124 (s, ms, m suffixes)", "SEC"},
+    {"cpus", 0, POPT_ARG_STRING, HV_AT(struct lg_args, cpus), OPT_CPUS,
+     "vCPUs (default 1, at most 64; more than 1 adds an MP table and the I/O APIC)", "N"},
+    {"unpack", 0, POPT_ARG_NONE, HV_AT(struct lg_args, lg.unpack), 0,
+     "unpack a bzImage's xz or zstd payload in the launcher, through the kernel cache "
+     "(no KASLR)",
+     NULL},
+    {"no-cache", 0, POPT_ARG_NONE, HV_AT(struct lg_args, lg.no_cache), 0,
+     "with --unpack or --run: decode the payload every time, no kernel cache", NULL},
+    {"cache-dir", 0, POPT_ARG_STRING, HV_AT(struct lg_args, cache_dir), 0,
+     "with --unpack or --run: the kernel cache's directory (default "
+     "$XDG_CACHE_HOME/hvutils/lguest-run)",
+     "DIR"},
+    POPT_TABLEEND,
+};
+
+/* The options validated, or appended to their lists, as they come. */
+static int parse_option(void *ctx, int val)
 {
-	char *memory = NULL, *timeout = NULL, *block = NULL, *cpus = NULL, *share = NULL,
-	     *rwdir = NULL, *kernel = NULL;
-	struct poptOption table[] = {
-	    {"memory", 'm', POPT_ARG_STRING, &memory, OPT_MEMORY,
-	     "guest memory (default 256M; K, M, G suffixes)", "SIZE"},
-	    {"initrd", 'i', POPT_ARG_STRING, &lg->initrd_path, 0, "initial ramdisk for a bzImage",
-	     "FILE"},
-	    {"block", 0, POPT_ARG_STRING, &block, OPT_BLOCK,
-	     "virtio-blk disk (repeatable, at most 4; ,ro for read-only)", "FILE[,ro]"},
-	    {"rng", 0, POPT_ARG_NONE, &lg->rng, 0, "virtio-rng fed from the host's getrandom(2)",
-	     NULL},
-	    {"share", 0, POPT_ARG_STRING, &share, OPT_SHARE,
-	     "share a host directory over virtio-9p, read-only unless ,rw (repeatable; tag "
-	     "'share' by default)",
-	     "DIR[,tag=TAG][,rw]"},
-	    {"run", 0, POPT_ARG_NONE, &lg->run_mode, 0,
-	     "run CMD in the guest on the host's root (read-only), exit with its status", NULL},
-	    {"rwdir", 0, POPT_ARG_STRING, &rwdir, OPT_RWDIR,
-	     "with --run: a host directory the command may write to, at the same path "
-	     "(repeatable)",
-	     "DIR"},
-	    {"kernel", 'k', POPT_ARG_STRING, &kernel, 0,
-	     "with --run: the kernel (default /boot/vmlinuz-$(uname -r))", "FILE"},
-	    {"modules", 0, POPT_ARG_STRING, &lg->modules_dir, 0,
-	     "with --run: the kernel's modules (default /lib/modules/ its version)", "DIR"},
-	    {"timeout", 0, POPT_ARG_STRING, &timeout, OPT_TIMEOUT,
-	     "stop the guest after this long, exit 124 (s, ms, m suffixes)", "SEC"},
-	    {"cpus", 0, POPT_ARG_STRING, &cpus, OPT_CPUS,
-	     "vCPUs (default 1, at most 64; more than 1 adds an MP table and the I/O APIC)", "N"},
-	    {"unpack", 0, POPT_ARG_NONE, &lg->unpack, 0,
-	     "unpack a bzImage's xz or zstd payload in the launcher, through the kernel cache "
-	     "(no KASLR)",
-	     NULL},
-	    {"no-cache", 0, POPT_ARG_NONE, &lg->no_cache, 0,
-	     "with --unpack or --run: decode the payload every time, no kernel cache", NULL},
-	    {"cache-dir", 0, POPT_ARG_STRING, &lg->cache_dir, 0,
-	     "with --unpack or --run: the kernel cache's directory (default "
-	     "$XDG_CACHE_HOME/hvutils/lguest-run)",
-	     "DIR"},
-	    HV_POPT_COMMON(lg->common),
-	    POPT_TABLEEND};
-	const char **rest;
-	poptContext pc;
-	int dashdash = argc, nrest, rc = 0, posix = 0;
-	bool exit_now;
+	struct lg_args *a = ctx;
+	struct lg *lg = &a->lg;
+	uint64_t v;
+	int rc = 0;
 
-	/* Everything after the first "--" is the kernel's, untouched by popt. */
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--")) {
-			dashdash = i;
-			break;
-		}
+	switch (val) {
+	case OPT_MEMORY:
+		/* 2 MiB holds a flat image; the 1 TiB cap only keeps sums from wrapping. */
+		if (hv_parse_size(a->memory, 2ULL << 20, 1ULL << 40, &lg->mem_size))
+			rc = hv_usage_error(
+			    "--memory '%s': expected a size from 2M to 1T (e.g. 512M)", a->memory);
+		break;
+	case OPT_TIMEOUT:
+		if (hv_parse_duration_ms(a->timeout, 100ULL * 24 * 3600 * 1000, &lg->timeout_ms) ||
+		    !lg->timeout_ms)
+			rc = hv_usage_error("--timeout '%s': expected a positive duration "
+					    "(e.g. 30, 1.5, 500ms)",
+					    a->timeout);
+		break;
+	case OPT_CPUS:
+		if (hv_parse_dec(a->cpus, 1, LG_MAX_CPUS, &v))
+			rc = hv_usage_error("--cpus '%s': expected a number from 1 to %d", a->cpus,
+					    LG_MAX_CPUS);
+		else
+			lg->cpus = v;
+		break;
+	case OPT_BLOCK:
+		rc = parse_block(lg, a->block);
+		break;
+	case OPT_SHARE:
+		rc = parse_share(lg, a->share);
+		break;
+	case OPT_RWDIR:
+		rc = parse_rwdir(lg, a->rwdir);
+		break;
 	}
-	/* With --run, options end at the command's name: `--run ls -l` runs ls -l. */
-	for (int i = 1; i < dashdash; i++)
-		if (!strcmp(argv[i], "--run"))
-			posix = POPT_CONTEXT_POSIXMEHARDER;
-	pc = poptGetContext(NULL, dashdash, (const char **)argv, table, posix);
-	for (;;) {
-		int o = hv_popt_next(pc, table);
-		uint64_t v;
+	return rc ? rc : -1;
+}
 
-		if (o == -1)
-			break;
-		if (o == HV_POPT_FAILED) {
-			rc = HV_EXIT_USAGE;
-			goto out;
-		}
-		switch (o) {
-		case OPT_MEMORY:
-			/* 2 MiB holds a flat image; the 1 TiB cap only keeps sums from wrapping. */
-			if (hv_parse_size(memory, 2ULL << 20, 1ULL << 40, &lg->mem_size))
-				rc = hv_usage_error(
-				    "--memory '%s': expected a size from 2M to 1T (e.g. 512M)",
-				    memory);
-			break;
-		case OPT_TIMEOUT:
-			if (hv_parse_duration_ms(timeout, 100ULL * 24 * 3600 * 1000,
-						 &lg->timeout_ms) ||
-			    !lg->timeout_ms)
-				rc = hv_usage_error("--timeout '%s': expected a positive duration "
-						    "(e.g. 30, 1.5, 500ms)",
-						    timeout);
-			break;
-		case OPT_CPUS:
-			if (hv_parse_dec(cpus, 1, LG_MAX_CPUS, &v))
-				rc = hv_usage_error("--cpus '%s': expected a number from 1 to %d",
-						    cpus, LG_MAX_CPUS);
-			else
-				lg->cpus = v;
-			break;
-		case OPT_BLOCK:
-			rc = parse_block(lg, block);
-			break;
-		case OPT_SHARE:
-			rc = parse_share(lg, share);
-			break;
-		case OPT_RWDIR:
-			rc = parse_rwdir(lg, rwdir);
-			break;
-		}
-		/* popt allocates every string argument; each is used once. */
-		free(memory);
-		free(timeout);
-		free(cpus);
-		free(block);
-		free(share);
-		free(rwdir);
-		memory = timeout = cpus = block = share = rwdir = NULL;
-		if (rc)
-			goto out;
-	}
-	rc = hv_common_done(&lg->common, pc, SYNOPSIS, NULL, MANPAGE, &exit_now);
-	if (exit_now) {
-		rc = rc ? rc : -1;
-		goto out;
-	}
-	rest = hv_popt_args(pc, &nrest);
-	if (!lg->unpack && !lg->run_mode && (lg->no_cache || lg->cache_dir)) {
-		rc = hv_usage_error("--no-cache and --cache-dir go with --unpack or --run");
-		goto out;
-	}
-	if (lg->cache_dir && !lg->cache_dir[0]) {
-		rc = hv_usage_error("--cache-dir: empty directory name");
-		goto out;
-	}
+/*
+ * The checks across options and the arguments, once every option is in.
+ * The launcher keeps copies of the strings: popt's go when hv_run returns,
+ * and free_args frees every one of lg's alike (--run makes its own initrd).
+ */
+static int finish_args(struct lg_args *a, int nrest, const char **rest)
+{
+	struct lg *lg = &a->lg;
+	int rc;
+
+	if ((a->initrd && !(lg->initrd_path = strdup(a->initrd))) ||
+	    (a->modules && !(lg->modules_dir = strdup(a->modules))) ||
+	    (a->cache_dir && !(lg->cache_dir = strdup(a->cache_dir))))
+		return hv_fail(-ENOMEM, NULL, "arguments");
+	if (!lg->unpack && !lg->run_mode && (lg->no_cache || lg->cache_dir))
+		return hv_usage_error("--no-cache and --cache-dir go with --unpack or --run");
+	if (lg->cache_dir && !lg->cache_dir[0])
+		return hv_usage_error("--cache-dir: empty directory name");
 	/* --run boots the same kernel again and again: the cache pays most there. */
 	if (lg->run_mode && !lg->unpack)
 		lg->unpack = LG_UNPACK_IF_ABLE;
 	lg->kcache = lg->unpack && !lg->no_cache;
-	if (!lg->run_mode && (lg->nrwdirs || kernel || lg->modules_dir)) {
-		rc = hv_usage_error("--rwdir, --kernel and --modules go with --run");
-		goto out;
-	}
+	if (!lg->run_mode && (lg->nrwdirs || a->kernel || lg->modules_dir))
+		return hv_usage_error("--rwdir, --kernel and --modules go with --run");
 	if (lg->run_mode) {
-		rc = setup_run(lg, nrest, rest, argc, argv, dashdash, kernel);
+		rc = setup_run(a, nrest, rest);
 		if (!rc && lg->nblocks + lg->nshares + !!lg->rng > LG_MAX_VIRTIO)
 			rc = hv_usage_error("too many virtio devices: --block, --share, --rwdir, "
 					    "--run's root and --rng make at most %d",
 					    LG_MAX_VIRTIO);
-		goto out;
+		return rc;
 	}
-	if (lg->nblocks + lg->nshares + !!lg->rng > LG_MAX_VIRTIO) {
-		rc = hv_usage_error(
+	if (lg->nblocks + lg->nshares + !!lg->rng > LG_MAX_VIRTIO)
+		return hv_usage_error(
 		    "too many virtio devices: --block, --share and --rng make at most %d",
 		    LG_MAX_VIRTIO);
-		goto out;
-	}
-	if (nrest == 0) {
-		rc = hv_usage_error("missing KERNEL (a bzImage or a flat test image)");
-		goto out;
-	}
-	if (nrest > 1) {
-		rc = hv_usage_error("unexpected argument '%s' (kernel arguments go after --)",
-				    rest[1]);
-		goto out;
-	}
+	if (nrest == 0)
+		return hv_usage_error("missing KERNEL (a bzImage or a flat test image)");
+	if (nrest > 1)
+		return hv_usage_error("unexpected argument '%s' (kernel arguments go after --)",
+				      rest[1]);
 	lg->kernel_path = strdup(rest[0]);
-	if (dashdash < argc - 1)
-		lg->user_cmdline = join_args(argc - dashdash - 1, argv + dashdash + 1);
-	if (!lg->kernel_path || (dashdash < argc - 1 && !lg->user_cmdline))
-		rc = hv_fail(-ENOMEM, NULL, "arguments");
-out:
-	free(kernel);
-	poptFreeContext(pc);
-	return rc;
+	if (a->ntail)
+		lg->user_cmdline = join_args(a->ntail, a->tail);
+	if (!lg->kernel_path || (a->ntail && !lg->user_cmdline))
+		return hv_fail(-ENOMEM, NULL, "arguments");
+	return 0;
 }
 
 static const char *stop_name(int stop)
@@ -555,72 +530,63 @@ static int setup(struct lg *lg)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/*
+ * The command: its arguments checked, the guest started, run and torn
+ * down. Returns the exit status.
+ */
+static int run_guest(void *ctx, int argc, const char **argv)
 {
-	struct lg lg = {
-	    .mem_size = 256ULL << 20,
-	    .cpus = 1,
-	    .kvm_fd = -1,
-	    .vm_fd = -1,
-	    .wake_fd = -1,
-	    .stdin_fd = -1,
-	    .run_fd = -1,
-	    .io_lock = PTHREAD_MUTEX_INITIALIZER,
-	    .sigs = {.fd = -1},
-	    .boot = {.fd = -1, .initrd_fd = -1},
-	};
+	struct lg_args *a = ctx;
+	struct lg *lg = &a->lg;
 	sigset_t usr1;
 	int rc, run_rc = 0;
 
-	lg.t_start_ns = hv_now_ns();
-	rc = parse_args(&lg, argc, argv);
-	if (rc) {
-		free_args(&lg);
-		return rc < 0 ? 0 : rc;
-	}
+	rc = finish_args(a, argc, argv);
+	if (rc)
+		return rc;
 	for (unsigned i = 0; i < LG_MAX_CPUS; i++)
-		lg.vcpu[i] = (struct lg_vcpu){.lg = &lg, .id = i, .fd = -1};
-	atomic_init(&lg.stop, LG_RUNNING);
+		lg->vcpu[i] = (struct lg_vcpu){.lg = lg, .id = i, .fd = -1};
+	atomic_init(&lg->stop, LG_RUNNING);
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
-	rc = check_inputs(&lg);
+	rc = check_inputs(lg);
 	if (rc)
 		goto out;
 
 	/* Blocked before any thread exists, so every thread inherits it. */
-	rc = hv_signals_block(&lg.sigs, 0);
+	rc = hv_signals_block(&lg->sigs, 0);
 	if (rc) {
 		rc = hv_fail(rc, NULL, "signalfd");
 		goto out;
 	}
-	lg.sigs_blocked = true;
+	lg->sigs_blocked = true;
 	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
 
 	hv_step("signals-blocked");
-	rc = setup(&lg);
+	rc = setup(lg);
 	if (rc)
 		goto out;
-	rc = lg_console_start(&lg);
+	rc = lg_console_start(lg);
 	if (rc) {
-		lg_console_stop(&lg); /* the terminal may already be raw */
+		lg_console_stop(lg); /* the terminal may already be raw */
 		goto out;
 	}
 	hv_step("running");
-	lg.t_run_ns = hv_now_ns();
-	run_rc = lg_kvm_run(&lg);
-	lg.t_end_ns = hv_now_ns();
+	lg->t_run_ns = hv_now_ns();
+	run_rc = lg_kvm_run(lg);
+	lg->t_end_ns = hv_now_ns();
 	hv_step("stopped");
 	/* Guest output and the terminal first, then our own messages. */
-	lg_console_stop(&lg);
-	rc = guest_status(&lg, run_rc);
-	if (lg.common.verbose)
-		print_stats(&lg, rc);
+	lg_console_stop(lg);
+	rc = guest_status(lg, run_rc);
+	if (lg->common.verbose)
+		print_stats(lg, rc);
 out:
-	lg_virtio_free(&lg);
-	lg_release_kernel(&lg);
-	lg_mem_free(&lg);
-	lg_kvm_close(&lg);
-	if (lg.sigs_blocked) {
+	lg_virtio_free(lg);
+	lg_release_kernel(lg);
+	lg_mem_free(lg);
+	lg_kvm_close(lg);
+	if (lg->sigs_blocked) {
 		struct timespec zero = {0, 0};
 
 		/*
@@ -630,8 +596,64 @@ out:
 		 */
 		while (sigtimedwait(&usr1, NULL, &zero) > 0)
 			;
-		hv_signals_restore(&lg.sigs);
+		hv_signals_restore(&lg->sigs);
 	}
-	free_args(&lg);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct lg_args a = {
+	    .lg =
+		{
+		    .mem_size = 256ULL << 20,
+		    .cpus = 1,
+		    .kvm_fd = -1,
+		    .vm_fd = -1,
+		    .wake_fd = -1,
+		    .stdin_fd = -1,
+		    .run_fd = -1,
+		    .io_lock = PTHREAD_MUTEX_INITIALIZER,
+		    .sigs = {.fd = -1},
+		    .boot = {.fd = -1, .initrd_fd = -1},
+		},
+	};
+	struct hv_verb cmd = {
+	    .name = "lguest-run",
+	    .run = run_guest,
+	    .options = options,
+	    /* KERNEL or --run's command: finish_args counts them, with its own messages. */
+	    .max_args = -1,
+	    .usage = SYNOPSIS,
+	};
+	const struct hv_tool tool = {
+	    .synopsis = SYNOPSIS,
+	    .manpage = MANPAGE,
+	    .self = &cmd,
+	    .common = HV_AT(struct lg_args, lg.common),
+	    .option = parse_option,
+	};
+	int nwords = argc, rc;
+
+	a.lg.t_start_ns = hv_now_ns();
+	/* Everything after the first "--" is the kernel's, untouched by popt. */
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			nwords = i;
+			break;
+		}
+	}
+	if (nwords < argc) {
+		a.tail = (const char **)argv + nwords + 1;
+		a.ntail = argc - nwords - 1;
+		/* hv_run wants its words NULL-terminated: the "--" goes. */
+		argv[nwords] = NULL;
+	}
+	/* With --run, options end at the command's name: `--run ls -l` runs ls -l. */
+	for (int i = 1; i < nwords; i++)
+		if (!strcmp(argv[i], "--run"))
+			cmd.flags = HV_VERB_POSIX;
+	rc = hv_run(&tool, &a, nwords, (const char **)argv);
+	free_args(&a.lg);
 	return rc;
 }
