@@ -131,8 +131,9 @@ has_line() { [[ $'\n'$2$'\n' == *$'\n'"$1"$'\n'* ]]; }
 # matches: the offered words of complete_zsh's output, sorted.
 matches() { sed 's/ -- .*//' | LC_ALL=C sort -u; }
 
+# verbs_of TOOL [VERB]: the verbs (subverbs) that --help lists.
 verbs_of() {
-	"$HV_TOP/tools/$1/$1" --help | awk '/^Verbs:/{f=1;next} f&&/^  [a-z]/{print $1} f&&/^$/{f=0}'
+	"$HV_TOP/tools/$1/$1" "${@:2}" --help | awk '/^Verbs:/{f=1;next} f&&/^  [a-z]/{print $1} f&&/^$/{f=0}'
 }
 
 # options_of TOOL [VERB...]: the options that --help lists, one a line.
@@ -141,8 +142,9 @@ options_of() {
 		grep -oE -- '--?[A-Za-z0-9][-a-z0-9]*' | LC_ALL=C sort -u
 }
 
-# Every verb of every tool, as "TOOL VERB" (vfio-bind mdev: each subverb
-# too), and "TOOL" for a tool without verbs.
+# Every verb of every tool, as "TOOL VERB" (a verb with subverbs, as
+# vfio-bind mdev and gntshare evtchn: each subverb too), and "TOOL" for a
+# tool without verbs.
 all_verbs() {
 	local t v s
 	for t in xsctl gntshare vfio-bind uffd-watch lguest-run; do
@@ -151,8 +153,7 @@ all_verbs() {
 		[[ -n $v ]] || { echo "$t"; continue; }
 		for v in $v; do
 			echo "$t $v"
-			[[ $t == vfio-bind && $v == mdev ]] || continue
-			for s in $("$HV_TOP/tools/$t/$t" mdev --help | awk '/^  [a-z]/{print $1}'); do
+			for s in $(verbs_of "$t" "$v"); do
 				echo "$t $v $s"
 			done
 		done

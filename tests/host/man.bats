@@ -32,16 +32,16 @@ tools() {
 }
 
 # help_commands TOOL: the arguments before --help of the tool's own help
-# (an empty line), each verb it lists, and each mdev subverb of vfio-bind.
+# (an empty line), each verb it lists, and each subverb a verb's help lists
+# (vfio-bind mdev, gntshare evtchn and vchan).
 help_commands() {
-	local tool=$1 bin=$HV_TOP/tools/$1/$1 v s
+	local bin=$HV_TOP/tools/$1/$1 v s
 	local verbs='/^Verbs:/{f=1;next} f&&/^  [a-z]/{print $1} f&&/^$/{f=0}'
 	echo
 	for v in $("$bin" --help | awk "$verbs"); do
 		echo "$v"
-		[[ $tool == vfio-bind && $v == mdev ]] || continue
-		for s in $("$bin" mdev --help | awk "$verbs"); do
-			echo "mdev $s"
+		for s in $("$bin" "$v" --help | awk "$verbs"); do
+			echo "$v $s"
 		done
 	done
 }
@@ -190,7 +190,7 @@ foreign_options() {
 	[[ -z $missing ]] || { echo "not in EXIT STATUS:$missing"; false; }
 }
 
-@test "every --help (tool, verb, mdev subverb) is one Usage: block within 80 columns" {
+@test "every --help (tool, verb, subverb) is one Usage: block within 80 columns" {
 	local t args out n l bad=
 	for t in $(tools); do
 		while read -r args; do

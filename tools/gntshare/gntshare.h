@@ -26,10 +26,24 @@
 #define GS_GNTALLOC_LIMIT "/sys/module/xen_gntalloc/parameters/limit"
 #define GS_GNTDEV_LIMIT	  "/sys/module/xen_gntdev/parameters/limit"
 
+/*
+ * The options as the verbs' tables store them (main.c): strings as typed,
+ * checked by the verb's handler. popt's copies are freed when hv_run
+ * returns, so nothing may keep them past the verb.
+ */
+struct gs_args {
+	const char *domid, *pages, *from, *to, *notify_byte, *notify_port, *publish;
+	const char *offset, *length, *refs_from;
+	const char *remote_port, *timeout, *fd;
+	const char *path, *ring_size;
+	int readonly, writable, hold, hexdump, notify, wait, receive_only;
+	const char **exec_argv; /* after --exec: NULL-terminated, or NULL */
+};
+
 struct gs_ctx {
 	struct hv_common common;
 	struct hv_path root; /* HVUTILS_SYSROOT: /sys, /proc and /dev/xen for tests */
-	poptContext verb_pc; /* the verb's options: its args live there until exit */
+	struct gs_args arg;
 };
 
 /* Everything argv says, validated by main.c before any device is opened. */

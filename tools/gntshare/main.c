@@ -16,6 +16,7 @@
 
 #define MANPAGE "gntshare(1)"
 
+/* The verbs' --help synopses where "VERB ARGS" would not say enough. */
 static const char syn_share[] = "share --domid D [--pages N] [OPTIONS] [--exec CMD [ARGS...]]";
 static const char syn_map[] = "map --domid D REF... [OPTIONS]\n"
 			      "map --refs-from XSPATH [OPTIONS]";
@@ -25,9 +26,10 @@ static const char syn_evtchn[] =
     "evtchn bind --domid D --remote-port P [--notify] [--wait [--timeout S]] [--exec CMD...]\n"
     "evtchn notify|close [--fd N] [PORT]\n"
     "evtchn wait [--fd N] [--timeout S] [PORT]";
-static const char syn_vchan[] =
-    "vchan listen --domid D --path XSPATH [--ring-size N] [OPTIONS] [--exec CMD...]\n"
-    "vchan connect --domid D --path XSPATH [OPTIONS] [--exec CMD [ARGS...]]";
+static const char syn_vchan[] = "vchan listen --domid D --path XSPATH [--ring-size N] [--timeout S]"
+				" [--receive-only | --exec CMD...]\n"
+				"vchan connect --domid D --path XSPATH [--timeout S]"
+				" [--receive-only | --exec CMD...]";
 static const char synopsis[] = "[-j] [-v|-q] VERB [OPTIONS]\n"
 			       "share --domid D [--pages N] [OPTIONS] [--exec CMD [ARGS...]]\n"
 			       "map --domid D REF... [OPTIONS]\n"
@@ -35,36 +37,6 @@ static const char synopsis[] = "[-j] [-v|-q] VERB [OPTIONS]\n"
 			       "status [--json]\n"
 			       "evtchn alloc|bind|notify|wait|close [OPTIONS]\n"
 			       "vchan listen|connect --domid D --path XSPATH [OPTIONS]";
-
-static int run_share(void *ctx, int argc, const char **argv);
-static int run_map(void *ctx, int argc, const char **argv);
-static int run_status(void *ctx, int argc, const char **argv);
-static int run_evtchn(void *ctx, int argc, const char **argv);
-static int run_vchan(void *ctx, int argc, const char **argv);
-
-static const struct hv_verb verbs[] = {
-    {.name = "share",
-     .run = run_share,
-     .args = "--domid D [OPTIONS]",
-     .summary = "grant pages to a domain and hold them"},
-    {.name = "map",
-     .run = run_map,
-     .args = "--domid D REF... [OPTIONS]",
-     .summary = "map a domain's grants, read or write them"},
-    {.name = "status",
-     .run = run_status,
-     .args = "",
-     .summary = "this domain's id, the grant limits, what is available"},
-    {.name = "evtchn",
-     .run = run_evtchn,
-     .args = "alloc|bind|notify|wait|close [OPTIONS]",
-     .summary = "event channels: make, bind, kick and wait on ports"},
-    {.name = "vchan",
-     .run = run_vchan,
-     .args = "listen|connect --domid D --path XSPATH",
-     .summary = "a byte stream to another domain (libxenvchan)"},
-    {.name = NULL},
-};
 
 static int bad_value(const char *opt, const char *val, int err, const char *expect)
 {
@@ -169,247 +141,243 @@ static int check_xs_path(const char *opt, const char *path)
 	return 0;
 }
 
+/* Where an option's value goes: a member of the context's struct gs_args. */
+#define ARG(member) HV_AT(struct gs_ctx, arg.member)
+
+static const struct poptOption share_options[] = {
+    {"domid", 'd', POPT_ARG_STRING, ARG(domid), 0, "domain that may map the pages", "D"},
+    {"pages", 'n', POPT_ARG_STRING, ARG(pages), 0, "number of pages (default 1)", "N"},
+    {"readonly", 'r', POPT_ARG_NONE, ARG(readonly), 0, "the peer may only read", NULL},
+    {"from", 'f', POPT_ARG_STRING, ARG(from), 0, "fill the pages from FILE or stdin", "FILE|-"},
+    {"to", 'o', POPT_ARG_STRING, ARG(to), 0, "at release, save the pages to FILE or stdout",
+     "FILE|-"},
+    {"hexdump", 'x', POPT_ARG_NONE, ARG(hexdump), 0, "--to as a hexdump", NULL},
+    {"notify-byte", '\0', POPT_ARG_STRING, ARG(notify_byte), 0,
+     "clear this byte when the pages are released", "OFF"},
+    {"notify-port", '\0', POPT_ARG_STRING, ARG(notify_port), 0,
+     "signal this event channel when released", "PORT"},
+    {"publish", 'p', POPT_ARG_STRING, ARG(publish), 0,
+     "write the refs to XenStore, remove them on release", "XSPATH"},
+    {"hold", '\0', POPT_ARG_NONE, ARG(hold), 0, "ignore stdin: hold until a signal", NULL},
+    /* For --help only: hv_run takes the command off before popt sees it. */
+    {"exec", 'e', POPT_ARG_NONE, NULL, 0,
+     "run CMD with the refs in its environment, release when it exits (last)", "CMD [ARGS...]"},
+    POPT_TABLEEND,
+};
+
+static const struct poptOption map_options[] = {
+    {"domid", 'd', POPT_ARG_STRING, ARG(domid), 0, "the domain that granted the refs", "D"},
+    {"writable", 'w', POPT_ARG_NONE, ARG(writable), 0, "map read/write", NULL},
+    {"offset", '\0', POPT_ARG_STRING, ARG(offset), 0, "start at this byte of the pages", "O"},
+    {"length", '\0', POPT_ARG_STRING, ARG(length), 0, "this many bytes", "L"},
+    {"from", 'f', POPT_ARG_STRING, ARG(from), 0, "write FILE or stdin into the pages", "FILE|-"},
+    {"to", 'o', POPT_ARG_STRING, ARG(to), 0, "save the content to FILE (default stdout)", "FILE|-"},
+    {"hexdump", 'x', POPT_ARG_NONE, ARG(hexdump), 0, "print the content as a hexdump", NULL},
+    {"notify-byte", '\0', POPT_ARG_STRING, ARG(notify_byte), 0,
+     "clear this byte when we unmap (implies --writable)", "OFF"},
+    {"notify-port", '\0', POPT_ARG_STRING, ARG(notify_port), 0,
+     "signal this event channel when we unmap", "PORT"},
+    {"refs-from", '\0', POPT_ARG_STRING, ARG(refs_from), 0,
+     "read domid and refs that 'share --publish' wrote", "XSPATH"},
+    {"hold", '\0', POPT_ARG_NONE, ARG(hold), 0, "keep the mapping until a signal, then output",
+     NULL},
+    POPT_TABLEEND,
+};
+
 /*
- * popt around the verb's table, with the common options accepted after the
- * verb too. Returns 0 and the remaining args, or an exit code.
+ * evtchn's sub-verbs. A HIDDEN entry is a sibling's option: parsed all the
+ * same so that the handler can say where it goes ("--notify is for bind")
+ * rather than popt calling it unknown; --help shows only the verb's own.
  */
-static int parse_verb(struct gs_ctx *c, int argc, const char **argv, struct poptOption *table,
-		      const char *verb_synopsis, poptContext *pcp, const char ***args, int *nargs)
-{
-	poptContext pc = poptGetContext(argv[0], argc, argv, table, 0);
-	int rc;
+#define HIDDEN POPT_ARGFLAG_DOC_HIDDEN
 
-	rc = hv_popt_parse(pc, table, &c->common, verb_synopsis, NULL, MANPAGE);
-	if (rc >= 0) {
-		poptFreeContext(pc);
-		return rc ? rc : -1;
-	}
-	*args = hv_popt_args(pc, nargs);
-	*pcp = pc;
-	c->verb_pc = pc;
-	return 0;
-}
+static const struct poptOption evtchn_alloc_options[] = {
+    {"domid", 'd', POPT_ARG_STRING, ARG(domid), 0, "the domain that will bind the port", "D"},
+    {"wait", '\0', POPT_ARG_NONE, ARG(wait), 0, "hold the port until its first event", NULL},
+    {"timeout", 't', POPT_ARG_STRING, ARG(timeout), 0,
+     "with --wait: give up after S seconds (exit 7)", "S"},
+    {"exec", 'e', POPT_ARG_NONE, NULL, 0, "run CMD with the port, close it when CMD exits (last)",
+     "CMD [ARGS...]"},
+    {"remote-port", 'p', POPT_ARG_STRING | HIDDEN, ARG(remote_port), 0, NULL, NULL},
+    {"notify", '\0', POPT_ARG_NONE | HIDDEN, ARG(notify), 0, NULL, NULL},
+    {"fd", '\0', POPT_ARG_STRING | HIDDEN, ARG(fd), 0, NULL, NULL},
+    POPT_TABLEEND,
+};
 
-/* The common options, accepted after the verb as well. */
-#define COMMON_TABLE(t)                                                                            \
-	{                                                                                          \
-		NULL, '\0', POPT_ARG_INCLUDE_TABLE, (t), 0, "Common options:", NULL                \
-	}
+static const struct poptOption evtchn_bind_options[] = {
+    {"domid", 'd', POPT_ARG_STRING, ARG(domid), 0, "the domain at the other end", "D"},
+    {"remote-port", 'p', POPT_ARG_STRING, ARG(remote_port), 0,
+     "the port that domain allocated for us", "P"},
+    {"notify", '\0', POPT_ARG_NONE, ARG(notify), 0, "signal the peer once bound", NULL},
+    {"wait", '\0', POPT_ARG_NONE, ARG(wait), 0, "hold the port until its first event", NULL},
+    {"timeout", 't', POPT_ARG_STRING, ARG(timeout), 0,
+     "with --wait: give up after S seconds (exit 7)", "S"},
+    {"exec", 'e', POPT_ARG_NONE, NULL, 0, "run CMD with the port, close it when CMD exits (last)",
+     "CMD [ARGS...]"},
+    {"fd", '\0', POPT_ARG_STRING | HIDDEN, ARG(fd), 0, NULL, NULL},
+    POPT_TABLEEND,
+};
 
-/*
- * Everything after --exec (-e) belongs to the command: the verb's options
- * end there. Returns how many words come before it (argc without one) and
- * sets *exec_argv to the command; -1 when --exec has no command.
- */
-static int split_exec(int argc, const char **argv, const char ***exec_argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--exec") || !strcmp(argv[i], "-e")) {
-			*exec_argv = argv + i + 1;
-			return **exec_argv ? i : -1;
-		}
-	}
-	return argc;
-}
+/* notify and close; wait has --timeout too. */
+static const struct poptOption evtchn_port_options[] = {
+    {"fd", '\0', POPT_ARG_STRING, ARG(fd), 0, "the descriptor (default $GNTSHARE_EVTCHN_FD)", "N"},
+    {"timeout", 't', POPT_ARG_STRING | HIDDEN, ARG(timeout), 0, NULL, NULL},
+    {"domid", 'd', POPT_ARG_STRING | HIDDEN, ARG(domid), 0, NULL, NULL},
+    {"remote-port", 'p', POPT_ARG_STRING | HIDDEN, ARG(remote_port), 0, NULL, NULL},
+    {"notify", '\0', POPT_ARG_NONE | HIDDEN, ARG(notify), 0, NULL, NULL},
+    {"wait", '\0', POPT_ARG_NONE | HIDDEN, ARG(wait), 0, NULL, NULL},
+    POPT_TABLEEND,
+};
 
-/*
- * The sub-verb argv[1] names, of a verb that has them (evtchn, vchan): a
- * prefix will do. 0 with *v set; otherwise *v is NULL and the result is the
- * verb's: 0 after "VERB --help" (every sub-verb's options), or a usage
- * error ("VERB needs NEEDS" when none is given).
- */
-static int find_sub_verb(int argc, const char **argv, struct poptOption *table, const char *verb,
-			 const char *verb_synopsis, const struct hv_verb *subs, const char *needs,
-			 const struct hv_verb **v)
-{
-	const char *why;
-	poptContext pc;
+static const struct poptOption evtchn_wait_options[] = {
+    {"fd", '\0', POPT_ARG_STRING, ARG(fd), 0, "the descriptor (default $GNTSHARE_EVTCHN_FD)", "N"},
+    {"timeout", 't', POPT_ARG_STRING, ARG(timeout), 0, "give up after S seconds (exit 7)", "S"},
+    {"domid", 'd', POPT_ARG_STRING | HIDDEN, ARG(domid), 0, NULL, NULL},
+    {"remote-port", 'p', POPT_ARG_STRING | HIDDEN, ARG(remote_port), 0, NULL, NULL},
+    {"notify", '\0', POPT_ARG_NONE | HIDDEN, ARG(notify), 0, NULL, NULL},
+    {"wait", '\0', POPT_ARG_NONE | HIDDEN, ARG(wait), 0, NULL, NULL},
+    POPT_TABLEEND,
+};
 
-	*v = NULL;
-	if (argc < 2 || argv[1][0] == '-') {
-		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-			pc = poptGetContext(verb, argc, argv, table, 0);
-			hv_print_help(stdout, pc, verb_synopsis, subs, MANPAGE);
-			poptFreeContext(pc);
-			return 0;
-		}
-		return hv_usage_error("%s needs %s", verb, needs);
-	}
-	*v = hv_verb_find(subs, argv[1], &why);
-	return *v ? 0 : hv_verb_unknown(subs, argv[1]);
-}
+static const struct poptOption vchan_listen_options[] = {
+    {"domid", 'd', POPT_ARG_STRING, ARG(domid), 0, "the domain at the other end", "D"},
+    {"path", 'p', POPT_ARG_STRING, ARG(path), 0,
+     "the XenStore directory of the handshake (at most 49 bytes)", "XSPATH"},
+    {"ring-size", 'n', POPT_ARG_STRING, ARG(ring_size), 0,
+     "bytes per direction, 1024..1M (default 64K)", "N"},
+    {"timeout", 't', POPT_ARG_STRING, ARG(timeout), 0,
+     "give up connecting after S seconds (exit 7)", "S"},
+    {"receive-only", 'r', POPT_ARG_NONE, ARG(receive_only), 0,
+     "send nothing: the peer's close ends the stream", NULL},
+    {"exec", 'e', POPT_ARG_NONE, NULL, 0, "stream to CMD's stdin and from its stdout (last)",
+     "CMD [ARGS...]"},
+    POPT_TABLEEND,
+};
+
+/* listen's but --ring-size: the listening side sizes the rings. */
+static const struct poptOption vchan_connect_options[] = {
+    {"domid", 'd', POPT_ARG_STRING, ARG(domid), 0, "the domain at the other end", "D"},
+    {"path", 'p', POPT_ARG_STRING, ARG(path), 0,
+     "the XenStore directory of the handshake (at most 49 bytes)", "XSPATH"},
+    {"timeout", 't', POPT_ARG_STRING, ARG(timeout), 0,
+     "give up connecting after S seconds (exit 7)", "S"},
+    {"receive-only", 'r', POPT_ARG_NONE, ARG(receive_only), 0,
+     "send nothing: the peer's close ends the stream", NULL},
+    {"exec", 'e', POPT_ARG_NONE, NULL, 0, "stream to CMD's stdin and from its stdout (last)",
+     "CMD [ARGS...]"},
+    {"ring-size", 'n', POPT_ARG_STRING | HIDDEN, ARG(ring_size), 0, NULL, NULL},
+    POPT_TABLEEND,
+};
 
 static int run_share(void *ctx, int argc, const char **argv)
 {
 	struct gs_ctx *c = ctx;
+	const struct gs_args *a = &c->arg;
 	struct gs_share_opts o = {0};
-	const char *domid = NULL, *pages = NULL, *nbyte = NULL, *nport = NULL;
-	const char *from = NULL, *to = NULL, *publish = NULL;
-	int readonly = 0, hold = 0, hexdump = 0;
-	struct poptOption common[] = {HV_POPT_COMMON(c->common), POPT_TABLEEND};
-	struct poptOption table[] = {
-	    {"domid", 'd', POPT_ARG_STRING, &domid, 0, "domain that may map the pages", "D"},
-	    {"pages", 'n', POPT_ARG_STRING, &pages, 0, "number of pages (default 1)", "N"},
-	    {"readonly", 'r', POPT_ARG_NONE, &readonly, 0, "the peer may only read", NULL},
-	    {"from", 'f', POPT_ARG_STRING, &from, 0, "fill the pages from FILE or stdin", "FILE|-"},
-	    {"to", 'o', POPT_ARG_STRING, &to, 0, "at release, save the pages to FILE or stdout",
-	     "FILE|-"},
-	    {"hexdump", 'x', POPT_ARG_NONE, &hexdump, 0, "--to as a hexdump", NULL},
-	    {"notify-byte", '\0', POPT_ARG_STRING, &nbyte, 0,
-	     "clear this byte when the pages are released", "OFF"},
-	    {"notify-port", '\0', POPT_ARG_STRING, &nport, 0,
-	     "signal this event channel when released", "PORT"},
-	    {"publish", 'p', POPT_ARG_STRING, &publish, 0,
-	     "write the refs to XenStore, remove them on release", "XSPATH"},
-	    {"hold", '\0', POPT_ARG_NONE, &hold, 0, "ignore stdin: hold until a signal", NULL},
-	    {"exec", 'e', POPT_ARG_NONE, NULL, 0,
-	     "run CMD with the refs in its environment, release when it exits (last)",
-	     "CMD [ARGS...]"},
-	    COMMON_TABLE(common),
-	    POPT_TABLEEND};
-	const char **args, **exec_argv = NULL;
-	poptContext pc;
-	int nargs, rc, n;
+	int rc;
 
-	n = split_exec(argc, argv, &exec_argv);
-	if (n < 0)
-		return hv_usage_error("--exec needs a command");
-	rc = parse_verb(c, n, argv, table, syn_share, &pc, &args, &nargs);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (nargs)
-		return hv_usage_error("share: unexpected argument '%s'", args[0]);
-	if (!domid)
+	(void)argc;
+	(void)argv;
+	if (!a->domid)
 		return hv_usage_error("share needs --domid D (the domain that will map the pages)");
-	rc = parse_domid(domid, &o.domid);
+	rc = parse_domid(a->domid, &o.domid);
 	if (rc)
 		return rc;
 	o.pages = 1;
-	if (pages) {
+	if (a->pages) {
 		uint64_t v;
 
-		rc = hv_parse_dec(pages, 1, GS_PAGES_MAX, &v);
+		rc = hv_parse_dec(a->pages, 1, GS_PAGES_MAX, &v);
 		if (rc)
-			return bad_value("--pages", pages, rc, "1..1048576");
+			return bad_value("--pages", a->pages, rc, "1..1048576");
 		o.pages = (uint32_t)v;
 	}
-	rc = parse_notify(nbyte, nport, &o.notify);
+	rc = parse_notify(a->notify_byte, a->notify_port, &o.notify);
 	if (rc)
 		return rc;
 	rc = gs_check_notify(&o.notify, (uint64_t)o.pages * GS_PAGE_SIZE, "shared pages");
 	if (rc)
 		return rc;
-	if (publish && (rc = check_xs_path("--publish", publish)))
+	if (a->publish && (rc = check_xs_path("--publish", a->publish)))
 		return rc;
-	if (hexdump && !to)
+	if (a->hexdump && !a->to)
 		return hv_usage_error("--hexdump formats --to: give --to FILE or --to -");
-	if (exec_argv && hold)
+	if (a->exec_argv && a->hold)
 		return hv_usage_error(
 		    "--hold and --exec exclude each other (--exec holds until CMD exits)");
-	o.readonly = readonly;
-	o.hold = hold;
-	o.hexdump = hexdump;
-	o.from = from;
-	o.to = to;
-	o.publish = publish;
-	o.exec_argv = exec_argv;
+	o.readonly = a->readonly;
+	o.hold = a->hold;
+	o.hexdump = a->hexdump;
+	o.from = a->from;
+	o.to = a->to;
+	o.publish = a->publish;
+	o.exec_argv = a->exec_argv;
 	return gs_share(c, &o);
 }
 
-static int map_checked(struct gs_ctx *c, struct gs_map_opts *po, const char *offset,
-		       const char *length, const char *nbyte, const char *nport, const char *to,
-		       int hexdump);
+static int map_checked(struct gs_ctx *c, struct gs_map_opts *po);
 
 static int run_map(void *ctx, int argc, const char **argv)
 {
 	struct gs_ctx *c = ctx;
+	const struct gs_args *a = &c->arg;
 	struct gs_map_opts o = {0};
-	const char *domid = NULL, *offset = NULL, *length = NULL, *nbyte = NULL, *nport = NULL;
-	const char *from = NULL, *to = NULL, *refs_from = NULL;
-	int writable = 0, hold = 0, hexdump = 0;
-	struct poptOption common[] = {HV_POPT_COMMON(c->common), POPT_TABLEEND};
-	struct poptOption table[] = {
-	    {"domid", 'd', POPT_ARG_STRING, &domid, 0, "the domain that granted the refs", "D"},
-	    {"writable", 'w', POPT_ARG_NONE, &writable, 0, "map read/write", NULL},
-	    {"offset", '\0', POPT_ARG_STRING, &offset, 0, "start at this byte of the pages", "O"},
-	    {"length", '\0', POPT_ARG_STRING, &length, 0, "this many bytes", "L"},
-	    {"from", 'f', POPT_ARG_STRING, &from, 0, "write FILE or stdin into the pages",
-	     "FILE|-"},
-	    {"to", 'o', POPT_ARG_STRING, &to, 0, "save the content to FILE (default stdout)",
-	     "FILE|-"},
-	    {"hexdump", 'x', POPT_ARG_NONE, &hexdump, 0, "print the content as a hexdump", NULL},
-	    {"notify-byte", '\0', POPT_ARG_STRING, &nbyte, 0,
-	     "clear this byte when we unmap (implies --writable)", "OFF"},
-	    {"notify-port", '\0', POPT_ARG_STRING, &nport, 0,
-	     "signal this event channel when we unmap", "PORT"},
-	    {"refs-from", '\0', POPT_ARG_STRING, &refs_from, 0,
-	     "read domid and refs that 'share --publish' wrote", "XSPATH"},
-	    {"hold", '\0', POPT_ARG_NONE, &hold, 0, "keep the mapping until a signal, then output",
-	     NULL},
-	    COMMON_TABLE(common),
-	    POPT_TABLEEND};
-	const char **args;
-	poptContext pc;
-	int nargs, rc;
+	int rc;
 
-	rc = parse_verb(c, argc, argv, table, syn_map, &pc, &args, &nargs);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	o.writable = writable;
-	o.hold = hold;
-	o.hexdump = hexdump;
-	o.from = from;
-	o.to = to;
-	o.refs_from = refs_from;
-	if (domid) {
-		rc = parse_domid(domid, &o.domid);
+	o.writable = a->writable;
+	o.hold = a->hold;
+	o.hexdump = a->hexdump;
+	o.from = a->from;
+	o.to = a->to;
+	o.refs_from = a->refs_from;
+	if (a->domid) {
+		rc = parse_domid(a->domid, &o.domid);
 		if (rc)
 			return rc;
 		o.have_domid = true;
 	}
-	if (refs_from) {
-		if (nargs)
+	if (a->refs_from) {
+		if (argc)
 			return hv_usage_error("--refs-from and REF arguments exclude each other");
-		rc = check_xs_path("--refs-from", refs_from);
+		rc = check_xs_path("--refs-from", a->refs_from);
 		if (rc)
 			return rc;
 	} else {
-		if (!domid)
+		if (!a->domid)
 			return hv_usage_error(
 			    "map needs --domid D (the domain that granted the refs)");
-		rc = parse_refs(args, nargs, &o.refs, &o.count);
+		rc = parse_refs(argv, argc, &o.refs, &o.count);
 		if (rc)
 			return rc;
 	}
-	rc = map_checked(c, &o, offset, length, nbyte, nport, to, hexdump);
+	rc = map_checked(c, &o);
 	free(o.refs);
 	return rc;
 }
 
 /* The rest of map's checks, with the refs allocated (the caller frees them). */
-static int map_checked(struct gs_ctx *c, struct gs_map_opts *po, const char *offset,
-		       const char *length, const char *nbyte, const char *nport, const char *to,
-		       int hexdump)
+static int map_checked(struct gs_ctx *c, struct gs_map_opts *po)
 {
+	const struct gs_args *a = &c->arg;
 	struct gs_map_opts o = *po;
 	uint64_t v;
 	int rc;
 
-	if (offset) {
-		rc = hv_parse_size(offset, 0, (uint64_t)GS_PAGES_MAX * GS_PAGE_SIZE - 1, &v);
+	if (a->offset) {
+		rc = hv_parse_size(a->offset, 0, (uint64_t)GS_PAGES_MAX * GS_PAGE_SIZE - 1, &v);
 		if (rc)
-			return bad_value("--offset", offset, rc, "a byte offset into the pages");
+			return bad_value("--offset", a->offset, rc, "a byte offset into the pages");
 		o.have_offset = true;
 		o.offset = v;
 	}
-	if (length) {
-		rc = hv_parse_size(length, 1, (uint64_t)GS_PAGES_MAX * GS_PAGE_SIZE, &v);
+	if (a->length) {
+		rc = hv_parse_size(a->length, 1, (uint64_t)GS_PAGES_MAX * GS_PAGE_SIZE, &v);
 		if (rc)
-			return bad_value("--length", length, rc, "a byte count of at least 1");
+			return bad_value("--length", a->length, rc, "a byte count of at least 1");
 		o.have_length = true;
 		o.length = v;
 	}
-	rc = parse_notify(nbyte, nport, &o.notify);
+	rc = parse_notify(a->notify_byte, a->notify_port, &o.notify);
 	if (rc)
 		return rc;
 	if (o.count) {
@@ -428,9 +396,9 @@ static int map_checked(struct gs_ctx *c, struct gs_map_opts *po, const char *off
 		if (rc)
 			return rc;
 	}
-	if (c->common.json && to && !strcmp(to, "-"))
+	if (c->common.json && a->to && !strcmp(a->to, "-"))
 		return hv_usage_error("--json prints a record on stdout: give --to a FILE");
-	if (c->common.json && hexdump && !to)
+	if (c->common.json && a->hexdump && !a->to)
 		return hv_usage_error("--json prints a record on stdout: give --to a FILE");
 	rc = gs_map(c, &o);
 	/* --refs-from allocated the refs in the copy: the caller frees them. */
@@ -440,288 +408,314 @@ static int map_checked(struct gs_ctx *c, struct gs_map_opts *po, const char *off
 
 static int run_status(void *ctx, int argc, const char **argv)
 {
-	struct gs_ctx *c = ctx;
-	struct poptOption common[] = {HV_POPT_COMMON(c->common), POPT_TABLEEND};
-	struct poptOption table[] = {COMMON_TABLE(common), POPT_TABLEEND};
-	const char **args;
-	poptContext pc;
-	int nargs, rc;
-
-	rc = parse_verb(c, argc, argv, table, syn_status, &pc, &args, &nargs);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (nargs)
-		return hv_usage_error("status: unexpected argument '%s'", args[0]);
-	return gs_status(c);
+	(void)argc;
+	(void)argv;
+	return gs_status(ctx);
 }
 
-/* evtchn's sub-verbs: only their names (prefixes allowed) are looked up. */
-static const struct hv_verb evtchn_verbs[] = {
-    {.name = "alloc",
-     .run = NULL,
-     .args = "--domid D",
-     .summary = "a port for domain D to bind; print it, hold it"},
-    {.name = "bind",
-     .run = NULL,
-     .args = "--domid D --remote-port P",
-     .summary = "bind D's port P; print ours, hold it"},
-    {.name = "notify",
-     .run = NULL,
-     .args = "[PORT]",
-     .summary = "signal the peer of a port (under --exec)"},
-    {.name = "wait",
-     .run = NULL,
-     .args = "[PORT]",
-     .summary = "wait for an event on a port (under --exec)"},
-    {.name = "close", .run = NULL, .args = "[PORT]", .summary = "unbind a port (under --exec)"},
-    {.name = NULL},
-};
-
-static int run_evtchn(void *ctx, int argc, const char **argv)
+static int evtchn_timeout(const struct gs_args *a, struct gs_evtchn_opts *o)
 {
-	struct gs_ctx *c = ctx;
-	struct gs_evtchn_opts o = {.fd = -1, .timeout_ms = -1};
-	const char *domid = NULL, *rport = NULL, *timeout = NULL, *fd = NULL;
-	int notify = 0, wait = 0;
-	struct poptOption common[] = {HV_POPT_COMMON(c->common), POPT_TABLEEND};
-	struct poptOption table[] = {
-	    {"domid", 'd', POPT_ARG_STRING, &domid, 0, "alloc, bind: the domain at the other end",
-	     "D"},
-	    {"remote-port", 'p', POPT_ARG_STRING, &rport, 0,
-	     "bind: the port that domain allocated for us", "P"},
-	    {"notify", '\0', POPT_ARG_NONE, &notify, 0, "bind: signal the peer once bound", NULL},
-	    {"wait", '\0', POPT_ARG_NONE, &wait, 0,
-	     "alloc, bind: hold the port until its first event", NULL},
-	    {"timeout", 't', POPT_ARG_STRING, &timeout, 0,
-	     "--wait, wait: give up after S seconds (exit 7)", "S"},
-	    {"fd", '\0', POPT_ARG_STRING, &fd, 0,
-	     "notify, wait, close: the descriptor (default $GNTSHARE_EVTCHN_FD)", "N"},
-	    {"exec", 'e', POPT_ARG_NONE, NULL, 0,
-	     "alloc, bind: run CMD with the port, close it when CMD exits (last)", "CMD [ARGS...]"},
-	    COMMON_TABLE(common),
-	    POPT_TABLEEND};
-	const struct hv_verb *v;
-	const char **args;
-	poptContext pc;
-	int nargs, rc, n;
 	uint64_t val;
 
-	rc = find_sub_verb(argc, argv, table, "evtchn", syn_evtchn, evtchn_verbs,
-			   "alloc, bind, notify, wait or close", &v);
-	if (!v)
-		return rc;
-	o.verb = v->name;
-	argc--;
-	argv++;
-	n = split_exec(argc, argv, &o.exec_argv);
-	if (n < 0)
-		return hv_usage_error("--exec needs a command");
-	rc = parse_verb(c, n, argv, table, syn_evtchn, &pc, &args, &nargs);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	o.bind = !strcmp(o.verb, "bind");
-	o.notify = notify;
-	o.wait = wait;
-	if (timeout) {
-		if (hv_parse_duration_ms(timeout, 86400000ULL, &val))
+	if (a->timeout) {
+		if (hv_parse_duration_ms(a->timeout, 86400000ULL, &val))
 			return hv_usage_error(
-			    "--timeout '%s': expected seconds (e.g. 2, 0.5, 300ms)", timeout);
-		o.timeout_ms = (int64_t)val;
+			    "--timeout '%s': expected seconds (e.g. 2, 0.5, 300ms)", a->timeout);
+		o->timeout_ms = (int64_t)val;
 	}
-	if (!strcmp(o.verb, "alloc") || o.bind) {
-		if (nargs)
-			return hv_usage_error("evtchn %s: unexpected argument '%s'", o.verb,
-					      args[0]);
-		if (fd)
-			return hv_usage_error(
-			    "evtchn %s opens a descriptor of its own: --fd is for "
-			    "notify, wait and close",
-			    o.verb);
-		if (!domid)
-			return hv_usage_error("evtchn %s needs --domid D (the domain at the other "
-					      "end)",
-					      o.verb);
-		rc = parse_domid(domid, &o.domid);
-		if (rc)
-			return rc;
-		if (o.bind) {
-			if (!rport)
-				return hv_usage_error("evtchn bind needs --remote-port P (the port "
-						      "the other domain allocated)");
-			/* Event channel ports are 0 < port < 2^17 (FIFO ABI). */
-			rc = hv_parse_dec(rport, 1, (1u << 17) - 1, &val);
-			if (rc)
-				return bad_value("--remote-port", rport, rc,
-						 "an event channel port 1..131071");
-			o.remote_port = (uint32_t)val;
-		} else if (rport || notify) {
-			return hv_usage_error("evtchn alloc: %s is for bind (nobody is bound to a "
-					      "new port yet)",
-					      rport ? "--remote-port" : "--notify");
-		}
-		if (timeout && !wait)
-			return hv_usage_error("evtchn %s: --timeout goes with --wait", o.verb);
-		if (wait && o.exec_argv)
-			return hv_usage_error("--wait and --exec exclude each other (--exec holds "
-					      "until CMD exits)");
-		return gs_evtchn(c, &o);
-	}
-	if (domid || rport || notify || wait || o.exec_argv)
-		return hv_usage_error("evtchn %s takes only [--fd N]%s [PORT]", o.verb,
-				      strcmp(o.verb, "wait") ? "" : " [--timeout S]");
-	if (timeout && strcmp(o.verb, "wait"))
-		return hv_usage_error("evtchn %s: --timeout is for wait", o.verb);
-	if (nargs > 1)
-		return hv_usage_error("evtchn %s: one PORT at most", o.verb);
-	if (nargs || getenv("GNTSHARE_PORT")) {
-		const char *p = nargs ? args[0] : getenv("GNTSHARE_PORT");
+	return 0;
+}
 
-		rc = hv_parse_dec(p, 1, (1u << 17) - 1, &val);
+/* alloc and bind: a port of their own, for --domid D. */
+static int evtchn_open(struct gs_ctx *c, const char *verb)
+{
+	const struct gs_args *a = &c->arg;
+	struct gs_evtchn_opts o = {.verb = verb, .fd = -1, .timeout_ms = -1};
+	uint64_t val;
+	int rc;
+
+	o.bind = !strcmp(verb, "bind");
+	o.notify = a->notify;
+	o.wait = a->wait;
+	o.exec_argv = a->exec_argv;
+	rc = evtchn_timeout(a, &o);
+	if (rc)
+		return rc;
+	if (a->fd)
+		return hv_usage_error("evtchn %s opens a descriptor of its own: --fd is for "
+				      "notify, wait and close",
+				      verb);
+	if (!a->domid)
+		return hv_usage_error("evtchn %s needs --domid D (the domain at the other end)",
+				      verb);
+	rc = parse_domid(a->domid, &o.domid);
+	if (rc)
+		return rc;
+	if (o.bind) {
+		if (!a->remote_port)
+			return hv_usage_error("evtchn bind needs --remote-port P (the port the "
+					      "other domain allocated)");
+		/* Event channel ports are 0 < port < 2^17 (FIFO ABI). */
+		rc = hv_parse_dec(a->remote_port, 1, (1u << 17) - 1, &val);
 		if (rc)
-			return bad_value(nargs ? "PORT" : "GNTSHARE_PORT", p, rc,
+			return bad_value("--remote-port", a->remote_port, rc,
 					 "an event channel port 1..131071");
-		o.port = (uint32_t)val;
-	} else {
-		return hv_usage_error("evtchn %s needs PORT (or GNTSHARE_PORT from alloc|bind "
-				      "--exec)",
-				      o.verb);
+		o.remote_port = (uint32_t)val;
+	} else if (a->remote_port || a->notify) {
+		return hv_usage_error("evtchn alloc: %s is for bind (nobody is bound to a new port "
+				      "yet)",
+				      a->remote_port ? "--remote-port" : "--notify");
 	}
-	if (fd) {
-		rc = hv_parse_dec(fd, 0, INT32_MAX, &val);
+	if (a->timeout && !a->wait)
+		return hv_usage_error("evtchn %s: --timeout goes with --wait", verb);
+	if (a->wait && a->exec_argv)
+		return hv_usage_error(
+		    "--wait and --exec exclude each other (--exec holds until CMD exits)");
+	return gs_evtchn(c, &o);
+}
+
+/* notify, wait and close: a port bound before, [PORT] or GNTSHARE_PORT. */
+static int evtchn_port(struct gs_ctx *c, const char *verb, int argc, const char **argv)
+{
+	const struct gs_args *a = &c->arg;
+	struct gs_evtchn_opts o = {.verb = verb, .fd = -1, .timeout_ms = -1};
+	const char *p = argc ? argv[0] : getenv("GNTSHARE_PORT");
+	uint64_t val;
+	int rc;
+
+	rc = evtchn_timeout(a, &o);
+	if (rc)
+		return rc;
+	if (a->domid || a->remote_port || a->notify || a->wait || a->exec_argv)
+		return hv_usage_error("evtchn %s takes only [--fd N]%s [PORT]", verb,
+				      strcmp(verb, "wait") ? "" : " [--timeout S]");
+	if (a->timeout && strcmp(verb, "wait"))
+		return hv_usage_error("evtchn %s: --timeout is for wait", verb);
+	if (!p)
+		return hv_usage_error(
+		    "evtchn %s needs PORT (or GNTSHARE_PORT from alloc|bind --exec)", verb);
+	rc = hv_parse_dec(p, 1, (1u << 17) - 1, &val);
+	if (rc)
+		return bad_value(argc ? "PORT" : "GNTSHARE_PORT", p, rc,
+				 "an event channel port 1..131071");
+	o.port = (uint32_t)val;
+	if (a->fd) {
+		rc = hv_parse_dec(a->fd, 0, INT32_MAX, &val);
 		if (rc)
-			return bad_value("--fd", fd, rc, "an open descriptor number");
+			return bad_value("--fd", a->fd, rc, "an open descriptor number");
 		o.fd = (int)val;
 	}
 	return gs_evtchn(c, &o);
 }
 
-/* vchan's sub-verbs: only their names (prefixes allowed) are looked up. */
-static const struct hv_verb vchan_verbs[] = {
-    {.name = "listen",
-     .run = NULL,
-     .args = "--domid D --path XSPATH",
-     .summary = "offer a stream to domain D at XSPATH"},
-    {.name = "connect",
-     .run = NULL,
-     .args = "--domid D --path XSPATH",
-     .summary = "connect to domain D's stream at XSPATH"},
+static int run_evtchn_alloc(void *ctx, int argc, const char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return evtchn_open(ctx, "alloc");
+}
+
+static int run_evtchn_bind(void *ctx, int argc, const char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return evtchn_open(ctx, "bind");
+}
+
+static int run_evtchn_notify(void *ctx, int argc, const char **argv)
+{
+	return evtchn_port(ctx, "notify", argc, argv);
+}
+
+static int run_evtchn_wait(void *ctx, int argc, const char **argv)
+{
+	return evtchn_port(ctx, "wait", argc, argv);
+}
+
+static int run_evtchn_close(void *ctx, int argc, const char **argv)
+{
+	return evtchn_port(ctx, "close", argc, argv);
+}
+
+/*
+ * All take --exec, cut off by hv_run, so that notify, wait and close name
+ * the options they take when given it, as for alloc's and bind's others.
+ */
+static const struct hv_verb evtchn_verbs[] = {
+    {.name = "alloc",
+     .run = run_evtchn_alloc,
+     .args = "--domid D",
+     .summary = "a port for domain D to bind; print it, hold it",
+     .options = evtchn_alloc_options,
+     .flags = HV_VERB_EXEC,
+     .usage = "evtchn alloc --domid D [--wait [--timeout S]] [--exec CMD [ARGS...]]"},
+    {.name = "bind",
+     .run = run_evtchn_bind,
+     .args = "--domid D --remote-port P",
+     .summary = "bind D's port P; print ours, hold it",
+     .options = evtchn_bind_options,
+     .flags = HV_VERB_EXEC,
+     .usage = "evtchn bind --domid D --remote-port P [--notify] [--wait [--timeout S]] "
+	      "[--exec CMD...]"},
+    {.name = "notify",
+     .run = run_evtchn_notify,
+     .args = "[PORT]",
+     .summary = "signal the peer of a port (under --exec)",
+     .options = evtchn_port_options,
+     .max_args = 1,
+     .flags = HV_VERB_EXEC,
+     .usage = "evtchn notify [--fd N] [PORT]"},
+    {.name = "wait",
+     .run = run_evtchn_wait,
+     .args = "[PORT]",
+     .summary = "wait for an event on a port (under --exec)",
+     .options = evtchn_wait_options,
+     .max_args = 1,
+     .flags = HV_VERB_EXEC,
+     .usage = "evtchn wait [--fd N] [--timeout S] [PORT]"},
+    {.name = "close",
+     .run = run_evtchn_close,
+     .args = "[PORT]",
+     .summary = "unbind a port (under --exec)",
+     .options = evtchn_port_options,
+     .max_args = 1,
+     .flags = HV_VERB_EXEC,
+     .usage = "evtchn close [--fd N] [PORT]"},
     {.name = NULL},
 };
 
-static int run_vchan(void *ctx, int argc, const char **argv)
+static int run_vchan(struct gs_ctx *c, const char *verb)
 {
-	struct gs_ctx *c = ctx;
+	const struct gs_args *a = &c->arg;
 	struct gs_vchan_opts o = {.timeout_ms = -1, .ring_size = GS_VCHAN_RING_DEFAULT};
-	const char *domid = NULL, *path = NULL, *ring = NULL, *timeout = NULL;
-	int recv_only = 0;
-	struct poptOption common[] = {HV_POPT_COMMON(c->common), POPT_TABLEEND};
-	struct poptOption table[] = {
-	    {"domid", 'd', POPT_ARG_STRING, &domid, 0, "the domain at the other end", "D"},
-	    {"path", 'p', POPT_ARG_STRING, &path, 0,
-	     "the XenStore directory of the handshake (at most 49 bytes)", "XSPATH"},
-	    {"ring-size", 'n', POPT_ARG_STRING, &ring, 0,
-	     "listen: bytes per direction, 1024..1M (default 64K)", "N"},
-	    {"timeout", 't', POPT_ARG_STRING, &timeout, 0,
-	     "give up connecting after S seconds (exit 7)", "S"},
-	    {"receive-only", 'r', POPT_ARG_NONE, &recv_only, 0,
-	     "send nothing: the peer's close ends the stream", NULL},
-	    {"exec", 'e', POPT_ARG_NONE, NULL, 0,
-	     "stream to CMD's stdin and from its stdout (last)", "CMD [ARGS...]"},
-	    COMMON_TABLE(common),
-	    POPT_TABLEEND};
-	const struct hv_verb *v;
-	const char **args;
-	poptContext pc;
-	int nargs, rc, n;
 	uint64_t val;
+	int rc;
 
-	rc = find_sub_verb(argc, argv, table, "vchan", syn_vchan, vchan_verbs, "listen or connect",
-			   &v);
-	if (!v)
-		return rc;
-	o.verb = v->name;
-	o.listen = !strcmp(o.verb, "listen");
-	argc--;
-	argv++;
-	n = split_exec(argc, argv, &o.exec_argv);
-	if (n < 0)
-		return hv_usage_error("--exec needs a command");
-	rc = parse_verb(c, n, argv, table, syn_vchan, &pc, &args, &nargs);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (nargs)
-		return hv_usage_error("vchan %s: unexpected argument '%s'", o.verb, args[0]);
-	if (!domid)
+	o.verb = verb;
+	o.listen = !strcmp(verb, "listen");
+	o.exec_argv = a->exec_argv;
+	if (!a->domid)
 		return hv_usage_error("vchan %s needs --domid D (the domain at the other end)",
-				      o.verb);
-	rc = parse_domid(domid, &o.domid);
+				      verb);
+	rc = parse_domid(a->domid, &o.domid);
 	if (rc)
 		return rc;
-	if (!path)
+	if (!a->path)
 		return hv_usage_error("vchan %s needs --path XSPATH (where the two ends meet in "
 				      "XenStore)",
-				      o.verb);
-	rc = check_xs_path("--path", path);
+				      verb);
+	rc = check_xs_path("--path", a->path);
 	if (rc)
 		return rc;
-	if (strlen(path) > GS_VCHAN_PATH_MAX)
+	if (strlen(a->path) > GS_VCHAN_PATH_MAX)
 		return hv_usage_error("--path '%.64s': %zu bytes, libxenvchan takes at most %u",
-				      path, strlen(path), GS_VCHAN_PATH_MAX);
-	o.path = path;
-	if (ring) {
+				      a->path, strlen(a->path), GS_VCHAN_PATH_MAX);
+	o.path = a->path;
+	if (a->ring_size) {
 		if (!o.listen)
 			return hv_usage_error("vchan connect: --ring-size is for listen (the "
 					      "listening side sizes the rings)");
-		rc = hv_parse_size(ring, 1024, GS_VCHAN_RING_MAX, &val);
+		rc = hv_parse_size(a->ring_size, 1024, GS_VCHAN_RING_MAX, &val);
 		if (rc)
-			return bad_value("--ring-size", ring, rc, "1024..1048576 bytes");
+			return bad_value("--ring-size", a->ring_size, rc, "1024..1048576 bytes");
 		o.ring_size = (size_t)val;
 	}
-	if (timeout) {
-		if (hv_parse_duration_ms(timeout, 86400000ULL, &val))
+	if (a->timeout) {
+		if (hv_parse_duration_ms(a->timeout, 86400000ULL, &val))
 			return hv_usage_error(
-			    "--timeout '%s': expected seconds (e.g. 2, 0.5, 300ms)", timeout);
+			    "--timeout '%s': expected seconds (e.g. 2, 0.5, 300ms)", a->timeout);
 		o.timeout_ms = (int64_t)val;
 	}
-	o.receive_only = recv_only;
-	if (recv_only && o.exec_argv)
+	o.receive_only = a->receive_only;
+	if (a->receive_only && a->exec_argv)
 		return hv_usage_error("--receive-only and --exec exclude each other (the "
 				      "command's output is the input)");
 	return gs_vchan(c, &o);
 }
 
+static int run_vchan_listen(void *ctx, int argc, const char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return run_vchan(ctx, "listen");
+}
+
+static int run_vchan_connect(void *ctx, int argc, const char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return run_vchan(ctx, "connect");
+}
+
+static const struct hv_verb vchan_verbs[] = {
+    {.name = "listen",
+     .run = run_vchan_listen,
+     .args = "--domid D --path XSPATH",
+     .summary = "offer a stream to domain D at XSPATH",
+     .options = vchan_listen_options,
+     .flags = HV_VERB_EXEC,
+     .usage = "vchan listen --domid D --path XSPATH [--ring-size N] [--timeout S] "
+	      "[--receive-only | --exec CMD...]"},
+    {.name = "connect",
+     .run = run_vchan_connect,
+     .args = "--domid D --path XSPATH",
+     .summary = "connect to domain D's stream at XSPATH",
+     .options = vchan_connect_options,
+     .flags = HV_VERB_EXEC,
+     .usage = "vchan connect --domid D --path XSPATH [--timeout S] "
+	      "[--receive-only | --exec CMD...]"},
+    {.name = NULL},
+};
+
+static const struct hv_verb verbs[] = {
+    {.name = "share",
+     .run = run_share,
+     .args = "--domid D [OPTIONS]",
+     .summary = "grant pages to a domain and hold them",
+     .options = share_options,
+     .flags = HV_VERB_EXEC,
+     .usage = syn_share},
+    {.name = "map",
+     .run = run_map,
+     .args = "--domid D REF... [OPTIONS]",
+     .summary = "map a domain's grants, read or write them",
+     .options = map_options,
+     .max_args = -1,
+     .usage = syn_map},
+    {.name = "status",
+     .run = run_status,
+     .args = "",
+     .summary = "this domain's id, the grant limits, what is available",
+     .usage = syn_status},
+    {.name = "evtchn",
+     .args = "alloc|bind|notify|wait|close [OPTIONS]",
+     .summary = "event channels: make, bind, kick and wait on ports",
+     .usage = syn_evtchn,
+     .verbs = evtchn_verbs},
+    {.name = "vchan",
+     .args = "listen|connect --domid D --path XSPATH",
+     .summary = "a byte stream to another domain (libxenvchan)",
+     .usage = syn_vchan,
+     .verbs = vchan_verbs},
+    {.name = NULL},
+};
+
+static const struct hv_tool tool = {
+    .synopsis = synopsis,
+    .manpage = MANPAGE,
+    .verbs = verbs,
+    .common = HV_AT(struct gs_ctx, common),
+    .exec_argv = ARG(exec_argv),
+};
+
 int main(int argc, const char **argv)
 {
 	struct gs_ctx c = {0};
-	struct poptOption table[] = {HV_POPT_COMMON(c.common), POPT_TABLEEND};
-	const struct hv_verb *v;
-	const char **args, *why;
-	poptContext pc;
-	int rc, nargs;
+	int rc;
 
 	if (hv_path_init_env(&c.root) < 0)
 		return hv_fail(-ENAMETOOLONG, NULL, "HVUTILS_SYSROOT");
-	/* Options before the verb are the common ones; the verb's own follow it. */
-	pc = poptGetContext(NULL, argc, argv, table, POPT_CONTEXT_POSIXMEHARDER);
-	rc = hv_popt_parse(pc, table, &c.common, synopsis, verbs, MANPAGE);
-	if (rc >= 0)
-		goto out;
-	args = hv_popt_args(pc, &nargs);
-	if (!nargs) {
-		rc = hv_usage_error("missing verb (share, map, status, evtchn or vchan)");
-		goto out;
-	}
-	v = hv_verb_find(verbs, args[0], &why);
-	if (!v) {
-		rc = hv_verb_unknown(verbs, args[0]);
-		goto out;
-	}
-	rc = v->run(&c, nargs, args);
+	rc = hv_run(&tool, &c, argc, argv);
 	fflush(stdout);
-out:
-	if (c.verb_pc)
-		poptFreeContext(c.verb_pc);
-	poptFreeContext(pc);
-	hv_common_free(&c.common);
 	return rc;
 }
