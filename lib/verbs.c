@@ -83,19 +83,23 @@ static void verb_synopsis(char *buf, size_t size, const char *parent, const stru
 		 *args ? " " : "", args);
 }
 
-static int check_count(const struct hv_verb *v, const char *syn, int nargs, const char **args)
+static int check_count(const struct hv_verb *v, const char *parent, int nargs, const char **args)
 {
-	if (nargs < v->min_args)
+	char syn[256];
+
+	if (nargs < v->min_args) {
+		verb_synopsis(syn, sizeof(syn), parent, v);
 		return hv_usage_error("%s: missing argument (usage: %s)", v->name, syn);
+	}
 	if (v->max_args >= 0 && nargs > v->max_args)
 		return hv_usage_error("%s: unexpected argument '%s'", v->name, args[v->max_args]);
 	return -1;
 }
 
-static int run_args(const struct hv_tool *t, void *ctx, const struct hv_verb *v, const char *syn,
+static int run_args(const struct hv_tool *t, void *ctx, const struct hv_verb *v, const char *parent,
 		    int nargs, const char **args)
 {
-	int rc = check_count(v, syn, nargs, args);
+	int rc = check_count(v, parent, nargs, args);
 
 	if (rc < 0 && t->ready)
 		rc = t->ready(ctx, v);
@@ -153,16 +157,17 @@ int hv_run_verb(const struct hv_tool *t, void *ctx, const char *parent, const st
 			argc = n;
 		}
 	}
-	verb_synopsis(syn, sizeof(syn), parent, v);
+	/* No snprintf() on the way of the usual call: its first run is dear (bench/xsctl). */
 	if (!has_option_word(argc - 1, argv + 1))
-		return run_args(t, ctx, v, syn, argc - 1, argv + 1);
+		return run_args(t, ctx, v, parent, argc - 1, argv + 1);
+	verb_synopsis(syn, sizeof(syn), parent, v);
 	build_pass(&p, t, v, ctx);
 	pc = poptGetContext(v->name, argc, argv, p.table,
 			    v->flags & HV_VERB_POSIX ? POPT_CONTEXT_POSIXMEHARDER : 0);
 	rc = parse(t, ctx, &p, pc, v->usage ? v->usage : syn, NULL);
 	if (rc < 0) {
 		args = hv_popt_args(pc, &nargs);
-		rc = run_args(t, ctx, v, syn, nargs, args);
+		rc = run_args(t, ctx, v, parent, nargs, args);
 	}
 	poptFreeContext(pc);
 	return rc;
