@@ -91,6 +91,16 @@ faults_in() { awk -v m="$2" '$4 != "-" && $6 ~ "^"m"\\+" { sub(".*\\+", "", $6);
 
 # ---- probe ------------------------------------------------------------------
 
+@test "the common options go before or after the verb alike" {
+	run "$UW" --json probe
+	[ "$status" -eq 0 ]
+	local before=$output
+	run "$UW" probe --json
+	[ "$status" -eq 0 ]
+	[ "$output" = "$before" ]
+	[[ $before == "{"* ]]
+}
+
 @test "probe --json has every field" {
 	run "$UW" probe --json
 	[ "$status" -eq 0 ]

@@ -552,43 +552,30 @@ static void plot_free(struct plot *p)
 	free(p);
 }
 
+const struct poptOption uw_plot_options[] = {
+    {"output", 'o', POPT_ARG_STRING, HV_AT(struct uw_ctx, output), 0,
+     "write the SVG to FILE (default stdout)", "FILE"},
+    POPT_TABLEEND,
+};
+
 int uw_plot(void *ctx, int argc, const char **argv)
 {
-	static const char syn[] = "plot [-o FILE.svg] TRACE";
 	struct uw_ctx *x = ctx;
-	const char *output = NULL;
-	struct poptOption opts[] = {
-	    {"output", 'o', POPT_ARG_STRING, &output, 0, "write the SVG to FILE (default stdout)",
-	     "FILE"},
-	    HV_POPT_COMMON(x->c),
-	    POPT_TABLEEND,
-	};
-	poptContext pc = poptGetContext(NULL, argc, argv, opts, 0);
-	const char **args;
 	struct plot *p;
 	FILE *in;
-	int rc, nargs;
+	int rc;
 
-	rc = hv_popt_parse(pc, opts, &x->c, syn, NULL, "uffd-watch(1)");
-	if (rc >= 0) {
-		poptFreeContext(pc);
-		return rc;
-	}
-	args = hv_popt_args(pc, &nargs);
-	if (nargs != 1) {
-		poptFreeContext(pc);
+	if (argc != 1)
 		return hv_usage_error("plot needs one TRACE (a file of run or serve "
 				      "--trace --json, or - for stdin)");
-	}
 	p = calloc(1, sizeof(*p));
 	if (p)
 		p->bands = calloc(PLOT_MAX_MAPPINGS, sizeof(*p->bands));
 	if (!p || !p->bands) {
 		free(p);
-		poptFreeContext(pc);
 		return hv_fail(-ENOMEM, NULL, "plot");
 	}
-	p->trace = args[0];
+	p->trace = argv[0];
 	in = strcmp(p->trace, "-") ? fopen(p->trace, "re") : stdin;
 	if (!in)
 		rc = hv_fail(-errno, NULL, "plot: cannot open %s", p->trace);
@@ -604,8 +591,7 @@ int uw_plot(void *ctx, int argc, const char **argv)
 	if (!rc && layout(p))
 		rc = hv_fail(-ENOMEM, NULL, "plot");
 	if (!rc)
-		rc = write_svg(p, output);
+		rc = write_svg(p, x->output);
 	plot_free(p);
-	poptFreeContext(pc);
 	return rc;
 }

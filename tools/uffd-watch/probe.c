@@ -324,22 +324,12 @@ static void print_text(const struct probe *p)
 int uw_probe(void *ctx, int argc, const char **argv)
 {
 	struct uw_ctx *x = ctx;
-	struct poptOption opts[] = {HV_POPT_COMMON(x->c), POPT_TABLEEND};
-	poptContext pc = poptGetContext(NULL, argc, argv, opts, 0);
 	struct probe *p;
-	int rc, nargs;
+	int rc;
 
-	rc = hv_popt_parse(pc, opts, &x->c, "probe [--json]", NULL, "uffd-watch(1)");
-	if (rc >= 0) {
-		poptFreeContext(pc);
-		return rc;
-	}
-	hv_popt_args(pc, &nargs);
-	if (nargs) {
-		poptFreeContext(pc);
+	(void)argv;
+	if (argc)
 		return hv_usage_error("probe takes no arguments");
-	}
-	poptFreeContext(pc);
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return hv_fail(-ENOMEM, NULL, "probe");

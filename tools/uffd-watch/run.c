@@ -123,9 +123,38 @@ static void cleanup(struct run *r)
 	r->timer = -1;
 }
 
-int uw_run(void *ctx, int argc, const char **argv)
+const struct poptOption uw_run_options[] = {
+    {"mode", 'm', POPT_ARG_STRING, HV_AT(struct uw_ctx, o.mode), 0,
+     "missing (default), wp, minor or wp-async", "MODE"},
+    {"interval", 'i', POPT_ARG_STRING, HV_AT(struct uw_ctx, o.interval), 0,
+     "wp-async (dirty): report the pages written every DURATION (default 1s)", "DURATION"},
+    {"serve", 's', POPT_ARG_STRING, HV_AT(struct uw_ctx, o.serve), 0, "zero (default) or file:PATH",
+     "HOW"},
+    {"trace", 't', POPT_ARG_NONE, HV_AT(struct uw_ctx, trace), 0, "print every fault and event",
+     NULL},
+    {"stats", 0, POPT_ARG_NONE, HV_AT(struct uw_ctx, stats), 0, "print fault statistics at exit",
+     NULL},
+    {"min-size", 0, POPT_ARG_STRING, HV_AT(struct uw_ctx, o.min_size), 0,
+     "register anonymous mappings of at least SIZE (default 1M)", "SIZE"},
+    {"output", 'o', POPT_ARG_STRING, HV_AT(struct uw_ctx, output), 0,
+     "write trace and stats to FILE", "FILE"},
+    {"fault-around", 0, POPT_ARG_STRING, HV_AT(struct uw_ctx, o.around), 0,
+     "pages per missing fault: auto (default without --trace: grows on sequential "
+     "faults), off, or a fixed N",
+     "auto|off|N"},
+    {"wp-unpopulated", 0, POPT_ARG_STRING, HV_AT(struct uw_ctx, o.wp_unpopulated), 0,
+     "--mode wp: auto (default: UFFD_FEATURE_WP_UNPOPULATED where the kernel has it) "
+     "or off",
+     "auto|off"},
+    {"spin", 0, POPT_ARG_STRING, HV_AT(struct uw_ctx, o.spin), 0,
+     "after a fault, poll USEC microseconds for the next (default 50; 0: never)", "USEC"},
+    POPT_TABLEEND,
+};
+
+/* run and dirty: dirty is run --mode wp-async, with its own words for it. */
+static int run_command(struct uw_ctx *x, int nargs, const char **cmd, bool dirty)
 {
-	struct uw_ctx *x = ctx;
+	const struct uw_opts *o = &x->o;
 	struct run r = {.x = x,
 			.ep = -1,
 			.listen = -1,
@@ -133,106 +162,67 @@ int uw_run(void *ctx, int argc, const char **argv)
 			.min_size = 1 << 20,
 			.spin_ns = 50000,
 			.interval_ns = 1000000000};
-	bool dirty = !strcmp(argv[0], "dirty");
-	char *mode = NULL, *serve = NULL, *min = NULL, *output = NULL, *spin = NULL, *around = NULL;
-	char *wpu = NULL, *interval = NULL;
-	struct poptOption opts[] = {
-	    {"mode", 'm', POPT_ARG_STRING, &mode, 0, "missing (default), wp, minor or wp-async",
-	     "MODE"},
-	    {"interval", 'i', POPT_ARG_STRING, &interval, 0,
-	     "wp-async (dirty): report the pages written every DURATION (default 1s)", "DURATION"},
-	    {"serve", 's', POPT_ARG_STRING, &serve, 0, "zero (default) or file:PATH", "HOW"},
-	    {"trace", 't', POPT_ARG_NONE, &x->trace, 0, "print every fault and event", NULL},
-	    {"stats", 0, POPT_ARG_NONE, &x->stats, 0, "print fault statistics at exit", NULL},
-	    {"min-size", 0, POPT_ARG_STRING, &min, 0,
-	     "register anonymous mappings of at least SIZE (default 1M)", "SIZE"},
-	    {"output", 'o', POPT_ARG_STRING, &output, 0, "write trace and stats to FILE", "FILE"},
-	    {"fault-around", 0, POPT_ARG_STRING, &around, 0,
-	     "pages per missing fault: auto (default without --trace: grows on sequential "
-	     "faults), off, or a fixed N",
-	     "auto|off|N"},
-	    {"wp-unpopulated", 0, POPT_ARG_STRING, &wpu, 0,
-	     "--mode wp: auto (default: UFFD_FEATURE_WP_UNPOPULATED where the kernel has it) "
-	     "or off",
-	     "auto|off"},
-	    {"spin", 0, POPT_ARG_STRING, &spin, 0,
-	     "after a fault, poll USEC microseconds for the next (default 50; 0: never)", "USEC"},
-	    HV_POPT_COMMON(x->c),
-	    POPT_TABLEEND};
-	poptContext pc = poptGetContext(NULL, argc, argv, opts, POPT_CONTEXT_POSIXMEHARDER);
-	const char **cmd;
 	char agent[PATH_MAX];
-	int rc, nargs;
+	int rc;
 	uint64_t kioctls;
 
-	rc = hv_popt_parse(pc, opts, &x->c,
-			   dirty
-			       ? "dirty [--interval DURATION] [--stats] [--json] [--min-size SIZE] "
-				 "[-o FILE] -- CMD [ARGS...]"
-			       : "run [--mode missing|wp|minor|wp-async] [--serve zero|file:PATH] "
-				 "[--interval DURATION] [--trace] [--stats] [--json] "
-				 "[--min-size SIZE] [-o FILE] -- CMD [ARGS...]",
-			   NULL, "uffd-watch(1)");
-	if (rc >= 0)
-		goto out_popt;
-	cmd = hv_popt_args(pc, &nargs);
 	if (!nargs) {
 		rc = hv_usage_error("run needs a command: run [OPTIONS] -- CMD [ARGS...]");
-		goto out_popt;
+		goto out_args;
 	}
-	r.mode = mode ? mode_from_name(mode) : dirty ? UW_MODE_WP_ASYNC : UW_MODE_MISSING;
+	r.mode = o->mode ? mode_from_name(o->mode) : dirty ? UW_MODE_WP_ASYNC : UW_MODE_MISSING;
 	if (r.mode < 0) {
-		rc = hv_usage_error("--mode %s: use missing, wp, minor or wp-async", mode);
-		goto out_popt;
+		rc = hv_usage_error("--mode %s: use missing, wp, minor or wp-async", o->mode);
+		goto out_args;
 	}
 	if (dirty && r.mode != UW_MODE_WP_ASYNC) {
 		rc = hv_usage_error("dirty is --mode wp-async: no other --mode");
-		goto out_popt;
+		goto out_args;
 	}
-	if (interval && r.mode != UW_MODE_WP_ASYNC) {
+	if (o->interval && r.mode != UW_MODE_WP_ASYNC) {
 		rc = hv_usage_error("--interval applies to dirty (--mode wp-async) only");
-		goto out_popt;
+		goto out_args;
 	}
-	if (interval) {
+	if (o->interval) {
 		uint64_t ms;
 
-		if (hv_parse_duration_ms(interval, 86400000, &ms) < 0 || ms < 10) {
+		if (hv_parse_duration_ms(o->interval, 86400000, &ms) < 0 || ms < 10) {
 			rc = hv_usage_error("--interval %s: use a duration from 10ms to 24h, like "
 					    "500ms or 2s",
-					    interval);
-			goto out_popt;
+					    o->interval);
+			goto out_args;
 		}
 		r.interval_ns = ms * 1000000;
 	}
-	if (r.mode == UW_MODE_WP_ASYNC && (x->trace || serve)) {
+	if (r.mode == UW_MODE_WP_ASYNC && (x->trace || o->serve)) {
 		rc = hv_usage_error("dirty (--mode wp-async) reports pages written, no faults: "
 				    "--trace and --serve do not apply");
-		goto out_popt;
+		goto out_args;
 	}
-	if (serve && strcmp(serve, "zero")) {
-		if (strncmp(serve, "file:", 5) || !serve[5]) {
-			rc = hv_usage_error("--serve %s: use zero or file:PATH", serve);
-			goto out_popt;
+	if (o->serve && strcmp(o->serve, "zero")) {
+		if (strncmp(o->serve, "file:", 5) || !o->serve[5]) {
+			rc = hv_usage_error("--serve %s: use zero or file:PATH", o->serve);
+			goto out_args;
 		}
 		if (r.mode == UW_MODE_MINOR) {
 			rc =
 			    hv_usage_error("--serve file: does not apply to --mode minor (the page "
 					   "cache already holds the content)");
-			goto out_popt;
+			goto out_args;
 		}
-		r.serve_path = serve + 5;
+		r.serve_path = o->serve + 5;
 	}
-	if (min && hv_parse_size(min, UW_PAGE, UW_ADDR_LIMIT, &r.min_size) < 0) {
-		rc =
-		    hv_usage_error("--min-size %s: use a size of at least 4K, like 64K or 1M", min);
-		goto out_popt;
+	if (o->min_size && hv_parse_size(o->min_size, UW_PAGE, UW_ADDR_LIMIT, &r.min_size) < 0) {
+		rc = hv_usage_error("--min-size %s: use a size of at least 4K, like 64K or 1M",
+				    o->min_size);
+		goto out_args;
 	}
-	if (spin) {
+	if (o->spin) {
 		uint64_t us;
 
-		if (hv_parse_dec(spin, 0, 1000000, &us) < 0) {
-			rc = hv_usage_error("--spin %s: use microseconds, 0 to 1000000", spin);
-			goto out_popt;
+		if (hv_parse_dec(o->spin, 0, 1000000, &us) < 0) {
+			rc = hv_usage_error("--spin %s: use microseconds, 0 to 1000000", o->spin);
+			goto out_args;
 		}
 		r.spin_ns = us * 1000;
 	}
@@ -240,33 +230,34 @@ int uw_run(void *ctx, int argc, const char **argv)
 	 * A trace is there to show every first touch, and fault-around would
 	 * hide the touches it anticipates: off by default with --trace.
 	 */
-	if (!around) {
+	if (!o->around) {
 		r.adaptive = r.mode == UW_MODE_MISSING && !x->trace;
 		r.around = r.adaptive ? UW_AROUND_AUTO : 1;
-	} else if (!strcmp(around, "auto")) {
+	} else if (!strcmp(o->around, "auto")) {
 		r.adaptive = true;
 		r.around = UW_AROUND_AUTO;
-	} else if (!strcmp(around, "off")) {
+	} else if (!strcmp(o->around, "off")) {
 		r.around = 1;
-	} else if (hv_parse_dec(around, 1, 512, &r.around) < 0) {
-		rc = hv_usage_error("--fault-around %s: use auto, off or 1 to 512 pages", around);
-		goto out_popt;
-	}
-	if (wpu && strcmp(wpu, "auto") && strcmp(wpu, "off")) {
-		rc = hv_usage_error("--wp-unpopulated %s: use auto or off", wpu);
-		goto out_popt;
-	}
-	if (wpu && r.mode != UW_MODE_WP) {
-		rc = hv_usage_error("--wp-unpopulated applies to --mode wp only");
-		goto out_popt;
-	}
-	r.wp_unpop_off = wpu && !strcmp(wpu, "off");
-	if (r.around > 1 && r.mode != UW_MODE_MISSING) {
+	} else if (hv_parse_dec(o->around, 1, 512, &r.around) < 0) {
 		rc =
-		    hv_usage_error("--fault-around %s: only with --mode missing (use off)", around);
-		goto out_popt;
+		    hv_usage_error("--fault-around %s: use auto, off or 1 to 512 pages", o->around);
+		goto out_args;
 	}
-	x->output = output;
+	if (o->wp_unpopulated && strcmp(o->wp_unpopulated, "auto") &&
+	    strcmp(o->wp_unpopulated, "off")) {
+		rc = hv_usage_error("--wp-unpopulated %s: use auto or off", o->wp_unpopulated);
+		goto out_args;
+	}
+	if (o->wp_unpopulated && r.mode != UW_MODE_WP) {
+		rc = hv_usage_error("--wp-unpopulated applies to --mode wp only");
+		goto out_args;
+	}
+	r.wp_unpop_off = o->wp_unpopulated && !strcmp(o->wp_unpopulated, "off");
+	if (r.around > 1 && r.mode != UW_MODE_MISSING) {
+		rc = hv_usage_error("--fault-around %s: only with --mode missing (use off)",
+				    o->around);
+		goto out_args;
+	}
 
 	rc = uw_kernel_features(&r.kfeatures, &kioctls);
 	if (rc < 0) {
@@ -275,7 +266,7 @@ int uw_run(void *ctx, int argc, const char **argv)
 					    "grant access to /dev/userfaultfd"
 					  : NULL,
 			     "cannot create a userfaultfd");
-		goto out_popt;
+		goto out_args;
 	}
 	r.want = UFFD_FEATURE_THREAD_ID | UFFD_FEATURE_EVENT_FORK | UFFD_FEATURE_EVENT_REMAP |
 		 UFFD_FEATURE_EVENT_REMOVE | UFFD_FEATURE_EVENT_UNMAP;
@@ -283,7 +274,7 @@ int uw_run(void *ctx, int argc, const char **argv)
 		if (!(r.kfeatures & UFFD_FEATURE_PAGEFAULT_FLAG_WP)) {
 			rc = hv_fail(-EOPNOTSUPP, "write-protect faults need Linux 5.7 or later",
 				     "--mode wp: the kernel lacks UFFD_FEATURE_PAGEFAULT_FLAG_WP");
-			goto out_popt;
+			goto out_args;
 		}
 		r.want |= UFFD_FEATURE_PAGEFAULT_FLAG_WP;
 		/*
@@ -309,7 +300,7 @@ int uw_run(void *ctx, int argc, const char **argv)
 				    : !(r.kfeatures & UFFD_FEATURE_WP_UNPOPULATED)
 					? "UFFD_FEATURE_WP_UNPOPULATED"
 					: "the PAGEMAP_SCAN ioctl");
-			goto out_popt;
+			goto out_args;
 		}
 		r.want |= UFFD_FEATURE_PAGEFAULT_FLAG_WP | need;
 	}
@@ -317,27 +308,27 @@ int uw_run(void *ctx, int argc, const char **argv)
 		if (!(r.kfeatures & UFFD_FEATURE_MINOR_SHMEM)) {
 			rc = hv_fail(-EOPNOTSUPP, "minor faults on shmem need Linux 5.14 or later",
 				     "--mode minor: the kernel lacks UFFD_FEATURE_MINOR_SHMEM");
-			goto out_popt;
+			goto out_args;
 		}
 		r.want |= UFFD_FEATURE_MINOR_SHMEM;
 	}
 	if ((rc = uw_find_agent(agent, sizeof(agent))))
-		goto out_popt;
+		goto out_args;
 	r.zero = mmap(NULL, r.around * UW_PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (r.zero == MAP_FAILED) {
 		rc = hv_fail(-errno, NULL, "mmap");
-		goto out_popt;
+		goto out_args;
 	}
 	if (r.serve_path && (rc = map_file(&r)))
-		goto out_popt;
+		goto out_args;
 	if ((rc = uw_output_open(x)))
-		goto out_popt;
+		goto out_args;
 	if (r.mode == UW_MODE_WP_ASYNC && !x->c.json)
 		fprintf(x->out, "# TIME PID - written MAPPING pages=N +OFFSET-END...  (the pages "
 				"written in each --interval)\n");
 	if (hv_signals_block(&r.sig, 1) < 0) {
 		rc = hv_fail(-errno, NULL, "signalfd");
-		goto out_popt;
+		goto out_args;
 	}
 	r.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (r.ep < 0) {
@@ -406,7 +397,16 @@ out:
 	cleanup(&r);
 	hv_signals_restore(&r.sig);
 	uw_output_close(x);
-out_popt:
-	poptFreeContext(pc);
+out_args:
 	return rc;
+}
+
+int uw_run(void *ctx, int argc, const char **argv)
+{
+	return run_command(ctx, argc, argv, false);
+}
+
+int uw_dirty(void *ctx, int argc, const char **argv)
+{
+	return run_command(ctx, argc, argv, true);
 }

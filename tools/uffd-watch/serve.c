@@ -134,86 +134,80 @@ static int setup(struct serve *s)
 	return listen_private(s);
 }
 
+const struct poptOption uw_serve_options[] = {
+    {"socket", 's', POPT_ARG_STRING, HV_AT(struct uw_ctx, o.socket), 0,
+     "listen on this unix socket", "PATH"},
+    {"memory", 'm', POPT_ARG_STRING, HV_AT(struct uw_ctx, o.memory), 0,
+     "the snapshot's guest memory file", "FILE"},
+    {"max-clients", 0, POPT_ARG_STRING, HV_AT(struct uw_ctx, o.max_clients), 0,
+     "serve up to N VMMs at once, until a signal (default 1: one VMM, then exit)", "N"},
+    {"record", 'r', POPT_ARG_STRING, HV_AT(struct uw_ctx, o.record), 0,
+     "write the first-touch order of pages to TRACE at the end", "TRACE"},
+    {"prefetch", 'p', POPT_ARG_STRING, HV_AT(struct uw_ctx, o.prefetch), 0,
+     "install the pages listed in TRACE before serving faults", "TRACE"},
+    {"timeout", 0, POPT_ARG_STRING, HV_AT(struct uw_ctx, o.timeout), 0,
+     "give up if the VMM has not completed the handshake by then", "DURATION"},
+    {"allow-uid", 0, POPT_ARG_ARGV, HV_AT(struct uw_ctx, o.allow_uid), 0,
+     "also serve a VMM running as UID (repeatable; default: serve's own uid only)", "UID"},
+    {"trace", 't', POPT_ARG_NONE, HV_AT(struct uw_ctx, trace), 0, "print every fault and event",
+     NULL},
+    {"stats", 0, POPT_ARG_NONE, HV_AT(struct uw_ctx, stats), 0, "print statistics at the end",
+     NULL},
+    {"output", 'o', POPT_ARG_STRING, HV_AT(struct uw_ctx, output), 0,
+     "write trace and stats to FILE", "FILE"},
+    POPT_TABLEEND,
+};
+
 int uw_serve(void *ctx, int argc, const char **argv)
 {
 	struct uw_ctx *x = ctx;
 	struct serve s = {.x = x, .listen = -1, .ep = -1, .stopfd = -1, .donefd = -1, .mem_fd = -1};
-	char *sock = NULL, *mem = NULL, *rec = NULL, *pf = NULL, *timeout = NULL, *output = NULL;
-	char *maxc = NULL;
-	char **allow = NULL;
-	struct poptOption opts[] = {
-	    {"socket", 's', POPT_ARG_STRING, &sock, 0, "listen on this unix socket", "PATH"},
-	    {"memory", 'm', POPT_ARG_STRING, &mem, 0, "the snapshot's guest memory file", "FILE"},
-	    {"max-clients", 0, POPT_ARG_STRING, &maxc, 0,
-	     "serve up to N VMMs at once, until a signal (default 1: one VMM, then exit)", "N"},
-	    {"record", 'r', POPT_ARG_STRING, &rec, 0,
-	     "write the first-touch order of pages to TRACE at the end", "TRACE"},
-	    {"prefetch", 'p', POPT_ARG_STRING, &pf, 0,
-	     "install the pages listed in TRACE before serving faults", "TRACE"},
-	    {"timeout", 0, POPT_ARG_STRING, &timeout, 0,
-	     "give up if the VMM has not completed the handshake by then", "DURATION"},
-	    {"allow-uid", 0, POPT_ARG_ARGV, &allow, 0,
-	     "also serve a VMM running as UID (repeatable; default: serve's own uid only)", "UID"},
-	    {"trace", 't', POPT_ARG_NONE, &x->trace, 0, "print every fault and event", NULL},
-	    {"stats", 0, POPT_ARG_NONE, &x->stats, 0, "print statistics at the end", NULL},
-	    {"output", 'o', POPT_ARG_STRING, &output, 0, "write trace and stats to FILE", "FILE"},
-	    HV_POPT_COMMON(x->c),
-	    POPT_TABLEEND};
-	poptContext pc = poptGetContext(NULL, argc, argv, opts, 0);
-	int rc, nargs;
+	const struct uw_opts *o = &x->o;
+	int rc;
 
-	rc = hv_popt_parse(
-	    pc, opts, &x->c,
-	    "serve --socket PATH --memory FILE [--max-clients N] [--allow-uid UID]... "
-	    "[--record TRACE] [--prefetch TRACE] [--timeout DURATION] [--trace] "
-	    "[--stats] [--json] [-o FILE]",
-	    NULL, "uffd-watch(1)");
-	if (rc >= 0)
-		goto out_popt;
-	hv_popt_args(pc, &nargs);
-	if (nargs) {
+	(void)argv;
+	if (argc) {
 		rc = hv_usage_error("serve takes no arguments");
-		goto out_popt;
+		goto out_args;
 	}
-	if (!sock || !mem) {
+	if (!o->socket || !o->memory) {
 		rc = hv_usage_error("serve needs --socket PATH and --memory FILE");
-		goto out_popt;
+		goto out_args;
 	}
-	if (timeout && hv_parse_duration_ms(timeout, 86400000ull * 365, &s.timeout_ms) < 0) {
-		rc = hv_usage_error("--timeout %s: use a duration like 10s or 500ms", timeout);
-		goto out_popt;
+	if (o->timeout && hv_parse_duration_ms(o->timeout, 86400000ull * 365, &s.timeout_ms) < 0) {
+		rc = hv_usage_error("--timeout %s: use a duration like 10s or 500ms", o->timeout);
+		goto out_args;
 	}
 	s.max_clients = 1;
-	if (maxc) {
+	if (o->max_clients) {
 		uint32_t n;
 
-		if (hv_parse_u32(maxc, 1, MAX_CLIENTS, &n) < 0) {
-			rc = hv_usage_error("--max-clients %s: give a number from 1 to %d", maxc,
-					    MAX_CLIENTS);
-			goto out_popt;
+		if (hv_parse_u32(o->max_clients, 1, MAX_CLIENTS, &n) < 0) {
+			rc = hv_usage_error("--max-clients %s: give a number from 1 to %d",
+					    o->max_clients, MAX_CLIENTS);
+			goto out_args;
 		}
 		s.max_clients = n;
 	}
-	for (size_t i = 0; allow && allow[i]; i++) {
+	for (size_t i = 0; o->allow_uid && o->allow_uid[i]; i++) {
 		uint32_t uid;
 
-		if (hv_parse_u32(allow[i], 0, UINT32_MAX - 1, &uid) < 0) {
-			rc = hv_usage_error("--allow-uid %s: give a numeric uid", allow[i]);
-			goto out_popt;
+		if (hv_parse_u32(o->allow_uid[i], 0, UINT32_MAX - 1, &uid) < 0) {
+			rc = hv_usage_error("--allow-uid %s: give a numeric uid", o->allow_uid[i]);
+			goto out_args;
 		}
 		if (s.nallow == MAX_ALLOW_UIDS) {
 			rc = hv_usage_error("--allow-uid: at most %d uids", MAX_ALLOW_UIDS);
-			goto out_popt;
+			goto out_args;
 		}
 		s.allow[s.nallow++] = (uid_t)uid;
 	}
-	s.sock_path = sock;
-	s.mem_path = mem;
-	s.record_path = rec;
-	s.prefetch_path = pf;
-	x->output = output;
+	s.sock_path = o->socket;
+	s.mem_path = o->memory;
+	s.record_path = o->record;
+	s.prefetch_path = o->prefetch;
 	if ((rc = uw_output_open(x)))
-		goto out_popt;
+		goto out_args;
 	/* Before any thread: they inherit the blocked mask, the main thread takes the signals. */
 	if (hv_signals_block(&s.sig, 0) < 0) {
 		rc = hv_fail(-errno, NULL, "signalfd");
@@ -238,7 +232,7 @@ int uw_serve(void *ctx, int argc, const char **argv)
 out:
 	if (s.listen >= 0) {
 		close(s.listen);
-		unlink(sock);
+		unlink(o->socket);
 	}
 	if (s.ep >= 0)
 		close(s.ep);
@@ -252,10 +246,6 @@ out:
 	if (s.sig_on)
 		hv_signals_restore(&s.sig);
 	uw_output_close(x);
-out_popt:
-	for (size_t i = 0; allow && allow[i]; i++)
-		free(allow[i]);
-	free(allow);
-	poptFreeContext(pc);
+out_args:
 	return rc;
 }

@@ -18,20 +18,32 @@
 struct hv_json;
 
 /* The tool's state: the common options and where trace and stats go. */
+/* The verbs' option values, as popt stored them; each verb checks its own. */
+struct uw_opts {
+	const char *mode, *interval, *serve, *min_size, *around, *wp_unpopulated, *spin; /* run */
+	const char *socket, *memory, *max_clients, *record, *prefetch, *timeout;	 /* serve */
+	char **allow_uid; /* serve --allow-uid, repeatable: popt's array, freed by main() */
+};
+
 struct uw_ctx {
 	struct hv_common c;
-	const char *output; /* -o: trace and stats go there instead of stdout */
+	struct uw_opts o;
+	const char *output; /* -o: trace and stats (plot: the SVG) go there instead of stdout */
 	FILE *out;
 	int trace;
 	int stats;
 	uint64_t t0_ns; /* event times are relative to this */
 };
 
+/* The verbs: each gets the words after its options. */
 int uw_probe(void *ctx, int argc, const char **argv);
-/* run and dirty (dirty is run --mode wp-async). */
 int uw_run(void *ctx, int argc, const char **argv);
+/* run --mode wp-async, told in dirty's words. */
+int uw_dirty(void *ctx, int argc, const char **argv);
 int uw_serve(void *ctx, int argc, const char **argv);
 int uw_plot(void *ctx, int argc, const char **argv);
+/* Their option tables (HV_AT into struct uw_ctx); dirty takes run's. */
+extern const struct poptOption uw_run_options[], uw_serve_options[], uw_plot_options[];
 
 /* Log-linear histogram: 32 sub-buckets per power of two, so ±3% per value. */
 #define UW_HIST_BUCKETS (64 + 58 * 32)
