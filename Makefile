@@ -158,9 +158,12 @@ kmod:
 # ---- tests -----------------------------------------------------------------
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
+# A unit test of code outside lib/ names that code's .c files as further
+# prerequisites and its directory in UNIT_CFLAGS (tools/lguest-run/build.mk).
 tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBHV)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(HV_CFLAGS) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIBHV) $(POPT_LIBS)
+	$(Q)$(CC) $(HV_CFLAGS) $(CFLAGS) -Itests/unit $(UNIT_CFLAGS) $(LDFLAGS) -o $@ \
+	  $(filter %.c,$^) $(LIBHV) $(POPT_LIBS)
 include $(wildcard tests/*/build.mk)
 # Programs built straight from sources (no .o) follow the flavour too.
 $(UNIT_BINS) $(TEST_EXTRA) $(foreach t,$(TOOLS),$($(t)_EXTRA)): $(FLAVOUR_STAMP)

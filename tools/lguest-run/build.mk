@@ -12,11 +12,8 @@ lguest-run_LIBS += $(ZSTD_LIBS)
 lguest-run_CFLAGS += $(ZSTD_CFLAGS) -DHAVE_ZSTD
 endif
 # The 9p server (p9.c) needs no KVM: its unit test links it alone.
-tests/unit/test-p9: tests/unit/test-p9.c tests/unit/unit.h tools/lguest-run/p9.c \
-		tools/lguest-run/p9.h $(LIBHV)
-	@echo "  LD      $@"
-	$(Q)$(CC) $(HV_CFLAGS) $(CFLAGS) -Itests/unit -Itools/lguest-run $(LDFLAGS) -o $@ $< \
-	  tools/lguest-run/p9.c $(LIBHV) $(POPT_LIBS)
+tests/unit/test-p9: tools/lguest-run/p9.c tools/lguest-run/p9.h
+tests/unit/test-p9: UNIT_CFLAGS := -Itools/lguest-run
 # lguest-run-init: PID 1 of a --run guest, static (the initramfs holds
 # nothing else), installed to $(libexecdir)/hvutils and found next to the
 # binary in the build tree. No libhvutils and no sanitizer: it runs alone
@@ -29,8 +26,5 @@ tools/lguest-run/lguest-run-init: LDFLAGS := $(call nosan,$(LDFLAGS))
 tools/lguest-run/lguest-run-init: tools/lguest-run/init/lguest-run-init.c
 	$(call hv_prog,-static)
 # The kernel cache's hash (hash.c) needs nothing else: its unit test links it alone.
-tests/unit/test-hash: tests/unit/test-hash.c tests/unit/unit.h tools/lguest-run/hash.c \
-		tools/lguest-run/hash.h
-	@echo "  LD      $@"
-	$(Q)$(CC) $(HV_CFLAGS) $(CFLAGS) -Itests/unit -Itools/lguest-run $(LDFLAGS) -o $@ $< \
-	  tools/lguest-run/hash.c
+tests/unit/test-hash: tools/lguest-run/hash.c tools/lguest-run/hash.h
+tests/unit/test-hash: UNIT_CFLAGS := -Itools/lguest-run
