@@ -131,7 +131,7 @@ int vb_resolve(struct vb_ctx *c, const char *arg, struct vb_devs *out)
 	if (!vb_parse_ids(arg, &ven, &dev))
 		return resolve_ids(c, arg, ven, dev, out);
 	if (vb_looks_like_uuid(arg)) {
-		/* mdev UUIDs are resolved here once mdev.c exists. */
+		/* Only PCI devices here: info, peek and poke try vb_mdev_resolve() first. */
 		if (hv_path_exists(&c->root, "/sys/bus/mdev/devices/%s", arg)) {
 			hv_err(0, "this verb takes PCI devices", "%s: an mdev device, not PCI",
 			       arg);
