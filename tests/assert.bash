@@ -33,3 +33,15 @@ fails_with() {
 		return 1
 	}
 }
+
+# exits_with CODE: after `run`, the command exited CODE. For a status whose
+# output is legitimately not one message line (data on stdout, a trace, a
+# killed process, a program's exit passed on): prints the output when the
+# status differs. A tool's one-line error is checked with fails_with.
+# shellcheck disable=SC2154
+exits_with() {
+	[ "$status" -eq "$1" ] || {
+		echo "expected exit $1, got $status: $output" >&2
+		return 1
+	}
+}
