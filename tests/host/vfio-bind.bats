@@ -192,7 +192,7 @@ PD=/etc/driverctl.d
 
 @test "bind --persist: a device vfio-pci did not take gets no persistent file" {
 	run "$VB" bind --persist 00:02.0
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[ ! -e "$ROOT$PD/pci-0000:00:02.0" ]
 }
 
@@ -269,7 +269,7 @@ PD=/etc/driverctl.d
 	run "$VB" bind --if-persistent 02:00.0
 	fails_with 6 "vfio-bind: 0000:02:00.0: in use: *"
 	run "$VB" bind --if-persistent --persist 02:00.0
-	[ "$status" -eq 2 ]
+	fails_with 2 "vfio-bind: bind: --if-persistent goes with neither --persist nor --group*"
 	unchanged
 }
 
@@ -382,10 +382,9 @@ PD=/etc/driverctl.d
 	run "$VB" regs -f "$BATS_TEST_TMPDIR/none" 00:03.0
 	fails_with 3 "vfio-bind: regs: reading the script from $BATS_TEST_TMPDIR/none: No such file or directory"
 	run "$VB" regs
-	[ "$status" -eq 2 ]
-	[[ ${lines[0]} == "vfio-bind: regs: missing argument"* ]]
+	fails_with 2 "vfio-bind: regs: missing argument*"
 	run "$VB" regs 0000:0f:00.0 </dev/null
-	[ "$status" -eq 3 ]
+	fails_with 3 "vfio-bind: 0000:0f:00.0: no such PCI device: *"
 }
 
 @test "regs on a device that is not on vfio-pci says so (exit 5)" {
@@ -607,7 +606,7 @@ print({x['address']: x for x in json.load(sys.stdin)['devices']}['$1']['viable']
 
 @test "one busy DEV stops the whole bind before any change" {
 	run "$VB" bind 01:00.0 02:00.0
-	[ "$status" -eq 6 ]
+	fails_with 6 "vfio-bind: 0000:02:00.0: in use: network interface eth1 is up*"
 	unchanged
 }
 
@@ -766,14 +765,14 @@ SH
 
 @test "bind writes the record before the first sysfs write (killed after 'record')" {
 	HVUTILS_TEST_STOP_AFTER=record run "$VB" bind 01:00.0
-	[ "$status" -eq 137 ]
+	exits_with 137
 	[ "$(cat "$ROOT/run/hvutils/vfio-bind/0000:01:00.0")" = $'driver=e1000e\noverride=' ]
 	[ "$(<"$DEVS/0000:01:00.0/driver_override")" = "(null)" ]
 }
 
 @test "killed after 'override': driver_override is set, the driver not yet unbound" {
 	HVUTILS_TEST_STOP_AFTER=override run "$VB" bind 01:00.0
-	[ "$status" -eq 137 ]
+	exits_with 137
 	[ "$(<"$DEVS/0000:01:00.0/driver_override")" = "vfio-pci" ]
 	[ ! -s "$ROOT/sys/bus/pci/drivers/e1000e/unbind" ]
 	[ -f "$ROOT/run/hvutils/vfio-bind/0000:01:00.0" ]
@@ -783,14 +782,14 @@ SH
 	mkdir -p "$ROOT/run/hvutils/vfio-bind"
 	printf 'driver=e1000\noverride=\n' >"$ROOT/run/hvutils/vfio-bind/0000:01:00.0"
 	HVUTILS_TEST_STOP_AFTER=record run "$VB" bind 01:00.0
-	[ "$status" -eq 137 ]
+	exits_with 137
 	[ "$(head -n 1 "$ROOT/run/hvutils/vfio-bind/0000:01:00.0")" = "driver=e1000" ]
 }
 
 @test "a driver that does not take the device: exit 1, device given back to its driver" {
 	# The fake kernel never rebinds: the driver link keeps saying e1000e.
 	run "$VB" bind 01:00.0
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *"vfio-bind: 0000:01:00.0: vfio-pci refused the device (driver now: e1000e) (see dmesg; the device was given back)"* ]]
 	[[ $output == *"0000:01:00.0: restored to e1000e"* ]]
 	[ "$(<"$ROOT/sys/bus/pci/drivers/e1000e/unbind")" = "0000:01:00.0" ]
@@ -803,8 +802,7 @@ SH
 	mkdir -p "$ROOT/run/hvutils"
 	: >"$ROOT/run/hvutils/vfio-bind" # a file where the directory should be
 	run "$VB" bind 01:00.0
-	[ "$status" -ne 0 ]
-	[[ $output == "vfio-bind: locking /run/hvutils/vfio-bind/.lock: Not a directory (is /run writable?)" ]]
+	fails_with 1 "vfio-bind: locking /run/hvutils/vfio-bind/.lock: Not a directory (is /run writable?)"
 	[ "$(<"$DEVS/0000:01:00.0/driver_override")" = "(null)" ]
 	[ ! -s "$ROOT/sys/bus/pci/drivers/e1000e/unbind" ]
 }
@@ -822,8 +820,7 @@ victim() {
 	victim
 	ln -sf "$V" "$DEVS/0000:01:00.0/driver_override"
 	run "$VB" bind 01:00.0
-	[ "$status" -ne 0 ]
-	[[ $output == *"vfio-bind: 0000:01:00.0: writing driver_override: Too many levels of symbolic links"* ]]
+	fails_with 1 "vfio-bind: 0000:01:00.0: writing driver_override: Too many levels of symbolic links*"
 	[ "$(<"$V")" = precious ]
 }
 
@@ -834,7 +831,7 @@ victim() {
 	HVUTILS_TEST_STOP_AFTER=record run bash -c \
 		'ln -s "$1" "$2/0000:01:00.0.tmp.$$" && exec "$3" bind 01:00.0' \
 		_ "$V" "$ROOT/run/hvutils/vfio-bind" "$VB"
-	[ "$status" -eq 137 ]
+	exits_with 137
 	[ "$(<"$V")" = precious ]
 	[ "$(cat "$ROOT/run/hvutils/vfio-bind/0000:01:00.0")" = $'driver=e1000e\noverride=' ]
 }
@@ -844,7 +841,7 @@ victim() {
 	rm "$ROOT/dev/vfio/2"
 	ln -s "$V" "$ROOT/dev/vfio/2"
 	run "$VB" bind --user nobody 00:03.0
-	[ "$status" -ne 0 ]
+	exits_with 1
 	[[ $output == *"vfio-bind: /dev/vfio/2: handing to nobody: Too many levels of symbolic links"* ]]
 	[ "$(stat -c %u:%a "$V")" = 0:644 ]
 }
@@ -880,7 +877,7 @@ victim() {
 
 @test "doctor: IOMMU, interrupt remapping and modules fine; a blocked group fails (exit 1)" {
 	run "$VB" doctor
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *"ok   iommu     IOMMU active (dmar0), 7 IOMMU groups"* ]]
 	[[ $output == *"ok   intremap  interrupt remapping enabled"* ]]
 	[[ $output == *"ok   modules "* ]]
@@ -898,7 +895,7 @@ victim() {
 @test "doctor without an IOMMU names intel_iommu=on and amd_iommu=on (exit 1)" {
 	"$BATS_TEST_DIRNAME/fixtures/vfio-sysfs.sh" "$ROOT" --no-iommu
 	run "$VB" doctor
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ ${lines[0]} == "fail iommu     no IOMMU: "*"intel_iommu=on"*"amd_iommu=on"* ]]
 }
 
@@ -947,7 +944,7 @@ victim() {
 
 @test "doctor --json: valid JSON with a status per finding" {
 	run "$VB" doctor --json
-	[ "$status" -eq 1 ]
+	exits_with 1
 	json_ok "$output"
 	run python3 -c '
 import json, sys
