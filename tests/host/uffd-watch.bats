@@ -34,15 +34,13 @@ faults_in() { awk -v m="$2" '$4 != "-" && $6 ~ "^"m"\\+" { sub(".*\\+", "", $6);
 # bats test_tags=userspace
 @test "no verb is a usage error (exit 2) naming the verbs" {
 	run "$UW"
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"missing verb (probe, run, serve, dirty or plot)"* ]]
+	fails_with 2 "uffd-watch: missing verb (probe, run, serve, dirty or plot)*"
 }
 
 # bats test_tags=userspace
 @test "an unknown verb is a usage error with a suggestion" {
 	run "$UW" prbe
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"probe"* ]]
+	fails_with 2 "uffd-watch: unknown verb 'prbe': did you mean 'probe'? *"
 }
 
 # bats test_tags=userspace
@@ -58,35 +56,29 @@ faults_in() { awk -v m="$2" '$4 != "-" && $6 ~ "^"m"\\+" { sub(".*\\+", "", $6);
 # bats test_tags=userspace
 @test "run without a command is a usage error" {
 	run "$UW" run --trace
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"run needs a command"* ]]
+	fails_with 2 "uffd-watch: run needs a command*"
 }
 
 # bats test_tags=userspace
 @test "run --mode and --min-size are checked" {
 	run "$UW" run --mode bogus -- true
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"--mode bogus: use missing, wp, minor or wp-async"* ]]
+	fails_with 2 "uffd-watch: --mode bogus: use missing, wp, minor or wp-async*"
 	run "$UW" run --min-size 12Q -- true
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"--min-size 12Q"* ]]
+	fails_with 2 "uffd-watch: --min-size 12Q: *"
 	run "$UW" run --serve file: -- true
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"use zero or file:PATH"* ]]
+	fails_with 2 "uffd-watch: --serve file:: use zero or file:PATH*"
 }
 
 # bats test_tags=userspace
 @test "run: a command that does not exist exits 127 with the reason" {
 	run -127 "$UW" run -- /nonexistent/cmd
-	[ "$status" -eq 127 ]
-	[[ "$output" == *"cannot run /nonexistent/cmd: No such file or directory"* ]]
+	fails_with 127 "uffd-watch: cannot run /nonexistent/cmd: No such file or directory*"
 }
 
 # bats test_tags=userspace
 @test "run: a missing preload agent is reported (exit 3)" {
 	UFFD_WATCH_AGENT=/nonexistent/agent.so run "$UW" run -- true
-	[ "$status" -eq 3 ]
-	[[ "$output" == *"agent /nonexistent/agent.so: No such file or directory"* ]]
+	fails_with 3 "uffd-watch: agent /nonexistent/agent.so: No such file or directory*"
 }
 
 # ---- probe ------------------------------------------------------------------
@@ -248,11 +240,9 @@ uw_native() {
 # bats test_tags=userspace
 @test "run --wp-unpopulated is checked" {
 	run "$UW" run --mode wp --wp-unpopulated maybe -- true
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"--wp-unpopulated maybe: use auto or off"* ]]
+	fails_with 2 "uffd-watch: --wp-unpopulated maybe: use auto or off*"
 	run "$UW" run --wp-unpopulated off -- true
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"--wp-unpopulated applies to --mode wp only"* ]]
+	fails_with 2 "uffd-watch: --wp-unpopulated applies to --mode wp only*"
 }
 
 @test "run: faults from threads carry the faulting thread's id" {
@@ -274,7 +264,7 @@ uw_native() {
 
 @test "run: a fork child's faults carry its pid, and the exit status comes through" {
 	run "$UW" run --trace --min-size 64K -o "$W/t" -- "$TU/uffd-forker"
-	[ "$status" -eq 8 ]
+	exits_with 8
 	echo "$output" >"$W/out"
 	r=$(region "$W/out")
 	parent=$(awk '$1 == "parent" { print $2 }' "$W/out")
@@ -291,7 +281,7 @@ uw_native() {
 
 @test "run: a program a shell forks and execs is traced under its own pid" {
 	run "$UW" run --trace --min-size 64K -o "$W/t" -- sh -c "'$TU/uffd-touch' -p 16 -o 4,2; exit 5"
-	[ "$status" -eq 5 ]
+	exits_with 5
 	echo "$output" >"$W/out"
 	r=$(region "$W/out")
 	pid=$(awk '$1 == "pid" { print $2 }' "$W/out")
@@ -301,12 +291,12 @@ uw_native() {
 
 @test "run: the program's exit status and death by signal are passed on" {
 	run "$UW" run -- "$TU/uffd-touch" -p 16 -x 42
-	[ "$status" -eq 42 ]
+	exits_with 42
 	run "$UW" run -- sh -c 'kill -TERM $$'
-	[ "$status" -eq 143 ]
+	exits_with 143
 	# killed outright: still a clean summary, no hang
 	run "$UW" run --stats -- sh -c 'kill -KILL $$'
-	[ "$status" -eq 137 ]
+	exits_with 137
 	[[ "$output" == *"faults:      0 (read 0"* ]]
 }
 
@@ -317,7 +307,7 @@ uw_native() {
 	[[ "$output" == *ok* ]]
 	# the same check fails without uffd-watch: the test can fail
 	run "$TU/uffd-touch" -p 16 -o 4 -f "$W/content"
-	[ "$status" -eq 1 ]
+	exits_with 1
 }
 
 @test "run --fault-around: auto by default, off with --trace" {
@@ -368,14 +358,10 @@ uw_native() {
 @test "run --fault-around: values and modes are checked" {
 	for v in 0 513 x auto:3 -1; do
 		run "$UW" run --fault-around "$v" -- true
-		[ "$status" -eq 2 ]
-		[ "${#lines[@]}" -eq 1 ]
-		[[ "$output" == "uffd-watch: --fault-around $v: use auto, off or 1 to 512 pages"* ]]
+		fails_with 2 "uffd-watch: --fault-around $v: use auto, off or 1 to 512 pages*"
 	done
 	run "$UW" run --mode wp --fault-around auto -- true
-	[ "$status" -eq 2 ]
-	[ "${#lines[@]}" -eq 1 ]
-	[[ "$output" == "uffd-watch: --fault-around auto: only with --mode missing (use off)"* ]]
+	fails_with 2 "uffd-watch: --fault-around auto: only with --mode missing (use off)*"
 	run "$UW" run --mode wp --fault-around off --min-size 64K -- "$TU/uffd-touch" -p 16
 	[ "$status" -eq 0 ]
 }
@@ -505,7 +491,7 @@ uw_native() {
 	# loaded TCG guest has missed a 50 ms tick in 400 ms.
 	run "$UW" dirty --interval 50ms --json --stats --min-size 64K -o "$W/t" -- "$TU/uffd-touch" -p 64 -o 0,1,5w,9w,10w,40w,41w,42w,63w,2 -P 1500
 	if ! kver_ge 6 7; then
-		[ "$status" -eq 5 ]
+		exits_with 5
 		[[ "$output" == *"dirty: the kernel lacks UFFD_FEATURE_WP_ASYNC: Operation not supported (write tracking without a fault round trip needs Linux 6.7 or later; use run --mode wp)"* ]]
 		return
 	fi
@@ -531,17 +517,13 @@ uw_native() {
 # bats test_tags=userspace
 @test "dirty and --interval are checked" {
 	run "$UW" dirty --interval 1ms -- true
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"--interval 1ms: use a duration from 10ms to 24h"* ]]
+	fails_with 2 "uffd-watch: --interval 1ms: use a duration from 10ms to 24h*"
 	run "$UW" run --interval 1s -- true
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"--interval applies to dirty (--mode wp-async) only"* ]]
+	fails_with 2 "uffd-watch: --interval applies to dirty (--mode wp-async) only*"
 	run "$UW" dirty --mode wp -- true
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"dirty is --mode wp-async: no other --mode"* ]]
+	fails_with 2 "uffd-watch: dirty is --mode wp-async: no other --mode*"
 	run "$UW" dirty --trace -- true
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"--trace and --serve do not apply"* ]]
+	fails_with 2 "uffd-watch: dirty (--mode wp-async)*: --trace and --serve do not apply*"
 	run "$UW" dirty --help
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"dirty [--interval DURATION]"* ]]
@@ -649,8 +631,7 @@ wait_socket() {
 	[ "$(stat -c %a "$D/s.sock")" = 600 ]
 	[ "$(stat -c %u "$D/s.sock")" = 0 ]
 	run "$TU/uffd-fc-client" run "$D/s.sock" "$W/mem" -U 65534
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"connect: Permission denied"* ]]
+	fails_with 1 "uffd-fc-client: connect: Permission denied*"
 	# The VMM of serve's own uid is still served.
 	run "$TU/uffd-fc-client" run "$D/s.sock" "$W/mem" -o 0,31
 	[ "$output" = "ok 2 pages" ]
@@ -693,8 +674,7 @@ wait_socket() {
 # bats test_tags=userspace
 @test "serve: --allow-uid takes numeric uids only" {
 	run "$UW" serve --socket "$W/x.sock" --memory "$W/mem" --allow-uid nobody
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"--allow-uid nobody: give a numeric uid"* ]]
+	fails_with 2 "uffd-watch: --allow-uid nobody: give a numeric uid*"
 }
 
 # bats test_tags=userspace
@@ -702,8 +682,7 @@ wait_socket() {
 	"$TU/uffd-fc-client" make-memory "$W/mem" 4
 	: >"$W/taken"
 	run "$UW" serve --socket "$W/taken" --memory "$W/mem" --timeout 200ms
-	[ "$status" -ne 0 ]
-	[[ "$output" == *"serve: bind $W/taken: File exists (remove the stale socket first)"* ]]
+	fails_with 6 "uffd-watch: serve: bind $W/taken: File exists (remove the stale socket first)*"
 	[ -f "$W/taken" ]
 	[ -z "$(find "$W" -name '.uffd-watch.*')" ]
 }
@@ -922,8 +901,7 @@ stop_serve() {
 @test "serve --max-clients is checked" {
 	for bad in 0 1025 many -1; do
 		run "$UW" serve --socket "$W/x.sock" --memory "$W/mem" --max-clients "$bad"
-		[ "$status" -eq 2 ]
-		[[ "$output" == *"--max-clients $bad: give a number from 1 to 1024"* ]]
+		fails_with 2 "uffd-watch: --max-clients $bad: give a number from 1 to 1024*"
 	done
 }
 
@@ -940,20 +918,16 @@ stop_serve() {
 @test "serve: --timeout when no VMM connects (exit 7)" {
 	"$TU/uffd-fc-client" make-memory "$W/mem" 4
 	run "$UW" serve --socket "$W/t.sock" --memory "$W/mem" --timeout 200ms
-	[ "$status" -eq 7 ]
-	[[ "$output" == *"serve: waiting on $W/t.sock: Connection timed out (the VMM never connected)"* ]]
+	fails_with 7 "uffd-watch: serve: waiting on $W/t.sock: Connection timed out (the VMM never connected)*"
 }
 
 # bats test_tags=userspace
 @test "serve: usage and memory file errors" {
 	run "$UW" serve --socket "$W/x.sock"
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"serve needs --socket PATH and --memory FILE"* ]]
+	fails_with 2 "uffd-watch: serve needs --socket PATH and --memory FILE*"
 	run "$UW" serve --socket "$W/x.sock" --memory "$W/nope"
-	[ "$status" -eq 3 ]
-	[[ "$output" == *"serve: memory file $W/nope: No such file or directory"* ]]
+	fails_with 3 "uffd-watch: serve: memory file $W/nope: No such file or directory*"
 	: >"$W/empty"
 	run "$UW" serve --socket "$W/x.sock" --memory "$W/empty"
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"give the snapshot's non-empty memory file"* ]]
+	fails_with 2 "uffd-watch: serve: memory file $W/empty: * (give the snapshot's non-empty memory file)"
 }
