@@ -92,7 +92,7 @@ check() {
 	[ -z "$output" ]
 	# the data check can fail: zeros are not the file's bytes
 	run "$UW" run --min-size 16M -- "$TU/uffd-load" "${LOAD[@]}" -f "$W/content"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ "$output" == *"wrong content"* ]]
 }
 

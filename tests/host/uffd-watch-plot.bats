@@ -144,9 +144,7 @@ fault() {
 		{ synth 1 3; printf '%s\n' "$line"; } >"$W/bad"
 		run "$UW" plot -o "$W/t.svg" "$W/bad"
 		echo "$line -> $status $output"
-		[ "$status" -eq 2 ]
-		[ "${#lines[@]}" -eq 1 ]
-		[[ $output == "uffd-watch: plot: $W/bad line 6: $msg (plot reads the trace of run or serve with --trace --json)" ]]
+		fails_with 2 "uffd-watch: plot: $W/bad line 6: $msg (plot reads the trace of run or serve with --trace --json)"
 		[ "$(cat "$W/t.svg")" = old ]
 	done <<-EOF
 	garbage|not JSON: unexpected character at byte 0
@@ -184,33 +182,28 @@ fault() {
 @test "plot: a line too long or with a NUL byte is refused" {
 	{ synth 1 1; printf '{"pad":"%05000d"}\n' 0; } >"$W/bad"
 	run "$UW" plot -o "$W/t.svg" "$W/bad"
-	[ "$status" -eq 2 ]
-	[[ $output == *"line 4: longer than 4096 bytes"* ]]
+	fails_with 2 "uffd-watch: plot: $W/bad line 4: longer than 4096 bytes*"
 	{ synth 1 1; printf '{"a":\0}\n'; } >"$W/bad"
 	run "$UW" plot -o "$W/t.svg" "$W/bad"
-	[ "$status" -eq 2 ]
-	[[ $output == *"line 4: not text (a NUL byte)"* ]]
+	fails_with 2 "uffd-watch: plot: $W/bad line 4: not text (a NUL byte)*"
 	[ ! -e "$W/t.svg" ]
 }
 
 @test "plot: a trace without faults exits 1 with nothing written; a missing one exits 3" {
 	: >"$W/empty"
 	run "$UW" plot -o "$W/t.svg" "$W/empty"
-	[ "$status" -eq 1 ]
-	[ "$output" = "uffd-watch: plot: $W/empty has no fault in a registered mapping: nothing to plot (run or serve with --trace --json writes one)" ]
+	fails_with 1 "uffd-watch: plot: $W/empty has no fault in a registered mapping: nothing to plot (run or serve with --trace --json writes one)"
 	synth 1 0 >"$W/nofaults"
 	run "$UW" plot -o "$W/t.svg" "$W/nofaults"
-	[ "$status" -eq 1 ]
+	fails_with 1 "uffd-watch: plot: $W/nofaults has no fault in a registered mapping: nothing to plot*"
 	[ ! -e "$W/t.svg" ]
 	run "$UW" plot -o "$W/t.svg" "$W/none"
-	[ "$status" -eq 3 ]
-	[ "$output" = "uffd-watch: plot: cannot open $W/none: No such file or directory" ]
+	fails_with 3 "uffd-watch: plot: cannot open $W/none: No such file or directory"
 }
 
 @test "plot takes exactly one TRACE (usage error, exit 2)" {
 	run "$UW" plot
-	[ "$status" -eq 2 ]
-	[[ $output == *"plot needs one TRACE"* ]]
+	fails_with 2 "uffd-watch: plot needs one TRACE*"
 	run "$UW" plot a b
-	[ "$status" -eq 2 ]
+	fails_with 2 "uffd-watch: plot needs one TRACE*"
 }
