@@ -25,8 +25,7 @@ setup() {
 	sed 's/ jq / /' "$HV_TOP/Makefile" >"$t/Makefile"
 	run "$t/tests/deps-check"
 	rm -rf "$t"
-	[ "$status" -eq 1 ]
-	[[ $output == *"jq (/usr/bin/jq) comes from jq, which 'make deps' does not install: add jq to DEPS_PKGS"* ]]
+	fails_with 1 "deps-check: jq (/usr/bin/jq) comes from jq, which 'make deps' does not install: add jq to DEPS_PKGS*"
 }
 
 @test "a build before make deps says in one line to run make deps" {
@@ -39,8 +38,6 @@ setup() {
 	ln -s "$(command -v sh)" "$bin/sh"
 	run env PATH="$bin" make -s -C "$t"
 	rm -rf "$t" "$bin"
-	[ "$status" -ne 0 ]
-	[ "${#lines[@]}" -eq 1 ]
-	[[ $output == *"hvutils: autoreconf not found, the build dependencies are missing: run 'make deps' first"* ]]
+	fails_with 2 "*hvutils: autoreconf not found, the build dependencies are missing: run 'make deps' first*"
 	[[ $output != *"Error 127"* ]]
 }
