@@ -49,8 +49,7 @@ fake_root() {
 
 @test "no verb is a usage error (exit 2)" {
 	run "$GS"
-	[ "$status" -eq 2 ]
-	[[ $output == "gntshare: missing verb (share, map, status, evtchn or vchan) (try 'gntshare --help')" ]]
+	fails_with 2 "gntshare: missing verb (share, map, status, evtchn or vchan) (try 'gntshare --help')"
 }
 
 @test "a misspelt verb gets a suggestion (exit 2)" {
@@ -73,14 +72,12 @@ fake_root() {
 
 @test "share needs --domid" {
 	run "$GS" share --pages 2
-	[ "$status" -eq 2 ]
-	[[ $output == "gntshare: share needs --domid D (the domain that will map the pages) (try 'gntshare --help')" ]]
+	fails_with 2 "gntshare: share needs --domid D (the domain that will map the pages) (try 'gntshare --help')"
 }
 
 @test "share --domid: 32751 is the last domain id, 32752 (DOMID_FIRST_RESERVED) is refused" {
 	run "$GS" share --domid 32752
-	[ "$status" -eq 2 ]
-	[[ $output == "gntshare: --domid '32752': out of range (expected a domain id 0..32751) (try 'gntshare --help')" ]]
+	fails_with 2 "gntshare: --domid '32752': out of range (expected a domain id 0..32751) (try 'gntshare --help')"
 	# 32751 passes the checks and gets as far as the device.
 	run "$GS" share --domid 32751
 	[ "$status" -eq 5 ]
@@ -152,8 +149,7 @@ fake_root() {
 @test "share --from larger than the pages fails before any device is opened (exit 2)" {
 	head -c 4097 /dev/zero >"$BATS_TEST_TMPDIR/big"
 	run "$GS" share --domid 0 --from "$BATS_TEST_TMPDIR/big"
-	[ "$status" -eq 2 ]
-	[ "$output" = "gntshare: --from $BATS_TEST_TMPDIR/big is larger than 1 page (4096 bytes): Argument list too long (use more --pages or a smaller input)" ]
+	fails_with 2 "gntshare: --from $BATS_TEST_TMPDIR/big is larger than 1 page (4096 bytes): Argument list too long (use more --pages or a smaller input)"
 	# The same from stdin; exactly one page is fine (and reaches the device).
 	run bash -c "head -c 8193 /dev/zero | '$GS' share --domid 0 --pages 2 --from -"
 	[ "$status" -eq 2 ]
@@ -164,21 +160,18 @@ fake_root() {
 
 @test "share --from a missing file: exit 3 with the file named" {
 	run "$GS" share --domid 0 --from /nonexistent/file
-	[ "$status" -eq 3 ]
-	[ "$output" = "gntshare: cannot read --from /nonexistent/file: No such file or directory" ]
+	fails_with 3 "gntshare: cannot read --from /nonexistent/file: No such file or directory"
 }
 
 @test "share on a host that is not a Xen domain: exit 5, says so" {
 	run "$GS" share --domid 0
-	[ "$status" -eq 5 ]
-	[ "$output" = "gntshare: cannot open /dev/xen/gntalloc: No such file or directory (not a Xen domain: /sys/hypervisor/type is not 'xen' and there is no /proc/xen)" ]
+	fails_with 5 "gntshare: cannot open /dev/xen/gntalloc: No such file or directory (not a Xen domain: /sys/hypervisor/type is not 'xen' and there is no /proc/xen)"
 }
 
 @test "share in a Xen domain without the gntalloc module: exit 5, names the module" {
 	fake_root xen
 	HVUTILS_SYSROOT=$ROOT run "$GS" share --domid 0
-	[ "$status" -eq 5 ]
-	[ "$output" = "gntshare: cannot open /dev/xen/gntalloc: No such file or directory (module not loaded: modprobe xen-gntalloc)" ]
+	fails_with 5 "gntshare: cannot open /dev/xen/gntalloc: No such file or directory (module not loaded: modprobe xen-gntalloc)"
 }
 
 @test "a Xen domain recognised by xenfs alone (no /sys/hypervisor) is still a Xen domain" {
@@ -201,8 +194,7 @@ fake_root() {
 	fake_root xen
 	: >"$ROOT/dev/xen/gntalloc"
 	HVUTILS_SYSROOT=$ROOT run "$GS" share --domid 0
-	[ "$status" -eq 1 ]
-	[ "$output" = "gntshare: cannot grant 1 page to domain 0: Inappropriate ioctl for device" ]
+	fails_with 1 "gntshare: cannot grant 1 page to domain 0: Inappropriate ioctl for device"
 }
 
 @test "map needs --domid and refs" {
@@ -276,8 +268,7 @@ fake_root() {
 
 @test "map on a host that is not a Xen domain: exit 5, names gntdev" {
 	run "$GS" map --domid 0 8
-	[ "$status" -eq 5 ]
-	[ "$output" = "gntshare: cannot open /dev/xen/gntdev: No such file or directory (not a Xen domain: /sys/hypervisor/type is not 'xen' and there is no /proc/xen)" ]
+	fails_with 5 "gntshare: cannot open /dev/xen/gntdev: No such file or directory (not a Xen domain: /sys/hypervisor/type is not 'xen' and there is no /proc/xen)"
 }
 
 @test "map --refs-from without a store: exit 5 with the XenStore hint" {

@@ -65,14 +65,12 @@ bz_head() {
 
 @test "no KERNEL is a usage error (2)" {
 	run "$LG"
-	[ "$status" -eq 2 ]
-	[ "$output" = "lguest-run: missing KERNEL (a bzImage or a flat test image) (try 'lguest-run --help')" ]
+	fails_with 2 "lguest-run: missing KERNEL (a bzImage or a flat test image) (try 'lguest-run --help')"
 }
 
 @test "kernel arguments without -- are refused (2)" {
 	run "$LG" "$G/hello.img" quiet
-	[ "$status" -eq 2 ]
-	[[ $output == "lguest-run: unexpected argument 'quiet' (kernel arguments go after --)"* ]]
+	fails_with 2 "lguest-run: unexpected argument 'quiet' (kernel arguments go after --)*"
 }
 
 @test "an unknown option suggests the closest (2)" {
@@ -85,8 +83,7 @@ bz_head() {
 	local m
 	for m in abc 64Q 1M 0 2T -5M; do
 		run "$LG" -m "$m" "$G/hello.img"
-		[ "$status" -eq 2 ]
-		[[ $output == "lguest-run: --memory '$m': expected a size from 2M to 1T (e.g. 512M)"* ]]
+		fails_with 2 "lguest-run: --memory '$m': expected a size from 2M to 1T (e.g. 512M)*"
 	done
 }
 
@@ -94,16 +91,14 @@ bz_head() {
 	local t
 	for t in 0 -1 soon 5x; do
 		run "$LG" --timeout "$t" "$G/hello.img"
-		[ "$status" -eq 2 ]
-		[[ $output == "lguest-run: --timeout '$t': expected a positive duration"* ]]
+		fails_with 2 "lguest-run: --timeout '$t': expected a positive duration*"
 	done
 }
 
 @test "--cpus: 1 to 64, anything else is a usage error (2)" {
 	for n in 0 65 -1 two 4x; do
 		run "$LG" --cpus "$n" "$G/hello.img"
-		[ "$status" -eq 2 ]
-		[[ $output == "lguest-run: --cpus '$n': expected a number from 1 to 64"* ]]
+		fails_with 2 "lguest-run: --cpus '$n': expected a number from 1 to 64*"
 	done
 	# A valid count gets as far as KVM (none here: exit 5).
 	run "$LG" --cpus 64 "$G/hello.img"
@@ -113,44 +108,35 @@ bz_head() {
 
 @test "--block: empty name and a fifth disk are usage errors (2)" {
 	run "$LG" --block ",ro" "$G/hello.img"
-	[ "$status" -eq 2 ]
-	[[ $output == "lguest-run: --block: empty file name"* ]]
+	fails_with 2 "lguest-run: --block: empty file name*"
 	: >"$T/d"
 	run "$LG" --block "$T/d" --block "$T/d" --block "$T/d" --block "$T/d" --block "$T/d" "$G/hello.img"
-	[ "$status" -eq 2 ]
-	[[ $output == "lguest-run: --block: at most 4 disks"* ]]
+	fails_with 2 "lguest-run: --block: at most 4 disks*"
 }
 
 @test "--share: bad tags, an empty name, a tag twice and too many devices are usage errors (2)" {
 	run "$LG" --share ",rw" "$G/hello.img"
-	[ "$status" -eq 2 ]
-	[[ $output == "lguest-run: --share: empty directory name"* ]]
+	fails_with 2 "lguest-run: --share: empty directory name*"
 	run "$LG" --share "$T,tag=a b" "$G/hello.img"
-	[ "$status" -eq 2 ]
-	[[ $output == "lguest-run: --share: tag 'a b': use letters, digits, '_', '.' and '-'"* ]]
+	fails_with 2 "lguest-run: --share: tag 'a b': use letters, digits, '_', '.' and '-'*"
 	run "$LG" --share "$T,tag=$(printf 'x%.0s' {1..32})" "$G/hello.img"
 	[ "$status" -eq 2 ]
 	[[ $output == "lguest-run: --share: tag 'xxx"*"' longer than 31 bytes"* ]]
 	run "$LG" --share "$T" --share "$T,tag=share" "$G/hello.img"
-	[ "$status" -eq 2 ]
-	[[ $output == "lguest-run: --share: tag 'share' given twice (add ,tag=NAME)"* ]]
+	fails_with 2 "lguest-run: --share: tag 'share' given twice (add ,tag=NAME)*"
 	run "$LG" --share "$T" --share "$T" --share "$T" --share "$T" --share "$T" "$G/hello.img"
-	[ "$status" -eq 2 ]
-	[[ $output == "lguest-run: --share: at most 4 directories"* ]]
+	fails_with 2 "lguest-run: --share: at most 4 directories*"
 	: >"$T/d"
 	run "$LG" --block "$T/d" --block "$T/d" --block "$T/d" --rng --share "$T" --share "$T" "$G/hello.img"
-	[ "$status" -eq 2 ]
-	[[ $output == "lguest-run: too many virtio devices: --block, --share and --rng make at most 5"* ]]
+	fails_with 2 "lguest-run: too many virtio devices: --block, --share and --rng make at most 5*"
 }
 
 @test "--share: a missing directory exits 3, a file 1; commas stay in the name" {
 	run "$LG" --share "$T/nodir,rw" "$G/hello.img"
-	[ "$status" -eq 3 ]
-	[ "$output" = "lguest-run: sharing $T/nodir: No such file or directory" ]
+	fails_with 3 "lguest-run: sharing $T/nodir: No such file or directory"
 	: >"$T/file"
 	run "$LG" --share "$T/file" "$G/hello.img"
-	[ "$status" -eq 1 ]
-	[ "$output" = "lguest-run: sharing $T/file: Not a directory (--share takes a directory)" ]
+	fails_with 1 "lguest-run: sharing $T/file: Not a directory (--share takes a directory)"
 	mkdir "$T/a,b"
 	run "$LG" --share "$T/a,b,tag=x,rw" "$G/hello.img"
 	[[ $output != *"sharing"* ]]
@@ -158,34 +144,26 @@ bz_head() {
 
 @test "--run: no command, --initrd, a relative --rwdir and --rwdir without --run are usage errors (2)" {
 	run "$LG" --run
-	[ "$status" -eq 2 ]
-	[[ $output == "lguest-run: --run: missing the command to run"* ]]
+	fails_with 2 "lguest-run: --run: missing the command to run*"
 	run "$LG" -i "$G/hello.img" --run true
-	[ "$status" -eq 2 ]
-	[[ $output == "lguest-run: --run builds its own initramfs: no --initrd"* ]]
+	fails_with 2 "lguest-run: --run builds its own initramfs: no --initrd*"
 	run "$LG" --rwdir tmp --run true
-	[ "$status" -eq 2 ]
-	[[ $output == "lguest-run: --rwdir 'tmp': give an absolute path"* ]]
+	fails_with 2 "lguest-run: --rwdir 'tmp': give an absolute path*"
 	run "$LG" --rwdir /tmp "$G/hello.img"
-	[ "$status" -eq 2 ]
-	[[ $output == "lguest-run: --rwdir, --kernel and --modules go with --run"* ]]
+	fails_with 2 "lguest-run: --rwdir, --kernel and --modules go with --run*"
 	run "$LG" --share "$T,tag=root" --run true
-	[ "$status" -eq 2 ]
-	[[ $output == "lguest-run: --share: tag 'root' is --run's"* ]]
+	fails_with 2 "lguest-run: --share: tag 'root' is --run's*"
 }
 
 @test "--run: a kernel without a version string, a missing modules.dep or module exit 1 or 3, before /dev/kvm" {
 	run "$LG" --kernel "$G/hello.img" --run true
-	[ "$status" -eq 1 ]
-	[[ $output == "lguest-run: kernel $G/hello.img: not a bzImage: no version string"* ]]
+	fails_with 1 "lguest-run: kernel $G/hello.img: not a bzImage: no version string*"
 	run "$LG" --kernel "$G/hello.img" --modules "$T/nomods" --run true
-	[ "$status" -eq 3 ]
-	[ "$output" = "lguest-run: --run: reading $T/nomods/modules.dep: No such file or directory" ]
+	fails_with 3 "lguest-run: --run: reading $T/nomods/modules.dep: No such file or directory"
 	mkdir "$T/mods"
 	echo "kernel/drivers/virtio/virtio_pci.ko:" >"$T/mods/modules.dep"
 	run "$LG" --kernel "$G/hello.img" --modules "$T/mods" --run true
-	[ "$status" -eq 3 ]
-	[[ $output == "lguest-run: --run: module 9pnet_virtio in $T/mods: No such file or directory"* ]]
+	fails_with 3 "lguest-run: --run: module 9pnet_virtio in $T/mods: No such file or directory*"
 	[ ! -e "$LGUEST_RUN_KVM" ]
 }
 
@@ -212,32 +190,27 @@ bz_head() {
 
 @test "--quiet and --verbose together are a usage error (2)" {
 	run "$LG" -q -v "$G/hello.img"
-	[ "$status" -eq 2 ]
-	[[ $output == "lguest-run: --quiet and --verbose exclude each other"* ]]
+	fails_with 2 "lguest-run: --quiet and --verbose exclude each other*"
 }
 
 # ---- files ---------------------------------------------------------------------
 
 @test "a missing kernel file exits 3 with the path" {
 	run "$LG" "$T/nope"
-	[ "$status" -eq 3 ]
-	[ "$output" = "lguest-run: opening kernel $T/nope: No such file or directory" ]
+	fails_with 3 "lguest-run: opening kernel $T/nope: No such file or directory"
 }
 
 @test "a directory as kernel is refused (1)" {
 	run "$LG" "$T"
-	[ "$status" -eq 1 ]
-	[[ $output == "lguest-run: kernel $T: not a regular file: Is a directory" ]]
+	fails_with 1 "lguest-run: kernel $T: not a regular file: Is a directory"
 }
 
 @test "a missing disk image exits 3, a directory as disk 1" {
 	run "$LG" --block "$T/nodisk" "$G/hello.img"
-	[ "$status" -eq 3 ]
-	[ "$output" = "lguest-run: opening disk image $T/nodisk: No such file or directory" ]
+	fails_with 3 "lguest-run: opening disk image $T/nodisk: No such file or directory"
 	mkdir "$T/dir"
 	run "$LG" --block "$T/dir,ro" "$G/hello.img"
-	[ "$status" -eq 1 ]
-	[[ $output == "lguest-run: disk image $T/dir: not a file or block device"* ]]
+	fails_with 1 "lguest-run: disk image $T/dir: not a file or block device*"
 }
 
 @test "a missing initrd exits 3" {
@@ -371,8 +344,7 @@ bz_payload() {
 	need_lzma
 	# tests/fuzz/corpus/bzimage/bz-xz-seg-past-ram: its segment ends past 4 MiB.
 	run "$LG" --unpack -m 4M "$HV_TOP/tests/fuzz/corpus/bzimage/bz-xz-seg-past-ram"
-	[ "$status" -eq 8 ]
-	[ "$output" = "lguest-run: 4 MiB of guest memory is too small for the kernel (needs 5 MiB) (raise --memory)" ]
+	fails_with 8 "lguest-run: 4 MiB of guest memory is too small for the kernel (needs 5 MiB) (raise --memory)"
 }
 
 # tiny_elf: $T/elf, the ELF of tests/fuzz/corpus/bzimage/bz-xz-elf up to the
@@ -622,8 +594,7 @@ resume() {
 	tiny_elf
 	bz_zstd "$T/bz" 8 <"$T/elf"
 	run "$LG" --unpack -m 32M "$T/bz"
-	[ "$status" -eq 1 ]
-	[ "$output" = "lguest-run: $T/bz: invalid kernel image: payload: truncated zstd data (a bzImage or a flat test image is expected)" ]
+	fails_with 1 "lguest-run: $T/bz: invalid kernel image: payload: truncated zstd data (a bzImage or a flat test image is expected)"
 	bz_zstd "$T/bz" <"$T/elf"
 	# The frame header's first byte: reserved bit set, a frame no decoder takes.
 	patch "$T/bz" $((0xa00 + 4)) 1 0x08
@@ -638,8 +609,7 @@ resume() {
 	patch "$T/elf" $((0x48)) 8 $((32 << 20)) # p_offset: 32 MiB into the payload
 	bz_xz "$T/bz" <"$T/elf"
 	run "$LG" --unpack -m 32M "$T/bz"
-	[ "$status" -eq 1 ]
-	[ "$output" = "lguest-run: $T/bz: invalid kernel image: payload ELF segment 0: 32 MiB to skip before it (at most 16) (a bzImage or a flat test image is expected)" ]
+	fails_with 1 "lguest-run: $T/bz: invalid kernel image: payload ELF segment 0: 32 MiB to skip before it (at most 16) (a bzImage or a flat test image is expected)"
 }
 
 # Issue 17: signals were blocked and nobody read them while decoding.
@@ -790,14 +760,12 @@ resume() {
 
 @test "no KVM device exits 5 with a hint" {
 	LGUEST_RUN_KVM=$T/kvm run "$LG" "$G/hello.img"
-	[ "$status" -eq 5 ]
-	[ "$output" = "lguest-run: opening $T/kvm: No such device (load kvm_intel or kvm_amd; in a VM enable nested virtualization)" ]
+	fails_with 5 "lguest-run: opening $T/kvm: No such device (load kvm_intel or kvm_amd; in a VM enable nested virtualization)"
 }
 
 @test "a device that is not KVM exits 5" {
 	LGUEST_RUN_KVM=/dev/null run "$LG" "$G/hello.img"
-	[ "$status" -eq 5 ]
-	[[ $output == "lguest-run: /dev/null: not a KVM device (KVM_GET_API_VERSION: "* ]]
+	fails_with 5 "lguest-run: /dev/null: not a KVM device (KVM_GET_API_VERSION: *"
 }
 
 teardown() {
@@ -815,8 +783,7 @@ teardown() {
 	: >"$PERM_DIR/kvm" && chmod 0600 "$PERM_DIR/kvm"
 	LGUEST_RUN_KVM=$PERM_DIR/kvm run setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$PERM_DIR/lguest-run" "$PERM_DIR/hello.img"
-	[ "$status" -eq 4 ]
-	[ "$output" = "lguest-run: opening $PERM_DIR/kvm: Permission denied (run as root or join the kvm group)" ]
+	fails_with 4 "lguest-run: opening $PERM_DIR/kvm: Permission denied (run as root or join the kvm group)"
 }
 
 # Issue 13: lguest-run opened /dev/kvm, allocated guest RAM and created the
