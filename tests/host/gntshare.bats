@@ -411,7 +411,7 @@ fake_root() {
 	fails_with 2 "gntshare: vchan connect: --ring-size is for listen*"
 	for n in 1023 2M 1x; do
 		run "$GS" vchan listen --domid 0 --path /a --ring-size "$n"
-		fails_with 2 "gntshare: --ring-size '$n': *(expected 1024..1048576 bytes)*"
+		fails_with 2 "gntshare: --ring-size '$n': * (expected 1024..1048576 bytes)*"
 	done
 	run "$GS" vchan listen --domid 0 --path /a --timeout soon
 	fails_with 2 "gntshare: --timeout 'soon': expected seconds*"

@@ -24,13 +24,13 @@ setup() {
 
 @test "a missing KVM capability is named, exit 5" {
 	LGUEST_RUN_HIDE_CAP=KVM_CAP_PIT2 run "$LG" "$G/hello.img"
-	[ "$status" -eq 5 ]
+	exits_with 5
 	[[ $output == "lguest-run: /dev/kvm lacks KVM_CAP_PIT2: No such device (a newer host kernel or a real x86 KVM module is needed)" ]]
 }
 
 @test "hello guest: serial output exactly, exit-port code 42" {
 	run --separate-stderr "$LG" "$G/hello.img"
-	[ "$status" -eq 42 ]
+	exits_with 42
 	[ "$output" = "Hello from a lguest-run test guest" ]
 	[ -z "$stderr" ]
 }
@@ -49,7 +49,7 @@ setup() {
 	# printed by then (tests/lguest/irq.S spins for each one: why not hlt).
 	run --separate-stderr "$LG" --timeout 20 "$G/irq.img" < <(printf Q)
 	printf '%s\n' "${lines[@]}" "$stderr"
-	[ "$status" -eq 17 ]
+	exits_with 17
 	[ "${lines[0]}" = "irq: waiting" ]
 	[ "${lines[1]}" = "irq: THR empty on IRQ 4" ]
 	[ "${lines[2]}" = "irq: received Q" ]
@@ -101,17 +101,17 @@ setup() {
 	local sum
 	sum=$(sha256sum <"$T/disk")
 	run --separate-stderr "$LG" -m 32M --block "$T/disk,ro" "$G/blk.img"
-	[ "$status" -eq 4 ]
+	exits_with 4
 	[ "${lines[0]}" = "blk: sector 0: read-only disk" ]
 	[ "$(sha256sum <"$T/disk")" = "$sum" ]
 }
 
 @test "crash guest: a triple fault without orderly shutdown exits 255" {
 	run --separate-stderr "$LG" "$G/crash.img"
-	[ "$status" -eq 255 ]
+	exits_with 255
 	[ "$output" = "crash: triple fault" ]
 	run --separate-stderr "$LG" -q "$G/crash.img"
-	[ "$status" -eq 255 ]
+	exits_with 255
 	[ -z "$stderr" ]
 }
 
@@ -135,7 +135,7 @@ setup() {
 	t0=$(now_ms)
 	run --separate-stderr "$LG" --timeout 0.5 "$G/hang.img"
 	t1=$(now_ms)
-	[ "$status" -eq 124 ]
+	exits_with 124
 	[ "$output" = "hang: idle forever" ]
 	[ "$stderr" = "lguest-run: guest still running after --timeout: stopped it" ]
 	[ $((t1 - t0)) -ge 500 ]
@@ -144,11 +144,11 @@ setup() {
 
 @test "hang guest: -v at --timeout says where the vCPU stood: halted, interrupts on, nothing requested" {
 	run --separate-stderr "$LG" -v --timeout 0.5 "$G/hang.img"
-	[ "$status" -eq 124 ]
+	exits_with 124
 	printf '%s\n' "$stderr"
 	[[ $stderr == *"lguest-run: vCPU at the timeout: halted (waiting for an interrupt), rip 0x"*", interrupts on; PIC: requested 0x00, in service 0x00, masked 0x"* ]]
 	run --separate-stderr "$LG" -v -j --timeout 0.5 "$G/hang.img"
-	[ "$status" -eq 124 ]
+	exits_with 124
 	[[ $stderr == *'{"end":"timeout","status":124,'*'"vcpu":{"halted":true,"interrupts":true,"rip":'*',"pic_requested":0,"pic_in_service":0,"pic_masked":'*'}}' ]]
 }
 
@@ -224,7 +224,7 @@ on_terminal() {
 @test "on a terminal (raw mode) Ctrl-A x quits with 130" {
 	command -v script >/dev/null || skip_or_fail "no script(1) (Debian: bsdutils)"
 	on_terminal hang.img "idle forever" '\001x'
-	[ "$status" -eq 130 ]
+	exits_with 130
 	[[ $output == "hang: idle forever"* ]]
 }
 
@@ -232,7 +232,7 @@ on_terminal() {
 @test "on a terminal Ctrl-A Ctrl-A sends one Ctrl-A to the guest" {
 	command -v script >/dev/null || skip_or_fail "no script(1) (Debian: bsdutils)"
 	on_terminal echo.img "number?" '\001\0017\n'
-	[ "$status" -eq 7 ]
+	exits_with 7
 	[[ $output == *$'got \x017'* ]]
 }
 
@@ -240,7 +240,7 @@ on_terminal() {
 @test "a bzImage on a PVM host gets the warning; --timeout still ends it with 124" {
 	need_bzimage
 	run --separate-stderr "$LG" --timeout 1 "$BZ" -- quiet
-	[ "$status" -eq 124 ]
+	exits_with 124
 	if [ -d /sys/module/kvm_pvm ]; then
 		[[ $stderr == *"lguest-run: warning: this host's KVM is PVM (/sys/module/kvm_pvm)"* ]]
 	else
@@ -253,7 +253,7 @@ on_terminal() {
 @test "-v shows the kernel command line lguest-run builds, user arguments last" {
 	need_bzimage
 	run --separate-stderr "$LG" -v --timeout 0.2 "$BZ" -- quiet lpj=1234
-	[ "$status" -eq 124 ]
+	exits_with 124
 	[[ $stderr =~ command\ line:\ console=ttyS0\ panic=-1\ reboot=t\ no_timer_check\ tsc=reliable\ pci=noearly(\ lpj=[0-9]+)?\ quiet\ lpj=1234 ]]
 }
 
@@ -290,7 +290,7 @@ on_terminal() {
 	[ "$rc" -eq 143 ] || { echo "exit $rc: $(cat "$T/err")"; return 1; }
 	[[ $(cat "$T/err") =~ "lguest-run: kernel unpacked in the launcher: "[0-9]+" ELF load segments, entry 0x"[0-9a-f]+ ]]
 	run --separate-stderr "$LG" -v --timeout 0.2 "$BZ" -- quiet
-	[ "$status" -eq 124 ]
+	exits_with 124
 	[[ $stderr != *"unpacked"* ]]
 	[[ $stderr == *"lguest-run: bzImage: boot protocol "* ]]
 }

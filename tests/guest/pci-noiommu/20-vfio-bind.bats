@@ -4,6 +4,7 @@
 # info must refuse with the same explanation instead of half-binding.
 
 load ../pci/pci
+load "$BATS_TEST_DIRNAME/../../assert"
 
 edu() { first_device 0x1234 0x11e8; }
 
@@ -17,18 +18,17 @@ setup() {
 
 @test "doctor says the IOMMU is missing and names intel_iommu=on and amd_iommu=on" {
 	run vfio-bind doctor
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ ${lines[0]} == "fail iommu     no IOMMU: "* ]]
 	[[ ${lines[0]} == *"intel_iommu=on"* && ${lines[0]} == *"amd_iommu=on"* ]]
 	run vfio-bind doctor --json
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *'"ok": false'* ]]
 }
 
 @test "bind refuses a device without an IOMMU group and changes nothing (exit 5)" {
 	run vfio-bind bind "$EDU"
-	[ "$status" -eq 5 ]
-	[ "$output" = "vfio-bind: $EDU: no IOMMU group: No such device (the IOMMU is off or missing: see 'vfio-bind doctor')" ]
+	fails_with 5 "vfio-bind: $EDU: no IOMMU group: No such device (the IOMMU is off or missing: see 'vfio-bind doctor')"
 	[ ! -e "/sys/bus/pci/devices/$EDU/driver" ]
 	[ "$(cat "/sys/bus/pci/devices/$EDU/driver_override")" = "(null)" ]
 	[ ! -e "/run/hvutils/vfio-bind/$EDU" ]

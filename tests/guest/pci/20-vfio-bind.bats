@@ -162,7 +162,7 @@ teardown() {
 	vfio-bind -q bind "$EDU"
 	local t0=$SECONDS
 	run vfio-bind regs "$EDU" <<<$'peek bar0 0\nwait bar0 0x20 0x1 0x1 --timeout 300ms\npeek bar0 4'
-	[ "$status" -eq 7 ]
+	exits_with 7
 	[ "${lines[0]}" = 0x010000ed ]
 	[[ ${lines[1]} == "vfio-bind: $EDU: line 2: wait bar0 0x20: still 0x000000"??" (& 0x1 != 0x1) after 300 ms" ]]
 	[ "${#lines[@]}" -eq 2 ]
@@ -211,7 +211,7 @@ teardown() {
 	run vfio-bind -q bind --if-persistent "$E1000E"
 	rm -f "$f"
 	ip link set "$ifc" down
-	[ "$status" -eq 6 ]
+	exits_with 6
 	[[ $output == *"$E1000E: in use: "* ]]
 	[ "$(driver_of "$E1000E")" = e1000e ]
 }
@@ -288,7 +288,7 @@ teardown() {
 
 @test "a bind killed half-way, then bound again, still restores the original driver" {
 	HVUTILS_TEST_STOP_AFTER=unbind run vfio-bind bind "$E1000E"
-	[ "$status" -eq 137 ]
+	exits_with 137
 	[ "$(driver_of "$E1000E")" = none ]
 	run vfio-bind bind "$E1000E"
 	[ "$status" -eq 0 ]

@@ -31,7 +31,7 @@ setup() {
 	echo "$(((${EPOCHREALTIME/./} - t0) / 1000))" >"$BATS_FILE_TMPDIR/boot-ms"
 	echo "# launch to exit port: $(cat "$BATS_FILE_TMPDIR/boot-ms") ms" >&3
 	printf '%s\n' "${lines[@]}" | tail -n 20
-	[ "$status" -eq 7 ]
+	exits_with 7
 	has_line "$MARKER"
 	has_line "VDA-SIZE 2048"
 	has_line "VDA-SHA256 $sum"
@@ -49,7 +49,7 @@ setup() {
 	head -c 65536 /dev/urandom >"$disk"
 	sum=$(sha256sum "$disk" | cut -d' ' -f1)
 	run lguest-run -q -i "$INNER" --block "$disk,ro" --timeout 240 "$KERNEL" -- quiet lgmode=disk lgexit=3
-	[ "$status" -eq 3 ]
+	exits_with 3
 	has_line "VDA-SHA256 $sum"
 	! has_line "VDA-WRITE ok"
 	[ "$(sha256sum "$disk" | cut -d' ' -f1)" = "$sum" ]

@@ -28,7 +28,7 @@ teardown() {
 	run timeout -s KILL 20 lguest-run --timeout 1 "$G/hang.img" 7>&- >"$BATS_TEST_TMPDIR/out"
 	t1=${EPOCHREALTIME/./}
 	echo "status $status after $(((t1 - t0) / 1000)) ms: $output"
-	[ "$status" -eq 124 ]
+	exits_with 124
 	[ $(((t1 - t0) / 1000)) -lt 4000 ]
 	[[ $output == *"lguest-run: guest still running after --timeout: stopped it"* ]]
 }

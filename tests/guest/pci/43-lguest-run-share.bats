@@ -48,7 +48,7 @@ tree_sum() {
 	run lguest-run -i "$INNER" --share "$src" --share "$out,tag=out,rw" --timeout 300 \
 		"$KERNEL" -- quiet lgmode=share lgexit=5
 	printf '%s\n' "${lines[@]}" | tail -n 30
-	[ "$status" -eq 5 ]
+	exits_with 5
 	has_line "SHARE-MOUNTED ro"
 	has_line "SHARE-MOUNTED rw"
 	has_line "SHARE-TREE $sum"

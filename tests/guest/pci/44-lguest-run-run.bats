@@ -41,7 +41,7 @@ lgrun() {
 		find /tests /usr/lib/bats-core -type f | LC_ALL=C sort | xargs sha256sum | sha256sum
 		exit 7'
 	printf '%s\n' "${lines[@]}" | tail -n 20
-	[ "$status" -eq 7 ]
+	exits_with 7
 	[ "${lines[0]}" = "from the host" ]
 	[ "${lines[1]}" = "$BATS_TEST_TMPDIR" ]
 	[ "${lines[2]}" = "$sum" ]
@@ -61,10 +61,10 @@ lgrun() {
 # bats test_tags=userspace
 @test "--run: killed by a signal 128+N, a missing command 127" {
 	run lgrun --run -- sh -c 'kill -TERM $$'
-	[ "$status" -eq 143 ]
+	exits_with 143
 	run -127 lgrun --run no-such-command-here
 	echo "$output"
-	[ "$status" -eq 127 ]
+	exits_with 127
 	[[ $output == *"no-such-command-here: No such file or directory"* ]]
 }
 
@@ -75,10 +75,10 @@ lgrun() {
 # stops after its own output.
 @test "--run: a guest panic 255, --timeout 124" {
 	run lgrun --run -- sh -c 'echo c >/proc/sysrq-trigger'
-	[ "$status" -eq 255 ]
+	exits_with 255
 	[[ ${lines[-1]} == "lguest-run: guest crashed: "* ]]
 	run lguest-run --kernel "$KERNEL" --modules "$MODS" --timeout 5 --run -- sleep 1000
-	[ "$status" -eq 124 ]
+	exits_with 124
 	[[ ${lines[-1]} == "lguest-run: guest still running after --timeout: stopped it" ]]
 }
 
@@ -102,7 +102,7 @@ lgrun() {
 		done </tmp/before
 		exit 3'
 	printf '%s\n' "${lines[@]}" | tail -n 8
-	[ "$status" -eq 3 ]
+	exits_with 3
 	has_line 4
 	[ "$(printf '%s\n' "${lines[@]:1}" | grep -c '^cpu[0-3] busy$')" -eq 4 ]
 }

@@ -187,10 +187,9 @@ edu_refcnt() { cat /sys/module/mdev_edu/refcnt; }
 
 @test "edu-load reports usage and a missing instance" {
 	run "$EDU_BIN/edu-load"
-	[ "$status" -eq 2 ]
-	[[ $output == "usage: edu-load "* ]]
+	fails_with 2 "usage: edu-load *"
 	run "$EDU_BIN/edu-load" "$(edu_uuid)"
-	[ "$status" -eq 3 ]
+	exits_with 3
 	[[ $output == "edu-load: "*": no such mdev instance" ]]
 }
 

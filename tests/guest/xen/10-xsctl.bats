@@ -114,17 +114,17 @@ waitfor() {
 	xsctl mkdir $T/x/y/z $T/keep
 	xsctl exists $T/x/y/z $T/keep
 	run xsctl exists $T/x/nope
-	[ "$status" -eq 3 ]
+	exits_with 3
 	[ -z "$output" ]
 	[ "$(xsctl read $T/x/y/z)" = "" ]
 	xsctl rm -t $T/x/y/z
 	run xsctl exists $T/x
-	[ "$status" -eq 3 ]
+	exits_with 3
 	# $T still has a child: -t stops there.
 	xsctl exists $T/keep
 	xsctl rm $T
 	run xsctl exists $T
-	[ "$status" -eq 3 ]
+	exits_with 3
 }
 
 # bats test_tags=userspace
@@ -263,7 +263,7 @@ EOF
 	fails_with 3 "xsctl: line 3: read $T/missing: No such file or directory"
 	[ "$(xsctl read $T/a)" = 1 ]
 	run xsctl exists $T/new
-	[ "$status" -eq 3 ]
+	exits_with 3
 }
 
 # bats test_tags=userspace
@@ -276,7 +276,7 @@ EOF
 	fails_with 3 "xsctl: line 2: read $T/missing: No such file or directory"
 	[ "$(xsctl read $T/a)" = 1 ]
 	run xsctl exists $T/b
-	[ "$status" -eq 3 ]
+	exits_with 3
 }
 
 @test "8 concurrent processes x 50 transactional increments of one counter give 400" {
@@ -321,7 +321,7 @@ EOF
 	BG=
 	fails_with 6 "xsctl: tx: transaction still conflicting after 0 retries: Resource temporarily unavailable*"
 	run xsctl exists $T/mine
-	[ "$status" -eq 3 ]
+	exits_with 3
 }
 
 # bats test_tags=userspace
@@ -394,7 +394,7 @@ EOF
 	[ "${lines[1]}" = "4 xsctl: write $T/dom0/x: Permission denied (the node's permissions are not readable by this domain either)" ]
 	[ "$(xsctl read $T/dom0/x)" = keep ]
 	run xsctl exists $T/dom0/new
-	[ "$status" -eq 3 ]
+	exits_with 3
 }
 
 # field QUOTA OUTPUT COLUMN: a column of xsctl quota's table (2 used, 3 limit).

@@ -105,22 +105,21 @@ stop_share() {
 	[ "$status" -eq 0 ]
 	[ "$output" = ro ]
 	run "$GS" map --domid 0 $REFS --writable
-	[ "$status" -eq 4 ]
-	[ "$output" = "gntshare: ref $REFS of domain 0 is granted read-only: Permission denied (map it without --writable, --from or --notify-byte)" ]
+	fails_with 4 "gntshare: ref $REFS of domain 0 is granted read-only: Permission denied (map it without --writable, --from or --notify-byte)"
 	run "$GS" map --domid 0 $REFS --notify-byte 0
-	[ "$status" -eq 4 ]
+	exits_with 4
 	stop_share TERM
 }
 
 @test "a ref that was not granted: exit 3 naming it, also behind good refs" {
 	start_share --pages 1
 	run "$GS" map --domid 0 $REFS 1000000
-	[ "$status" -eq 3 ]
+	exits_with 3
 	[ "$output" = "gntshare: ref 1000000: domain 0 has no grant with this ref for this domain: No such file or directory (is the sharer still holding it, and did it grant this domain?)" ]
 	stop_share TERM
 	# Once released, the sharer's own ref is gone too.
 	run "$GS" map --domid 0 $REFS
-	[ "$status" -eq 3 ]
+	exits_with 3
 }
 
 @test "gntalloc notify: the sharer's release clears the byte in the peer's mapping, only that byte" {
@@ -181,7 +180,7 @@ stop_share() {
 	head -c 5000 /dev/urandom >"$T/in"
 	# Not a regular file: read into memory first, size known only then.
 	run "$GS" share --domid 0 --pages 1 --from <(cat "$T/in") --exec true
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"is larger than 1 page (4096 bytes)"* ]]
 	"$GS" share --domid 0 --pages 2 --from <(cat "$T/in") --exec \
 		sh -c "$GS map --domid 0 \$GNTSHARE_REFS --length 5000 --to $T/out"
@@ -215,7 +214,7 @@ stop_share() {
 	cmp "$T/in" "$T/out"
 	# A second share may not take the node over.
 	run "$GS" share --domid 0 --publish /local/domain/0/gs-test </dev/null
-	[ "$status" -eq 6 ]
+	exits_with 6
 	[[ $output == "gntshare: --publish /local/domain/0/gs-test: File exists (another share uses it? remove it or pick another path)" ]]
 	stop_share TERM
 	run xenstore-exists /local/domain/0/gs-test
@@ -229,8 +228,7 @@ stop_share() {
 	xenstore-write /local/domain/0/gs-test "" /local/domain/0/gs-test/count 1 \
 		/local/domain/0/gs-test/domid 7 /local/domain/0/gs-test/refs 8
 	run "$GS" map --refs-from /local/domain/0/gs-test --to "$T/out"
-	[ "$status" -eq 4 ]
-	[ "$output" = "gntshare: --refs-from /local/domain/0/gs-test: domid 7 is not the node's owner (domain 0): refusing to map (only the owner's own domid is trusted)" ]
+	fails_with 4 "gntshare: --refs-from /local/domain/0/gs-test: domid 7 is not the node's owner (domain 0): refusing to map (only the owner's own domid is trusted)"
 	[ ! -e "$T/out" ]
 }
 
@@ -277,7 +275,7 @@ stop_share() {
 	[ "$status" -ne 0 ]
 	run "$GS" share --domid 0 --publish /local/domain/0/gs-test \
 		--exec sh -c 'xenstore-read "$GNTSHARE_PUBLISH/count"; exit 7'
-	[ "$status" -eq 7 ]
+	exits_with 7
 	[ "${lines[1]}" = "1" ]
 	run xenstore-exists /local/domain/0/gs-test
 	[ "$status" -ne 0 ]
@@ -322,12 +320,11 @@ stop_share() {
 	SAVED_LIMIT=$(cat "$LIMIT_PARAM")
 	echo 4 >"$LIMIT_PARAM"
 	run "$GS" share --domid 0 --pages 5 </dev/null
-	[ "$status" -eq 8 ]
-	[ "$output" = "gntshare: cannot grant 5 pages to domain 0: No space left on device (gntalloc allows 4 grants system-wide, 5 asked; raise it: echo 5 > $LIMIT_PARAM)" ]
+	fails_with 8 "gntshare: cannot grant 5 pages to domain 0: No space left on device (gntalloc allows 4 grants system-wide, 5 asked; raise it: echo 5 > $LIMIT_PARAM)"
 	# Within the limit but with others holding: the other hint, and status shows it.
 	start_share --pages 3
 	run "$GS" share --domid 0 --pages 2 </dev/null
-	[ "$status" -eq 8 ]
+	exits_with 8
 	[[ $output == *"gntalloc allows 4 grants system-wide and others hold some"* ]]
 	run "$GS" status
 	[[ $output == *"available:       1 grants"* ]]
@@ -363,8 +360,7 @@ start_peer() {
 
 @test "--notify-port on a port that is not bound: exit 2, and the grant is released anyway" {
 	run "$GS" share --domid 0 --notify-port 4000 </dev/null
-	[ "$status" -eq 2 ]
-	[ "$output" = "gntshare: --notify-port 4000: Invalid argument (the port must be a bound event channel of this domain)" ]
+	fails_with 2 "gntshare: --notify-port 4000: Invalid argument (the port must be a bound event channel of this domain)"
 	run "$GS" --json status
 	[[ $output == *"\"available\": $(cat "$LIMIT_PARAM")"* ]]
 }
@@ -433,11 +429,11 @@ no_gntshare_ports() {
 
 @test "evtchn alloc --wait times out with exit 7 after printing the port; bind of a port nobody allocated exits 2" {
 	run --separate-stderr "$GS" evtchn alloc --domid 0 --wait --timeout 0.5
-	[ "$status" -eq 7 ]
+	exits_with 7
 	[[ $output =~ ^[0-9]+$ ]]
 	[ "$stderr" = "gntshare: evtchn alloc: no event on port $output within 500 ms" ]
 	run "$GS" evtchn bind --domid 0 --remote-port "$output"
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == "gntshare: evtchn bind --domid 0 --remote-port "*": Invalid argument (the remote port must be one that domain allocated for this domain and nobody bound yet)" ]]
 	# Xen checks the remote domain when the port is bound, not when it is made.
 	run "$GS" evtchn bind --domid 4242 --remote-port 5

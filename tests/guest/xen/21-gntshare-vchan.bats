@@ -138,7 +138,7 @@ xfer() {
 	run --separate-stderr "$GS" vchan listen --domid 0 --path "$P" --timeout 60 </dev/zero
 	BG_PIDS=
 	echo "listen: $status $stderr"
-	[ "$status" -eq 10 ]
+	exits_with 10
 	[ "$stderr" = "gntshare: vchan listen: stream cut: domain 0 did not take all our input (it closed, or was killed, before reading all of it)" ]
 	run xenstore-exists "$P"
 	[ "$status" -ne 0 ]
@@ -166,10 +166,10 @@ xfer() {
 # bats test_tags=xenstore
 @test "vchan: --timeout when nobody comes (exit 7), SIGTERM on a waiting listener (exit 143), nodes removed" {
 	run --separate-stderr "$GS" vchan connect --domid 0 --path "$P" --timeout 0.5
-	[ "$status" -eq 7 ]
+	exits_with 7
 	[ "$stderr" = "gntshare: vchan connect: nobody listens at $P (domain 0) within 500 ms (is 'gntshare vchan listen' (or vchan-socket-proxy) running there?)" ]
 	run --separate-stderr "$GS" vchan listen --domid 0 --path "$P" --timeout 0.5
-	[ "$status" -eq 7 ]
+	exits_with 7
 	[ "$stderr" = "gntshare: vchan listen: nobody connected to $P within 500 ms" ]
 	run xenstore-exists "$P"
 	[ "$status" -ne 0 ]
@@ -195,7 +195,7 @@ xfer() {
 	run "$GS" vchan connect --domid 0 --path "/local/domain/0/data/a-path-longer-than-libxenvchan-takes"
 	fails_with 2 "gntshare: --path '*': 57 bytes, libxenvchan takes at most 49 (try 'gntshare --help')"
 	run "$GS" vchan connect --domid 0 --path "$P" --ring-size 4096
-	[ "$status" -eq 2 ]
+	exits_with 2
 }
 
 # ---- interop with Xen's vchan-socket-proxy ----------------------------------
