@@ -54,19 +54,19 @@ fake_root() {
 
 @test "a misspelt verb gets a suggestion (exit 2)" {
 	run "$GS" shrae --domid 0
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"unknown verb 'shrae': did you mean 'share'?"* ]]
 }
 
 @test "a misspelt option gets a suggestion (exit 2)" {
 	run "$GS" share --domid 0 --page 2
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"did you mean '--pages'?"* ]]
 }
 
 @test "--quiet and --verbose exclude each other" {
 	run "$GS" -q -v status
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"--quiet and --verbose exclude each other"* ]]
 }
 
@@ -80,7 +80,7 @@ fake_root() {
 	fails_with 2 "gntshare: --domid '32752': out of range (expected a domain id 0..32751) (try 'gntshare --help')"
 	# 32751 passes the checks and gets as far as the device.
 	run "$GS" share --domid 32751
-	[ "$status" -eq 5 ]
+	exits_with 5
 }
 
 @test "share --domid rejects signs, hex and garbage" {
@@ -101,12 +101,12 @@ fake_root() {
 
 @test "share --notify-byte must fall inside the pages" {
 	run "$GS" share --domid 0 --pages 2 --notify-byte 8192
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"--notify-byte 8192 is outside the shared pages (8192 bytes)"* ]]
 	run "$GS" share --domid 0 --pages 2 --notify-byte 8191
-	[ "$status" -eq 5 ]
+	exits_with 5
 	run "$GS" share --domid 0 --pages 2 --notify-byte 4K
-	[ "$status" -eq 5 ]
+	exits_with 5
 }
 
 @test "share --notify-port must be an event channel port" {
@@ -119,31 +119,31 @@ fake_root() {
 
 @test "share --publish checks the XenStore path syntax" {
 	run "$GS" share --domid 0 --publish '/local/domain/0/a b'
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"--publish '/local/domain/0/a b': only A-Z a-z 0-9 / _ @ - are allowed"* ]]
 	run "$GS" share --domid 0 --publish '/local//x'
-	[ "$status" -eq 2 ]
+	exits_with 2
 	run "$GS" share --domid 0 --publish "/$(printf 'a%.0s' {1..3100})"
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"longer than 3072 bytes"* ]]
 }
 
 @test "share --hexdump needs --to; --exec needs a command; --hold excludes --exec" {
 	run "$GS" share --domid 0 --hexdump
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"--hexdump formats --to"* ]]
 	run "$GS" share --domid 0 --exec
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"--exec needs a command"* ]]
 	run "$GS" share --domid 0 --hold --exec true
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"--hold and --exec exclude each other"* ]]
 }
 
 @test "share: options after --exec belong to the command" {
 	# --bogus is the command's argument, not ours: we get to the device.
 	run "$GS" share --domid 0 --exec true --bogus
-	[ "$status" -eq 5 ]
+	exits_with 5
 }
 
 @test "share --from larger than the pages fails before any device is opened (exit 2)" {
@@ -152,10 +152,10 @@ fake_root() {
 	fails_with 2 "gntshare: --from $BATS_TEST_TMPDIR/big is larger than 1 page (4096 bytes): Argument list too long (use more --pages or a smaller input)"
 	# The same from stdin; exactly one page is fine (and reaches the device).
 	run bash -c "head -c 8193 /dev/zero | '$GS' share --domid 0 --pages 2 --from -"
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"--from - is larger than 2 pages (8192 bytes)"* ]]
 	run bash -c "head -c 4096 /dev/zero | '$GS' share --domid 0 --from -"
-	[ "$status" -eq 5 ]
+	exits_with 5
 }
 
 @test "share --from a missing file: exit 3 with the file named" {
@@ -178,7 +178,7 @@ fake_root() {
 	fake_root none
 	mkdir -p "$ROOT/proc/xen" && : >"$ROOT/proc/xen/capabilities"
 	HVUTILS_SYSROOT=$ROOT run "$GS" share --domid 0
-	[ "$status" -eq 5 ]
+	exits_with 5
 	[[ $output == *"(module not loaded: modprobe xen-gntalloc)" ]]
 }
 
@@ -186,7 +186,7 @@ fake_root() {
 	fake_root xen
 	mkdir -p "$ROOT/sys/module/xen_gntalloc"
 	HVUTILS_SYSROOT=$ROOT run "$GS" share --domid 0
-	[ "$status" -eq 5 ]
+	exits_with 5
 	[[ $output == *"(xen_gntalloc is loaded but /dev/xen/gntalloc is missing: is devtmpfs mounted on /dev?)" ]]
 }
 
@@ -199,19 +199,19 @@ fake_root() {
 
 @test "map needs --domid and refs" {
 	run "$GS" map 8
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"map needs --domid D (the domain that granted the refs)"* ]]
 	run "$GS" map --domid 0
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"map needs at least one REF, or --refs-from XSPATH"* ]]
 	run "$GS" map --domid 0 " "
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"map needs at least one REF"* ]]
 }
 
 @test "map checks every ref, also inside a space-separated list" {
 	run "$GS" map --domid 0 8 -1
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"-1: unknown option"* ]]
 	for r in 4294967296 abc 0x8 1.5; do
 		run "$GS" map --domid 0 8 "$r"
@@ -219,50 +219,50 @@ fake_root() {
 		[[ $output == *"REF '$r'"* ]]
 	done
 	run "$GS" map --domid 0 "8 9 zz 10"
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"REF 'zz': not a number"* ]]
 	# A refs line as share prints it is accepted (and reaches the device).
 	run "$GS" map --domid 0 "8 9 10"
-	[ "$status" -eq 5 ]
+	exits_with 5
 	[[ $output == *"/dev/xen/gntdev"* ]]
 }
 
 @test "map --offset and --length must stay inside the pages" {
 	run "$GS" map --domid 0 8 --offset 4096
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"--offset 4096 is outside the 1 page (4096 bytes)"* ]]
 	run "$GS" map --domid 0 8 9 --offset 4K --length 4097
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"--length 4097 goes past the 2 pages (8192 bytes)"* ]]
 	run "$GS" map --domid 0 8 --length 0
-	[ "$status" -eq 2 ]
+	exits_with 2
 	run "$GS" map --domid 0 8 --offset 1G5
-	[ "$status" -eq 2 ]
+	exits_with 2
 	run "$GS" map --domid 0 8 9 --offset 4K --length 4096
-	[ "$status" -eq 5 ]
+	exits_with 5
 }
 
 @test "map --notify-byte must fall inside the pages" {
 	run "$GS" map --domid 0 8 --notify-byte 4096
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"--notify-byte 4096 is outside the mapped pages (4096 bytes)"* ]]
 }
 
 @test "map --from larger than the mapped window fails before the device (exit 2)" {
 	head -c 100 /dev/zero >"$BATS_TEST_TMPDIR/in"
 	run "$GS" map --domid 0 8 --offset 4000 --from "$BATS_TEST_TMPDIR/in"
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"is larger than the 96 bytes mapped at offset 4000"* ]]
 }
 
 @test "map option conflicts: --refs-from with REFs, --json with --to -" {
 	run "$GS" map --refs-from /local/domain/0/x 8
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"--refs-from and REF arguments exclude each other"* ]]
 	run "$GS" map --refs-from 'bad path'
-	[ "$status" -eq 2 ]
+	exits_with 2
 	run "$GS" --json map --domid 0 8 --to -
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"--json prints a record on stdout"* ]]
 }
 
@@ -273,19 +273,19 @@ fake_root() {
 
 @test "map --refs-from without a store: exit 5 with the XenStore hint" {
 	XENSTORED_PATH=$BATS_TEST_TMPDIR/nosocket run "$GS" map --refs-from /local/domain/0/gs
-	[ "$status" -eq 5 ]
+	exits_with 5
 	[[ $output == "gntshare: --refs-from: cannot reach XenStore"*"is xenstored running?"* ]]
 }
 
 @test "share --publish without a store: exit 5 with the XenStore hint" {
 	XENSTORED_PATH=$BATS_TEST_TMPDIR/nosocket run "$GS" share --domid 0 --publish /local/domain/0/gs </dev/null
-	[ "$status" -eq 5 ]
+	exits_with 5
 	[[ $output == "gntshare: --publish: cannot reach XenStore"*"is xenstored running?"* ]]
 }
 
 @test "status on the host: the report, why each device is missing, exit 5" {
 	run "$GS" status
-	[ "$status" -eq 5 ]
+	exits_with 5
 	[[ $output == *"gntalloc:        missing"* ]]
 	[[ $output == *"gntdev:          missing"* ]]
 	[[ $output == *"cannot open /dev/xen/gntalloc"*"not a Xen domain"* ]]
@@ -298,7 +298,7 @@ fake_root() {
 	echo 77 >"$ROOT/sys/module/xen_gntalloc/parameters/limit"
 	echo 65536 >"$ROOT/sys/module/xen_gntdev/parameters/limit"
 	HVUTILS_SYSROOT=$ROOT run "$GS" --json status
-	[ "$status" -eq 5 ]
+	exits_with 5
 	[[ $output == *'"limit": 77'* ]]
 	[[ $output == *'"limit": 65536'* ]]
 	[[ $output == *'"available": null'* ]]
@@ -310,7 +310,7 @@ fake_root() {
 
 @test "status takes no arguments" {
 	run "$GS" status now
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"status: unexpected argument 'now'"* ]]
 }
 
@@ -396,7 +396,7 @@ fake_root() {
 	run "$GS" vchan
 	fails_with 2 "gntshare: vchan needs listen or connect*"
 	run "$GS" vchan frob
-	[ "$status" -eq 2 ]
+	exits_with 2
 	run "$GS" vchan listen --path /a
 	fails_with 2 "gntshare: vchan listen needs --domid D*"
 	run "$GS" vchan conn --domid 0
@@ -404,7 +404,7 @@ fake_root() {
 	run "$GS" vchan connect --domid 32752 --path /a
 	fails_with 2 "gntshare: --domid '32752': out of range*"
 	run "$GS" vchan connect --domid 0 --path /a//b
-	[ "$status" -eq 2 ]
+	exits_with 2
 	run "$GS" vchan connect --domid 0 --path /local/domain/0/data/a-path-longer-than-libxenvchan-takes
 	fails_with 2 "gntshare: --path '/local/domain/0/data/a-path-longer-than-libxenvchan-takes': 57 bytes, libxenvchan takes at most 49*"
 	run "$GS" vchan connect --domid 0 --path /a --ring-size 4096

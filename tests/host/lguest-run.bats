@@ -75,7 +75,7 @@ bz_head() {
 
 @test "an unknown option suggests the closest (2)" {
 	run "$LG" --memroy 64M "$G/hello.img"
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == "lguest-run: unknown option '--memroy': did you mean '--memory'?"* ]]
 }
 
@@ -102,7 +102,7 @@ bz_head() {
 	done
 	# A valid count gets as far as KVM (none here: exit 5).
 	run "$LG" --cpus 64 "$G/hello.img"
-	[ "$status" -eq 5 ]
+	exits_with 5
 	[[ $output == *"$LGUEST_RUN_KVM"* ]]
 }
 
@@ -120,7 +120,7 @@ bz_head() {
 	run "$LG" --share "$T,tag=a b" "$G/hello.img"
 	fails_with 2 "lguest-run: --share: tag 'a b': use letters, digits, '_', '.' and '-'*"
 	run "$LG" --share "$T,tag=$(printf 'x%.0s' {1..32})" "$G/hello.img"
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == "lguest-run: --share: tag 'xxx"*"' longer than 31 bytes"* ]]
 	run "$LG" --share "$T" --share "$T,tag=share" "$G/hello.img"
 	fails_with 2 "lguest-run: --share: tag 'share' given twice (add ,tag=NAME)*"
@@ -184,7 +184,7 @@ bz_head() {
 	run "$LG" --kernel "$BZ" --modules "$T/mods" --run -- sh -c 'exit 3'
 	echo "$output"
 	# Everything was built and checked: only the KVM device is missing.
-	[ "$status" -eq 5 ]
+	exits_with 5
 	[[ $output == *"$LGUEST_RUN_KVM"* ]]
 }
 
@@ -216,7 +216,7 @@ bz_head() {
 @test "a missing initrd exits 3" {
 	need_bzimage
 	run "$LG" -i "$T/noinitrd" "$BZ"
-	[ "$status" -eq 3 ]
+	exits_with 3
 	[[ $output == *"lguest-run: opening initrd $T/noinitrd: No such file or directory" ]]
 }
 
@@ -225,7 +225,7 @@ bz_head() {
 @test "an empty file is neither a bzImage nor a flat image (1)" {
 	: >"$T/empty"
 	run "$LG" "$T/empty"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == "lguest-run: $T/empty: invalid kernel image: neither a bzImage (no \"HdrS\" at 0x202) nor a flat image (no \"LGRUNFLT\")"* ]]
 }
 
@@ -233,7 +233,7 @@ bz_head() {
 	head -c 4096 /dev/urandom >"$T/junk"
 	printf 'XXXX' | dd of="$T/junk" bs=1 seek=514 conv=notrunc status=none
 	run "$LG" "$T/junk"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *"invalid kernel image: neither a bzImage"* ]]
 }
 
@@ -241,14 +241,14 @@ bz_head() {
 	need_bzimage
 	head -c 600 "$BZ" >"$T/bz"
 	run "$LG" "$T/bz"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *"invalid kernel image: truncated (600 bytes, a bzImage header needs 612)"* ]]
 }
 
 @test "bzImage cut inside its kernel: truncated per syssize (1)" {
 	bz_head
 	run "$LG" "$T/bz"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output =~ invalid\ kernel\ image:\ truncated:\ header\ says\ [0-9]+\ bytes\ of\ kernel,\ file\ has\ [0-9]+ ]]
 }
 
@@ -256,7 +256,7 @@ bz_head() {
 	bz_head
 	patch "$T/bz" $((0x1fe)) 2 0
 	run "$LG" "$T/bz"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *"invalid kernel image: no boot sector signature 0xaa55"* ]]
 }
 
@@ -264,7 +264,7 @@ bz_head() {
 	bz_head
 	patch "$T/bz" $((0x206)) 2 0x0200
 	run "$LG" "$T/bz"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *"invalid kernel image: boot protocol 2.00, 64-bit boot needs 2.12 or later"* ]]
 }
 
@@ -272,7 +272,7 @@ bz_head() {
 	bz_head
 	patch "$T/bz" $((0x236)) 2 0
 	run "$LG" "$T/bz"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *"invalid kernel image: kernel has no 64-bit entry point (XLF_KERNEL_64)"* ]]
 }
 
@@ -281,7 +281,7 @@ bz_head() {
 	head -c 4096 "$BZ" >"$T/bz"
 	patch "$T/bz" $((0x1f1)) 1 255
 	run "$LG" "$T/bz"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *"invalid kernel image: truncated: 131072 setup bytes, file has 4096"* ]]
 }
 
@@ -290,12 +290,12 @@ bz_head() {
 	cp "$BZ" "$T/bz"
 	patch "$T/bz" $((0x260)) 4 0xffffffff
 	run "$LG" "$T/bz"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *"invalid kernel image: pref_address 0x1000000 or init_size 0xffffffff beyond 3 GiB"* ]]
 	cp "$BZ" "$T/bz"
 	patch "$T/bz" $((0x230)) 4 0x3000
 	run "$LG" "$T/bz"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *"invalid kernel image: kernel_alignment 0x3000 is not a power of two in 4K..1G"* ]]
 }
 
@@ -313,7 +313,7 @@ bz_payload() {
 	cp "$BZ" "$T/bz"
 	head -c 4096 /dev/zero | dd of="$T/bz" bs=1 seek=$(($(bz_payload "$T/bz") + 65536)) conv=notrunc status=none
 	run "$LG" --unpack "$T/bz"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[ "${#lines[@]}" -eq 1 ]
 	[[ $output =~ ^lguest-run:\ .*/bz:\ invalid\ kernel\ image:\ payload:\ corrupt\ xz\ data\ \(a\ bzImage\ or\ a\ flat\ test\ image\ is\ expected\)$ ]]
 }
@@ -330,13 +330,13 @@ bz_payload() {
 	patch "$T/bz" $((0x24c)) 4 $(($(stat -c %s "$T/xz") + 4))
 	patch "$T/bz" $((0x1f4)) 4 1 # syssize: 16 bytes, the file has them
 	run "$LG" --unpack "$T/bz"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *"/bz: invalid kernel image: payload is not an ELF kernel (a bzImage or a flat test image is expected)" ]]
 	# The real payload, cut in the middle: liblzma runs out of input.
 	cp "$BZ" "$T/bz"
 	patch "$T/bz" $((0x24c)) 4 1000000
 	run "$LG" --unpack "$T/bz"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *"/bz: invalid kernel image: payload: truncated xz data (a bzImage or a flat test image is expected)" ]]
 }
 
@@ -418,7 +418,7 @@ resume() {
 		cat "$T/elf" - </dev/zero | head -c $((64 << 20)) | "$pack" "$T/bz" 200
 		run "$LG" --unpack -v -m 32M "$T/bz"
 		echo "$pack: $output"
-		[ "$status" -eq 5 ]
+		exits_with 5
 		[[ $output == *"lguest-run: kernel unpacked in the launcher: 1 ELF load segments, entry 0x200000"* ]]
 		[[ $output != *payload* ]]
 	done
@@ -433,7 +433,7 @@ resume() {
 		[ -f "$img" ] || skip_or_fail "kernel $k not fetched (make deps; tests/guest/kernels)"
 		run "$LG" --unpack -v -m 512M "$img"
 		echo "$k: $output"
-		[ "$status" -eq 5 ]
+		exits_with 5
 		[[ $output == *"lguest-run: kernel unpacked in the launcher: "[0-9]*" ELF load segments, entry 0x"* ]]
 	done
 }
@@ -445,19 +445,19 @@ resume() {
 	big_elf | bz_xz "$T/bz"
 	run "$LG" --unpack -v -m 32M "$T/bz"
 	echo "$output"
-	[ "$status" -eq 5 ]
+	exits_with 5
 	[[ $output == *"lguest-run: kernel unpacked in the launcher: 1 ELF load segments, entry 0x200000"* ]]
 	[[ $output == *"lguest-run: kernel cache: wrote $KC/"*.vmlinux* ]]
 	[ "$(find "$KC" -type f | wc -l)" -eq 1 ]
 	[ "$(stat -c %a "$KC")" = 700 ]
 	run "$LG" --unpack -v -m 32M "$T/bz"
 	echo "$output"
-	[ "$status" -eq 5 ]
+	exits_with 5
 	[[ $output == *"lguest-run: kernel cache: read $KC/"*".vmlinux (entry 0x200000)"* ]]
 	[[ $output != *"unpacked in the launcher"* ]]
 	# Without XDG_CACHE_HOME: ~/.cache, for root too.
 	XDG_CACHE_HOME='' HOME=$T/home run "$LG" --unpack -v -m 32M "$T/bz"
-	[ "$status" -eq 5 ]
+	exits_with 5
 	[[ $output == *"kernel cache: wrote $T/home/.cache/hvutils/lguest-run/"* ]]
 }
 
@@ -465,19 +465,19 @@ resume() {
 	need_lzma
 	big_elf | bz_xz "$T/bz"
 	run "$LG" --unpack --no-cache -v -m 32M "$T/bz"
-	[ "$status" -eq 5 ]
+	exits_with 5
 	[[ $output == *"kernel unpacked in the launcher"* ]]
 	[[ $output != *"kernel cache"* ]]
 	[ ! -e "$XDG_CACHE_HOME" ]
 	run "$LG" --unpack --cache-dir "$T/kc/sub" -v -m 32M "$T/bz"
-	[ "$status" -eq 5 ]
+	exits_with 5
 	[[ $output == *"kernel cache: wrote $T/kc/sub/"* ]]
 	[ ! -e "$XDG_CACHE_HOME" ]
 	run "$LG" --no-cache "$T/bz"
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"--no-cache and --cache-dir go with --unpack or --run"* ]]
 	run "$LG" --cache-dir "$T/kc" "$T/bz"
-	[ "$status" -eq 2 ]
+	exits_with 2
 }
 
 @test "--unpack: a corrupt or truncated cache entry is detected, decoded afresh and replaced" {
@@ -485,7 +485,7 @@ resume() {
 	local f
 	big_elf | bz_xz "$T/bz"
 	run "$LG" --unpack -m 32M "$T/bz"
-	[ "$status" -eq 5 ]
+	exits_with 5
 	f=$(find "$KC" -name '*.vmlinux')
 	[ -f "$f" ]
 	cp "$f" "$T/good"
@@ -493,7 +493,7 @@ resume() {
 	printf '\001' | dd of="$f" bs=1 seek=$((1 << 20)) conv=notrunc status=none
 	run "$LG" --unpack -v -m 32M "$T/bz"
 	echo "$output"
-	[ "$status" -eq 5 ]
+	exits_with 5
 	[[ $output == *"kernel cache: $f: invalid entry: checksum mismatch: decoding the payload"* ]]
 	[[ $output == *"kernel unpacked in the launcher"* ]]
 	[[ $output == *"kernel cache: wrote $f"* ]]
@@ -502,7 +502,7 @@ resume() {
 		truncate -s "$size" "$f"
 		run "$LG" --unpack -v -m 32M "$T/bz"
 		echo "$size: $output"
-		[ "$status" -eq 5 ]
+		exits_with 5
 		[[ $output == *"kernel cache: $f: invalid entry: "* ]]
 		[[ $output == *"kernel cache: wrote $f"* ]]
 		cmp "$f" "$T/good"
@@ -510,7 +510,7 @@ resume() {
 	# The ELF header broken, the checksum made to match: the ELF checks catch it.
 	rm "$f"
 	run "$LG" --unpack -v -m 32M "$T/bz"
-	[ "$status" -eq 5 ]
+	exits_with 5
 	printf '\002' | dd of="$f" bs=1 seek=$((0x12)) conv=notrunc status=none
 	run "$LG" --unpack -v -m 32M "$T/bz"
 	echo "$output"
@@ -526,11 +526,11 @@ resume() {
 	: >"$T/file"
 	run "$LG" --unpack --cache-dir "$T/file/kc" -m 32M "$T/bz"
 	echo "$output"
-	[ "$status" -eq 5 ]
+	exits_with 5
 	[[ $output != *"cache"* ]]
 	run "$LG" --unpack --cache-dir "$T/file/kc" -v -m 32M "$T/bz"
 	echo "$output"
-	[ "$status" -eq 5 ]
+	exits_with 5
 	[[ $output == *"lguest-run: warning: kernel cache: creating the directory $T/file/kc: Not a directory: the kernel was decoded in memory"* ]]
 	[ "$(grep -c "kernel cache" <<<"$output")" -eq 1 ]
 	# Not root: a read-only directory too (root writes anyway).
@@ -538,7 +538,7 @@ resume() {
 		mkdir -p "$T/ro"
 		chmod 500 "$T/ro"
 		run "$LG" --unpack --cache-dir "$T/ro" -v -m 32M "$T/bz"
-		[ "$status" -eq 5 ]
+		exits_with 5
 		[[ $output == *"kernel cache: writing $T/ro"*"Permission denied"* ]]
 		[ -z "$(ls -A "$T/ro")" ]
 	fi
@@ -585,7 +585,7 @@ resume() {
 	[ "$(find "$KC" -type f | wc -l)" -eq 1 ]
 	[ -z "$(find "$KC" -name '.tmp-*')" ]
 	run "$LG" --unpack -v -m 32M "$T/bz"
-	[ "$status" -eq 5 ]
+	exits_with 5
 	[[ $output == *"kernel cache: read $KC/"* ]]
 }
 
@@ -599,7 +599,7 @@ resume() {
 	# The frame header's first byte: reserved bit set, a frame no decoder takes.
 	patch "$T/bz" $((0xa00 + 4)) 1 0x08
 	run "$LG" --unpack -m 32M "$T/bz"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == "lguest-run: $T/bz: invalid kernel image: payload: zstd: "*" (a bzImage or a flat test image is expected)" ]]
 }
 
@@ -641,7 +641,7 @@ resume() {
 	need_bzimage
 	# tests/fuzz/corpus/bzimage/bz-ok: a valid header with payload_length 0.
 	run "$LG" --unpack -m 32M "$HV_TOP/tests/fuzz/corpus/bzimage/bz-ok"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *"/bz-ok: invalid kernel image: --unpack: no payload (boot protocol 2.08+ payload_offset/length) (a bzImage or a flat test image is expected)" ]]
 	local at
 	at=$(bz_payload "$BZ")
@@ -651,14 +651,14 @@ resume() {
 	patch "$T/bz" $((0x24c)) 4 "$(stat -c %s "$T/gz")"
 	patch "$T/bz" $((0x1f4)) 4 1
 	run "$LG" --unpack "$T/bz"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *"/bz: invalid kernel image: --unpack: the payload is neither xz- nor zstd-compressed (a bzImage or a flat test image is expected)" ]]
 }
 
 @test "bzImage with too little memory for the kernel exits 8" {
 	need_bzimage
 	run "$LG" -m 32M "$BZ"
-	[ "$status" -eq 8 ]
+	exits_with 8
 	[[ $output =~ lguest-run:\ 32\ MiB\ of\ guest\ memory\ is\ too\ small\ for\ the\ kernel\ \(needs\ [0-9]+\ MiB\)\ \(raise\ --memory\) ]]
 }
 
@@ -666,63 +666,63 @@ resume() {
 	need_bzimage
 	head -c $((40 << 20)) /dev/zero >"$T/initrd"
 	run "$LG" -m 100M -i "$T/initrd" "$BZ"
-	[ "$status" -eq 8 ]
+	exits_with 8
 	[[ $output == *"lguest-run: 100 MiB of guest memory is too small for the kernel and the initrd"* ]]
 }
 
 @test "a kernel command line longer than the kernel takes is refused (2)" {
 	need_bzimage
 	run "$LG" "$BZ" -- "x=$(head -c 3000 /dev/zero | tr '\0' a)"
-	[ "$status" -eq 2 ]
+	exits_with 2
 	[[ $output == *"kernel command line too long"*"(shorten KERNEL-ARGS)" ]]
 }
 
 @test "flat image: truncated header (1)" {
 	printf 'LGRUNFLT\001\000' >"$T/f"
 	run "$LG" "$T/f"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *"invalid kernel image: truncated flat header (10 of 64 bytes)"* ]]
 }
 
 @test "flat image: wrong version, header size, reserved fields (1)" {
 	flat 2 64 0x100000 0x100040 4096 >"$T/f"
 	run "$LG" "$T/f"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *"flat image version 2, expected 1"* ]]
 	flat 1 8 0x100000 0x100040 4096 >"$T/f"
 	run "$LG" "$T/f"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *"flat header size 8 outside 64..128"* ]]
 	flat 1 64 0x100000 0x100040 4096 7 >"$T/f"
 	run "$LG" "$T/f"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *"reserved flat header fields are not zero"* ]]
 }
 
 @test "flat image: load address, entry and sizes are bounds-checked (1, 8)" {
 	flat 1 64 0x1000 0x1040 4096 >"$T/f"
 	run "$LG" "$T/f"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *"load address 0x1000 is below 1 MiB"* ]]
 	flat 1 64 0x100000 0x200000 4096 >"$T/f"
 	run "$LG" "$T/f"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *"entry 0x200000 is outside the loaded code"* ]]
 	flat 1 64 0x100000 0x100010 4096 >"$T/f"
 	run "$LG" "$T/f"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *"entry 0x100010 is outside the loaded code"* ]]
 	flat 1 64 0x100000 0x100040 16 >"$T/f"
 	run "$LG" "$T/f"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *"mem_size 0x10 is smaller than the file (128 bytes)"* ]]
 	flat 1 64 0x100000 0x100040 $((0x7fffffffffffffff)) >"$T/f"
 	run "$LG" "$T/f"
-	[ "$status" -eq 1 ]
+	exits_with 1
 	[[ $output == *"load address 0x100000 + size 0x7fffffffffffffff is not guest memory"* ]]
 	flat 1 64 $((0x8000000)) $((0x8000040)) 4096 >"$T/f"
 	run "$LG" -m 16M "$T/f"
-	[ "$status" -eq 8 ]
+	exits_with 8
 	[[ $output == *"16 MiB of guest memory is too small for the flat image (needs 129 MiB) (raise --memory)"* ]]
 }
 
@@ -730,7 +730,7 @@ resume() {
 	flat 1 64 0x100000 0x100040 $((4 << 20)) >"$T/f"
 	head -c $((3 << 20)) /dev/zero >>"$T/f"
 	run "$LG" -m 2M "$T/f"
-	[ "$status" -eq 8 ]
+	exits_with 8
 	[[ $output == *"kernel $T/f: 3145856 bytes do not fit in 2 MiB of guest memory (raise --memory)"* ]]
 }
 
