@@ -83,16 +83,26 @@ static void verb_synopsis(char *buf, size_t size, const char *parent, const stru
 		 *args ? " " : "", args);
 }
 
+/* Counts the verb's arguments; a message names the verb as typed, with the one above it. */
 static int check_count(const struct hv_verb *v, const char *parent, int nargs, const char **args)
 {
+	const char *sep = parent ? " " : "";
 	char syn[256];
 
+	if (!parent)
+		parent = "";
 	if (nargs < v->min_args) {
-		verb_synopsis(syn, sizeof(syn), parent, v);
-		return hv_usage_error("%s: missing argument (usage: %s)", v->name, syn);
+		/* The verb's own usage when it has one line, as its --help shows it. */
+		if (v->usage && !strchr(v->usage, '\n'))
+			snprintf(syn, sizeof(syn), "%s", v->usage);
+		else
+			verb_synopsis(syn, sizeof(syn), *parent ? parent : NULL, v);
+		return hv_usage_error("%s%s%s: missing argument (usage: %s)", parent, sep, v->name,
+				      syn);
 	}
 	if (v->max_args >= 0 && nargs > v->max_args)
-		return hv_usage_error("%s: unexpected argument '%s'", v->name, args[v->max_args]);
+		return hv_usage_error("%s%s%s: unexpected argument '%s'", parent, sep, v->name,
+				      args[v->max_args]);
 	return -1;
 }
 

@@ -372,7 +372,7 @@ fake_root() {
 	run "$GS" evtchn wait --domid 1 5
 	fails_with 2 "gntshare: evtchn wait takes only \\[--fd N\\] \\[--timeout S\\] \\[PORT\\]*"
 	run "$GS" evtchn notify 5 6
-	fails_with 2 "gntshare: notify: unexpected argument '6'*"
+	fails_with 2 "gntshare: evtchn notify: unexpected argument '6'*"
 }
 
 @test "evtchn alloc outside Xen exits 5 and says so; in Xen without the module names it" {
@@ -418,7 +418,7 @@ fake_root() {
 	run "$GS" vchan listen --domid 0 --path /a --receive-only --exec cat
 	fails_with 2 "gntshare: --receive-only and --exec exclude each other*"
 	run "$GS" vchan listen --domid 0 --path /a extra
-	fails_with 2 "gntshare: listen: unexpected argument 'extra'*"
+	fails_with 2 "gntshare: vchan listen: unexpected argument 'extra'*"
 }
 
 @test "vchan outside Xen exits 5 and names the device listen or connect needs" {

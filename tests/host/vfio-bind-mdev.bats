@@ -117,7 +117,7 @@ assert m == [{"uuid": "'"$U1"'", "parent": "mdev_edu", "type": "mdev_edu-1", "dr
 	run "$VB" mdev create 0000:00:02.0 i915-GVTg_V5_4
 	fails_with 8 "vfio-bind: create: 0000:00:02.0/i915-GVTg_V5_4: no instances left*"
 	run "$VB" mdev create mdev_edu
-	fails_with 2 "vfio-bind: create: missing argument*"
+	fails_with 2 "vfio-bind: mdev create: missing argument (usage: mdev create PARENT TYPE*"
 	[ ! -s "$TYPE/create" ]
 }
 
