@@ -189,7 +189,8 @@ static void print_wrapped(FILE *out, const char *text, size_t len, size_t col, s
 
 #define HV_VERB_COLUMN 31 /* where a verb's summary starts */
 
-void hv_print_verbs(FILE *out, const struct hv_verb *verbs)
+/* The "Verbs:" table of --help: name, arguments, summary, wrapped. */
+static void hv_print_verbs(FILE *out, const struct hv_verb *verbs)
 {
 	for (const struct hv_verb *v = verbs; v->name; v++) {
 		const char *args = v->args ? v->args : "", *sum = v->summary ? v->summary : "";
@@ -208,8 +209,9 @@ void hv_print_verbs(FILE *out, const struct hv_verb *verbs)
 	}
 }
 
-void hv_print_help(FILE *out, poptContext pc, const char *synopsis, const struct hv_verb *verbs,
-		   const char *manpage)
+/* Usage screen: synopsis line(s), the verb table if any, the options, and the man page. */
+static void hv_print_help(FILE *out, poptContext pc, const char *synopsis,
+			  const struct hv_verb *verbs, const char *manpage)
 {
 	size_t prog = strlen(hv_progname());
 	char *opts = NULL, *body;
@@ -261,8 +263,13 @@ static void hv_print_version(FILE *out)
 	fprintf(out, "%s (hvutils) %s\n", hv_progname(), HV_VERSION);
 }
 
-int hv_common_done(const struct hv_common *c, poptContext pc, const char *synopsis,
-		   const struct hv_verb *verbs, const char *manpage, bool *exit_now)
+/*
+ * Handles the common --help/--version/-q/-v after parsing. Sets *exit_now
+ * when the tool must stop and returns the exit code to stop with
+ * (HV_EXIT_OK after --help or --version, HV_EXIT_USAGE for -q with -v).
+ */
+static int hv_common_done(const struct hv_common *c, poptContext pc, const char *synopsis,
+			  const struct hv_verb *verbs, const char *manpage, bool *exit_now)
 {
 	*exit_now = false;
 	if (c->help) {

@@ -130,24 +130,8 @@ const char *hv_suggest(const char *word, const char *const *candidates, size_t n
 int hv_popt_next(poptContext pc, const struct poptOption *table);
 #define HV_POPT_FAILED (-3000)
 
-/* Usage screen: synopsis line(s), the verb table if any, the options, and the man page. */
-void hv_print_help(FILE *out, poptContext pc, const char *synopsis, const struct hv_verb *verbs,
-		   const char *manpage);
-
 /* --help lines stay within this many columns (synopses wrap). */
 #define HV_HELP_WIDTH 80
-
-/* The "Verbs:" table of --help: name, arguments, summary, wrapped. */
-void hv_print_verbs(FILE *out, const struct hv_verb *verbs);
-
-/*
- * Handles the common --help/--version/-q/-v after parsing. Sets *exit_now
- * when the tool must stop and returns the exit code to stop with
- * (HV_EXIT_OK after --help or --version, HV_EXIT_USAGE for -q with -v);
- * otherwise *exit_now is false and it returns HV_EXIT_OK.
- */
-int hv_common_done(const struct hv_common *c, poptContext pc, const char *synopsis,
-		   const struct hv_verb *verbs, const char *manpage, bool *exit_now);
 
 /*
  * The whole option pass of a tool or verb: consumes every option (errors
