@@ -8,6 +8,7 @@
 # zero so that it unloads. Semantics: man/mdev-edu.4, CONCURRENCY.
 
 load ../../edu/mdev-edu
+load "$BATS_TEST_DIRNAME/../../assert"
 
 setup_file() {
 	edu_dmesg_mark
