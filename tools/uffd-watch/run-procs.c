@@ -9,6 +9,22 @@
 
 #include "run.h"
 
+/* A split (remove) and an add both need one more slot: 0 or -ENOMEM. */
+static int regs_push(struct proc *p, struct region reg)
+{
+	if (p->nregs == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 8;
+		struct region *n = realloc(p->regs, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		p->regs = n;
+		p->cap = cap;
+	}
+	p->regs[p->nregs++] = reg;
+	return 0;
+}
+
 int uw_regs_remove(struct proc *p, uint64_t start, uint64_t len)
 {
 	uint64_t end = start + len;
@@ -29,17 +45,7 @@ int uw_regs_remove(struct proc *p, uint64_t start, uint64_t len)
 			struct region tail = {end, rend - end};
 
 			r->len = start - r->start;
-			if (p->nregs == p->cap) {
-				size_t cap = p->cap ? p->cap * 2 : 8;
-				struct region *n = realloc(p->regs, cap * sizeof(*n));
-
-				if (!n)
-					return -ENOMEM;
-				p->regs = n;
-				p->cap = cap;
-			}
-			p->regs[p->nregs++] = tail;
-			return hit;
+			return regs_push(p, tail) ? -ENOMEM : hit;
 		}
 		if (r->start < start) {
 			r->len = start - r->start;
@@ -59,17 +65,7 @@ int uw_regs_add(struct proc *p, uint64_t start, uint64_t len)
 {
 	if (uw_regs_remove(p, start, len) < 0)
 		return -ENOMEM;
-	if (p->nregs == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 8;
-		struct region *n = realloc(p->regs, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		p->regs = n;
-		p->cap = cap;
-	}
-	p->regs[p->nregs++] = (struct region){start, len};
-	return 0;
+	return regs_push(p, (struct region){start, len});
 }
 
 const struct region *uw_regs_find(const struct proc *p, uint64_t addr)
